@@ -1,0 +1,1 @@
+//! Support code shared by the workspace's integration tests and examples.

@@ -1,0 +1,49 @@
+//! Errors from building and writing events.
+
+use std::fmt;
+
+/// Why an event could not be built or written.
+///
+/// Each variant names the value that was refused, so the message says what to
+/// change.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum EventError {
+    /// The event type contained CR or LF, which would inject a field.
+    LineBreakInEvent,
+    /// The id contained CR or LF, which would inject a field.
+    LineBreakInId,
+    /// The id contained NUL; clients ignore such an id, so resuming from it
+    /// would silently fail.
+    NulInId,
+    /// The data could not be serialised as JSON.
+    Json(serde_json::Error),
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventError::LineBreakInEvent => f.write_str(
+                "event type contains a line break (CR or LF), which would inject a field; \
+                 use a single-line name",
+            ),
+            EventError::LineBreakInId => f.write_str(
+                "event id contains a line break (CR or LF), which would inject a field; \
+                 use a single-line id",
+            ),
+            EventError::NulInId => f.write_str(
+                "event id contains NUL, which EventSource clients ignore; remove the NUL",
+            ),
+            EventError::Json(error) => write!(f, "event data could not be serialised as JSON: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for EventError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EventError::Json(error) => Some(error),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! A cap on how many streams an endpoint serves at once.
+//!
+//! ```
+//! use sse_runtime::{Event, SseResponse, StreamLimit};
+//! use std::sync::LazyLock;
+//!
+//! static FEED_LIMIT: LazyLock<StreamLimit> = LazyLock::new(|| StreamLimit::new(1_000));
+//!
+//! async fn feed() -> SseResponse<futures_util::stream::Pending<Event>> {
+//!     // Past 1,000 open streams this answers `503` with `Retry-After`.
+//!     SseResponse::new(futures_util::stream::pending()).limit(&FEED_LIMIT)
+//! }
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+/// Counts the open streams of one endpoint (or of any set of endpoints that
+/// share it) and refuses new ones past a maximum.
+///
+/// Cheap to clone; clones share the count.
+#[derive(Clone, Debug)]
+pub struct StreamLimit {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    max: usize,
+    open: AtomicUsize,
+    retry_after: Duration,
+}
+
+impl StreamLimit {
+    /// At most `max` streams at once; the refused get `Retry-After: 5`.
+    pub fn new(max: usize) -> Self {
+        Self::with_retry_after(max, Duration::from_secs(5))
+    }
+
+    /// At most `max` streams at once; the refused are told to retry after
+    /// `retry_after` (whole seconds, at least 1).
+    pub fn with_retry_after(max: usize, retry_after: Duration) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                max,
+                open: AtomicUsize::new(0),
+                retry_after,
+            }),
+        }
+    }
+
+    /// Streams open now.
+    pub fn open_streams(&self) -> usize {
+        self.inner.open.load(Ordering::Relaxed)
+    }
+
+    /// The maximum.
+    pub fn max_streams(&self) -> usize {
+        self.inner.max
+    }
+
+    pub(crate) fn try_acquire(&self) -> Result<StreamPermit, Response> {
+        let acquired = self
+            .inner
+            .open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < self.inner.max).then_some(open + 1)
+            });
+        match acquired {
+            Ok(_) => Ok(StreamPermit {
+                limit: self.clone(),
+            }),
+            Err(open) => {
+                tracing::warn!(open, max = self.inner.max, "stream limit reached; answering 503");
+                let seconds = self.inner.retry_after.as_secs().max(1);
+                let mut response = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "too many open event streams; retry later",
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                Err(response)
+            }
+        }
+    }
+}
+
+/// One open stream counted by a [`StreamLimit`]; released when dropped.
+#[derive(Debug)]
+pub(crate) struct StreamPermit {
+    limit: StreamLimit,
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        self.limit.inner.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}

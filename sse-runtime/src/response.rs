@@ -1,0 +1,306 @@
+//! The streaming response: any `Stream` of events as an axum response.
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use futures_core::Stream;
+//! use sse_runtime::{Event, SseResponse};
+//! use std::time::Duration;
+//!
+//! async fn numbers() -> SseResponse<impl Stream<Item = Event>> {
+//!     let stream = async_stream::stream! {
+//!         for n in 1..=5 {
+//!             tokio::time::sleep(Duration::from_millis(900)).await;
+//!             yield Event::data(n.to_string());
+//!         }
+//!     };
+//!     SseResponse::new(stream).retry(Duration::from_secs(3))
+//! }
+//!
+//! let app: Router = Router::new().route("/numbers", get(numbers));
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use futures_core::Stream;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+
+use crate::body::SseBody;
+use crate::event::Event;
+use crate::item::{BoxError, SseItem};
+use crate::keep_alive::KeepAlive;
+use crate::lifecycle::{Disconnect, StreamControl};
+use crate::limit::StreamLimit;
+use crate::line_ending::LineEnding;
+use crate::shutdown::Shutdown;
+
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+pub(crate) type DisconnectHook = Arc<dyn Fn(Disconnect) -> BoxFuture<()> + Send + Sync>;
+pub(crate) type ShutdownHook = Box<dyn FnOnce() -> BoxFuture<Vec<Event>> + Send>;
+pub(crate) type ErrorEventFn = Arc<dyn Fn(&BoxError) -> Option<Event> + Send + Sync>;
+
+/// A `text/event-stream` response that writes every item of `stream` as one
+/// event.
+///
+/// The stream may yield anything that implements
+/// [`WriteEvent`](crate::WriteEvent) ([`Event`], [`Json`](crate::Json),
+/// `String`, `&'static str`, derived event types), or `Result`s of those.
+///
+/// | setting | default |
+/// |---|---|
+/// | [`status`](Self::status) | `200 OK` |
+/// | headers | `content-type: text/event-stream`, `cache-control: no-cache`, `x-accel-buffering: no`; [`header`](Self::header) adds or overrides |
+/// | [`retry`](Self::retry) | none (browsers wait about 3 s) |
+/// | [`keep_alive`](Self::keep_alive) | `: ping` after 15 s idle |
+/// | [`line_ending`](Self::line_ending) | `\n` |
+/// | [`send_timeout`](Self::send_timeout) | none |
+/// | [`shutdown`](Self::shutdown) | none |
+/// | [`on_shutdown`](Self::on_shutdown) | none: the generator keeps running until it ends or the grace period passes |
+/// | [`on_disconnect`](Self::on_disconnect) | none |
+/// | [`error_event`](Self::error_event) | none: an error is logged and the stream ends |
+/// | [`limit`](Self::limit) | none |
+///
+/// The body starts with a frame of its own (the `retry:` line, or an empty
+/// comment) so that headers reach the client at once and a browser's `open`
+/// fires before the first event. A `HEAD` request gets the headers only: axum
+/// drops the body unpolled, so the stream is never started.
+#[must_use = "a response does nothing unless returned from a handler"]
+pub struct SseResponse<S> {
+    stream: S,
+    pub(crate) config: Config,
+}
+
+pub(crate) struct Config {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) line_ending: LineEnding,
+    pub(crate) retry: Option<Duration>,
+    pub(crate) keep_alive: KeepAlive,
+    pub(crate) send_timeout: Option<Duration>,
+    pub(crate) shutdown: Option<Shutdown>,
+    pub(crate) on_shutdown: Option<ShutdownHook>,
+    pub(crate) on_disconnect: Option<DisconnectHook>,
+    pub(crate) error_event: Option<ErrorEventFn>,
+    pub(crate) limit: Option<StreamLimit>,
+}
+
+impl<S> SseResponse<S>
+where
+    S: Stream + Send + 'static,
+    S::Item: SseItem,
+{
+    /// A response streaming `stream`, with the defaults in the table above.
+    pub fn new(stream: S) -> Self {
+        Self {
+            stream,
+            config: Config {
+                status: StatusCode::OK,
+                headers: HeaderMap::new(),
+                line_ending: LineEnding::default(),
+                retry: None,
+                keep_alive: KeepAlive::default(),
+                send_timeout: None,
+                shutdown: None,
+                on_shutdown: None,
+                on_disconnect: None,
+                error_event: None,
+                limit: None,
+            },
+        }
+    }
+}
+
+impl<S> SseResponse<S> {
+    /// Sets the status code (default `200`). Browsers only accept a stream
+    /// with `200`; `204` tells them to stop reconnecting.
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.config.status = status;
+        self
+    }
+
+    /// Adds a header, replacing a default one of the same name
+    /// (`cache-control: no-store`, say).
+    ///
+    /// `content-type` can be replaced too, but browsers then refuse the
+    /// stream; `connection` is dropped because HTTP/2 forbids it.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        if name == header::CONNECTION {
+            tracing::warn!("ignoring a `connection` header on an event stream: HTTP/2 forbids it");
+            return self;
+        }
+        self.config.headers.insert(name, value);
+        self
+    }
+
+    /// Sends `retry: <ms>` first, setting how long the client waits before it
+    /// reconnects.
+    pub fn retry(mut self, retry: Duration) -> Self {
+        self.config.retry = Some(retry);
+        self
+    }
+
+    /// Sets the keep-alive (default: `: ping` after 15 s without a frame).
+    /// [`KeepAlive::disabled`] turns it off.
+    pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
+        self.config.keep_alive = keep_alive;
+        self
+    }
+
+    /// Sets the line ending written after every line (default `\n`).
+    pub fn line_ending(mut self, line_ending: LineEnding) -> Self {
+        self.config.line_ending = line_ending;
+        self
+    }
+
+    /// Drops the client when one write (of an event or a ping) waits longer
+    /// than `timeout` because the client stopped reading. Its memory is freed
+    /// and `on_disconnect` runs with
+    /// [`DisconnectReason::SendTimeout`](crate::DisconnectReason::SendTimeout).
+    ///
+    /// Enforced by the connection, so it needs [`serve`](crate::serve):
+    /// hyper stops polling a body while the socket is full, so no timer in the
+    /// body could fire. Under `axum::serve` a warning is logged once per
+    /// stream and the timeout is not enforced.
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.config.send_timeout = Some(timeout);
+        self
+    }
+
+    /// Ends this stream when `shutdown` is triggered: after the
+    /// [`on_shutdown`](Self::on_shutdown) hook's farewell if there is one, or
+    /// when the generator ends, or by force after the grace period.
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.config.shutdown = Some(shutdown);
+        self
+    }
+
+    /// On shutdown, stops the generator and sends the events `hook` returns
+    /// (a farewell) before ending the stream. Needs [`shutdown`](Self::shutdown).
+    ///
+    /// ```
+    /// # use sse_runtime::{Event, Shutdown, SseResponse};
+    /// # fn build(shutdown: Shutdown, events: futures_util::stream::Pending<Event>) -> SseResponse<futures_util::stream::Pending<Event>> {
+    /// SseResponse::new(events)
+    ///     .shutdown(shutdown)
+    ///     .on_shutdown(|| async {
+    ///         vec![Event::data("server restarting").event("shutdown").expect("literal")]
+    ///     })
+    /// # }
+    /// ```
+    pub fn on_shutdown<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Vec<Event>> + Send + 'static,
+    {
+        self.config.on_shutdown = Some(Box::new(move || Box::pin(hook())));
+        self
+    }
+
+    /// Runs `hook` once the stream has ended, for whatever reason, after the
+    /// generator has been dropped. It is spawned on the runtime, so it may
+    /// take its time without holding the connection.
+    pub fn on_disconnect<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Disconnect) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.config.on_disconnect = Some(Arc::new(move |end| Box::pin(hook(end))));
+        self
+    }
+
+    /// What to send when the stream yields an error (or an event that cannot
+    /// be written): the event `to_event` returns is sent last, then the
+    /// stream ends. Without it, the error is logged and the stream ends.
+    ///
+    /// Error messages can reveal internals; send them only if clients may see
+    /// them.
+    ///
+    /// ```
+    /// # use sse_runtime::{Event, SseResponse};
+    /// # fn build(events: futures_util::stream::Pending<Result<Event, std::io::Error>>) -> SseResponse<futures_util::stream::Pending<Result<Event, std::io::Error>>> {
+    /// SseResponse::new(events).error_event(|_error| {
+    ///     Some(Event::data("internal error").event("error").expect("literal"))
+    /// })
+    /// # }
+    /// ```
+    pub fn error_event<F>(mut self, to_event: F) -> Self
+    where
+        F: Fn(&BoxError) -> Option<Event> + Send + Sync + 'static,
+    {
+        self.config.error_event = Some(Arc::new(to_event));
+        self
+    }
+
+    /// Counts this stream against `limit`; past its maximum the response is
+    /// `503 Service Unavailable` with `Retry-After`, and the stream is never
+    /// started.
+    pub fn limit(mut self, limit: &StreamLimit) -> Self {
+        self.config.limit = Some(limit.clone());
+        self
+    }
+}
+
+impl<S> IntoResponse for SseResponse<S>
+where
+    S: Stream + Send + 'static,
+    S::Item: SseItem,
+{
+    fn into_response(self) -> Response {
+        let Config {
+            status,
+            headers,
+            limit,
+            ..
+        } = &self.config;
+        let permit = match limit.as_ref().map(StreamLimit::try_acquire) {
+            Some(Err(refused)) => return refused,
+            Some(Ok(permit)) => Some(permit),
+            None => None,
+        };
+        let (status, extra_headers) = (*status, headers.clone());
+        let control = Arc::new(StreamControl::new(self.config.send_timeout));
+        let body = SseBody::new(self.stream, self.config, control.clone(), permit);
+
+        let mut response = Response::new(Body::new(body));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert(
+            HeaderName::from_static("x-accel-buffering"),
+            HeaderValue::from_static("no"),
+        );
+        for (name, value) in &extra_headers {
+            headers.insert(name, value.clone());
+        }
+        response.extensions_mut().insert(control);
+        response
+    }
+}
+
+impl<S> fmt::Debug for SseResponse<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
+        f.debug_struct("SseResponse")
+            .field("status", &c.status)
+            .field("headers", &c.headers)
+            .field("line_ending", &c.line_ending)
+            .field("retry", &c.retry)
+            .field("keep_alive", &c.keep_alive)
+            .field("send_timeout", &c.send_timeout)
+            .field("shutdown", &c.shutdown.is_some())
+            .field("on_shutdown", &c.on_shutdown.is_some())
+            .field("on_disconnect", &c.on_disconnect.is_some())
+            .field("error_event", &c.error_event.is_some())
+            .field("limit", &c.limit)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,338 @@
+//! A server for routers with event streams: what `axum::serve` does, plus the
+//! guarantees that only the connection can give.
+//!
+//! - **Send timeout.** hyper stops polling a response body while the socket is
+//!   full, so a stream cannot notice that its client stopped reading. Here the
+//!   socket records since when its writes have been blocked, and the
+//!   connection is dropped once that exceeds the stream's
+//!   [`send_timeout`](crate::SseResponse::send_timeout).
+//! - **Shutdown that ends.** On [`Shutdown::trigger`] it stops accepting, asks
+//!   every connection to finish (streams send their farewell), and drops the
+//!   connections still open when the grace period ends, even those whose
+//!   client stopped reading. `axum::serve(..).with_graceful_shutdown(..)` waits
+//!   for those forever.
+//! - **Lean idle connections.** HTTP/1 connections are served by hyper's
+//!   `http1` connection directly, without the protocol sniffing of
+//!   `axum::serve`, which halves what an idle stream holds. Opt in to
+//!   cleartext HTTP/2 with [`Serve::http2`].
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use sse_runtime::Shutdown;
+//! use std::time::Duration;
+//!
+//! # async fn run(app: Router) -> std::io::Result<()> {
+//! let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(5));
+//! tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! sse_runtime::serve(listener, app).with_shutdown(shutdown).await
+//! # }
+//! ```
+//!
+//! Handlers can extract [`Shutdown`] and `ConnectInfo<SocketAddr>` without any
+//! extra layer.
+
+mod io;
+
+use std::convert::Infallible;
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulConnection;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio::time::{Instant, Sleep};
+use tower_service::Service;
+
+use self::io::{WatchedIo, WriteClock};
+use crate::lifecycle::{DisconnectReason, StreamControl};
+use crate::shutdown::{Shutdown, ShutdownListener, Stage};
+
+/// Serves `router` on `listener` until its [`Shutdown`] has been triggered and
+/// every connection has ended. See the [module docs](self).
+pub fn serve(listener: TcpListener, router: Router) -> Serve {
+    Serve {
+        listener,
+        router,
+        shutdown: None,
+        http2: false,
+    }
+}
+
+/// A server being configured; `.await` it to run it.
+#[must_use = "a server does nothing until it is awaited"]
+#[derive(Debug)]
+pub struct Serve {
+    listener: TcpListener,
+    router: Router,
+    shutdown: Option<Shutdown>,
+    http2: bool,
+}
+
+impl Serve {
+    /// Stops when `shutdown` is triggered, after the streams have finished or
+    /// its grace period has passed. Without it the server runs until the
+    /// process ends.
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = Some(shutdown);
+        self
+    }
+
+    /// Also accepts cleartext HTTP/2 (prior knowledge), at the cost of a few
+    /// KiB per connection for telling the protocols apart. Off by default:
+    /// browsers speak HTTP/2 only over TLS, which a proxy in front usually ends.
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.http2 = enabled;
+        self
+    }
+
+    async fn run(self) -> std::io::Result<()> {
+        let Serve {
+            listener,
+            router,
+            shutdown,
+            http2,
+        } = self;
+        // A coordinator always exists, so the `Shutdown` extractor works; an
+        // untriggered one costs nothing.
+        let shutdown = shutdown.unwrap_or_default();
+        let local = listener.local_addr()?;
+        tracing::info!(address = %local, "serving");
+        let requested = shutdown.requested();
+        tokio::pin!(requested);
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut requested => break,
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                accepted = listener.accept() => match accepted {
+                    Ok((socket, peer)) => {
+                        let connection = Connection {
+                            router: router.clone(),
+                            shutdown: shutdown.clone(),
+                            peer,
+                            http2,
+                        };
+                        connections.spawn(connection.run(socket));
+                    }
+                    Err(error) => accept_error(error).await,
+                },
+            }
+        }
+        drop(listener);
+        tracing::info!(
+            open = connections.len(),
+            grace = ?shutdown.grace_period(),
+            "stopped accepting; waiting for open connections"
+        );
+        while connections.join_next().await.is_some() {}
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}
+
+impl IntoFuture for Serve {
+    type Output = std::io::Result<()>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// Errors such as running out of file descriptors would make a busy loop;
+/// wait a moment as `axum::serve` does. Errors of a single connection that
+/// failed during its handshake are skipped at once.
+async fn accept_error(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        error.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "accept failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// What one accepted connection needs to be served.
+struct Connection {
+    router: Router,
+    shutdown: Shutdown,
+    peer: SocketAddr,
+    http2: bool,
+}
+
+/// The stream the connection carries now, if its response is an event
+/// stream.
+type CurrentStream = Arc<Mutex<Option<Arc<StreamControl>>>>;
+
+impl Connection {
+    async fn run(self, socket: TcpStream) {
+        // Events are small and latency matters more than packet count.
+        if let Err(error) = socket.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        let clock = WriteClock::new();
+        let io = TokioIo::new(WatchedIo::new(socket, clock.clone()));
+        let current: CurrentStream = Arc::default();
+        let service = RouterService {
+            router: self.router,
+            shutdown: self.shutdown.clone(),
+            peer: self.peer,
+            current: current.clone(),
+        };
+        let watch = Watch {
+            shutdown: self.shutdown.listener(),
+            draining: false,
+            clock,
+            current,
+            timer: None,
+        };
+        if self.http2 {
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            let connection = builder.serve_connection(io, service);
+            watch.drive(connection).await;
+        } else {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .serve_connection(io, service);
+            watch.drive(connection).await;
+        }
+    }
+}
+
+/// Enforces the send timeout and the shutdown on one connection.
+struct Watch {
+    shutdown: ShutdownListener,
+    draining: bool,
+    clock: Arc<WriteClock>,
+    current: CurrentStream,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl Watch {
+    async fn drive<C>(mut self, connection: C)
+    where
+        C: GracefulConnection,
+        C::Error: std::fmt::Display,
+    {
+        tokio::pin!(connection);
+        std::future::poll_fn(|cx| self.poll(connection.as_mut(), cx)).await;
+    }
+
+    fn poll<C>(&mut self, mut connection: Pin<&mut C>, cx: &mut Context<'_>) -> Poll<()>
+    where
+        C: GracefulConnection,
+        C::Error: std::fmt::Display,
+    {
+        loop {
+            if let Poll::Ready(result) = connection.as_mut().poll(cx) {
+                if let Err(error) = result {
+                    tracing::debug!(%error, "connection ended with an error");
+                }
+                return Poll::Ready(());
+            }
+            match self.shutdown.poll_stage(cx) {
+                Poll::Pending => {}
+                Poll::Ready(Stage::Draining) if !self.draining => {
+                    // Ends idle keep-alive connections now and lets a running
+                    // response finish; poll the connection again to act on it.
+                    self.draining = true;
+                    connection.as_mut().graceful_shutdown();
+                    continue;
+                }
+                Poll::Ready(Stage::Draining) => {}
+                Poll::Ready(Stage::Forced) => {
+                    self.end_stream(DisconnectReason::Shutdown);
+                    tracing::debug!("grace period over; dropping connection");
+                    return Poll::Ready(());
+                }
+            }
+            return self.poll_send_timeout(cx);
+        }
+    }
+
+    /// Ready when a write has waited longer than the stream's send timeout.
+    fn poll_send_timeout(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let timeout = self.current_stream().and_then(|stream| stream.send_timeout);
+        let (Some(timeout), Some(since)) = (timeout, self.clock.blocked_since()) else {
+            return Poll::Pending;
+        };
+        let deadline = since + timeout;
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if timer.deadline() != deadline {
+            timer.as_mut().reset(deadline);
+        }
+        if timer.as_mut().poll(cx).is_pending() && Instant::now() < deadline {
+            return Poll::Pending;
+        }
+        tracing::warn!(
+            ?timeout,
+            "client stopped reading: a write waited longer than the send timeout; dropping it"
+        );
+        self.end_stream(DisconnectReason::SendTimeout);
+        Poll::Ready(())
+    }
+
+    fn current_stream(&self) -> Option<Arc<StreamControl>> {
+        self.current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn end_stream(&self, reason: DisconnectReason) {
+        if let Some(stream) = self.current_stream() {
+            stream.end_by_connection(reason);
+        }
+    }
+}
+
+/// The router as a hyper service, adding the extensions handlers may extract
+/// and noting which response is an event stream.
+#[derive(Clone)]
+struct RouterService {
+    router: Router,
+    shutdown: Shutdown,
+    peer: SocketAddr,
+    current: CurrentStream,
+}
+
+impl hyper::service::Service<Request<Incoming>> for RouterService {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let mut request = request.map(Body::new);
+        request.extensions_mut().insert(self.shutdown.clone());
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        let response = self.router.clone().call(request);
+        let current = self.current.clone();
+        Box::pin(async move {
+            let response = response.await?;
+            let stream = response.extensions().get::<Arc<StreamControl>>().cloned();
+            if let Some(stream) = &stream {
+                stream.mark_managed();
+            }
+            *current
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = stream;
+            Ok(response)
+        })
+    }
+}

@@ -250,7 +250,7 @@ where
                     this.buf,
                     *this.line_ending,
                     this.stats,
-                    this.error_event.as_deref(),
+                    this.error_event.as_ref(),
                 ) {
                     *this.phase = Phase::Ended;
                     this.stream.set(None);
@@ -279,14 +279,11 @@ where
         // Idle: a ping once nothing has been sent for a whole interval. The
         // timer is moved only when it fires, not on every frame.
         if let Some(keep_alive) = this.keep_alive.as_mut() {
-            loop {
-                let due = keep_alive.last_frame + keep_alive.interval;
-                if keep_alive.sleep.deadline() != due {
-                    keep_alive.sleep.as_mut().reset(due);
-                }
-                if keep_alive.sleep.as_mut().poll(cx).is_pending() {
-                    break;
-                }
+            let due = keep_alive.last_frame + keep_alive.interval;
+            if keep_alive.sleep.deadline() != due {
+                keep_alive.sleep.as_mut().reset(due);
+            }
+            if keep_alive.sleep.as_mut().poll(cx).is_ready() {
                 let mut writer = EventWriter::new(this.buf, *this.line_ending);
                 match &keep_alive.message {
                     Message::Comment(text) => {
@@ -324,7 +321,7 @@ fn poll_events<S>(
     buf: &mut BytesMut,
     line_ending: LineEnding,
     stats: &mut StreamStats,
-    error_event: Option<&(dyn Fn(&BoxError) -> Option<Event> + Send + Sync)>,
+    error_event: Option<&ErrorEventFn>,
 ) -> Option<DisconnectReason>
 where
     S: Stream,
@@ -384,7 +381,7 @@ fn record_event(writer: &mut EventWriter<'_>, stats: &mut StreamStats) {
 
 fn send_error_event(
     writer: &mut EventWriter<'_>,
-    error_event: Option<&(dyn Fn(&BoxError) -> Option<Event> + Send + Sync)>,
+    error_event: Option<&ErrorEventFn>,
     error: &BoxError,
     stats: &mut StreamStats,
 ) {

@@ -63,7 +63,8 @@ impl StreamLimit {
         self.inner.max
     }
 
-    pub(crate) fn try_acquire(&self) -> Result<StreamPermit, Response> {
+    /// A permit for one more stream, or the `503` response refusing it.
+    pub(crate) fn try_acquire(&self) -> Result<StreamPermit, Box<Response>> {
         let acquired = self
             .inner
             .open
@@ -85,7 +86,7 @@ impl StreamLimit {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-                Err(response)
+                Err(Box::new(response))
             }
         }
     }

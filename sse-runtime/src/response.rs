@@ -258,7 +258,7 @@ where
             ..
         } = &self.config;
         let permit = match limit.as_ref().map(StreamLimit::try_acquire) {
-            Some(Err(refused)) => return refused,
+            Some(Err(refused)) => return *refused,
             Some(Ok(permit)) => Some(permit),
             None => None,
         };

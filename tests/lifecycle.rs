@@ -1,0 +1,281 @@
+//! Disconnect detection, graceful shutdown and send timeouts over real TCP,
+//! with clients that close, keep reading, or stop reading.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use futures_util::stream;
+use sse_runtime::{Disconnect, DisconnectReason, Event, Shutdown, SseResponse};
+use support::{PATIENCE, request, request_small_buffer, serve};
+use tokio::sync::mpsc;
+
+type Ends = mpsc::UnboundedSender<(Disconnect, Instant)>;
+
+fn report_to(ends: &Ends) -> impl Fn(Disconnect) -> std::future::Ready<()> + Send + Sync + 'static {
+    let ends = ends.clone();
+    move |end| {
+        let _ = ends.send((end, Instant::now()));
+        std::future::ready(())
+    }
+}
+
+async fn next_end(ends: &mut mpsc::UnboundedReceiver<(Disconnect, Instant)>) -> (Disconnect, Instant) {
+    tokio::time::timeout(PATIENCE, ends.recv())
+        .await
+        .expect("the disconnect hook ran in time")
+        .expect("hook channel open")
+}
+
+#[tokio::test]
+async fn client_close_drops_the_generator_and_runs_the_hook() {
+    let (ends, mut ended) = mpsc::unbounded_channel();
+    let (dropped_tx, mut dropped) = mpsc::unbounded_channel::<Instant>();
+    let app = Router::new().route(
+        "/",
+        get(move || {
+            let ends = ends.clone();
+            let dropped_tx = dropped_tx.clone();
+            async move {
+                struct OnDrop(mpsc::UnboundedSender<Instant>);
+                impl Drop for OnDrop {
+                    fn drop(&mut self) {
+                        let _ = self.0.send(Instant::now());
+                    }
+                }
+                let guard = OnDrop(dropped_tx);
+                let events = async_stream::stream! {
+                    let _guard = guard;
+                    yield Event::data("hello").id("1").unwrap();
+                    // Then nothing is pending: only a disconnect can end this.
+                    std::future::pending::<()>().await;
+                };
+                SseResponse::new(events).on_disconnect(report_to(&ends))
+            }
+        }),
+    );
+    let server = serve(app, Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
+    client.read_until("data: hello\n\n").await;
+    let closed_at = Instant::now();
+    drop(client);
+
+    let generator_dropped = tokio::time::timeout(PATIENCE, dropped.recv()).await.unwrap().unwrap();
+    let (end, hook_ran) = next_end(&mut ended).await;
+    assert_eq!(end.reason, DisconnectReason::ClientGone);
+    assert_eq!(end.stats.events, 1);
+    assert_eq!(end.stats.last_id.as_deref(), Some("1"));
+    assert!(end.stats.bytes >= "data: hello\n\n".len() as u64);
+    assert!(hook_ran >= generator_dropped, "the hook runs after the generator is dropped");
+    eprintln!(
+        "disconnect detection: generator dropped {:?} after the client closed",
+        generator_dropped - closed_at
+    );
+}
+
+#[tokio::test]
+async fn completed_stream_reports_completed() {
+    let (ends, mut ended) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/",
+        get(move || {
+            let ends = ends.clone();
+            async move {
+                SseResponse::new(stream::iter([Event::data("a"), Event::data("b")]))
+                    .on_disconnect(report_to(&ends))
+            }
+        }),
+    );
+    let server = serve(app, Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
+    client.read_to_end().await;
+    let (end, _) = next_end(&mut ended).await;
+    assert_eq!(end.reason, DisconnectReason::Completed);
+    assert_eq!(end.stats.events, 2);
+}
+
+fn endless() -> impl futures_util::Stream<Item = Event> + Send + 'static {
+    async_stream::stream! {
+        let mut n = 0u64;
+        loop {
+            n += 1;
+            yield Event::data(n.to_string());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn shutdown_sends_farewell_and_the_server_exits() {
+    let (ends, mut ended) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/",
+        get(move |shutdown: Shutdown| {
+            let ends = ends.clone();
+            async move {
+                SseResponse::new(endless())
+                    .shutdown(shutdown)
+                    .on_shutdown(|| async { vec![Event::data("bye").event("shutdown").unwrap()] })
+                    .on_disconnect(report_to(&ends))
+            }
+        }),
+    );
+    let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(30));
+    let server = serve(app, shutdown.clone()).await;
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
+        client.read_until("data: 1\n\n").await;
+        clients.push(client);
+    }
+    let started = Instant::now();
+    shutdown.trigger();
+    for client in &mut clients {
+        let rest = client.read_to_end().await;
+        assert!(rest.ends_with("event: shutdown\ndata: bye\n\n"), "{rest:?}");
+    }
+    tokio::time::timeout(PATIENCE, server.task).await.unwrap().unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(30), "did not wait for the grace period");
+    for _ in 0..3 {
+        let (end, _) = next_end(&mut ended).await;
+        assert_eq!(end.reason, DisconnectReason::Shutdown);
+    }
+}
+
+#[tokio::test]
+async fn generator_can_watch_shutdown_cooperatively() {
+    let app = Router::new().route(
+        "/",
+        get(|shutdown: Shutdown| async move {
+            let events = async_stream::stream! {
+                yield Event::data("working");
+                shutdown.requested().await;
+                yield Event::data("saving state, bye").event("shutdown").unwrap();
+            };
+            SseResponse::new(events)
+        }),
+    );
+    let shutdown = Shutdown::new();
+    let server = serve(app, shutdown.clone()).await;
+    let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
+    client.read_until("data: working\n\n").await;
+    shutdown.trigger();
+    assert_eq!(
+        client.read_to_end().await,
+        "event: shutdown\ndata: saving state, bye\n\n"
+    );
+    tokio::time::timeout(PATIENCE, server.task).await.unwrap().unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
+    let (ends, mut ended) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/",
+        get(move |shutdown: Shutdown| {
+            let ends = ends.clone();
+            async move {
+                // Big events as fast as possible: a client that does not read
+                // fills its socket and hyper stops polling this body.
+                let big = "x".repeat(64 * 1024);
+                let events = stream::repeat_with(move || Event::data(big.clone()));
+                SseResponse::new(events).shutdown(shutdown).on_disconnect(report_to(&ends))
+            }
+        }),
+    );
+    let grace = Duration::from_millis(300);
+    let shutdown = Shutdown::new().with_grace_period(grace);
+    let server = serve(app, shutdown.clone()).await;
+    let (_, mut stuck) = request_small_buffer(server.addr, "/").await;
+    stuck.read_until("xxxx").await;
+    // Let the socket fill up (the stuck client reads no more).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let started = Instant::now();
+    shutdown.trigger();
+    tokio::time::timeout(PATIENCE, server.task).await.unwrap().unwrap().unwrap();
+    let took = started.elapsed();
+    assert!(took >= grace, "ended before the grace period: {took:?}");
+    let (end, _) = next_end(&mut ended).await;
+    assert_eq!(end.reason, DisconnectReason::Shutdown);
+    eprintln!("forced shutdown with an unread client took {took:?} (grace {grace:?})");
+}
+
+#[tokio::test]
+async fn send_timeout_drops_a_client_that_stops_reading() {
+    let (ends, mut ended) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/",
+        get(move || {
+            let ends = ends.clone();
+            async move {
+                let big = "y".repeat(64 * 1024);
+                let events = stream::repeat_with(move || Event::data(big.clone()));
+                SseResponse::new(events)
+                    .send_timeout(Duration::from_millis(200))
+                    .on_disconnect(report_to(&ends))
+            }
+        }),
+    );
+    let server = serve(app, Shutdown::new()).await;
+    let (_, mut stuck) = request_small_buffer(server.addr, "/").await;
+    stuck.read_until("yyyy").await;
+    // Stop reading: the server's writes block, and after the send timeout
+    // the connection is dropped.
+    let (end, _) = next_end(&mut ended).await;
+    assert_eq!(end.reason, DisconnectReason::SendTimeout);
+    assert!(end.stats.bytes > 64 * 1024);
+    // The server is still fine.
+    let (head, _) = request(server.addr, "GET", "/", &[]).await;
+    assert_eq!(head.status, 200);
+}
+
+#[tokio::test]
+async fn a_reading_client_is_never_timed_out() {
+    let (ends, mut ended) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/",
+        get(move || {
+            let ends = ends.clone();
+            async move {
+                let big = "z".repeat(16 * 1024);
+                let events = stream::iter((0..200).map(move |_| Event::data(big.clone())));
+                SseResponse::new(events)
+                    .send_timeout(Duration::from_millis(50))
+                    .on_disconnect(report_to(&ends))
+            }
+        }),
+    );
+    let server = serve(app, Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
+    let body = client.read_to_end().await;
+    assert_eq!(body.matches("data: ").count(), 200);
+    let (end, _) = next_end(&mut ended).await;
+    assert_eq!(end.reason, DisconnectReason::Completed);
+}
+
+#[tokio::test]
+async fn two_servers_in_one_process_shut_down_independently() {
+    let app = || {
+        Router::new().route(
+            "/",
+            get(|shutdown: Shutdown| async move {
+                SseResponse::new(endless())
+                    .shutdown(shutdown)
+                    .on_shutdown(|| async { vec![Event::data("bye")] })
+            }),
+        )
+    };
+    let first = serve(app(), Shutdown::new()).await;
+    let second = serve(app(), Shutdown::new()).await;
+    let (_, mut on_second) = request(second.addr, "GET", "/", &[]).await;
+    on_second.read_until("data: 1\n\n").await;
+
+    first.shutdown.trigger();
+    tokio::time::timeout(PATIENCE, first.task).await.unwrap().unwrap().unwrap();
+    // The second server's stream keeps going.
+    on_second.read_until("data: 3\n\n").await;
+    assert!(!second.shutdown.is_requested());
+}

@@ -1,1 +1,3 @@
-//! Support code shared by the workspace's integration tests and examples.
+//! The unpublished root package: it owns `examples/` and `tests/`, and
+//! compiles the README's code as a doctest so the tour cannot go stale.
+#![doc = include_str!("../README.md")]

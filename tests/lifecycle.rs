@@ -22,7 +22,9 @@ fn report_to(ends: &Ends) -> impl Fn(Disconnect) -> std::future::Ready<()> + Sen
     }
 }
 
-async fn next_end(ends: &mut mpsc::UnboundedReceiver<(Disconnect, Instant)>) -> (Disconnect, Instant) {
+async fn next_end(
+    ends: &mut mpsc::UnboundedReceiver<(Disconnect, Instant)>,
+) -> (Disconnect, Instant) {
     tokio::time::timeout(PATIENCE, ends.recv())
         .await
         .expect("the disconnect hook ran in time")
@@ -62,13 +64,19 @@ async fn client_close_drops_the_generator_and_runs_the_hook() {
     let closed_at = Instant::now();
     drop(client);
 
-    let generator_dropped = tokio::time::timeout(PATIENCE, dropped.recv()).await.unwrap().unwrap();
+    let generator_dropped = tokio::time::timeout(PATIENCE, dropped.recv())
+        .await
+        .unwrap()
+        .unwrap();
     let (end, hook_ran) = next_end(&mut ended).await;
     assert_eq!(end.reason, DisconnectReason::ClientGone);
     assert_eq!(end.stats.events, 1);
     assert_eq!(end.stats.last_id.as_deref(), Some("1"));
     assert!(end.stats.bytes >= "data: hello\n\n".len() as u64);
-    assert!(hook_ran >= generator_dropped, "the hook runs after the generator is dropped");
+    assert!(
+        hook_ran >= generator_dropped,
+        "the hook runs after the generator is dropped"
+    );
     eprintln!(
         "disconnect detection: generator dropped {:?} after the client closed",
         generator_dropped - closed_at
@@ -136,8 +144,15 @@ async fn shutdown_sends_farewell_and_the_server_exits() {
         let rest = client.read_to_end().await;
         assert!(rest.ends_with("event: shutdown\ndata: bye\n\n"), "{rest:?}");
     }
-    tokio::time::timeout(PATIENCE, server.task).await.unwrap().unwrap().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(30), "did not wait for the grace period");
+    tokio::time::timeout(PATIENCE, server.task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "did not wait for the grace period"
+    );
     for _ in 0..3 {
         let (end, _) = next_end(&mut ended).await;
         assert_eq!(end.reason, DisconnectReason::Shutdown);
@@ -166,7 +181,11 @@ async fn generator_can_watch_shutdown_cooperatively() {
         client.read_to_end().await,
         "event: shutdown\ndata: saving state, bye\n\n"
     );
-    tokio::time::timeout(PATIENCE, server.task).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(PATIENCE, server.task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]
@@ -181,7 +200,9 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
                 // fills its socket and hyper stops polling this body.
                 let big = "x".repeat(64 * 1024);
                 let events = stream::repeat_with(move || Event::data(big.clone()));
-                SseResponse::new(events).shutdown(shutdown).on_disconnect(report_to(&ends))
+                SseResponse::new(events)
+                    .shutdown(shutdown)
+                    .on_disconnect(report_to(&ends))
             }
         }),
     );
@@ -195,7 +216,11 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
 
     let started = Instant::now();
     shutdown.trigger();
-    tokio::time::timeout(PATIENCE, server.task).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(PATIENCE, server.task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     let took = started.elapsed();
     assert!(took >= grace, "ended before the grace period: {took:?}");
     let (end, _) = next_end(&mut ended).await;
@@ -274,7 +299,11 @@ async fn two_servers_in_one_process_shut_down_independently() {
     on_second.read_until("data: 1\n\n").await;
 
     first.shutdown.trigger();
-    tokio::time::timeout(PATIENCE, first.task).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(PATIENCE, first.task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     // The second server's stream keeps going.
     on_second.read_until("data: 3\n\n").await;
     assert!(!second.shutdown.is_requested());

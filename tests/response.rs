@@ -27,8 +27,15 @@ async fn headers_and_opening_frame() {
     assert_eq!(head.header("content-type"), Some("text/event-stream"));
     assert_eq!(head.header("cache-control"), Some("no-cache"));
     assert_eq!(head.header("x-accel-buffering"), Some("no"));
-    assert_eq!(head.header("connection"), None, "illegal in HTTP/2, never sent");
-    assert_eq!(client.read_to_end().await, ": \n\ndata: one\n\ndata: two\n\n");
+    assert_eq!(
+        head.header("connection"),
+        None,
+        "illegal in HTTP/2, never sent"
+    );
+    assert_eq!(
+        client.read_to_end().await,
+        ": \n\ndata: one\n\ndata: two\n\n"
+    );
 }
 
 #[tokio::test]
@@ -39,9 +46,18 @@ async fn retry_line_opens_the_stream_and_headers_can_be_overridden() {
             two_events()
                 .retry(std::time::Duration::from_millis(1500))
                 .status(StatusCode::CREATED)
-                .header(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
-                .header(HeaderName::from_static("x-extra"), HeaderValue::from_static("1"))
-                .header(http::header::CONNECTION, HeaderValue::from_static("keep-alive"))
+                .header(
+                    http::header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-store"),
+                )
+                .header(
+                    HeaderName::from_static("x-extra"),
+                    HeaderValue::from_static("1"),
+                )
+                .header(
+                    http::header::CONNECTION,
+                    HeaderValue::from_static("keep-alive"),
+                )
         }),
     );
     let server = serve(app, Shutdown::new()).await;
@@ -50,7 +66,10 @@ async fn retry_line_opens_the_stream_and_headers_can_be_overridden() {
     assert_eq!(head.header("cache-control"), Some("no-store"));
     assert_eq!(head.header("x-extra"), Some("1"));
     assert_eq!(head.header("connection"), None);
-    assert_eq!(client.read_to_end().await, "retry: 1500\n\ndata: one\n\ndata: two\n\n");
+    assert_eq!(
+        client.read_to_end().await,
+        "retry: 1500\n\ndata: one\n\ndata: two\n\n"
+    );
 }
 
 #[tokio::test]
@@ -75,7 +94,10 @@ async fn head_gets_headers_and_never_starts_the_generator() {
     assert_eq!(head.header("content-type"), Some("text/event-stream"));
     // axum replaces a HEAD response's body before hyper writes the head, so
     // by now the stream has been dropped unpolled.
-    assert!(!started.load(Ordering::SeqCst), "HEAD started the generator");
+    assert!(
+        !started.load(Ordering::SeqCst),
+        "HEAD started the generator"
+    );
     // The connection stays usable: no body bytes were sent after the head.
     client
         .socket
@@ -97,9 +119,8 @@ async fn error_from_a_fallible_stream_sends_error_event_and_ends() {
                 Err(std::io::Error::other("database went away")),
                 Ok(Event::data("never sent")),
             ];
-            SseResponse::new(stream::iter(items)).error_event(|error| {
-                Some(Event::data(error.to_string()).event("error").unwrap())
-            })
+            SseResponse::new(stream::iter(items))
+                .error_event(|error| Some(Event::data(error.to_string()).event("error").unwrap()))
         }),
     );
     let server = serve(app, Shutdown::new()).await;
@@ -115,8 +136,10 @@ async fn error_without_policy_just_ends_cleanly() {
     let app = Router::new().route(
         "/",
         get(|| async {
-            let items: Vec<Result<Event, std::io::Error>> =
-                vec![Ok(Event::data("before")), Err(std::io::Error::other("boom"))];
+            let items: Vec<Result<Event, std::io::Error>> = vec![
+                Ok(Event::data("before")),
+                Err(std::io::Error::other("boom")),
+            ];
             SseResponse::new(stream::iter(items))
         }),
     );
@@ -165,7 +188,10 @@ async fn a_panicking_generator_ends_its_stream_only() {
     assert_eq!(client.read_to_end().await, ": \n\ndata: first\n\n");
     let (head, mut client) = request(server.addr, "GET", "/fine", &[]).await;
     assert_eq!(head.status, 200);
-    assert_eq!(client.read_to_end().await, ": \n\ndata: one\n\ndata: two\n\n");
+    assert_eq!(
+        client.read_to_end().await,
+        ": \n\ndata: one\n\ndata: two\n\n"
+    );
 }
 
 #[tokio::test]
@@ -195,7 +221,10 @@ async fn stream_limit_answers_503_with_retry_after_and_frees_on_close() {
         }
     })
     .await;
-    assert!(released.is_ok(), "the permit was not released on disconnect");
+    assert!(
+        released.is_ok(),
+        "the permit was not released on disconnect"
+    );
     let (again, _client) = request(server.addr, "GET", "/", &[]).await;
     assert_eq!(again.status, 200);
 }
@@ -213,15 +242,28 @@ async fn last_event_id_header_query_absent_and_invalid() {
     assert_eq!(c.read_to_end().await, "Some(41)");
     let (_, mut c) = request(server.addr, "GET", "/?lastEventId=7&x=1", &[]).await;
     assert_eq!(c.read_to_end().await, "Some(7)");
-    let (_, mut c) = request(server.addr, "GET", "/?lastEventId=7", &[("last-event-id", "8")]).await;
-    assert_eq!(c.read_to_end().await, "Some(8)", "the header wins over the query");
+    let (_, mut c) = request(
+        server.addr,
+        "GET",
+        "/?lastEventId=7",
+        &[("last-event-id", "8")],
+    )
+    .await;
+    assert_eq!(
+        c.read_to_end().await,
+        "Some(8)",
+        "the header wins over the query"
+    );
     let (_, mut c) = request(server.addr, "GET", "/", &[]).await;
     assert_eq!(c.read_to_end().await, "None");
 
     let (head, mut c) = request(server.addr, "GET", "/", &[("last-event-id", "abc")]).await;
     assert_eq!(head.status, 400);
     let message = c.read_to_end().await;
-    assert!(message.contains("invalid Last-Event-ID \"abc\""), "{message}");
+    assert!(
+        message.contains("invalid Last-Event-ID \"abc\""),
+        "{message}"
+    );
     let (head, _) = request(server.addr, "GET", "/", &[("last-event-id", "\u{e9}")]).await;
     assert_eq!(head.status, 400);
 }
@@ -232,5 +274,8 @@ async fn works_under_plain_axum_serve_too() {
     let addr = support::serve_with_axum(app).await;
     let (head, mut client) = request(addr, "GET", "/", &[]).await;
     assert_eq!(head.status, 200);
-    assert_eq!(client.read_to_end().await, ": \n\ndata: one\n\ndata: two\n\n");
+    assert_eq!(
+        client.read_to_end().await,
+        ": \n\ndata: one\n\ndata: two\n\n"
+    );
 }

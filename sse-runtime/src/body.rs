@@ -338,7 +338,10 @@ where
         let item = match polled {
             Err(panic) => {
                 let message = panic_message(&panic);
-                tracing::error!(panic = message, "the event generator panicked; ending the stream");
+                tracing::error!(
+                    panic = message,
+                    "the event generator panicked; ending the stream"
+                );
                 send_error_event(&mut writer, error_event, &BoxError::from(message), stats);
                 return Some(DisconnectReason::Error);
             }

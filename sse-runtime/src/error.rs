@@ -34,7 +34,9 @@ impl fmt::Display for EventError {
             EventError::NulInId => f.write_str(
                 "event id contains NUL, which EventSource clients ignore; remove the NUL",
             ),
-            EventError::Json(error) => write!(f, "event data could not be serialised as JSON: {error}"),
+            EventError::Json(error) => {
+                write!(f, "event data could not be serialised as JSON: {error}")
+            }
         }
     }
 }

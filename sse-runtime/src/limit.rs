@@ -76,7 +76,11 @@ impl StreamLimit {
                 limit: self.clone(),
             }),
             Err(open) => {
-                tracing::warn!(open, max = self.inner.max, "stream limit reached; answering 503");
+                tracing::warn!(
+                    open,
+                    max = self.inner.max,
+                    "stream limit reached; answering 503"
+                );
                 let seconds = self.inner.retry_after.as_secs().max(1);
                 let mut response = (
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -72,7 +72,9 @@ struct Inner {
 pub(crate) enum State {
     Running,
     /// Streams should finish; those still open at `force_at` are ended.
-    Draining { force_at: Instant },
+    Draining {
+        force_at: Instant,
+    },
 }
 
 /// What a listener has seen.

@@ -29,7 +29,11 @@ pub struct TestServer {
 pub async fn serve(router: Router, shutdown: Shutdown) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(sse_runtime::serve(listener, router).with_shutdown(shutdown.clone()).into_future());
+    let task = tokio::spawn(
+        sse_runtime::serve(listener, router)
+            .with_shutdown(shutdown.clone())
+            .into_future(),
+    );
     TestServer {
         addr,
         shutdown,
@@ -73,7 +77,12 @@ pub struct Client {
 }
 
 /// Sends `method path` with `headers` and reads the response head.
-pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> (Head, Client) {
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (Head, Client) {
     let socket = TcpStream::connect(addr).await.unwrap();
     request_on(socket, method, path, headers).await
 }
@@ -87,8 +96,14 @@ pub async fn request_small_buffer(addr: SocketAddr, path: &str) -> (Head, Client
     request_on(socket, "GET", path, &[]).await
 }
 
-async fn request_on(mut socket: TcpStream, method: &str, path: &str, headers: &[(&str, &str)]) -> (Head, Client) {
-    let mut text = format!("{method} {path} HTTP/1.1\r\nhost: test\r\naccept: text/event-stream\r\n");
+async fn request_on(
+    mut socket: TcpStream,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (Head, Client) {
+    let mut text =
+        format!("{method} {path} HTTP/1.1\r\nhost: test\r\naccept: text/event-stream\r\n");
     for (name, value) in headers {
         text.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -109,7 +124,10 @@ async fn request_on(mut socket: TcpStream, method: &str, path: &str, headers: &[
         client.ended = true;
     } else if !client.chunked {
         // Plain bodies (errors, rejections): read to EOF or content-length.
-        if let Some(length) = head.header("content-length").and_then(|l| l.parse::<usize>().ok()) {
+        if let Some(length) = head
+            .header("content-length")
+            .and_then(|l| l.parse::<usize>().ok())
+        {
             while client.raw.len() < length {
                 client.fill().await;
             }
@@ -137,7 +155,14 @@ impl Client {
                 let head = String::from_utf8(self.raw[..end].to_vec()).unwrap();
                 self.raw.drain(..end + 4);
                 let mut lines = head.split("\r\n");
-                let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+                let status = lines
+                    .next()
+                    .unwrap()
+                    .split(' ')
+                    .nth(1)
+                    .unwrap()
+                    .parse()
+                    .unwrap();
                 let headers = lines
                     .map(|line| {
                         let (name, value) = line.split_once(':').unwrap();
@@ -146,7 +171,10 @@ impl Client {
                     .collect();
                 return Head { status, headers };
             }
-            assert!(self.fill().await > 0, "connection closed before the response head");
+            assert!(
+                self.fill().await > 0,
+                "connection closed before the response head"
+            );
         }
     }
 
@@ -157,9 +185,12 @@ impl Client {
             return;
         }
         loop {
-            let Some(line_end) = find(&self.raw, b"\r\n") else { return };
+            let Some(line_end) = find(&self.raw, b"\r\n") else {
+                return;
+            };
             let size_text = std::str::from_utf8(&self.raw[..line_end]).unwrap();
-            let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+            let size =
+                usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
             if self.raw.len() < line_end + 2 + size + 2 {
                 return;
             }
@@ -168,7 +199,8 @@ impl Client {
                 self.raw.clear();
                 return;
             }
-            self.body.extend_from_slice(&self.raw[line_end + 2..line_end + 2 + size]);
+            self.body
+                .extend_from_slice(&self.raw[line_end + 2..line_end + 2 + size]);
             self.raw.drain(..line_end + 2 + size + 2);
         }
     }
@@ -212,7 +244,10 @@ impl Client {
     /// response on the same connection).
     pub async fn read_raw_until(&mut self, pattern: &str) -> String {
         while find(&self.raw, pattern.as_bytes()).is_none() {
-            assert!(self.fill().await > 0, "connection closed before {pattern:?}");
+            assert!(
+                self.fill().await > 0,
+                "connection closed before {pattern:?}"
+            );
         }
         String::from_utf8_lossy(&std::mem::take(&mut self.raw)).into_owned()
     }
@@ -228,5 +263,7 @@ impl Client {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }

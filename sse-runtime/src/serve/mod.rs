@@ -1,36 +1,4 @@
-//! A server for routers with event streams: what `axum::serve` does, plus the
-//! guarantees that only the connection can give.
-//!
-//! - **Send timeout.** hyper stops polling a response body while the socket is
-//!   full, so a stream cannot notice that its client stopped reading. Here the
-//!   socket records since when its writes have been blocked, and the
-//!   connection is dropped once that exceeds the stream's
-//!   [`send_timeout`](crate::SseResponse::send_timeout).
-//! - **Shutdown that ends.** On [`Shutdown::trigger`] it stops accepting, asks
-//!   every connection to finish (streams send their farewell), and drops the
-//!   connections still open when the grace period ends, even those whose
-//!   client stopped reading. `axum::serve(..).with_graceful_shutdown(..)` waits
-//!   for those forever.
-//! - **Lean idle connections.** HTTP/1 connections are served by hyper's
-//!   `http1` connection directly, without the protocol sniffing of
-//!   `axum::serve`, which halves what an idle stream holds. Opt in to
-//!   cleartext HTTP/2 with [`Serve::http2`].
-//!
-//! ```no_run
-//! use axum::{Router, routing::get};
-//! use sse_runtime::Shutdown;
-//! use std::time::Duration;
-//!
-//! # async fn run(app: Router) -> std::io::Result<()> {
-//! let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(5));
-//! tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-//! sse_runtime::serve(listener, app).with_shutdown(shutdown).await
-//! # }
-//! ```
-//!
-//! Handlers can extract [`Shutdown`] and `ConnectInfo<SocketAddr>` without any
-//! extra layer.
+//! `serve`: the connection layer that enforces send timeouts and shutdown.
 
 mod io;
 
@@ -58,8 +26,42 @@ use self::io::{WatchedIo, WriteClock};
 use crate::lifecycle::{DisconnectReason, StreamControl};
 use crate::shutdown::{Shutdown, ShutdownListener, Stage};
 
-/// Serves `router` on `listener` until its [`Shutdown`] has been triggered and
-/// every connection has ended. See the [module docs](self).
+/// Serves `router` on `listener`: what `axum::serve` does, plus the
+/// guarantees that only the connection can give.
+///
+/// - **Send timeout.** hyper stops polling a response body while the socket is
+///   full, so a stream cannot notice that its client stopped reading. Here the
+///   socket records since when its writes have been blocked, and the
+///   connection is dropped once that exceeds the stream's
+///   [`send_timeout`](crate::SseResponse::send_timeout).
+/// - **Shutdown that ends.** On [`Shutdown::trigger`] it stops accepting, asks
+///   every connection to finish (streams send their farewell), and drops the
+///   connections still open when the grace period ends, even those whose
+///   client stopped reading. `axum::serve(..).with_graceful_shutdown(..)` waits
+///   for those forever.
+/// - **Lean idle connections.** HTTP/1 connections are served by hyper's
+///   `http1` connection directly, without the protocol sniffing of
+///   `axum::serve`, which halves what an idle stream holds. Opt in to
+///   cleartext HTTP/2 with [`Serve::http2`].
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+/// use sse_runtime::Shutdown;
+/// use std::time::Duration;
+///
+/// # async fn run(app: Router) -> std::io::Result<()> {
+/// let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(5));
+/// tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+/// sse_runtime::serve(listener, app).with_shutdown(shutdown).await
+/// # }
+/// ```
+///
+/// Handlers can extract [`Shutdown`] and `ConnectInfo<SocketAddr>` without any
+/// extra layer.
+///
+/// Runs until its [`Shutdown`] has been triggered and every connection has
+/// ended (or forever, without [`Serve::with_shutdown`]).
 pub fn serve(listener: TcpListener, router: Router) -> Serve {
     Serve {
         listener,

@@ -55,6 +55,8 @@ pub struct EventWriter<'a> {
     sep: LineEnding,
     /// Where the value of the last `id` field written lies in `buf`.
     last_id: Option<Range<usize>>,
+    wrote_id: bool,
+    wrote_event: bool,
 }
 
 impl<'a> EventWriter<'a> {
@@ -64,6 +66,8 @@ impl<'a> EventWriter<'a> {
             buf,
             sep,
             last_id: None,
+            wrote_id: false,
+            wrote_event: false,
         }
     }
 
@@ -193,8 +197,13 @@ impl<'a> EventWriter<'a> {
         self.buf.put_slice(b": ");
         let value_start = self.buf.len();
         self.buf.put_slice(value.as_bytes());
-        if name == "id" {
-            self.last_id = Some(value_start..self.buf.len());
+        match name {
+            "id" => {
+                self.last_id = Some(value_start..self.buf.len());
+                self.wrote_id = true;
+            }
+            "event" => self.wrote_event = true,
+            _ => {}
         }
         self.buf.put_slice(self.sep.as_bytes());
     }
@@ -204,6 +213,32 @@ impl<'a> EventWriter<'a> {
         let range = self.last_id.take()?;
         // Ids are written from `&str`, so the range holds UTF-8.
         std::str::from_utf8(&self.buf[range]).ok()
+    }
+
+    /// Whether an `id` field was written through this writer.
+    pub(crate) fn wrote_id(&self) -> bool {
+        self.wrote_id
+    }
+
+    /// Whether an `event` field was written through this writer.
+    pub(crate) fn wrote_event(&self) -> bool {
+        self.wrote_event
+    }
+
+    /// Where the last `id` value written lies in the buffer.
+    pub(crate) fn last_id_range(&self) -> Option<Range<usize>> {
+        self.last_id.clone()
+    }
+
+    /// Appends fields encoded elsewhere (by a [`Yielder`](crate::generator::Yielder)),
+    /// with `id` locating their `id` value, if any.
+    pub(crate) fn encoded_fields(&mut self, fields: &[u8], id: Option<Range<usize>>) {
+        let start = self.buf.len();
+        self.buf.put_slice(fields);
+        if let Some(id) = id {
+            self.last_id = Some(start + id.start..start + id.end);
+            self.wrote_id = true;
+        }
     }
 
     /// Bytes in the output buffer.

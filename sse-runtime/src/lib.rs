@@ -57,6 +57,7 @@ mod body;
 mod encode;
 mod error;
 mod event;
+mod generator;
 mod item;
 mod keep_alive;
 mod last_event_id;
@@ -66,6 +67,10 @@ mod line_ending;
 mod response;
 mod serve;
 mod shutdown;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 
 pub use crate::encode::{EventWriter, Json, WriteEvent};
 pub use crate::error::EventError;
@@ -81,3 +86,54 @@ pub use crate::line_ending::{InvalidLineEnding, LineEnding};
 pub use crate::response::SseResponse;
 pub use crate::serve::{Serve, serve};
 pub use crate::shutdown::{DEFAULT_GRACE_PERIOD, MissingShutdown, Shutdown, shutdown_signal};
+
+pub use sse_macros::{SseEvent, sse_endpoint};
+
+/// Sends `value` as the next event of an [`#[sse_endpoint]`](sse_endpoint)
+/// body: stable Rust's stand-in for `yield value`.
+///
+/// The attribute rewrites every `yield_!` directly in the body; this
+/// definition only exists to explain the mistake when one is used anywhere
+/// else.
+///
+/// ```compile_fail
+/// fn not_an_endpoint() {
+///     sse_runtime::yield_!(1);
+/// }
+/// ```
+#[macro_export]
+macro_rules! yield_ {
+    ($($value:tt)*) => {
+        ::core::compile_error!(
+            "`yield_!` sends an event only directly inside an `#[sse_endpoint]` body"
+        )
+    };
+}
+
+/// A router mounting endpoints declared with a method and path, as in
+/// `#[sse_endpoint(get "/ticks")]`.
+///
+/// `routes![a, b]` is `Router::new().merge(a::route()).merge(b::route())`.
+///
+/// ```
+/// use sse_runtime::{routes, sse_endpoint, yield_};
+///
+/// #[sse_endpoint(get "/hello")]
+/// async fn hello() {
+///     yield_!("hello");
+/// }
+///
+/// #[sse_endpoint(get "/bye")]
+/// async fn bye() {
+///     yield_!("bye");
+/// }
+///
+/// let app: axum::Router = routes![hello, bye];
+/// ```
+#[macro_export]
+macro_rules! routes {
+    ($($($endpoint:ident)::+),* $(,)?) => {
+        $crate::__private::Router::new()
+            $(.merge($($endpoint)::+::route()))*
+    };
+}

@@ -1,0 +1,203 @@
+//! Code generation: the handler, and the route module beside it.
+//!
+//! ```text
+//! #[sse_endpoint(get "/ticks", retry = "3s")]
+//! async fn ticks(Query(q): Query<Q>) { ... yield_!(Tick { n }) ... }
+//! ```
+//! becomes, in outline:
+//! ```text
+//! async fn ticks(__sse_cx: EndpointContext, Query(q): Query<Q>) -> Response {
+//!     let (__sse_yielder, link) = Yielder::new(LineEnding::Lf, Defaults { .. });
+//!     let events = Generator::new(link, body::<(), _>(async move { ... }));
+//!     __sse_cx.respond(events).retry(Duration::from_millis(3000)).into_response()
+//! }
+//! mod ticks {
+//!     pub const PATH: &str = "/ticks";
+//!     pub fn route<S>() -> Router<S> { Router::new().route(PATH, get(super::ticks)) }
+//! }
+//! ```
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Generics, Type, Visibility};
+
+use crate::args::Args;
+use crate::ast::Endpoint;
+use crate::check::Settings;
+
+pub(crate) fn expand(endpoint: Endpoint, args: &Args, settings: &Settings) -> TokenStream {
+    let Endpoint {
+        item,
+        output,
+        state,
+    } = endpoint;
+    let attrs = &item.attrs;
+    let vis = &item.vis;
+    let sig = &item.sig;
+    let name = &sig.ident;
+    let inputs = &sig.inputs;
+    let generics = &sig.generics;
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let block = &item.block;
+    let private = quote!(::sse_runtime::__private);
+
+    let output_ty = output.unwrap_or_else(|| syn::parse_quote!(()));
+    let line_ending = format_ident!("{}", settings.sep.unwrap_or("Lf"));
+    let default_event = match &settings.event {
+        Some(event) => quote!(::core::option::Option::Some(#event)),
+        None => quote!(::core::option::Option::None),
+    };
+    let sequential_from = match args.sequential_id {
+        Some(_) => quote!(::core::option::Option::Some(__sse_cx.first_sequential_id())),
+        None => quote!(::core::option::Option::None),
+    };
+    let configure = configure(args, settings);
+    let route = route_module(
+        args,
+        vis,
+        name,
+        generics,
+        state.as_ref(),
+        args.state.as_ref(),
+    );
+
+    quote! {
+        #(#attrs)*
+        #vis async fn #name #impl_generics (
+            __sse_cx: #private::EndpointContext,
+            #inputs
+        ) -> #private::Response #where_clause {
+            let (__sse_yielder, __sse_link) = #private::Yielder::new(
+                #private::LineEnding::#line_ending,
+                #private::Defaults {
+                    event: #default_event,
+                    sequential_from: #sequential_from,
+                },
+            );
+            let __sse_events = #private::Generator::new(
+                __sse_link,
+                #private::body::<#output_ty, _>(async move {
+                    let __sse_yielder = __sse_yielder;
+                    #block
+                }),
+            );
+            let __sse_response = __sse_cx.respond(__sse_events) #configure;
+            #private::IntoResponse::into_response(__sse_response)
+        }
+        #route
+    }
+}
+
+/// The builder calls for the endpoint's settings.
+fn configure(args: &Args, settings: &Settings) -> TokenStream {
+    let private = quote!(::sse_runtime::__private);
+    let millis = |ms: u64| quote!(#private::Duration::from_millis(#ms));
+    let mut calls = TokenStream::new();
+    if let Some(sep) = settings.sep {
+        let sep = format_ident!("{}", sep);
+        calls.extend(quote!(.line_ending(#private::LineEnding::#sep)));
+    }
+    if let Some(ms) = settings.retry_ms {
+        let retry = millis(ms);
+        calls.extend(quote!(.retry(#retry)));
+    }
+    let keep_alive = match settings.ping_ms {
+        Some(0) => Some(quote!(#private::KeepAlive::disabled())),
+        Some(ms) => {
+            let every = millis(ms);
+            Some(quote!(#private::KeepAlive::every(#every)))
+        }
+        None => settings
+            .ping_text
+            .as_ref()
+            .map(|_| quote!(#private::KeepAlive::default())),
+    };
+    if let Some(keep_alive) = keep_alive {
+        let text = settings.ping_text.as_ref().map(|text| quote!(.text(#text)));
+        calls.extend(quote!(.keep_alive(#keep_alive #text)));
+    }
+    if let Some(ms) = settings.send_timeout_ms {
+        let timeout = millis(ms);
+        calls.extend(quote!(.send_timeout(#timeout)));
+    }
+    if let Some(max) = settings.max_streams {
+        calls.extend(quote!(.limit({
+            static __SSE_LIMIT: #private::LazyLock<#private::StreamLimit> =
+                #private::LazyLock::new(|| #private::StreamLimit::new(#max));
+            &__SSE_LIMIT
+        })));
+    }
+    if let Some(name) = &settings.error_event {
+        calls.extend(quote!(.error_event(#private::error_event(#name))));
+    }
+    if let Some(hook) = &args.on_disconnect {
+        // Spanned at the user's path, so a wrong signature is reported there.
+        let checked = quote_spanned!(hook.span()=> #private::on_disconnect(#hook));
+        calls.extend(quote!(.on_disconnect(#checked)));
+    }
+    if let Some(hook) = &args.on_shutdown {
+        let checked = quote_spanned!(hook.span()=> #private::on_shutdown(#hook));
+        calls.extend(quote!(.on_shutdown(#checked)));
+    }
+    calls
+}
+
+/// The `mod NAME { PATH, route() }` that mounts the endpoint declaratively,
+/// when the attribute names a method and path.
+pub(crate) fn route_module(
+    args: &Args,
+    vis: &Visibility,
+    name: &Ident,
+    generics: &Generics,
+    extracted_state: Option<&Type>,
+    declared_state: Option<&Type>,
+) -> TokenStream {
+    let Some(route) = &args.route else {
+        return TokenStream::new();
+    };
+    let private = quote!(::sse_runtime::__private);
+    let method = Ident::new(&route.method.to_string(), route.method.span());
+    let path = &route.path;
+    let method_upper = route.method.to_string().to_uppercase();
+    let doc = format!(
+        "Routing of [`{name}`](fn@super::{name}): `{method_upper} {}`.",
+        path.value()
+    );
+    let params: Vec<_> = generics.params.iter().collect();
+    let (_, type_generics, where_clause) = generics.split_for_impl();
+    let turbofish = type_generics.as_turbofish();
+    let (state, state_param) = match declared_state.or(extracted_state) {
+        Some(state) => (quote!(#state), None),
+        None => {
+            let param = Ident::new("__S", Span::call_site());
+            (quote!(#param), Some(param))
+        }
+    };
+    let state_bound = state_param.as_ref().map(|param| {
+        quote!(#param: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,)
+    });
+    let where_predicates = where_clause.map(|clause| {
+        let predicates = &clause.predicates;
+        quote!(#predicates,)
+    });
+    quote! {
+        #[doc = #doc]
+        #[allow(non_snake_case, unused_imports)]
+        #vis mod #name {
+            use super::*;
+
+            /// The path this endpoint is mounted at.
+            pub const PATH: &str = #path;
+
+            /// A router serving this endpoint at [`PATH`]; merge it into yours.
+            pub fn route<#(#params,)* #state_param>() -> #private::Router<#state>
+            where
+                #state_bound
+                #where_predicates
+            {
+                #private::Router::new().route(PATH, #private::routing::#method(super::#name #turbofish))
+            }
+        }
+    }
+}

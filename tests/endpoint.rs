@@ -1,0 +1,194 @@
+//! `#[sse_endpoint]` end to end over real TCP.
+
+mod support;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use sse_runtime::{Event, Shutdown, SseEvent, routes, sse_endpoint};
+use support::{request, serve};
+
+#[derive(Serialize)]
+struct Tick {
+    n: u32,
+}
+
+#[derive(Deserialize)]
+struct Range {
+    min: u32,
+    max: u32,
+}
+
+#[sse_endpoint(get "/numbers")]
+async fn numbers(Query(range): Query<Range>) {
+    for n in range.min..=range.max {
+        yield_!(Tick { n });
+    }
+}
+
+#[tokio::test]
+async fn typed_json_from_query() {
+    let server = serve(numbers::route(), Shutdown::new()).await;
+    let (head, mut client) = request(server.addr, "GET", "/numbers?min=1&max=3", &[]).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        client.read_to_end().await,
+        ": \n\ndata: {\"n\":1}\n\ndata: {\"n\":2}\n\ndata: {\"n\":3}\n\n"
+    );
+}
+
+#[sse_endpoint(get "/mixed", sep = "\r\n")]
+async fn mixed() {
+    yield_!("text\nlines");
+    yield_!(String::from("owned"));
+    yield_!(Event::data("built").event("custom").unwrap());
+    yield_!(vec![1, 2, 3]);
+}
+
+#[tokio::test]
+async fn strings_events_and_data_each_go_out_their_way() {
+    let server = serve(routes![mixed], Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/mixed", &[]).await;
+    assert_eq!(
+        client.read_to_end().await,
+        ": \r\n\r\ndata: text\r\ndata: lines\r\n\r\ndata: owned\r\n\r\nevent: custom\r\ndata: built\r\n\r\ndata: [1,2,3]\r\n\r\n"
+    );
+}
+
+#[derive(Serialize, SseEvent)]
+#[sse(event = "tick")]
+struct Numbered {
+    #[sse(id)]
+    seq: u64,
+    label: String,
+}
+
+#[derive(Serialize, SseEvent)]
+enum Chat {
+    UserJoined {
+        name: String,
+    },
+    Message(String),
+    #[sse(event = "bye")]
+    Left,
+}
+
+#[sse_endpoint(get "/typed")]
+async fn typed() {
+    yield_!(Numbered {
+        seq: 7,
+        label: "Zürich\nnorth".into()
+    });
+    yield_!(Chat::UserJoined { name: "ann".into() });
+    yield_!(Chat::Message("hi".into()));
+    yield_!(Chat::Left);
+}
+
+#[tokio::test]
+async fn derived_events() {
+    let server = serve(typed::route(), Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/typed", &[]).await;
+    assert_eq!(
+        client.read_to_end().await,
+        ": \n\n\
+         id: 7\nevent: tick\ndata: {\"label\":\"Zürich\\nnorth\"}\n\n\
+         event: user_joined\ndata: {\"name\":\"ann\"}\n\n\
+         event: message\ndata: \"hi\"\n\n\
+         event: bye\ndata: null\n\n"
+    );
+}
+
+#[sse_endpoint(get "/sequential", id = sequential, event = "tick", retry = "2s")]
+async fn sequential() {
+    for n in 0..3 {
+        yield_!(n);
+    }
+}
+
+#[tokio::test]
+async fn sequential_ids_continue_from_last_event_id() {
+    let server = serve(sequential::route(), Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/sequential", &[]).await;
+    assert_eq!(
+        client.read_to_end().await,
+        "retry: 2000\n\nid: 1\nevent: tick\ndata: 0\n\nid: 2\nevent: tick\ndata: 1\n\nid: 3\nevent: tick\ndata: 2\n\n"
+    );
+    let (_, mut client) = request(
+        server.addr,
+        "GET",
+        "/sequential",
+        &[("last-event-id", "41")],
+    )
+    .await;
+    let body = client.read_to_end().await;
+    assert!(
+        body.contains("id: 42\n") && body.contains("id: 44\n"),
+        "{body}"
+    );
+}
+
+#[derive(Clone)]
+struct AppState {
+    greeting: &'static str,
+}
+
+#[sse_endpoint(get "/state")]
+async fn with_state(State(state): State<AppState>) {
+    yield_!(state.greeting);
+}
+
+#[sse_endpoint]
+async fn by_hand(State(state): State<AppState>) -> Result<(), std::io::Error> {
+    yield_!(state.greeting);
+    let value: u32 = "12".parse().map_err(std::io::Error::other)?;
+    yield_!(value);
+    Err(std::io::Error::other("stop here"))?;
+    yield_!("never");
+    Ok(())
+}
+
+#[tokio::test]
+async fn state_and_question_mark() {
+    let app: Router = with_state::route()
+        .route("/by-hand", get(by_hand))
+        .with_state(AppState { greeting: "hello" });
+    let server = serve(app, Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/state", &[]).await;
+    assert_eq!(client.read_to_end().await, ": \n\ndata: hello\n\n");
+    let (_, mut client) = request(server.addr, "GET", "/by-hand", &[]).await;
+    assert_eq!(
+        client.read_to_end().await,
+        ": \n\ndata: hello\n\ndata: 12\n\n"
+    );
+}
+
+#[sse_endpoint(get "/select", error_event = "error")]
+async fn select(shutdown: Shutdown) -> Result<(), std::io::Error> {
+    let mut n = 0;
+    loop {
+        tokio::select! {
+            _ = shutdown.requested() => {
+                yield_!(Event::data("bye").event("shutdown").unwrap());
+                return Ok(());
+            }
+            _ = tokio::task::yield_now() => {
+                n += 1;
+                if n > 2 {
+                    Err(std::io::Error::other("too many"))?;
+                }
+                yield_!(n)
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn yield_inside_select_and_error_event() {
+    let server = serve(select::route(), Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/select", &[]).await;
+    assert_eq!(
+        client.read_to_end().await,
+        ": \n\ndata: 1\n\ndata: 2\n\nevent: error\ndata: too many\n\n"
+    );
+}

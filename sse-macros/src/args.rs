@@ -79,17 +79,24 @@ impl Parse for Args {
             if input.is_empty() {
                 return Ok(args);
             }
-            input.parse::<Token![,]>()?;
+            parse_comma(input)?;
         }
         while !input.is_empty() {
             parse_key_value(input, &mut args)?;
             if input.is_empty() {
                 break;
             }
-            input.parse::<Token![,]>()?;
+            parse_comma(input)?;
         }
         Ok(args)
     }
+}
+
+fn parse_comma(input: ParseStream<'_>) -> syn::Result<()> {
+    input
+        .parse::<Token![,]>()
+        .map(drop)
+        .map_err(|error| syn::Error::new(error.span(), "expected `,` between arguments"))
 }
 
 fn parse_method(input: ParseStream<'_>) -> syn::Result<Option<Ident>> {

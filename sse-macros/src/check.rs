@@ -105,6 +105,9 @@ pub(crate) fn parse_duration_ms(text: &str) -> Result<u64, String> {
     let number: u64 = number
         .parse()
         .map_err(|_| format!("{number} is too large"))?;
+    if unit.starts_with(['.', ',']) {
+        return Err(format!("{text:?} is not a whole number"));
+    }
     let factor = match unit.trim() {
         "ms" => 1,
         "s" => 1_000,

@@ -312,7 +312,8 @@ fn named_data(fields: &[&Field], type_name: &str) -> TokenStream {
     let params: Vec<Ident> = (0..fields.len())
         .map(|i| format_ident!("__T{}", i))
         .collect();
-    let indices = (0..fields.len()).map(syn::Index::from);
+    // Field 0 is the marker that uses the lifetime when there are no fields.
+    let indices = (1..=fields.len()).map(syn::Index::from);
     let keys = fields
         .iter()
         .map(|field| field.key.clone().unwrap_or_default());
@@ -320,7 +321,10 @@ fn named_data(fields: &[&Field], type_name: &str) -> TokenStream {
     let count = fields.len();
     quote! {
         {
-            struct __SseData<'__a, #(#params: ?::core::marker::Sized,)*>(#(&'__a #params,)*);
+            struct __SseData<'__a, #(#params: ?::core::marker::Sized,)*>(
+                ::core::marker::PhantomData<&'__a ()>,
+                #(&'__a #params,)*
+            );
             impl<'__a, #(#params: #serde::Serialize + ?::core::marker::Sized,)*> #serde::Serialize
                 for __SseData<'__a, #(#params,)*>
             {
@@ -334,7 +338,7 @@ fn named_data(fields: &[&Field], type_name: &str) -> TokenStream {
                     __object.end()
                 }
             }
-            __sse_writer.json_data(&__SseData(#(#bindings,)*))?;
+            __sse_writer.json_data(&__SseData(::core::marker::PhantomData, #(#bindings,)*))?;
         }
     }
 }

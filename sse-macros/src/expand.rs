@@ -11,9 +11,10 @@
 //!     let events = Generator::new(link, body::<(), _>(async move { ... }));
 //!     __sse_cx.respond(events).retry(Duration::from_millis(3000)).into_response()
 //! }
-//! mod ticks {
-//!     pub const PATH: &str = "/ticks";
-//!     pub fn route<S>() -> Router<S> { Router::new().route(PATH, get(super::ticks)) }
+//! struct ticks {}
+//! impl ticks {
+//!     pub const PATH: &'static str = "/ticks";
+//!     pub fn route<S>() -> Router<S> { Router::new().route(Self::PATH, get(ticks)) }
 //! }
 //! ```
 
@@ -52,7 +53,8 @@ pub(crate) fn expand(endpoint: Endpoint, args: &Args, settings: &Settings) -> To
         Some(_) => quote!(::core::option::Option::Some(__sse_cx.first_sequential_id())),
         None => quote!(::core::option::Option::None),
     };
-    let configure = configure(args, settings);
+    let configure = configure(settings);
+    let hooks = hooks(args);
     let route = route_module(
         args,
         vis,
@@ -83,6 +85,7 @@ pub(crate) fn expand(endpoint: Endpoint, args: &Args, settings: &Settings) -> To
                 }),
             );
             let __sse_response = __sse_cx.respond(__sse_events) #configure;
+            #hooks
             #private::IntoResponse::into_response(__sse_response)
         }
         #route
@@ -90,7 +93,7 @@ pub(crate) fn expand(endpoint: Endpoint, args: &Args, settings: &Settings) -> To
 }
 
 /// The builder calls for the endpoint's settings.
-fn configure(args: &Args, settings: &Settings) -> TokenStream {
+fn configure(settings: &Settings) -> TokenStream {
     let private = quote!(::sse_runtime::__private);
     let millis = |ms: u64| quote!(#private::Duration::from_millis(#ms));
     let mut calls = TokenStream::new();
@@ -131,19 +134,28 @@ fn configure(args: &Args, settings: &Settings) -> TokenStream {
     if let Some(name) = &settings.error_event {
         calls.extend(quote!(.error_event(#private::error_event(#name))));
     }
+    calls
+}
+
+/// The hooks, each set through one checked call spanned at the user's path,
+/// so that a wrong signature is reported there, once.
+fn hooks(args: &Args) -> TokenStream {
+    let private = quote!(::sse_runtime::__private);
+    let mut calls = TokenStream::new();
     if let Some(hook) = &args.on_disconnect {
-        // Spanned at the user's path, so a wrong signature is reported there.
-        let checked = quote_spanned!(hook.span()=> #private::on_disconnect(#hook));
-        calls.extend(quote!(.on_disconnect(#checked)));
+        calls.extend(quote_spanned! {hook.span()=>
+            let __sse_response = #private::on_disconnect(__sse_response, #hook);
+        });
     }
     if let Some(hook) = &args.on_shutdown {
-        let checked = quote_spanned!(hook.span()=> #private::on_shutdown(#hook));
-        calls.extend(quote!(.on_shutdown(#checked)));
+        calls.extend(quote_spanned! {hook.span()=>
+            let __sse_response = #private::on_shutdown(__sse_response, #hook);
+        });
     }
     calls
 }
 
-/// The `mod NAME { PATH, route() }` that mounts the endpoint declaratively,
+/// The `NAME::PATH` and `NAME::route()` that mount the endpoint declaratively,
 /// when the attribute names a method and path.
 pub(crate) fn route_module(
     args: &Args,
@@ -161,7 +173,7 @@ pub(crate) fn route_module(
     let path = &route.path;
     let method_upper = route.method.to_string().to_uppercase();
     let doc = format!(
-        "Routing of [`{name}`](fn@super::{name}): `{method_upper} {}`.",
+        "Routing of the [`{name}`](fn@{name}) endpoint: `{method_upper} {}`.",
         path.value()
     );
     let params: Vec<_> = generics.params.iter().collect();
@@ -181,22 +193,27 @@ pub(crate) fn route_module(
         let predicates = &clause.predicates;
         quote!(#predicates,)
     });
+    // A braced struct lives in the type namespace only, so it can share the
+    // handler's name: `get(numbers)` is the function, `numbers::route()` the
+    // router. Unlike a module, it also works for endpoints declared inside a
+    // function body.
     quote! {
         #[doc = #doc]
-        #[allow(non_snake_case, unused_imports)]
-        #vis mod #name {
-            use super::*;
+        #[allow(non_camel_case_types)]
+        #vis struct #name {}
 
+        #[allow(dead_code)]
+        impl #name {
             /// The path this endpoint is mounted at.
-            pub const PATH: &str = #path;
+            pub const PATH: &'static str = #path;
 
-            /// A router serving this endpoint at [`PATH`]; merge it into yours.
+            /// A router serving this endpoint at its path; merge it into yours.
             pub fn route<#(#params,)* #state_param>() -> #private::Router<#state>
             where
                 #state_bound
                 #where_predicates
             {
-                #private::Router::new().route(PATH, #private::routing::#method(super::#name #turbofish))
+                #private::Router::new().route(Self::PATH, #private::routing::#method(#name #turbofish))
             }
         }
     }

@@ -161,11 +161,9 @@ where
     }
 }
 
-/// Checks and adapts an `on_disconnect` hook.
-pub fn on_disconnect<H: OnDisconnect>(
-    hook: H,
-) -> impl Fn(Disconnect) -> H::Future + Send + Sync + 'static {
-    move |end| hook.call(end)
+/// Sets a checked `on_disconnect` hook.
+pub fn on_disconnect<S, H: OnDisconnect>(response: SseResponse<S>, hook: H) -> SseResponse<S> {
+    response.on_disconnect(move |end| hook.call(end))
 }
 
 /// An `on_shutdown` hook: `async fn() -> Vec<Event>`.
@@ -193,9 +191,9 @@ where
     }
 }
 
-/// Checks and adapts an `on_shutdown` hook.
-pub fn on_shutdown<H: OnShutdown>(hook: H) -> impl FnOnce() -> H::Future + Send + 'static {
-    move || hook.call()
+/// Sets a checked `on_shutdown` hook.
+pub fn on_shutdown<S, H: OnShutdown>(response: SseResponse<S>, hook: H) -> SseResponse<S> {
+    response.on_shutdown(move || hook.call())
 }
 
 /// The `error_event` policy: the error's message as the data of an event of

@@ -1,0 +1,11 @@
+use sse_runtime::SseEvent;
+
+#[derive(SseEvent)]
+struct Tick {
+    #[sse(id)]
+    a: u32,
+    #[sse(id)]
+    b: u32,
+}
+
+fn main() {}

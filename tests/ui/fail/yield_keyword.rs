@@ -1,0 +1,8 @@
+use sse_runtime::sse_endpoint;
+
+#[sse_endpoint]
+async fn numbers() {
+    yield 1;
+}
+
+fn main() {}

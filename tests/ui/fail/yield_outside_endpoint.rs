@@ -1,0 +1,3 @@
+fn main() {
+    sse_runtime::yield_!(1);
+}

@@ -192,3 +192,83 @@ async fn yield_inside_select_and_error_event() {
         ": \n\ndata: 1\n\ndata: 2\n\nevent: error\ndata: too many\n\n"
     );
 }
+
+mod hooks {
+    //! Hooks named in the attribute, wired by the generated code.
+
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use sse_runtime::{Disconnect, DisconnectReason, Event, Shutdown, sse_endpoint};
+    use tokio::sync::mpsc;
+
+    use super::support::{PATIENCE, request, serve};
+
+    static ENDS: Mutex<Option<mpsc::UnboundedSender<Disconnect>>> = Mutex::new(None);
+
+    async fn record(end: Disconnect) {
+        if let Some(ends) = ENDS.lock().unwrap().as_ref() {
+            let _ = ends.send(end);
+        }
+    }
+
+    async fn farewell() -> Vec<Event> {
+        vec![Event::data("see you").event("shutdown").unwrap()]
+    }
+
+    #[sse_endpoint(
+        get "/hooked",
+        id = sequential,
+        on_disconnect = record,
+        on_shutdown = farewell,
+        max_streams = 1,
+        ping = "0s"
+    )]
+    async fn hooked() {
+        for n in 0.. {
+            yield_!(n);
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn disconnect_and_shutdown_hooks_and_stream_limit() {
+        let (ends_tx, mut ends) = mpsc::unbounded_channel();
+        *ENDS.lock().unwrap() = Some(ends_tx);
+        let shutdown = Shutdown::new();
+        let server = serve(hooked::route(), shutdown.clone()).await;
+
+        let (_, mut client) = request(server.addr, "GET", "/hooked", &[]).await;
+        client.read_until("id: 3\ndata: 2\n\n").await;
+        // max_streams = 1: a second client is refused while the first is open.
+        let (refused, _) = request(server.addr, "GET", "/hooked", &[]).await;
+        assert_eq!(refused.status, 503);
+        drop(client);
+        let end = tokio::time::timeout(PATIENCE, ends.recv()).await.unwrap().unwrap();
+        assert_eq!(end.reason, DisconnectReason::ClientGone);
+        assert!(end.stats.events >= 3);
+        assert_eq!(end.stats.last_id, Some(end.stats.events.to_string()));
+
+        // After the disconnect the slot is free again; this stream resumes
+        // after id 100 and says goodbye on shutdown.
+        let reconnect = async {
+            loop {
+                let (head, client) =
+                    request(server.addr, "GET", "/hooked", &[("last-event-id", "100")]).await;
+                if head.status == 200 {
+                    break (head, client);
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        let (head, mut client) = tokio::time::timeout(PATIENCE, reconnect).await.unwrap();
+        assert_eq!(head.status, 200);
+        client.read_until("id: 101\ndata: 0\n\n").await;
+        shutdown.trigger();
+        let rest = client.read_to_end().await;
+        assert!(rest.ends_with("event: shutdown\ndata: see you\n\n"), "{rest}");
+        let end = tokio::time::timeout(PATIENCE, ends.recv()).await.unwrap().unwrap();
+        assert_eq!(end.reason, DisconnectReason::Shutdown);
+        tokio::time::timeout(PATIENCE, server.task).await.unwrap().unwrap().unwrap();
+    }
+}

@@ -87,7 +87,113 @@ pub use crate::response::SseResponse;
 pub use crate::serve::{Serve, serve};
 pub use crate::shutdown::{DEFAULT_GRACE_PERIOD, MissingShutdown, Shutdown, shutdown_signal};
 
-pub use sse_macros::{SseEvent, sse_endpoint};
+/// Turns an `async fn` whose body sends events with [`yield_!`] into an axum
+/// handler that streams them: sse-starlette's generator endpoints, checked by
+/// the compiler.
+///
+/// ```
+/// use axum::extract::Query;
+/// use serde::{Deserialize, Serialize};
+/// use sse_runtime::{routes, sse_endpoint};
+/// use std::time::Duration;
+///
+/// #[derive(Deserialize)]
+/// struct Range { min: u32, max: u32 }
+///
+/// #[derive(Serialize)]
+/// struct Tick { n: u32 }
+///
+/// #[sse_endpoint(get "/numbers", retry = "3s", ping = "15s")]
+/// async fn numbers(Query(range): Query<Range>) {
+///     for n in range.min..=range.max {
+///         tokio::time::sleep(Duration::from_millis(900)).await;
+///         yield_!(Tick { n });              // data: {"n":1}
+///     }
+/// }
+///
+/// // Mounted from its attribute, or by hand like any handler:
+/// let app: axum::Router = routes![numbers];
+/// let app: axum::Router = axum::Router::new().route("/numbers", axum::routing::get(numbers));
+/// ```
+///
+/// # The body
+/// - `yield_!(value)` sends one event: a `Serialize` value as compact JSON
+///   `data:`, an [`Event`] as built, a `String`/`&str` as text, a
+///   [`#[derive(SseEvent)]`](SseEvent) type as its named event. Stable Rust
+///   does not allow the `yield` keyword, hence the macro; it works inside
+///   `tokio::select!` and other macros, and is a compile error inside a
+///   closure, an `async` block or a nested function, where it could not send.
+/// - Return nothing, or `Result<(), E>` to use `?`: an error ends the stream
+///   after the `error_event`, if set.
+/// - Arguments are axum extractors: `State`, `Path`, `Query`, headers,
+///   [`LastEventId`], your own. Take a [`Shutdown`] (or `Option<Shutdown>`)
+///   to stop cooperatively with `shutdown.requested()` in `tokio::select!`.
+///
+/// # Attribute
+/// | argument | effect |
+/// |---|---|
+/// | `get "/path"` (or `post`, `put`, `patch`, `delete`) | `NAME::route()` and `routes![NAME]` mount it there; `NAME::PATH` is the path |
+/// | `retry = "3s"` | sends `retry: 3000` first |
+/// | `ping = "15s"` | keep-alive interval; `"0s"` disables it |
+/// | `ping_text = "..."` | keep-alive comment text |
+/// | `sep = "\r\n"` | line ending (`"\n"` default, `"\r\n"`, `"\r"`) |
+/// | `send_timeout = "10s"` | drops clients that stop reading (under [`serve`]) |
+/// | `max_streams = 100` | beyond it, `503` with `Retry-After` |
+/// | `error_event = "error"` | on an error, sends `event: error` with its message |
+/// | `event = "tick"` | event type of events that set none |
+/// | `id = sequential` | numbers events 1, 2, …, continuing after `Last-Event-ID` |
+/// | `on_disconnect = path` | `async fn(Disconnect)`, run once the stream ended |
+/// | `on_shutdown = path` | `async fn() -> Vec<Event>`, the farewell on shutdown |
+/// | `state = Type` | the router state, when no `State<T>` argument names it |
+///
+/// Durations are a whole number and a unit: `ms`, `s`, `m`, `h`. Every value
+/// is checked at compile time, with the error on the offending token.
+///
+/// # What it expands to
+/// The handler gains one hidden extractor first (the server's [`Shutdown`] and
+/// the `Last-Event-ID` for `id = sequential`), runs the body as a stream whose
+/// yields encode straight into a buffer (no allocation per event), and returns
+/// an [`SseResponse`] configured from the attribute. Shutdown and disconnect
+/// detection come from the runtime; no polling is written by hand.
+#[doc(inline)]
+pub use sse_macros::sse_endpoint;
+
+/// Derives [`WriteEvent`] for a struct or enum: one named event with an
+/// optional id and JSON data.
+///
+/// ```
+/// use sse_runtime::{Event, LineEnding, SseEvent, EventWriter};
+///
+/// #[derive(SseEvent)]
+/// #[sse(event = "tick")]              // default: the type name in snake_case
+/// struct Tick {
+///     #[sse(id)]                      // sent as `id:`, not in the data
+///     seq: u64,
+///     city: String,
+/// }
+///
+/// #[derive(SseEvent)]
+/// enum Room {
+///     UserJoined { name: String },    // event: user_joined, data: {"name":..}
+///     #[sse(event = "msg")]
+///     Message(String),                // event: msg, data: "…"
+///     Closed,                         // event: closed, data: null
+/// }
+///
+/// let mut buf = bytes::BytesMut::new();
+/// let mut writer = EventWriter::new(&mut buf, LineEnding::Lf);
+/// writer.write(&Tick { seq: 7, city: "Zürich".into() }).unwrap();
+/// writer.write(&Room::Message("hi".into())).unwrap();
+/// assert_eq!(
+///     std::str::from_utf8(&buf).unwrap(),
+///     "id: 7\nevent: tick\ndata: {\"city\":\"Zürich\"}\n\nevent: msg\ndata: \"hi\"\n\n"
+/// );
+/// ```
+///
+/// Field types must be `Serialize`; the id field an integer or a string.
+/// Field-level `#[serde(rename = "..")]` and `#[serde(skip)]` are honoured.
+#[doc(inline)]
+pub use sse_macros::SseEvent;
 
 /// Sends `value` as the next event of an [`#[sse_endpoint]`](sse_endpoint)
 /// body: stable Rust's stand-in for `yield value`.

@@ -244,7 +244,10 @@ mod hooks {
         let (refused, _) = request(server.addr, "GET", "/hooked", &[]).await;
         assert_eq!(refused.status, 503);
         drop(client);
-        let end = tokio::time::timeout(PATIENCE, ends.recv()).await.unwrap().unwrap();
+        let end = tokio::time::timeout(PATIENCE, ends.recv())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(end.reason, DisconnectReason::ClientGone);
         assert!(end.stats.events >= 3);
         assert_eq!(end.stats.last_id, Some(end.stats.events.to_string()));
@@ -266,9 +269,19 @@ mod hooks {
         client.read_until("id: 101\ndata: 0\n\n").await;
         shutdown.trigger();
         let rest = client.read_to_end().await;
-        assert!(rest.ends_with("event: shutdown\ndata: see you\n\n"), "{rest}");
-        let end = tokio::time::timeout(PATIENCE, ends.recv()).await.unwrap().unwrap();
+        assert!(
+            rest.ends_with("event: shutdown\ndata: see you\n\n"),
+            "{rest}"
+        );
+        let end = tokio::time::timeout(PATIENCE, ends.recv())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(end.reason, DisconnectReason::Shutdown);
-        tokio::time::timeout(PATIENCE, server.task).await.unwrap().unwrap().unwrap();
+        tokio::time::timeout(PATIENCE, server.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
     }
 }

@@ -60,6 +60,7 @@ pin_project! {
         stats: StreamStats,
         started: Option<Instant>,
         _permit: Option<StreamPermit>,
+        peer: Option<std::net::SocketAddr>,
         span: tracing::Span,
     }
 
@@ -116,7 +117,11 @@ where
             stats: StreamStats::default(),
             started: None,
             _permit: permit,
-            span: tracing::info_span!("sse.stream"),
+            peer: config.peer,
+            span: match config.peer {
+                Some(peer) => tracing::info_span!("sse.stream", %peer),
+                None => tracing::info_span!("sse.stream"),
+            },
         }
     }
 }
@@ -163,7 +168,11 @@ impl<S> SseBody<S> {
         if let Some(hook) = this.on_disconnect.take() {
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
-                    runtime.spawn(hook(Disconnect { reason, stats }));
+                    runtime.spawn(hook(Disconnect {
+                        reason,
+                        stats,
+                        peer: *this.peer,
+                    }));
                 }
                 Err(_) => tracing::error!("no tokio runtime to run the on_disconnect hook on"),
             }

@@ -7,7 +7,7 @@
 //!
 //! let response = SseResponse::new(events).on_disconnect(|end: Disconnect| async move {
 //!     if end.reason == DisconnectReason::ClientGone {
-//!         tracing::info!(events = end.stats.events, last_id = ?end.stats.last_id, "client left");
+//!         tracing::info!(peer = ?end.peer, events = end.stats.events, "client left");
 //!     }
 //! });
 //! ```
@@ -97,6 +97,10 @@ pub struct Disconnect {
     pub reason: DisconnectReason,
     /// What it sent.
     pub stats: StreamStats,
+    /// The client's address, when known: set by [`serve`](crate::serve)
+    /// (or axum's `ConnectInfo`) for `#[sse_endpoint]`s, or with
+    /// [`SseResponse::peer`](crate::SseResponse::peer).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 /// State shared between a stream's body and the connection that carries it.

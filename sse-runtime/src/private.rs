@@ -34,6 +34,7 @@ pub use crate::shutdown::Shutdown;
 pub struct EndpointContext {
     shutdown: Option<Shutdown>,
     last_event_id: Option<u64>,
+    peer: Option<std::net::SocketAddr>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for EndpointContext {
@@ -49,6 +50,10 @@ impl<S: Send + Sync> FromRequestParts<S> for EndpointContext {
         Ok(Self {
             shutdown: parts.extensions.get::<Shutdown>().cloned(),
             last_event_id,
+            peer: parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0),
         })
     }
 }
@@ -65,7 +70,10 @@ impl EndpointContext {
         S: futures_core::Stream + Send + 'static,
         S::Item: crate::SseItem,
     {
-        let response = SseResponse::new(stream);
+        let mut response = SseResponse::new(stream);
+        if let Some(peer) = self.peer {
+            response = response.peer(peer);
+        }
         match &self.shutdown {
             Some(shutdown) => response.shutdown(shutdown.clone()),
             None => response,

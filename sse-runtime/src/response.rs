@@ -87,6 +87,7 @@ pub(crate) struct Config {
     pub(crate) on_disconnect: Option<DisconnectHook>,
     pub(crate) error_event: Option<ErrorEventFn>,
     pub(crate) limit: Option<StreamLimit>,
+    pub(crate) peer: Option<std::net::SocketAddr>,
 }
 
 impl<S> SseResponse<S>
@@ -110,6 +111,7 @@ where
                 on_disconnect: None,
                 error_event: None,
                 limit: None,
+                peer: None,
             },
         }
     }
@@ -245,6 +247,25 @@ impl<S> SseResponse<S> {
     }
 }
 
+impl<S> SseResponse<S> {
+    /// Names the client, for logs and [`Disconnect::peer`]. `#[sse_endpoint]`
+    /// sets it from `ConnectInfo`, which [`serve`](crate::serve) provides.
+    ///
+    /// ```
+    /// # use sse_runtime::{Event, SseResponse};
+    /// use axum::extract::ConnectInfo;
+    /// use std::net::SocketAddr;
+    ///
+    /// async fn events(ConnectInfo(peer): ConnectInfo<SocketAddr>) -> SseResponse<futures_util::stream::Pending<Event>> {
+    ///     SseResponse::new(futures_util::stream::pending()).peer(peer)
+    /// }
+    /// ```
+    pub fn peer(mut self, peer: std::net::SocketAddr) -> Self {
+        self.config.peer = Some(peer);
+        self
+    }
+}
+
 impl<S> IntoResponse for SseResponse<S>
 where
     S: Stream + Send + 'static,
@@ -301,6 +322,7 @@ impl<S> fmt::Debug for SseResponse<S> {
             .field("on_disconnect", &c.on_disconnect.is_some())
             .field("error_event", &c.error_event.is_some())
             .field("limit", &c.limit)
+            .field("peer", &c.peer)
             .finish_non_exhaustive()
     }
 }

@@ -1,0 +1,28 @@
+//! What every example does around its router: log to stderr, bind
+//! `127.0.0.1:$PORT` (default 8000), print the URL, and serve until Ctrl-C or
+//! SIGTERM, giving open streams a grace period to say goodbye.
+
+use std::time::Duration;
+
+use axum::Router;
+use sse_runtime::Shutdown;
+
+/// Serves `app`; `path` is printed after the URL, to show where to look.
+pub(crate) async fn run(app: Router, path: &str) -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    let port = std::env::var("PORT").unwrap_or_else(|_| "8000".into());
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    println!("listening on http://{}{path}", listener.local_addr()?);
+
+    let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(3));
+    tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
+    sse_runtime::serve(listener, app)
+        .with_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,235 @@
+//! Every example, run as the real program it is: started with `PORT=0`, talked
+//! to over HTTP, stopped with SIGTERM.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::{PATIENCE, request, request_small_buffer};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running example program.
+struct Example {
+    child: Child,
+    addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+}
+
+impl Example {
+    async fn start(name: &str) -> Example {
+        // Examples are built by `cargo test` next to the test binaries.
+        let deps = std::env::current_exe().unwrap();
+        let binary = deps
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("examples")
+            .join(name);
+        let mut child = Command::new(&binary)
+            .env("PORT", "0")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "cannot start {} ({error}); `cargo test` builds the examples, \
+                     or run `cargo build --examples` first",
+                    binary.display()
+                )
+            });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(PATIENCE, stdout.next_line())
+            .await
+            .expect("the example printed its URL")
+            .unwrap()
+            .expect("a line on stdout");
+        let url = first.strip_prefix("listening on http://").expect(&first);
+        let addr = url.split('/').next().unwrap().parse().unwrap();
+
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = stderr.next_line().await {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        Example { child, addr, log }
+    }
+
+    /// Waits until the example's log contains `text`.
+    async fn wait_for_log(&self, text: &str) {
+        let found = tokio::time::timeout(PATIENCE, async {
+            while !self.log.lock().unwrap().contains(text) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(
+            found.is_ok(),
+            "log never said {text:?}:\n{}",
+            self.log.lock().unwrap()
+        );
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    async fn terminate(mut self) -> Duration {
+        let pid = self.child.id().unwrap().to_string();
+        let started = Instant::now();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = tokio::time::timeout(PATIENCE, self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(exit.success(), "exit status {exit}");
+        started.elapsed()
+    }
+}
+
+#[tokio::test]
+async fn numbers_streams_one_to_five_then_ends() {
+    let example = Example::start("numbers").await;
+    let (head, mut client) = request(example.addr, "GET", "/", &[]).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        client.read_to_end().await,
+        ": \n\ndata: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\n"
+    );
+    example.wait_for_log("stream opened").await;
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn endless_logs_the_client_that_left() {
+    let example = Example::start("endless").await;
+    let (_, mut client) = request(example.addr, "GET", "/endless", &[]).await;
+    let me = client.socket.local_addr().unwrap();
+    client.read_until("data: 2\n\n").await;
+    drop(client);
+    example.wait_for_log(&format!("client {me} left")).await;
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn typed_events_have_names_ids_and_json() {
+    let example = Example::start("typed_events").await;
+    let (_, mut client) = request(example.addr, "GET", "/weather", &[]).await;
+    assert_eq!(
+        client.read_to_end().await,
+        "retry: 2000\n\n\
+         id: 1\nevent: reading\ndata: {\"station\":\"Zürich\",\"celsius\":21.5}\n\n\
+         event: alert\ndata: {\"level\":2,\"text\":\"Föhn storm\\nsecure loose objects\"}\n\n\
+         id: 2\nevent: reading\ndata: {\"station\":\"São Paulo 🌦\",\"celsius\":28.0}\n\n\
+         event: note\ndata: \"line one\\r\\nline two\"\n\n\
+         event: station_closed\ndata: null\n\n"
+    );
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn resume_continues_after_last_event_id_without_gap_or_duplicate() {
+    let example = Example::start("resume").await;
+    let (_, mut first) = request(example.addr, "GET", "/ticks?batch=3", &[]).await;
+    let body = first.read_to_end().await;
+    assert_eq!(
+        body,
+        "retry: 200\n\n\
+         id: 1\nevent: tick\ndata: {\"n\":1}\n\n\
+         id: 2\nevent: tick\ndata: {\"n\":2}\n\n\
+         id: 3\nevent: tick\ndata: {\"n\":3}\n\n"
+    );
+    let (_, mut second) = request(
+        example.addr,
+        "GET",
+        "/ticks?batch=3",
+        &[("last-event-id", "3")],
+    )
+    .await;
+    let body = second.read_to_end().await;
+    assert!(
+        body.starts_with("retry: 200\n\nid: 4\nevent: tick\ndata: {\"n\":4}\n\n"),
+        "{body}"
+    );
+    assert!(
+        body.ends_with("id: 6\nevent: tick\ndata: {\"n\":6}\n\n"),
+        "{body}"
+    );
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn shutdown_says_goodbye_to_every_stream_and_exits() {
+    let example = Example::start("shutdown").await;
+    let mut clients = Vec::new();
+    for _ in 0..2 {
+        let (_, mut client) = request(example.addr, "GET", "/clock", &[]).await;
+        client.read_until("data: ").await;
+        clients.push(client);
+    }
+    let log = example.log.clone();
+    let took = example.terminate().await;
+    for client in &mut clients {
+        let rest = client.read_to_end().await;
+        assert!(
+            rest.ends_with("event: shutdown\ndata: server is restarting; reconnect in a moment\nretry: 5000\n\n"),
+            "{rest:?}"
+        );
+    }
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains("received SIGTERM"), "{log}");
+    assert!(log.contains("server stopped"), "{log}");
+    eprintln!("shutdown example exited {took:?} after SIGTERM (grace 3 s)");
+}
+
+#[tokio::test]
+async fn custom_ping_is_an_event_from_the_factory() {
+    let example = Example::start("custom_ping").await;
+    let (_, mut client) = request(example.addr, "GET", "/quiet", &[]).await;
+    client.read_until("data: hello\n\n").await;
+    client.read_until("event: ping\ndata: ").await;
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn slow_client_is_dropped_after_the_send_timeout() {
+    let example = Example::start("slow_client").await;
+    let (_, mut client) = request_small_buffer(example.addr, "/firehose").await;
+    client.read_until("xxxx").await;
+    // Stop reading; the server's writes block until the send timeout.
+    example.wait_for_log("stream ended (send_timeout)").await;
+    drop(client);
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn browser_page_uses_event_source() {
+    let example = Example::start("browser").await;
+    let (head, mut client) = request(example.addr, "GET", "/", &[]).await;
+    assert_eq!(head.status, 200);
+    assert!(
+        head.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = client.read_to_end().await;
+    assert!(page.contains("new EventSource(\"/ticks\")"), "{page}");
+    let (_, mut ticks) = request(example.addr, "GET", "/ticks", &[]).await;
+    ticks
+        .read_until("id: 1\nevent: tick\ndata: {\"n\":1,")
+        .await;
+    example.terminate().await;
+}

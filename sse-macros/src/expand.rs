@@ -7,7 +7,7 @@
 //! becomes, in outline:
 //! ```text
 //! async fn ticks(__sse_cx: EndpointContext, Query(q): Query<Q>) -> Response {
-//!     let (__sse_yielder, link) = Yielder::new(LineEnding::Lf, Defaults { .. });
+//!     let (__sse_yielder, link) = Yielder::new(Defaults { .. });
 //!     let events = Generator::new(link, body::<(), _>(async move { ... }));
 //!     __sse_cx.respond(events).retry(Duration::from_millis(3000)).into_response()
 //! }
@@ -44,7 +44,6 @@ pub(crate) fn expand(endpoint: Endpoint, args: &Args, settings: &Settings) -> To
     let private = quote!(::sse_runtime::__private);
 
     let output_ty = output.unwrap_or_else(|| syn::parse_quote!(()));
-    let line_ending = format_ident!("{}", settings.sep.unwrap_or("Lf"));
     let default_event = match &settings.event {
         Some(event) => quote!(::core::option::Option::Some(#event)),
         None => quote!(::core::option::Option::None),
@@ -70,13 +69,10 @@ pub(crate) fn expand(endpoint: Endpoint, args: &Args, settings: &Settings) -> To
             __sse_cx: #private::EndpointContext,
             #inputs
         ) -> #private::Response #where_clause {
-            let (__sse_yielder, __sse_link) = #private::Yielder::new(
-                #private::LineEnding::#line_ending,
-                #private::Defaults {
-                    event: #default_event,
-                    sequential_from: #sequential_from,
-                },
-            );
+            let (__sse_yielder, __sse_link) = #private::Yielder::new(#private::Defaults {
+                event: #default_event,
+                sequential_from: #sequential_from,
+            });
             let __sse_events = #private::Generator::new(
                 __sse_link,
                 #private::body::<#output_ty, _>(async move {

@@ -11,20 +11,20 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use futures_core::Stream;
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
 use crate::encode::EventWriter;
 use crate::event::Event;
-use crate::item::{BoxError, SseItem};
+use crate::item::BoxError;
 use crate::keep_alive::{KeepAlive, Message};
 use crate::lifecycle::{Disconnect, DisconnectReason, StreamControl, StreamStats};
 use crate::limit::StreamPermit;
 use crate::line_ending::LineEnding;
 use crate::response::{BoxFuture, Config, DisconnectHook, ErrorEventFn, ShutdownHook};
 use crate::shutdown::{ShutdownListener, Stage};
+use crate::source::EventSource;
 
 /// Stop adding ready events to a frame once it holds this many bytes.
 pub(crate) const FRAME_BUDGET: usize = 32 * 1024;
@@ -79,11 +79,7 @@ struct KeepAliveTimer {
     last_frame: Instant,
 }
 
-impl<S> SseBody<S>
-where
-    S: Stream,
-    S::Item: SseItem,
-{
+impl<S: EventSource> SseBody<S> {
     pub(crate) fn new(
         stream: S,
         config: Config,
@@ -180,11 +176,7 @@ impl<S> SseBody<S> {
     }
 }
 
-impl<S> http_body::Body for SseBody<S>
-where
-    S: Stream,
-    S::Item: SseItem,
-{
+impl<S: EventSource> http_body::Body for SseBody<S> {
     type Data = Bytes;
     type Error = std::convert::Infallible;
 
@@ -324,18 +316,14 @@ where
 
 /// Writes every event the generator has ready into `buf`, up to the frame
 /// budget. Returns why the stream ended, if it did.
-fn poll_events<S>(
+fn poll_events<S: EventSource>(
     mut stream: Pin<&mut Option<S>>,
     cx: &mut Context<'_>,
     buf: &mut BytesMut,
     line_ending: LineEnding,
     stats: &mut StreamStats,
     error_event: Option<&ErrorEventFn>,
-) -> Option<DisconnectReason>
-where
-    S: Stream,
-    S::Item: SseItem,
-{
+) -> Option<DisconnectReason> {
     let mut writer = EventWriter::new(buf, line_ending);
     while writer.len() < FRAME_BUDGET {
         let Some(generator) = stream.as_mut().as_pin_mut() else {
@@ -343,8 +331,8 @@ where
         };
         // A panic in the generator ends this stream only; the connection and
         // the server go on.
-        let polled = catch_unwind(AssertUnwindSafe(|| generator.poll_next(cx)));
-        let item = match polled {
+        let polled = catch_unwind(AssertUnwindSafe(|| generator.poll_write(cx, &mut writer)));
+        let written = match polled {
             Err(panic) => {
                 let message = panic_message(&panic);
                 tracing::error!(
@@ -356,14 +344,10 @@ where
             }
             Ok(Poll::Pending) => return None,
             Ok(Poll::Ready(None)) => return Some(DisconnectReason::Completed),
-            Ok(Poll::Ready(Some(item))) => item,
-        };
-        let written = match item.into_result() {
-            Ok(event) => writer.write(&event).map_err(BoxError::from),
-            Err(error) => Err(error.into()),
+            Ok(Poll::Ready(Some(written))) => written,
         };
         match written {
-            Ok(()) => record_event(&mut writer, stats),
+            Ok(events) => record_events(&mut writer, stats, events),
             Err(error) => {
                 tracing::error!(%error, "the event stream failed; ending it");
                 send_error_event(&mut writer, error_event, &error, stats);
@@ -377,12 +361,12 @@ where
 fn write_event(writer: &mut EventWriter<'_>, event: &Event, stats: &mut StreamStats) {
     // An `Event`'s values were checked when it was built.
     if writer.write(event).is_ok() {
-        record_event(writer, stats);
+        record_events(writer, stats, 1);
     }
 }
 
-fn record_event(writer: &mut EventWriter<'_>, stats: &mut StreamStats) {
-    stats.events += 1;
+fn record_events(writer: &mut EventWriter<'_>, stats: &mut StreamStats, events: usize) {
+    stats.events += events as u64;
     if let Some(id) = writer.take_last_id() {
         // Reuses the allocation of the previous id.
         let last_id = stats.last_id.get_or_insert_with(String::new);

@@ -97,7 +97,7 @@ impl<'a> EventWriter<'a> {
         let bytes = data.as_bytes();
         let mut rest = bytes;
         loop {
-            match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            match memchr::memchr2(b'\n', b'\r', rest) {
                 None => {
                     self.line(b"data: ", rest);
                     return;
@@ -230,15 +230,16 @@ impl<'a> EventWriter<'a> {
         self.last_id.clone()
     }
 
-    /// Appends fields encoded elsewhere (by a [`Yielder`](crate::generator::Yielder)),
-    /// with `id` locating their `id` value, if any.
-    pub(crate) fn encoded_fields(&mut self, fields: &[u8], id: Option<Range<usize>>) {
-        let start = self.buf.len();
-        self.buf.put_slice(fields);
-        if let Some(id) = id {
-            self.last_id = Some(start + id.start..start + id.end);
-            self.wrote_id = true;
-        }
+    /// The output buffer and line ending, lent to a
+    /// [`Yielder`](crate::generator::Yielder) while an endpoint body runs.
+    pub(crate) fn buffer(&mut self) -> (&mut BytesMut, LineEnding) {
+        (self.buf, self.sep)
+    }
+
+    /// Records where the `id` value of an event written through
+    /// [`buffer`](Self::buffer) lies.
+    pub(crate) fn set_last_id(&mut self, id: Range<usize>) {
+        self.last_id = Some(id);
     }
 
     /// Bytes in the output buffer.
@@ -279,7 +280,7 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 fn has_line_break_bytes(bytes: &[u8]) -> bool {
-    bytes.iter().any(|&b| b == b'\n' || b == b'\r')
+    memchr::memchr2(b'\n', b'\r', bytes).is_some()
 }
 
 /// Data to be sent as compact JSON, serialised straight into the response's

@@ -122,7 +122,7 @@ impl Event {
         let mut event = Self::new();
         // `RawValue` and hand-written `Serialize` impls can emit raw line
         // breaks; such output is kept as multi-line text so it stays one event.
-        event.data = Some(if json.bytes().any(|b| b == b'\n' || b == b'\r') {
+        event.data = Some(if has_line_break(&json) {
             Data::Text(json.into())
         } else {
             Data::Json(json)
@@ -220,7 +220,7 @@ impl Event {
 }
 
 pub(crate) fn has_line_break(s: &str) -> bool {
-    s.bytes().any(|b| b == b'\n' || b == b'\r')
+    memchr::memchr2(b'\n', b'\r', s.as_bytes()).is_some()
 }
 
 pub(crate) fn check_id(id: &str) -> Result<(), EventError> {

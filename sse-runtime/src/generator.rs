@@ -1,28 +1,30 @@
 //! The engine behind `#[sse_endpoint]`: an `async` body whose `yield`s write
 //! events, run as a `Stream`.
 //!
-//! The macro rewrites `yield value` into a write through a [`Yielder`]
-//! followed by `yielder.suspend().await`. The write encodes the event at once
-//! into a buffer shared with the [`Generator`]; the suspension returns
-//! `Pending` once, which hands control back to the generator, and the
-//! generator passes the encoded bytes to the response. The value is never
-//! boxed or stored: one allocation per stream, none per event.
+//! The macro rewrites `yield_!(value)` into a write through a [`Yielder`]
+//! followed by `yielder.suspend().await`. While the response polls the
+//! [`Generator`], it lends the generator its output buffer, so the write
+//! encodes the event straight into the frame that goes to the socket; the
+//! suspension returns `Pending` once, which hands control back to the
+//! response. The value is never boxed, stored or copied, and no lock is taken:
+//! no allocation per stream beyond the body itself, none per event.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::ops::Range;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
-use futures_core::Stream;
 use pin_project_lite::pin_project;
 use serde::Serialize;
 
+use crate::body::FRAME_BUDGET;
 use crate::encode::{EventWriter, WriteEvent};
 use crate::error::EventError;
 use crate::item::BoxError;
 use crate::line_ending::LineEnding;
+use crate::source::EventSource;
 
 /// Defaults an endpoint applies to events that do not set the field.
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,24 +35,43 @@ pub struct Defaults {
     pub sequential_from: Option<u64>,
 }
 
-struct Shared {
+/// A stream's yield state: the response's output buffer while it is lent,
+/// and what the yields wrote.
+struct State {
     buf: BytesMut,
     line_ending: LineEnding,
     default_event: Option<&'static str>,
     next_id: Option<u64>,
-    /// Where the `id` value of the buffered event lies in `buf`.
+    /// Events written during this poll.
+    events: usize,
+    /// Where the `id` value of that event lies in `buf`.
     id: Option<Range<usize>>,
     error: Option<EventError>,
 }
 
-/// Writes the events an endpoint body yields. Created by the generated code.
-pub struct Yielder {
-    shared: Arc<Mutex<Shared>>,
+thread_local! {
+    /// The state of the generator being polled on this thread, if any. It is
+    /// installed for the duration of one poll of an endpoint body (the yields
+    /// run synchronously inside that poll, on this thread) and restored
+    /// afterwards, also on unwind, so nested and concurrent streams never
+    /// see each other's. A thread-local instead of a shared `Mutex` saves the
+    /// atomic operations on every event.
+    static ACTIVE: RefCell<Option<Box<State>>> = const { RefCell::new(None) };
 }
 
-/// The generator's end of a [`Yielder`], passed to [`Generator::new`].
+/// Writes the events an endpoint body yields. Created by the generated code.
+#[derive(Debug)]
+pub struct Yielder {
+    /// Whether the frame has room for more, so the next suspension can be
+    /// skipped: the body then runs on to its next yield within the same
+    /// poll, and a burst of ready events costs one poll, not one per event.
+    room: Cell<bool>,
+}
+
+/// The generator's part of a [`Yielder`], passed to [`Generator::new`].
 pub struct Link {
-    shared: Arc<Mutex<Shared>>,
+    // Boxed so that installing it for a poll moves a pointer, not the state.
+    state: Box<State>,
 }
 
 impl std::fmt::Debug for Link {
@@ -60,95 +81,106 @@ impl std::fmt::Debug for Link {
 }
 
 impl Yielder {
-    /// A yielder writing lines ended by `line_ending`, applying `defaults`,
-    /// and the link a [`Generator`] reads its events through.
-    pub fn new(line_ending: LineEnding, defaults: Defaults) -> (Self, Link) {
-        let shared = Arc::new(Mutex::new(Shared {
+    /// A yielder applying `defaults`, and the link that carries them to the
+    /// [`Generator`].
+    pub fn new(defaults: Defaults) -> (Self, Link) {
+        let state = Box::new(State {
             buf: BytesMut::new(),
-            line_ending,
+            line_ending: LineEnding::default(),
             default_event: defaults.event,
             next_id: defaults.sequential_from,
+            events: 0,
             id: None,
             error: None,
-        }));
+        });
         (
             Self {
-                shared: shared.clone(),
+                room: Cell::new(false),
             },
-            Link { shared },
+            Link { state },
         )
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Shared> {
-        // A panic while encoding ends the stream anyway; the data is plain.
-        self.shared
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Encodes `event` as the next event.
     pub fn write<E: WriteEvent + ?Sized>(&self, event: &E) {
-        self.encode(|writer| event.write_event(writer));
+        self.room.set(encode(|writer| event.write_event(writer)));
     }
 
     /// Encodes `value` as the next event's JSON data.
     pub fn write_json<T: Serialize + ?Sized>(&self, value: &T) {
-        self.encode(|writer| writer.json_data(value));
+        self.room.set(encode(|writer| writer.json_data(value)));
     }
 
-    fn encode(&self, write: impl FnOnce(&mut EventWriter<'_>) -> Result<(), EventError>) {
-        let mut guard = self.lock();
-        let shared = &mut *guard;
-        if shared.error.is_some() {
-            return;
-        }
-        let start = shared.buf.len();
-        let mut writer = EventWriter::new(&mut shared.buf, shared.line_ending);
-        if let Err(error) = write(&mut writer) {
-            shared.buf.truncate(start);
-            shared.error = Some(error);
-            return;
-        }
-        let (wrote_id, wrote_event) = (writer.wrote_id(), writer.wrote_event());
-        let mut id = writer.last_id_range();
-        // Defaults go first, where a reader of the stream expects `id` and
-        // `event`: written after the fields, then rotated to the front.
-        let fields_end = shared.buf.len();
-        let mut writer = EventWriter::new(&mut shared.buf, shared.line_ending);
-        if let (false, Some(next)) = (wrote_id, shared.next_id.as_mut()) {
-            writer.id_u64(*next);
-            *next += 1;
-            id = writer.last_id_range();
-        }
-        if let (false, Some(event)) = (wrote_event, shared.default_event) {
-            writer.raw_field("event", event);
-        }
-        let added = shared.buf.len() - fields_end;
-        if added > 0 {
-            shared.buf[start..].rotate_right(added);
-            id = id.map(|range| {
-                if range.start >= fields_end {
-                    // The default id, now at the front.
-                    range.start - fields_end + start..range.end - fields_end + start
-                } else {
-                    range.start + added..range.end + added
-                }
-            });
-        }
-        shared.id = id;
-    }
-
-    /// Returns `Pending` once, so that the [`Generator`] can pass on what was
-    /// just written.
+    /// After a write: returns `Pending` once, handing the frame to the
+    /// response, unless the frame has room for more events, in which case the
+    /// body simply continues.
     pub fn suspend(&self) -> Suspend {
-        Suspend { suspended: false }
+        Suspend {
+            suspended: self.room.replace(false),
+        }
     }
 }
 
-impl std::fmt::Debug for Yielder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Yielder").finish_non_exhaustive()
+/// Encodes one event into the installed state; returns whether the frame has
+/// room for more.
+fn encode(write: impl FnOnce(&mut EventWriter<'_>) -> Result<(), EventError>) -> bool {
+    ACTIVE.with(|active| {
+        let Ok(mut active) = active.try_borrow_mut() else {
+            tracing::error!("an event was yielded while another was being written; dropped");
+            return false;
+        };
+        let Some(state) = active.as_mut() else {
+            tracing::error!("an event was yielded outside its endpoint's stream; dropped");
+            return false;
+        };
+        encode_into(state, write);
+        state.error.is_none() && state.buf.len() < FRAME_BUDGET
+    })
+}
+
+fn encode_into(
+    state: &mut State,
+    write: impl FnOnce(&mut EventWriter<'_>) -> Result<(), EventError>,
+) {
+    if state.error.is_some() {
+        return;
     }
+    let start = state.buf.len();
+    let mut writer = EventWriter::new(&mut state.buf, state.line_ending);
+    if let Err(error) = write(&mut writer) {
+        state.buf.truncate(start);
+        state.error = Some(error);
+        return;
+    }
+    let (wrote_id, wrote_event) = (writer.wrote_id(), writer.wrote_event());
+    let mut id = writer.last_id_range();
+    // Defaults go first, where a reader of the stream expects `id` and
+    // `event`: written after the fields, then rotated to the front.
+    let fields_end = state.buf.len();
+    let mut writer = EventWriter::new(&mut state.buf, state.line_ending);
+    if let (false, Some(next)) = (wrote_id, state.next_id.as_mut()) {
+        writer.id_u64(*next);
+        *next += 1;
+        id = writer.last_id_range();
+    }
+    if let (false, Some(event)) = (wrote_event, state.default_event) {
+        writer.raw_field("event", event);
+    }
+    let added = state.buf.len() - fields_end;
+    if added > 0 {
+        state.buf[start..].rotate_right(added);
+        id = id.map(|range| {
+            if range.start >= fields_end {
+                // The default id, now at the front.
+                range.start - fields_end + start..range.end - fields_end + start
+            } else {
+                range.start + added..range.end + added
+            }
+        });
+    }
+    EventWriter::new(&mut state.buf, state.line_ending).end();
+    state.id = id;
+    state.events += 1;
 }
 
 /// The future of [`Yielder::suspend`].
@@ -166,25 +198,11 @@ impl Future for Suspend {
             Poll::Ready(())
         } else {
             // No waker is registered: the generator polling this body sees
-            // the yielded event and returns it, and whoever polls the
-            // generator next resumes the body.
+            // the written event and returns it, and the response polls the
+            // generator again for the next one.
             self.suspended = true;
             Poll::Pending
         }
-    }
-}
-
-/// One event encoded by a [`Yielder`], without its terminating blank line.
-#[derive(Debug)]
-pub struct Encoded {
-    bytes: BytesMut,
-    id: Option<Range<usize>>,
-}
-
-impl WriteEvent for Encoded {
-    fn write_event(&self, writer: &mut EventWriter<'_>) -> Result<(), EventError> {
-        writer.encoded_fields(&self.bytes, self.id.clone());
-        Ok(())
     }
 }
 
@@ -207,10 +225,11 @@ impl<E: Into<BoxError>> BodyOutput for Result<(), E> {
 }
 
 pin_project! {
-    /// An endpoint body run as a `Stream` of encoded events.
-    #[must_use = "streams do nothing unless polled"]
+    /// An endpoint body run as an [`EventSource`].
+    #[must_use = "an event source does nothing unless polled"]
     pub struct Generator<F> {
-        shared: Arc<Mutex<Shared>>,
+        // `None` only while installed as the thread's active state.
+        state: Option<Box<State>>,
         #[pin]
         body: F,
         done: bool,
@@ -221,10 +240,10 @@ pin_project! {
 }
 
 impl<F> Generator<F> {
-    /// Runs `body`, whose yields write through the yielder of `link`.
+    /// Runs `body`, whose yields write with the defaults carried by `link`.
     pub fn new(link: Link, body: F) -> Self {
         Self {
-            shared: link.shared,
+            state: Some(link.state),
             body,
             done: false,
             ended: None,
@@ -232,35 +251,86 @@ impl<F> Generator<F> {
     }
 }
 
-impl<F> Stream for Generator<F>
+/// Installs a generator's state, holding the response's buffer, as the
+/// thread's active one; puts everything back where it was when dropped, even
+/// when the body panics.
+struct Lend<'a> {
+    slot: &'a mut Option<Box<State>>,
+    buf: &'a mut BytesMut,
+    previous: Option<Box<State>>,
+}
+
+impl<'a> Lend<'a> {
+    fn new(
+        slot: &'a mut Option<Box<State>>,
+        buf: &'a mut BytesMut,
+        line_ending: LineEnding,
+    ) -> Self {
+        let mut state = slot.take();
+        if let Some(state) = state.as_mut() {
+            std::mem::swap(&mut state.buf, buf);
+            state.line_ending = line_ending;
+        }
+        let previous = ACTIVE.with(|active| active.replace(state));
+        Self {
+            slot,
+            buf,
+            previous,
+        }
+    }
+}
+
+impl Drop for Lend<'_> {
+    fn drop(&mut self) {
+        let mut state = ACTIVE.with(|active| active.replace(self.previous.take()));
+        if let Some(state) = state.as_mut() {
+            std::mem::swap(&mut state.buf, self.buf);
+        }
+        *self.slot = state;
+    }
+}
+
+impl<F> EventSource for Generator<F>
 where
     F: Future,
     F::Output: BodyOutput,
 {
-    type Item = Result<Encoded, BoxError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        writer: &mut EventWriter<'_>,
+    ) -> Poll<Option<Result<usize, BoxError>>> {
         let this = self.project();
         if *this.done {
             return Poll::Ready(this.ended.take().and_then(Result::err).map(Err));
         }
-        if let Poll::Ready(output) = this.body.poll(cx) {
+        // One poll runs the body through every yield that fits in the frame
+        // (see `Yielder::suspend`).
+        let output = {
+            let (buf, line_ending) = writer.buffer();
+            let _lent = Lend::new(this.state, buf, line_ending);
+            this.body.poll(cx)
+        };
+        if let Poll::Ready(output) = output {
             *this.done = true;
             *this.ended = Some(output.into_result());
         }
-        let mut shared = this
-            .shared
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(error) = shared.error.take() {
+        let Some(state) = this.state.as_mut() else {
+            // The lend always puts the state back; without it, end cleanly.
             *this.done = true;
-            *this.ended = None;
-            return Poll::Ready(Some(Err(error.into())));
+            return Poll::Ready(None);
+        };
+        let events = std::mem::take(&mut state.events);
+        if let Some(error) = state.error.take() {
+            *this.done = true;
+            *this.ended = Some(Err(error.into()));
         }
-        if !shared.buf.is_empty() {
-            let bytes = shared.buf.split();
-            let id = shared.id.take();
-            return Poll::Ready(Some(Ok(Encoded { bytes, id })));
+        if let Some(id) = this.state.as_mut().and_then(|state| state.id.take()) {
+            writer.set_last_id(id);
+        }
+        if events > 0 {
+            // An error or the end is reported on the next call.
+            return Poll::Ready(Some(Ok(events)));
         }
         if *this.done {
             return Poll::Ready(this.ended.take().and_then(Result::err).map(Err));

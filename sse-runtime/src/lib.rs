@@ -67,6 +67,7 @@ mod line_ending;
 mod response;
 mod serve;
 mod shutdown;
+mod source;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -86,6 +87,7 @@ pub use crate::line_ending::{InvalidLineEnding, LineEnding};
 pub use crate::response::SseResponse;
 pub use crate::serve::{Serve, serve};
 pub use crate::shutdown::{DEFAULT_GRACE_PERIOD, MissingShutdown, Shutdown, shutdown_signal};
+pub use crate::source::EventSource;
 
 /// Turns an `async fn` whose body sends events with [`yield_!`] into an axum
 /// handler that streams them: sse-starlette's generator endpoints, checked by

@@ -21,7 +21,7 @@ pub use serde;
 pub use crate::encode::{EventWriter, WriteEvent};
 pub use crate::error::EventError;
 pub use crate::event::Event;
-pub use crate::generator::{BodyOutput, Defaults, Encoded, Generator, Link, Yielder};
+pub use crate::generator::{BodyOutput, Defaults, Generator, Link, Yielder};
 pub use crate::keep_alive::KeepAlive;
 pub use crate::lifecycle::Disconnect;
 pub use crate::limit::StreamLimit;
@@ -67,8 +67,7 @@ impl EndpointContext {
     /// Wraps the generator in a response wired to the server's shutdown.
     pub fn respond<S>(&self, stream: S) -> SseResponse<S>
     where
-        S: futures_core::Stream + Send + 'static,
-        S::Item: crate::SseItem,
+        S: crate::EventSource + Send + 'static,
     {
         let mut response = SseResponse::new(stream);
         if let Some(peer) = self.peer {

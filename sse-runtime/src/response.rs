@@ -27,17 +27,17 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use futures_core::Stream;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
 use crate::body::SseBody;
 use crate::event::Event;
-use crate::item::{BoxError, SseItem};
+use crate::item::BoxError;
 use crate::keep_alive::KeepAlive;
 use crate::lifecycle::{Disconnect, StreamControl};
 use crate::limit::StreamLimit;
 use crate::line_ending::LineEnding;
 use crate::shutdown::Shutdown;
+use crate::source::EventSource;
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub(crate) type DisconnectHook = Arc<dyn Fn(Disconnect) -> BoxFuture<()> + Send + Sync>;
@@ -92,8 +92,7 @@ pub(crate) struct Config {
 
 impl<S> SseResponse<S>
 where
-    S: Stream + Send + 'static,
-    S::Item: SseItem,
+    S: EventSource + Send + 'static,
 {
     /// A response streaming `stream`, with the defaults in the table above.
     pub fn new(stream: S) -> Self {
@@ -268,8 +267,7 @@ impl<S> SseResponse<S> {
 
 impl<S> IntoResponse for SseResponse<S>
 where
-    S: Stream + Send + 'static,
-    S::Item: SseItem,
+    S: EventSource + Send + 'static,
 {
     fn into_response(self) -> Response {
         let Config {

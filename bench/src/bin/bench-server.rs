@@ -1,0 +1,280 @@
+//! The server side of the benchmark: the same scenarios, written three ways.
+//!
+//! `bench-server axum|runtime|macro` serves, on a free loopback port:
+//! - `GET /firehose?n=N`: N small JSON events as fast as possible, then the end;
+//! - `GET /idle`: one event, then only keep-alive;
+//! - `GET /fanout`: every message published with `GET /publish`;
+//! - `GET /slow`: an event every 100 ms, forever;
+//! - `GET /stats`: how many streams are open (for disconnect timing).
+//!
+//! It prints `READY <port>` once listening, and on SIGTERM shuts down (with
+//! our `Shutdown` for `runtime` and `macro`, `with_graceful_shutdown` for
+//! `axum`, as a user of each would write it).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::sse::{Event as AxumEvent, KeepAlive as AxumKeepAlive, Sse};
+use axum::routing::get;
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use sse_runtime::{Event, Json, KeepAlive, Shutdown, SseResponse, sse_endpoint};
+use tokio::sync::broadcast;
+
+#[derive(Deserialize)]
+struct Count {
+    n: u64,
+}
+
+#[derive(Serialize)]
+struct Tick {
+    n: u64,
+    name: &'static str,
+}
+
+/// Shared by every implementation.
+#[derive(Clone)]
+struct Bench {
+    fanout: broadcast::Sender<Arc<str>>,
+    open: Arc<AtomicUsize>,
+}
+
+/// Counts an open stream while alive (dropped with the generator).
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    fn new(open: &Arc<AtomicUsize>) -> Self {
+        open.fetch_add(1, Ordering::SeqCst);
+        Self(open.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros() as u64
+}
+
+async fn publish(State(bench): State<Bench>) -> String {
+    // The payload is the send time, so clients measure delivery latency.
+    let message: Arc<str> = now_micros().to_string().into();
+    bench.fanout.send(message).unwrap_or(0).to_string()
+}
+
+async fn stats(State(bench): State<Bench>) -> String {
+    bench.open.load(Ordering::SeqCst).to_string()
+}
+
+// ---- hand-written axum `Sse` + async-stream: the baseline ----
+
+mod axum_sse {
+    use super::*;
+
+    use axum::response::{IntoResponse, Response};
+
+    type Events = Response;
+
+    fn sse(stream: impl Stream<Item = Result<AxumEvent, Infallible>> + Send + 'static) -> Events {
+        Sse::new(stream)
+            .keep_alive(AxumKeepAlive::default())
+            .into_response()
+    }
+
+    pub(super) async fn firehose(Query(Count { n }): Query<Count>) -> Events {
+        sse(async_stream::stream! {
+            for n in 0..n {
+                yield Ok(AxumEvent::default().json_data(Tick { n, name: "tick" }).unwrap());
+            }
+        })
+    }
+
+    pub(super) async fn idle(State(bench): State<Bench>) -> Events {
+        sse(async_stream::stream! {
+            let _open = Open::new(&bench.open);
+            yield Ok(AxumEvent::default().data("hello"));
+            std::future::pending::<()>().await;
+        })
+    }
+
+    pub(super) async fn fanout(State(bench): State<Bench>) -> Events {
+        let mut messages = bench.fanout.subscribe();
+        sse(async_stream::stream! {
+            let _open = Open::new(&bench.open);
+            yield Ok(AxumEvent::default().comment("subscribed"));
+            while let Ok(message) = messages.recv().await {
+                yield Ok(AxumEvent::default().data(&*message));
+            }
+        })
+    }
+
+    pub(super) async fn slow(State(bench): State<Bench>) -> Events {
+        sse(async_stream::stream! {
+            let _open = Open::new(&bench.open);
+            for n in 0u64.. {
+                yield Ok(AxumEvent::default().json_data(Tick { n, name: "tick" }).unwrap());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    }
+}
+
+// ---- sse-runtime used by hand ----
+
+mod runtime {
+    use super::*;
+
+    pub(super) async fn firehose(
+        Query(Count { n }): Query<Count>,
+    ) -> SseResponse<impl Stream<Item = Json<Tick>>> {
+        SseResponse::new(futures_util::stream::iter(
+            (0..n).map(|n| Json(Tick { n, name: "tick" })),
+        ))
+    }
+
+    pub(super) async fn idle(
+        State(bench): State<Bench>,
+        shutdown: Shutdown,
+    ) -> SseResponse<impl Stream<Item = Event>> {
+        SseResponse::new(async_stream::stream! {
+            let _open = Open::new(&bench.open);
+            yield Event::data("hello");
+            std::future::pending::<()>().await;
+        })
+        .keep_alive(KeepAlive::default())
+        .shutdown(shutdown)
+    }
+
+    pub(super) async fn fanout(
+        State(bench): State<Bench>,
+        shutdown: Shutdown,
+    ) -> SseResponse<impl Stream<Item = Event>> {
+        let mut messages = bench.fanout.subscribe();
+        SseResponse::new(async_stream::stream! {
+            let _open = Open::new(&bench.open);
+            yield Event::new().comment("subscribed");
+            while let Ok(message) = messages.recv().await {
+                yield Event::data(message.to_string());
+            }
+        })
+        .shutdown(shutdown)
+    }
+
+    pub(super) async fn slow(
+        State(bench): State<Bench>,
+        shutdown: Shutdown,
+    ) -> SseResponse<impl Stream<Item = Json<Tick>>> {
+        SseResponse::new(async_stream::stream! {
+            let _open = Open::new(&bench.open);
+            for n in 0u64.. {
+                yield Json(Tick { n, name: "tick" });
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .shutdown(shutdown)
+    }
+}
+
+// ---- #[sse_endpoint] ----
+
+mod macros {
+    use super::*;
+
+    #[sse_endpoint]
+    pub(super) async fn firehose(Query(Count { n }): Query<Count>) {
+        for n in 0..n {
+            yield_!(Tick { n, name: "tick" });
+        }
+    }
+
+    #[sse_endpoint]
+    pub(super) async fn idle(State(bench): State<Bench>) {
+        let _open = Open::new(&bench.open);
+        yield_!("hello");
+        std::future::pending::<()>().await;
+    }
+
+    #[sse_endpoint]
+    pub(super) async fn fanout(State(bench): State<Bench>) {
+        let mut messages = bench.fanout.subscribe();
+        let _open = Open::new(&bench.open);
+        yield_!(Event::new().comment("subscribed"));
+        while let Ok(message) = messages.recv().await {
+            yield_!(&*message);
+        }
+    }
+
+    #[sse_endpoint]
+    pub(super) async fn slow(State(bench): State<Bench>) {
+        let _open = Open::new(&bench.open);
+        for n in 0u64.. {
+            yield_!(Tick { n, name: "tick" });
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let implementation = std::env::args().nth(1).unwrap_or_else(|| "runtime".into());
+    let (fanout, _) = broadcast::channel(1024);
+    let bench = Bench {
+        fanout,
+        open: Arc::default(),
+    };
+    let common = Router::new()
+        .route("/publish", get(publish))
+        .route("/stats", get(stats));
+    let app = match implementation.as_str() {
+        "axum" => common
+            .route("/firehose", get(axum_sse::firehose))
+            .route("/idle", get(axum_sse::idle))
+            .route("/fanout", get(axum_sse::fanout))
+            .route("/slow", get(axum_sse::slow)),
+        "runtime" => common
+            .route("/firehose", get(runtime::firehose))
+            .route("/idle", get(runtime::idle))
+            .route("/fanout", get(runtime::fanout))
+            .route("/slow", get(runtime::slow)),
+        "macro" => common
+            .route("/firehose", get(macros::firehose))
+            .route("/idle", get(macros::idle))
+            .route("/fanout", get(macros::fanout))
+            .route("/slow", get(macros::slow)),
+        other => {
+            eprintln!("unknown implementation {other:?}: use axum, runtime or macro");
+            std::process::exit(2);
+        }
+    }
+    .with_state(bench);
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("READY {}", listener.local_addr()?.port());
+    if implementation == "axum" {
+        let signal = async {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            term.recv().await;
+        };
+        axum::serve(listener, app)
+            .with_graceful_shutdown(signal)
+            .await
+    } else {
+        let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(2));
+        tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
+        sse_runtime::serve(listener, app)
+            .with_shutdown(shutdown)
+            .await
+    }
+}

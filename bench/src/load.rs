@@ -1,0 +1,197 @@
+//! The load generator: raw HTTP/1.1 over tokio sockets with a minimal
+//! chunked-encoding and event-stream reader, many streams at once, source
+//! addresses spread over 127.0.0.x to stay clear of the ephemeral-port limit.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// A connection from the `index`-th source address.
+pub async fn connect(addr: SocketAddr, index: usize) -> std::io::Result<TcpStream> {
+    let source = Ipv4Addr::new(127, 0, ((index / 200) % 250) as u8, (index % 200 + 2) as u8);
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from((source, 0)))?;
+    socket.connect(addr).await
+}
+
+/// An event stream being read: decodes chunked transfer encoding and splits
+/// events on blank lines (lines end with `\n` or `\r\n`).
+pub struct Reader {
+    socket: TcpStream,
+    buf: Vec<u8>,
+    head_done: bool,
+    /// Bytes left in the current chunk, or `None` when a size line is next.
+    chunk_left: Option<usize>,
+    /// Bytes of the current chunk-size line or CRLF seen so far.
+    line: Vec<u8>,
+    skip_crlf: usize,
+    /// The event being read.
+    event: Vec<u8>,
+    pub ended: bool,
+    pub bytes: u64,
+}
+
+impl Reader {
+    pub async fn get(addr: SocketAddr, index: usize, path: &str) -> std::io::Result<Reader> {
+        let mut socket = connect(addr, index).await?;
+        socket
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nhost: bench\r\naccept: text/event-stream\r\n\r\n")
+                    .as_bytes(),
+            )
+            .await?;
+        Ok(Reader {
+            socket,
+            buf: vec![0; 64 * 1024],
+            head_done: false,
+            chunk_left: None,
+            line: Vec::new(),
+            skip_crlf: 0,
+            event: Vec::new(),
+            ended: false,
+            bytes: 0,
+        })
+    }
+
+    /// Reads once from the socket, calling `on_event` for every complete
+    /// event (comments included, as the raw block). Returns `false` at EOF.
+    pub async fn read(&mut self, on_event: &mut impl FnMut(&[u8])) -> std::io::Result<bool> {
+        let n = self.socket.read(&mut self.buf).await?;
+        if n == 0 {
+            self.ended = true;
+            return Ok(false);
+        }
+        self.bytes += n as u64;
+        let data = std::mem::take(&mut self.buf);
+        self.feed(&data[..n], on_event);
+        self.buf = data;
+        Ok(!self.ended)
+    }
+
+    fn feed(&mut self, mut data: &[u8], on_event: &mut impl FnMut(&[u8])) {
+        if !self.head_done {
+            self.line.extend_from_slice(data);
+            let Some(end) = self.line.windows(4).position(|w| w == b"\r\n\r\n") else {
+                return;
+            };
+            let rest = self.line.split_off(end + 4);
+            self.line.clear();
+            self.head_done = true;
+            let rest = rest.to_vec();
+            self.feed(&rest, on_event);
+            return;
+        }
+        while !data.is_empty() && !self.ended {
+            if self.skip_crlf > 0 {
+                let skip = self.skip_crlf.min(data.len());
+                self.skip_crlf -= skip;
+                data = &data[skip..];
+                continue;
+            }
+            match self.chunk_left {
+                None => {
+                    let Some(at) = data.iter().position(|&b| b == b'\n') else {
+                        self.line.extend_from_slice(data);
+                        return;
+                    };
+                    self.line.extend_from_slice(&data[..at]);
+                    data = &data[at + 1..];
+                    let text = String::from_utf8_lossy(&self.line);
+                    let size =
+                        usize::from_str_radix(text.trim().split(';').next().unwrap_or("0"), 16)
+                            .unwrap_or(0);
+                    self.line.clear();
+                    if size == 0 {
+                        self.ended = true;
+                    } else {
+                        self.chunk_left = Some(size);
+                    }
+                }
+                Some(left) => {
+                    let take = left.min(data.len());
+                    self.events(&data[..take], on_event);
+                    data = &data[take..];
+                    if take == left {
+                        self.chunk_left = None;
+                        self.skip_crlf = 2;
+                    } else {
+                        self.chunk_left = Some(left - take);
+                    }
+                }
+            }
+        }
+    }
+
+    fn events(&mut self, mut data: &[u8], on_event: &mut impl FnMut(&[u8])) {
+        while let Some(at) = data.iter().position(|&b| b == b'\n') {
+            let line = data[..at].strip_suffix(b"\r").unwrap_or(&data[..at]);
+            data = &data[at + 1..];
+            if line.is_empty() {
+                if !self.event.is_empty() {
+                    on_event(&self.event);
+                    self.event.clear();
+                }
+            } else {
+                self.event.extend_from_slice(line);
+                self.event.push(b'\n');
+            }
+        }
+        self.event.extend_from_slice(data);
+    }
+}
+
+/// A block's `data:` value, if it has one.
+pub fn data_of(event: &[u8]) -> Option<&[u8]> {
+    event.split(|&b| b == b'\n').find_map(|line| {
+        line.strip_prefix(b"data: ")
+            .or_else(|| line.strip_prefix(b"data:"))
+    })
+}
+
+pub fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros() as u64
+}
+
+/// A plain GET whose body is short text.
+pub async fn get_text(addr: SocketAddr, path: &str) -> String {
+    let mut socket = TcpStream::connect(addr).await.expect("connect");
+    socket
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nhost: bench\r\nconnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .expect("request");
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), socket.read_to_end(&mut response)).await;
+    let text = String::from_utf8_lossy(&response);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    // Chunked or not, the short bodies here are one line of digits.
+    body.lines()
+        .rfind(|line| !line.is_empty())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Runs `f` until `limit`, returning `None` on time-out.
+pub async fn within<T>(limit: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(limit, f).await.ok()
+}
+
+/// Percentile of sorted values (`p` in 0..=100).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Elapsed since `start` in milliseconds.
+pub fn millis(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
+}

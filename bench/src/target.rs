@@ -1,0 +1,163 @@
+//! The servers under test: `bench-server` in its three implementations, and
+//! sse-starlette on uvicorn from the venv that `bench/run` creates.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// One implementation of the scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Implementation {
+    /// Hand-written axum `Sse` + async-stream, served by `axum::serve`.
+    Axum,
+    /// `sse_runtime::SseResponse` used by hand, served by `sse_runtime::serve`.
+    Runtime,
+    /// `#[sse_endpoint]`, served by `sse_runtime::serve`.
+    Macro,
+    /// sse-starlette 3.x on uvicorn.
+    Starlette,
+}
+
+impl Implementation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Implementation::Axum => "axum Sse",
+            Implementation::Runtime => "sse-runtime",
+            Implementation::Macro => "#[sse_endpoint]",
+            Implementation::Starlette => "sse-starlette",
+        }
+    }
+
+    fn server_arg(self) -> &'static str {
+        match self {
+            Implementation::Axum => "axum",
+            Implementation::Runtime => "runtime",
+            Implementation::Macro => "macro",
+            Implementation::Starlette => unreachable!("not a bench-server implementation"),
+        }
+    }
+}
+
+/// A running server.
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub pid: u32,
+}
+
+fn python() -> PathBuf {
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+/// Whether sse-starlette can be run here.
+pub async fn starlette_available() -> bool {
+    Command::new(python())
+        .args(["-c", "import sse_starlette, uvicorn"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .is_ok_and(|status| status.success())
+}
+
+impl Server {
+    pub async fn start(implementation: Implementation) -> Server {
+        let (mut child, port) = match implementation {
+            Implementation::Starlette => {
+                let port = free_port();
+                let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("starlette_app.py");
+                let child = Command::new(python())
+                    .arg(script)
+                    .arg(port.to_string())
+                    .stdout(Stdio::piped())
+                    // uvicorn logs every stream a client closes as an error.
+                    .stderr(Stdio::null())
+                    .kill_on_drop(true)
+                    .spawn()
+                    .expect("start the sse-starlette app");
+                (child, port)
+            }
+            rust => {
+                let binary = std::env::current_exe()
+                    .expect("own path")
+                    .with_file_name("bench-server");
+                let mut child = Command::new(&binary)
+                    .arg(rust.server_arg())
+                    .env("RUST_LOG", "warn")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::inherit())
+                    .kill_on_drop(true)
+                    .spawn()
+                    .unwrap_or_else(|error| panic!("start {}: {error}", binary.display()));
+                let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+                let line = lines.next_line().await.unwrap().expect("READY line");
+                let port = line.strip_prefix("READY ").expect(&line).parse().unwrap();
+                (child, port)
+            }
+        };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        wait_until_accepting(addr).await;
+        let pid = child.id().expect("running");
+        // Keep stdout drained so the server never blocks on it.
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stdout).lines();
+                while let Ok(Some(_)) = lines.next_line().await {}
+            });
+        }
+        Server { child, addr, pid }
+    }
+
+    /// Resident memory of the server process, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Sends SIGTERM and returns how long the process took to exit, or `None`
+    /// if it had not exited after `limit` (it is then killed).
+    pub async fn terminate(mut self, limit: Duration) -> Option<Duration> {
+        let started = Instant::now();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        match tokio::time::timeout(limit, self.child.wait()).await {
+            Ok(_) => Some(started.elapsed()),
+            Err(_) => {
+                let _ = self.child.kill().await;
+                None
+            }
+        }
+    }
+
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().unwrap().port()
+}
+
+async fn wait_until_accepting(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(Instant::now() < deadline, "server at {addr} never accepted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -103,4 +103,4 @@ app = Starlette(
 if __name__ == "__main__":
     port = int(sys.argv[1])
     print(f"READY {port}", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=16384)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096)

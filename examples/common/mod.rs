@@ -17,7 +17,13 @@ pub(crate) async fn run(app: Router, path: &str) -> std::io::Result<()> {
         .init();
 
     let port = std::env::var("PORT").unwrap_or_else(|_| "8000".into());
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    let port: u16 = port.parse().map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("PORT={port} is not a port number"),
+        )
+    })?;
+    let listener = sse_runtime::bind(([127, 0, 0, 1], port).into()).await?;
     println!("listening on http://{}{path}", listener.local_addr()?);
 
     let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(3));

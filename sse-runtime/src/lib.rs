@@ -24,7 +24,7 @@
 //!
 //! # async fn run() -> std::io::Result<()> {
 //! let app = Router::new().route("/ticks", get(ticks));
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let listener = sse_runtime::bind("127.0.0.1:0".parse().unwrap()).await?;
 //! # let shutdown = sse_runtime::Shutdown::new();
 //! # shutdown.trigger();
 //! sse_runtime::serve(listener, app)
@@ -85,7 +85,7 @@ pub use crate::lifecycle::{Disconnect, DisconnectReason, StreamStats};
 pub use crate::limit::StreamLimit;
 pub use crate::line_ending::{InvalidLineEnding, LineEnding};
 pub use crate::response::SseResponse;
-pub use crate::serve::{Serve, serve};
+pub use crate::serve::{LISTEN_BACKLOG, Serve, bind, serve};
 pub use crate::shutdown::{DEFAULT_GRACE_PERIOD, MissingShutdown, Shutdown, shutdown_signal};
 pub use crate::source::EventSource;
 

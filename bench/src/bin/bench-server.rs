@@ -258,7 +258,8 @@ async fn main() -> std::io::Result<()> {
     }
     .with_state(bench);
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    // The same backlog for every implementation (uvicorn's is set alike).
+    let listener = sse_runtime::bind(([127, 0, 0, 1], 0).into()).await?;
     println!("READY {}", listener.local_addr()?.port());
     if implementation == "axum" {
         let signal = async {

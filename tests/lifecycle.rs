@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -307,4 +308,47 @@ async fn two_servers_in_one_process_shut_down_independently() {
     // The second server's stream keeps going.
     on_second.read_until("data: 3\n\n").await;
     assert!(!second.shutdown.is_requested());
+}
+
+#[tokio::test]
+async fn http2_stream_reset_runs_the_hook_and_keeps_the_connection() {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let (ends, mut ended) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/",
+        get(move || {
+            let ends = ends.clone();
+            async move { SseResponse::new(stream::pending::<Event>()).on_disconnect(report_to(&ends)) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(sse_runtime::serve(listener, app).http2(true).into_future());
+
+    let socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(socket))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let request = || {
+        http::Request::get(format!("http://{addr}/"))
+            .body(Empty::<bytes::Bytes>::new())
+            .unwrap()
+    };
+    let response = sender.send_request(request()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("connection"), None);
+    let mut body = response.into_body();
+    let opening = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    assert_eq!(&opening[..], b": \n\n");
+    // Dropping the body resets the HTTP/2 stream (RST_STREAM), not the
+    // connection.
+    drop(body);
+    let (end, _) = next_end(&mut ended).await;
+    assert_eq!(end.reason, DisconnectReason::ClientGone);
+    let again = sender.send_request(request()).await.unwrap();
+    assert_eq!(again.status(), 200);
 }

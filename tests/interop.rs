@@ -96,7 +96,12 @@ fn compare(got: &[Received], want: &[Received]) -> Result<(), String> {
         let short = |events: &[Received]| {
             events
                 .iter()
-                .map(|(t, d, id)| format!("({t}, {:?}, id {id:?})", d.chars().take(40).collect::<String>()))
+                .map(|(t, d, id)| {
+                    format!(
+                        "({t}, {:?}, id {id:?})",
+                        d.chars().take(40).collect::<String>()
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -109,21 +114,24 @@ async fn eventsource_stream_receives_every_case() {
     let server = start().await;
     let mut results = BTreeMap::new();
     for case in cases(server.addr).await {
-        let (head, mut client) = request(server.addr, "GET", case["path"].as_str().unwrap(), &[]).await;
+        let (head, mut client) =
+            request(server.addr, "GET", case["path"].as_str().unwrap(), &[]).await;
         assert_eq!(head.header("content-type"), Some("text/event-stream"));
         let mut body = client.read_to_end().await.into_bytes();
         // A streaming parser holds a final lone CR until the next byte; on a
         // live stream the next ping delivers it.
         body.extend_from_slice(b":\n");
-        let events: Vec<Received> = eventsource_stream::EventStream::new(futures_util::stream::iter([
-            Ok::<_, std::convert::Infallible>(body),
-        ]))
-        .map(|event| {
-            let event = event.expect("parses");
-            (event.event, event.data, event.id)
-        })
-        .collect()
-        .await;
+        let events: Vec<Received> =
+            eventsource_stream::EventStream::new(futures_util::stream::iter([Ok::<
+                _,
+                std::convert::Infallible,
+            >(body)]))
+            .map(|event| {
+                let event = event.expect("parses");
+                (event.event, event.data, event.id)
+            })
+            .collect()
+            .await;
         results.insert(
             case["name"].as_str().unwrap().to_owned(),
             compare(&events, &expected(&case)),
@@ -142,7 +150,9 @@ async fn launchdarkly_eventsource_client_receives_every_case() {
     for case in cases(server.addr).await {
         let want = expected(&case);
         let url = format!("http://{}{}", server.addr, case["path"].as_str().unwrap());
-        let transport = launchdarkly_sdk_transport::HyperTransport::builder().build_http().expect("an HTTP transport");
+        let transport = launchdarkly_sdk_transport::HyperTransport::builder()
+            .build_http()
+            .expect("an HTTP transport");
         let client = ClientBuilder::for_url(&url)
             .unwrap()
             .reconnect(ReconnectOptionsBuilder::new(false).build())
@@ -177,7 +187,10 @@ async fn launchdarkly_eventsource_client_receives_every_case() {
         };
         results.insert(case["name"].as_str().unwrap().to_owned(), result);
     }
-    assert!(comments > 0, "keep-alive comments were sent and must be visible to this client");
+    assert!(
+        comments > 0,
+        "keep-alive comments were sent and must be visible to this client"
+    );
     report("eventsource-client", results);
 }
 
@@ -194,8 +207,11 @@ async fn head_has_headers_and_no_body() {
 async fn keep_alive_holds_an_idle_connection_open() {
     let server = start().await;
     let (_, mut client) = request(server.addr, "GET", "/idle", &[]).await;
-    let body = tokio::time::timeout(Duration::from_secs(10), client.read_until("data: still connected\n\n"))
-        .await
-        .expect("in time");
+    let body = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.read_until("data: still connected\n\n"),
+    )
+    .await
+    .expect("in time");
     assert!(body.matches(": ping\n\n").count() >= 10, "{body}");
 }

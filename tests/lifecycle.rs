@@ -316,13 +316,16 @@ async fn http2_stream_reset_runs_the_hook_and_keeps_the_connection() {
     use hyper_util::rt::{TokioExecutor, TokioIo};
 
     let (ends, mut ended) = mpsc::unbounded_channel();
-    let app = Router::new().route(
-        "/",
-        get(move || {
-            let ends = ends.clone();
-            async move { SseResponse::new(stream::pending::<Event>()).on_disconnect(report_to(&ends)) }
-        }),
-    );
+    let app =
+        Router::new().route(
+            "/",
+            get(move || {
+                let ends = ends.clone();
+                async move {
+                    SseResponse::new(stream::pending::<Event>()).on_disconnect(report_to(&ends))
+                }
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(sse_runtime::serve(listener, app).http2(true).into_future());

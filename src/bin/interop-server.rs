@@ -54,7 +54,9 @@ struct Case {
 }
 
 fn big_payload() -> String {
-    (0..64 * 1024).map(|i| (b'a' + (i % 26) as u8) as char).collect()
+    (0..64 * 1024)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect()
 }
 
 fn cases() -> Vec<Case> {
@@ -126,7 +128,11 @@ fn cases() -> Vec<Case> {
             what: "typed JSON equals what was sent",
             events: vec![Event::json(&json!({"n": 1, "city": "Zürich", "text": "a\nb"})).unwrap()],
             line_ending: lf,
-            expected: vec![expect("message", r#"{"city":"Zürich","n":1,"text":"a\nb"}"#, "")],
+            expected: vec![expect(
+                "message",
+                r#"{"city":"Zürich","n":1,"text":"a\nb"}"#,
+                "",
+            )],
         },
         Case {
             name: "id-persists",
@@ -212,13 +218,18 @@ async fn case(Path(name): Path<String>) -> Response {
 
 /// `retry: 500`, one event, then the end: a browser reconnects 500 ms later.
 async fn retry() -> impl IntoResponse {
-    SseResponse::new(stream::iter([Event::data("before reconnect")])).retry(Duration::from_millis(500))
+    SseResponse::new(stream::iter([Event::data("before reconnect")]))
+        .retry(Duration::from_millis(500))
 }
 
 /// Two events with sequential ids per connection, then the end; reconnecting
 /// clients send `Last-Event-ID` and must continue without gap or duplicate.
 #[sse_endpoint(id = sequential, retry = "100ms")]
-async fn resume(Path(session): Path<String>, State(interop): State<Interop>, LastEventId(last): LastEventId<u64>) {
+async fn resume(
+    Path(session): Path<String>,
+    State(interop): State<Interop>,
+    LastEventId(last): LastEventId<u64>,
+) {
     *interop.connects.lock().unwrap().entry(session).or_default() += 1;
     let first = last.map_or(1, |id| id + 1);
     for n in first..first + 2 {
@@ -227,7 +238,14 @@ async fn resume(Path(session): Path<String>, State(interop): State<Interop>, Las
 }
 
 async fn connects(Path(session): Path<String>, State(interop): State<Interop>) -> String {
-    interop.connects.lock().unwrap().get(&session).copied().unwrap_or(0).to_string()
+    interop
+        .connects
+        .lock()
+        .unwrap()
+        .get(&session)
+        .copied()
+        .unwrap_or(0)
+        .to_string()
 }
 
 /// `204 No Content`: clients must stop reconnecting.
@@ -246,17 +264,30 @@ async fn late() -> impl IntoResponse {
 }
 
 /// Streams until the client closes; records why the stream ended.
-async fn until_closed(Path(tag): Path<String>, State(interop): State<Interop>) -> impl IntoResponse {
+async fn until_closed(
+    Path(tag): Path<String>,
+    State(interop): State<Interop>,
+) -> impl IntoResponse {
     let disconnects = interop.disconnects.clone();
-    SseResponse::new(stream::iter([Event::data("open")]).chain(stream::pending()))
-        .on_disconnect(move |end: Disconnect| {
-            disconnects.lock().unwrap().insert(tag.clone(), end.reason.to_string());
+    SseResponse::new(stream::iter([Event::data("open")]).chain(stream::pending())).on_disconnect(
+        move |end: Disconnect| {
+            disconnects
+                .lock()
+                .unwrap()
+                .insert(tag.clone(), end.reason.to_string());
             std::future::ready(())
-        })
+        },
+    )
 }
 
 async fn disconnect_reason(Path(tag): Path<String>, State(interop): State<Interop>) -> String {
-    interop.disconnects.lock().unwrap().get(&tag).cloned().unwrap_or_default()
+    interop
+        .disconnects
+        .lock()
+        .unwrap()
+        .get(&tag)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Pings every 100 ms for 1.5 s, then one event: keep-alive keeps an idle
@@ -303,7 +334,10 @@ async fn main() -> std::io::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     let interop = Interop::default();
     let main = sse_runtime::bind(([127, 0, 0, 1], port).into()).await?;
     let cors = sse_runtime::bind(([127, 0, 0, 1], 0).into()).await?;
@@ -313,7 +347,11 @@ async fn main() -> std::io::Result<()> {
         .allow_origin(HeaderValue::from_str(&origin).expect("an origin is a header value"))
         .allow_methods([Method::GET])
         .allow_credentials(true);
-    println!("READY {} {}", main.local_addr()?.port(), cors.local_addr()?.port());
+    println!(
+        "READY {} {}",
+        main.local_addr()?.port(),
+        cors.local_addr()?.port()
+    );
 
     let shutdown = Shutdown::new();
     tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));

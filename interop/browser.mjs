@@ -1,0 +1,150 @@
+// Headless Chromium's own EventSource, driven by playwright-core, against
+// pages served by interop-server (same origin, and a second origin for CORS).
+import { chromium } from "playwright-core";
+import { base, corsBase, cases, compare, writeResults } from "./common.mjs";
+
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const browser = await chromium.launch({
+  executablePath,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ],
+});
+const page = await browser.newPage();
+await page.goto(`${base}/`);
+const results = {};
+
+// Collects `count` events from `url`, whatever their type, then closes.
+async function collect(url, types, count, options = {}) {
+  return page.evaluate(
+    ({ url, types, count, options }) =>
+      new Promise((resolve) => {
+        const got = [];
+        const source = new EventSource(url, options);
+        const timer = setTimeout(() => {
+          source.close();
+          resolve({ got, timedOut: true });
+        }, 10000);
+        const on = (event) => {
+          got.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });
+          if (got.length === count) {
+            clearTimeout(timer);
+            source.close();
+            resolve({ got, timedOut: false });
+          }
+        };
+        for (const type of types) source.addEventListener(type, on);
+      }),
+    { url, types, count, options },
+  );
+}
+
+for (const testCase of await cases()) {
+  const types = [...new Set(testCase.expected.map((e) => e.type))];
+  const { got } = await collect(testCase.path, types, testCase.expected.length);
+  results[testCase.name] = compare(got, testCase.expected);
+}
+
+// `open` fires before the first event.
+results["open-before-first-event"] = await page.evaluate(
+  () =>
+    new Promise((resolve) => {
+      const order = [];
+      const source = new EventSource("/late");
+      source.onopen = () => order.push("open");
+      source.onmessage = () => {
+        order.push("message");
+        source.close();
+        resolve(order.join(",") === "open,message" ? "pass" : `fail: order ${order}`);
+      };
+      setTimeout(() => resolve(`fail: timed out, order ${order}`), 10000);
+    }),
+);
+
+// `retry: 500` sets the reconnection delay.
+results["retry-sets-reconnect-delay"] = await page.evaluate(
+  () =>
+    new Promise((resolve) => {
+      let errorAt = 0;
+      let opens = 0;
+      const source = new EventSource("/retry");
+      source.onerror = () => {
+        if (!errorAt) errorAt = performance.now();
+      };
+      source.onopen = () => {
+        opens += 1;
+        if (opens === 2) {
+          const delay = performance.now() - errorAt;
+          source.close();
+          resolve(delay >= 450 && delay < 2500 ? "pass" : `fail: reconnected after ${delay.toFixed(0)} ms`);
+        }
+      };
+      setTimeout(() => resolve("fail: no reconnect"), 10000);
+    }),
+);
+
+// A stream that ends makes the browser reconnect with Last-Event-ID; the
+// endpoint resumes with no gap and no duplicate.
+{
+  const session = `browser-${Date.now()}`;
+  const { got } = await collect(`/resume/${session}`, ["message"], 6);
+  const ids = got.map((e) => e.lastEventId).join(",");
+  const data = got.map((e) => e.data).join(",");
+  const connects = Number(await (await fetch(`${base}/connects/${session}`)).text());
+  results["reconnect-resumes-with-last-event-id"] =
+    ids === "1,2,3,4,5,6" && data === "1,2,3,4,5,6" && connects >= 3
+      ? "pass"
+      : `fail: ids ${ids}, data ${data}, ${connects} connections`;
+}
+
+// 204 stops reconnection.
+{
+  const session = `browser-${Date.now()}`;
+  const state = await page.evaluate(
+    (url) =>
+      new Promise((resolve) => {
+        const source = new EventSource(url);
+        source.onerror = () => setTimeout(() => resolve(source.readyState), 1500);
+      }),
+    `/no-content/${session}`,
+  );
+  const connects = Number(await (await fetch(`${base}/connects/${session}`)).text());
+  results["204-stops-reconnecting"] =
+    state === 2 && connects === 1 ? "pass" : `fail: readyState ${state}, ${connects} connections`;
+}
+
+// EventSource.close() makes the server's disconnect hook run.
+{
+  const tag = `browser-${Date.now()}`;
+  await collect(`/until-closed/${tag}`, ["message"], 1);
+  let reason = "";
+  for (let i = 0; i < 100 && !reason; i++) {
+    reason = await (await fetch(`${base}/disconnect-reason/${tag}`)).text();
+    if (!reason) await new Promise((r) => setTimeout(r, 50));
+  }
+  results["close-runs-disconnect-hook"] = reason === "client_gone" ? "pass" : `fail: reason ${JSON.stringify(reason)}`;
+}
+
+// Keep-alive comments keep an idle connection open and are ignored.
+{
+  const { got } = await collect("/idle", ["message"], 1);
+  results["keep-alive-idle-connection"] =
+    got.length === 1 && got[0].data === "still connected" ? "pass" : `fail: ${JSON.stringify(got)}`;
+}
+
+// Cross-origin through a CorsLayer, with and without credentials.
+for (const withCredentials of [false, true]) {
+  const { got } = await collect(`${corsBase}/cases/unnamed`, ["message"], 1, { withCredentials });
+  results[`cors-with-credentials-${withCredentials}`] =
+    got.length === 1 && got[0].data === "hello" ? "pass" : `fail: ${JSON.stringify(got)}`;
+}
+
+await browser.close();
+process.exit(writeResults("chromium", results) ? 1 : 0);

@@ -146,5 +146,56 @@ for (const withCredentials of [false, true]) {
     got.length === 1 && got[0].data === "hello" ? "pass" : `fail: ${JSON.stringify(got)}`;
 }
 
+// web-platform-tests request-status-error: 204, 205, 404, 410 and 503 make
+// the browser fire `error`, close (readyState 2), and not reconnect.
+for (const code of [204, 205, 404, 410, 503]) {
+  const session = `status-${code}-${Date.now()}`;
+  const state = await page.evaluate(
+    (url) =>
+      new Promise((resolve) => {
+        const source = new EventSource(url);
+        source.onerror = () => setTimeout(() => resolve(source.readyState), 800);
+      }),
+    `/wpt/status/${code}/${session}`,
+  );
+  const connects = Number(await (await fetch(`${base}/connects/${session}`)).text());
+  results[`wpt-status-${code}-closes`] =
+    state === 2 && connects === 1 ? "pass" : `fail: readyState ${state}, ${connects} connections`;
+}
+
+// web-platform-tests format-mime-*: a bogus MIME type fails; a trailing `;`
+// and a charset parameter are fine.
+for (const [kind, shouldOpen] of [["bogus", false], ["trailing-semicolon", true], ["charset", true]]) {
+  const outcome = await page.evaluate(
+    (url) =>
+      new Promise((resolve) => {
+        const source = new EventSource(url);
+        source.onmessage = (event) => {
+          source.close();
+          resolve(`message ${event.data}`);
+        };
+        source.onerror = () => {
+          if (source.readyState === 2) resolve("closed");
+        };
+        setTimeout(() => {
+          source.close();
+          resolve("timeout");
+        }, 5000);
+      }),
+    `/wpt/mime/${kind}`,
+  );
+  const want = shouldOpen ? "message mime" : "closed";
+  results[`wpt-mime-${kind}`] = outcome === want ? "pass" : `fail: ${outcome}, want ${want}`;
+}
+
+// web-platform-tests format-field-retry and format-field-id-null, from raw
+// bytes: `retry:03000` applies, a bogus retry and a NUL id are ignored.
+{
+  const { got } = await collect("/wpt/raw-fields", ["message"], 2);
+  const ids = got.map((e) => e.lastEventId).join(",");
+  results["wpt-raw-fields-id-null-ignored"] =
+    got.length === 2 && ids === "9,9" ? "pass" : `fail: ${JSON.stringify(got)}`;
+}
+
 await browser.close();
 process.exit(writeResults("chromium", results) ? 1 : 0);

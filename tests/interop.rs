@@ -203,6 +203,81 @@ async fn head_has_headers_and_no_body() {
     assert!(client.body.is_empty());
 }
 
+/// A proxy with a read timeout, as nginx (`proxy_read_timeout`) or a load
+/// balancer has: it closes the connection when the upstream is silent for
+/// `timeout`. Returns the address clients connect to.
+async fn proxy_with_read_timeout(upstream: SocketAddr, timeout: Duration) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let server = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(
+                    async move { tokio::io::copy(&mut client_read, &mut server_write).await },
+                );
+                let mut buf = vec![0; 16 * 1024];
+                // Upstream silent for longer than the timeout: cut it off.
+                while let Ok(Ok(n)) =
+                    tokio::time::timeout(timeout, server_read.read(&mut buf)).await
+                {
+                    if n == 0 || client_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn keep_alive_outlives_a_proxy_read_timeout_and_silence_does_not() {
+    let server = start().await;
+    let proxy = proxy_with_read_timeout(server.addr, Duration::from_millis(400)).await;
+
+    // Pings every 100 ms: the stream survives 1.5 s of no events.
+    let (_, mut client) = request(proxy, "GET", "/idle/100", &[]).await;
+    let body = client.read_to_end().await;
+    assert!(body.ends_with("data: still connected\n\n"), "{body}");
+
+    // No pings: the proxy drops the silent stream before the event.
+    let (_, mut client) = request(proxy, "GET", "/idle/0", &[]).await;
+    let body = client.read_to_end().await;
+    assert!(!body.contains("still connected"), "{body}");
+}
+
+#[tokio::test]
+async fn raw_field_cases_per_the_parsing_rules() {
+    // The bytes another server could send (web-platform-tests
+    // format-field-retry and format-field-id-null), through eventsource-stream.
+    let server = start().await;
+    let (_, mut client) = request(server.addr, "GET", "/wpt/raw-fields", &[]).await;
+    let body = client.read_to_end().await.into_bytes();
+    let events: Vec<_> =
+        eventsource_stream::EventStream::new(futures_util::stream::iter([Ok::<
+            _,
+            std::convert::Infallible,
+        >(body)]))
+        .map(|event| event.unwrap())
+        .collect()
+        .await;
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        events[0].retry,
+        Some(Duration::from_millis(3000)),
+        "retry:03000 applies"
+    );
+    assert_eq!(
+        (events[0].id.as_str(), events[1].id.as_str()),
+        ("9", "9"),
+        "a NUL id is ignored"
+    );
+}
+
 #[tokio::test]
 async fn keep_alive_holds_an_idle_connection_open() {
     let server = start().await;

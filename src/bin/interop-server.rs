@@ -290,14 +290,56 @@ async fn disconnect_reason(Path(tag): Path<String>, State(interop): State<Intero
         .unwrap_or_default()
 }
 
-/// Pings every 100 ms for 1.5 s, then one event: keep-alive keeps an idle
-/// connection open past a (simulated) proxy read timeout, and is ignored.
-async fn idle() -> impl IntoResponse {
+/// Nothing for 1.5 s but a ping every `ping_ms` (0: no pings), then one
+/// event: keep-alive keeps an idle connection open past a proxy's read
+/// timeout, and clients ignore it.
+async fn idle(ping_ms: Option<Path<u64>>) -> impl IntoResponse {
+    let ping_ms = ping_ms.map_or(100, |Path(ms)| ms);
     let events = async_stream::stream! {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         yield Event::data("still connected");
     };
-    SseResponse::new(events).keep_alive(KeepAlive::every(Duration::from_millis(100)))
+    SseResponse::new(events).keep_alive(KeepAlive::every(Duration::from_millis(ping_ms)))
+}
+
+/// web-platform-tests `request-status-error`: these statuses make a browser
+/// fire `error` and give up (readyState CLOSED), with no reconnect.
+async fn status(
+    Path((code, session)): Path<(u16, String)>,
+    State(interop): State<Interop>,
+) -> Response {
+    *interop.connects.lock().unwrap().entry(session).or_default() += 1;
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, "not a stream").into_response()
+}
+
+/// web-platform-tests `format-mime-*`: a bogus type fails the connection; a
+/// trailing `;` or a charset parameter is accepted.
+async fn mime(Path(kind): Path<String>) -> Response {
+    let content_type = match kind.as_str() {
+        "bogus" => "text/plain",
+        "trailing-semicolon" => "text/event-stream;",
+        "charset" => "text/event-stream; charset=utf-8",
+        _ => return (StatusCode::NOT_FOUND, "no such MIME case").into_response(),
+    };
+    let mut response = SseResponse::new(stream::iter([Event::data("mime")])).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    response
+}
+
+/// web-platform-tests `format-field-retry*` and `format-field-id-null`, as
+/// raw bytes another server might send: a client must apply `retry:03000`
+/// (leading zero, no space), ignore a bogus retry, and ignore an id with NUL.
+async fn raw_fields() -> Response {
+    let body = "retry:03000\nretry: 1x\nid: 9\ndata: first\n\nid: a\u{0}b\ndata: second\n\n";
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/event-stream")],
+        body,
+    )
+        .into_response()
 }
 
 async fn page() -> Html<&'static str> {
@@ -323,7 +365,11 @@ fn routes() -> Router<Interop> {
         .route("/until-closed/{tag}", get(until_closed))
         .route("/disconnect-reason/{tag}", get(disconnect_reason))
         .route("/idle", get(idle))
+        .route("/idle/{ping_ms}", get(idle))
         .route("/cors-origin", get(cors_origin))
+        .route("/wpt/status/{code}/{session}", get(status))
+        .route("/wpt/mime/{kind}", get(mime))
+        .route("/wpt/raw-fields", get(raw_fields))
 }
 
 #[tokio::main]

@@ -154,9 +154,12 @@ impl Serve {
                             router: router.clone(),
                             shutdown: shutdown.clone(),
                             peer,
-                            http2,
                         };
-                        connections.spawn(connection.run(socket));
+                        if http2 {
+                            connections.spawn(connection.serve_auto(socket));
+                        } else {
+                            connections.spawn(connection.serve_http1(socket));
+                        }
                     }
                     Err(error) => accept_error(error).await,
                 },
@@ -203,7 +206,6 @@ struct Connection {
     router: Router,
     shutdown: Shutdown,
     peer: SocketAddr,
-    http2: bool,
 }
 
 /// The stream the connection carries now, if its response is an event
@@ -211,7 +213,8 @@ struct Connection {
 type CurrentStream = Arc<Mutex<Option<Arc<StreamControl>>>>;
 
 impl Connection {
-    async fn run(self, socket: TcpStream) {
+    /// Wraps the socket and builds the service and the watch around it.
+    fn prepare(self, socket: TcpStream) -> (TokioIo<WatchedIo<TcpStream>>, RouterService, Watch) {
         // Events are small and latency matters more than packet count.
         if let Err(error) = socket.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
@@ -232,16 +235,25 @@ impl Connection {
             current,
             timer: None,
         };
-        if self.http2 {
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let connection = builder.serve_connection(io, service);
-            watch.drive(connection).await;
-        } else {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .serve_connection(io, service);
-            watch.drive(connection).await;
-        }
+        (io, service, watch)
+    }
+
+    // Two tasks, not one with two branches: an async fn is as large as its
+    // largest branch, and the HTTP/1-or-2 connection is several times the
+    // size of the HTTP/1 one that idle streams would then all carry.
+    async fn serve_http1(self, socket: TcpStream) {
+        let (io, service, watch) = self.prepare(socket);
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .serve_connection(io, service);
+        watch.drive(connection).await;
+    }
+
+    async fn serve_auto(self, socket: TcpStream) {
+        let (io, service, watch) = self.prepare(socket);
+        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        let connection = builder.serve_connection(io, service);
+        watch.drive(connection).await;
     }
 }
 

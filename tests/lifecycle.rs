@@ -23,6 +23,24 @@ fn report_to(ends: &Ends) -> impl Fn(Disconnect) -> std::future::Ready<()> + Sen
     }
 }
 
+/// A router serving `response()` at `/`, each stream reporting its end on
+/// the returned channel.
+fn reporting_app<S, F>(response: F) -> (Router, mpsc::UnboundedReceiver<(Disconnect, Instant)>)
+where
+    F: Fn() -> SseResponse<S> + Clone + Send + Sync + 'static,
+    S: sse_runtime::EventSource + Send + 'static,
+{
+    let (ends, ended) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/",
+        get(move || {
+            let (ends, response) = (ends.clone(), response.clone());
+            async move { response().on_disconnect(report_to(&ends)) }
+        }),
+    );
+    (app, ended)
+}
+
 async fn next_end(
     ends: &mut mpsc::UnboundedReceiver<(Disconnect, Instant)>,
 ) -> (Disconnect, Instant) {
@@ -86,17 +104,8 @@ async fn client_close_drops_the_generator_and_runs_the_hook() {
 
 #[tokio::test]
 async fn completed_stream_reports_completed() {
-    let (ends, mut ended) = mpsc::unbounded_channel();
-    let app = Router::new().route(
-        "/",
-        get(move || {
-            let ends = ends.clone();
-            async move {
-                SseResponse::new(stream::iter([Event::data("a"), Event::data("b")]))
-                    .on_disconnect(report_to(&ends))
-            }
-        }),
-    );
+    let (app, mut ended) =
+        reporting_app(|| SseResponse::new(stream::iter([Event::data("a"), Event::data("b")])));
     let server = serve(app, Shutdown::new()).await;
     let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
     client.read_to_end().await;
@@ -231,20 +240,11 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
 
 #[tokio::test]
 async fn send_timeout_drops_a_client_that_stops_reading() {
-    let (ends, mut ended) = mpsc::unbounded_channel();
-    let app = Router::new().route(
-        "/",
-        get(move || {
-            let ends = ends.clone();
-            async move {
-                let big = "y".repeat(64 * 1024);
-                let events = stream::repeat_with(move || Event::data(big.clone()));
-                SseResponse::new(events)
-                    .send_timeout(Duration::from_millis(200))
-                    .on_disconnect(report_to(&ends))
-            }
-        }),
-    );
+    let (app, mut ended) = reporting_app(|| {
+        let big = "y".repeat(64 * 1024);
+        SseResponse::new(stream::repeat_with(move || Event::data(big.clone())))
+            .send_timeout(Duration::from_millis(200))
+    });
     let server = serve(app, Shutdown::new()).await;
     let (_, mut stuck) = request_small_buffer(server.addr, "/").await;
     stuck.read_until("yyyy").await;
@@ -260,20 +260,13 @@ async fn send_timeout_drops_a_client_that_stops_reading() {
 
 #[tokio::test]
 async fn a_reading_client_is_never_timed_out() {
-    let (ends, mut ended) = mpsc::unbounded_channel();
-    let app = Router::new().route(
-        "/",
-        get(move || {
-            let ends = ends.clone();
-            async move {
-                let big = "z".repeat(16 * 1024);
-                let events = stream::iter((0..200).map(move |_| Event::data(big.clone())));
-                SseResponse::new(events)
-                    .send_timeout(Duration::from_millis(50))
-                    .on_disconnect(report_to(&ends))
-            }
-        }),
-    );
+    let (app, mut ended) = reporting_app(|| {
+        let big = "z".repeat(16 * 1024);
+        SseResponse::new(stream::iter(
+            (0..200).map(move |_| Event::data(big.clone())),
+        ))
+        .send_timeout(Duration::from_millis(50))
+    });
     let server = serve(app, Shutdown::new()).await;
     let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
     let body = client.read_to_end().await;

@@ -36,12 +36,13 @@
 //!
 //! | piece | what it does |
 //! |---|---|
+//! | [`sse_endpoint`], [`yield_!`], [`SseEvent`] | an `async fn` that sends events as an axum handler; typed events |
 //! | [`Event`] | an event built field by field; values that would inject a field are refused |
 //! | [`Json`], [`WriteEvent`], [`EventWriter`] | events written straight into the output buffer |
-//! | [`SseResponse`] | any `Stream` of events as a response: headers, keep-alive, hooks, errors, panics |
+//! | [`SseResponse`], [`EventSource`] | any `Stream` of events as a response: headers, keep-alive, hooks, errors, panics |
 //! | [`KeepAlive`] | what to send on an idle stream |
 //! | [`Shutdown`] | tells every stream to finish, then ends them after a grace period |
-//! | [`serve`] | a server that enforces send timeouts and ends shutdown on time |
+//! | [`serve`], [`bind`] | a server that enforces send timeouts and ends shutdown on time; a listener for reconnect storms |
 //! | [`LastEventId`] | the reconnecting client's last id, typed |
 //! | [`StreamLimit`] | at most N open streams, then `503` |
 //!

@@ -230,6 +230,24 @@ impl<'a> EventWriter<'a> {
         self.last_id.clone()
     }
 
+    /// Appends fields encoded elsewhere (a hub message), `id` locating their
+    /// `id` value, if any.
+    pub(crate) fn encoded_fields(&mut self, fields: &[u8], id: Option<Range<usize>>) {
+        let start = self.buf.len();
+        self.buf.put_slice(fields);
+        if let Some(id) = id {
+            self.last_id = Some(start + id.start..start + id.end);
+            self.wrote_id = true;
+        }
+    }
+
+    /// Forgets which fields were written so far (the hub writes its own `id`
+    /// first, then checks that the event did not write one).
+    pub(crate) fn forget_written_fields(&mut self) {
+        self.wrote_id = false;
+        self.wrote_event = false;
+    }
+
     /// The output buffer and line ending, lent to a
     /// [`Yielder`](crate::generator::Yielder) while an endpoint body runs.
     pub(crate) fn buffer(&mut self) -> (&mut BytesMut, LineEnding) {

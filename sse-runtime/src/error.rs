@@ -18,6 +18,9 @@ pub enum EventError {
     NulInId,
     /// The data could not be serialised as JSON.
     Json(serde_json::Error),
+    /// An event published to a [`Hub`](crate::hub::Hub) set its own id; the
+    /// hub numbers a topic's events itself.
+    IdSetByHub,
 }
 
 impl fmt::Display for EventError {
@@ -37,6 +40,10 @@ impl fmt::Display for EventError {
             EventError::Json(error) => {
                 write!(f, "event data could not be serialised as JSON: {error}")
             }
+            EventError::IdSetByHub => f.write_str(
+                "an event published to a hub cannot set its own id: the hub numbers the \
+                 topic's events so that Last-Event-ID can resume; leave the id out",
+            ),
         }
     }
 }

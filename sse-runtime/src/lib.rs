@@ -59,6 +59,7 @@ mod encode;
 mod error;
 mod event;
 mod generator;
+pub mod hub;
 mod item;
 mod keep_alive;
 mod last_event_id;

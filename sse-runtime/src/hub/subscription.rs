@@ -1,0 +1,184 @@
+//! A subscriber's view of a topic: the replay, then live messages.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use futures_core::Stream;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::Instant;
+use tokio_util::sync::ReusableBoxFuture;
+
+use super::LagPolicy;
+use crate::encode::{EventWriter, WriteEvent};
+use crate::error::EventError;
+use crate::line_ending::LineEnding;
+
+/// One published event, encoded once and shared by every subscriber.
+#[derive(Debug, Clone)]
+pub struct Message {
+    id: u64,
+    at: Instant,
+    /// The event's fields, `id:` first, without the blank line that ends it.
+    fields: Bytes,
+}
+
+impl Message {
+    pub(crate) fn new(id: u64, at: Instant, fields: Bytes) -> Self {
+        Self { id, at, fields }
+    }
+
+    /// The id the hub gave this event (0 for a `lagged` notice, which has
+    /// none).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub(crate) fn at(&self) -> Instant {
+        self.at
+    }
+
+    /// The encoded fields, as they go on the wire.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.fields
+    }
+
+    fn lagged(skipped: u64, line_ending: LineEnding) -> Self {
+        let mut buf = BytesMut::new();
+        let mut writer = EventWriter::new(&mut buf, line_ending);
+        writer.raw_field("event", "lagged");
+        let mut digits = itoa::Buffer::new();
+        writer.raw_field("data", digits.format(skipped));
+        Self::new(0, Instant::now(), buf.freeze())
+    }
+}
+
+impl WriteEvent for Message {
+    fn write_event(&self, writer: &mut EventWriter<'_>) -> Result<(), EventError> {
+        let id_len = if self.id == 0 {
+            None
+        } else {
+            Some(itoa::Buffer::new().format(self.id).len())
+        };
+        writer.encoded_fields(&self.fields, id_len.map(|len| 4..4 + len));
+        Ok(())
+    }
+}
+
+/// How a subscription relates to the `Last-Event-ID` it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resume {
+    /// No `Last-Event-ID`: live events only.
+    Fresh,
+    /// Everything after the client's last id is replayed: nothing was missed.
+    Complete,
+    /// The client's last id is older than the replay buffer: `missed` events
+    /// are gone. Tell the client to reload its state.
+    Gap {
+        /// Events published after the client's last id that the buffer no
+        /// longer holds.
+        missed: u64,
+    },
+    /// The id is newer than anything published (the hub restarted, or the id
+    /// is not the hub's): live events only.
+    Unknown {
+        /// The id the client sent.
+        last_event_id: u64,
+    },
+}
+
+type Recv = (Result<Message, RecvError>, broadcast::Receiver<Message>);
+
+async fn recv(mut live: broadcast::Receiver<Message>) -> Recv {
+    let result = live.recv().await;
+    (result, live)
+}
+
+/// The messages of one topic for one subscriber: a `Stream` of [`Message`]s,
+/// usable directly as an [`SseResponse`](crate::SseResponse) or in an
+/// `#[sse_endpoint]` with `while let Some(m) = sub.next().await { yield_!(m) }`.
+#[must_use = "streams do nothing unless polled"]
+pub struct Subscription {
+    replay: VecDeque<Message>,
+    // Reused for every receive: no allocation per message.
+    live: ReusableBoxFuture<'static, Recv>,
+    resume: Resume,
+    lag: LagPolicy,
+    line_ending: LineEnding,
+    ended: bool,
+}
+
+impl Subscription {
+    pub(crate) fn new(
+        replay: VecDeque<Message>,
+        live: broadcast::Receiver<Message>,
+        resume: Resume,
+        lag: LagPolicy,
+        line_ending: LineEnding,
+    ) -> Self {
+        Self {
+            replay,
+            live: ReusableBoxFuture::new(recv(live)),
+            resume,
+            lag,
+            line_ending,
+            ended: false,
+        }
+    }
+
+    /// How this subscription relates to the `Last-Event-ID` it was given.
+    pub fn resume(&self) -> Resume {
+        self.resume
+    }
+
+    /// The next message, or `None` when the subscription has ended (the hub
+    /// is gone, or it lagged under [`LagPolicy::Disconnect`]).
+    pub async fn next(&mut self) -> Option<Message> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Message;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        if let Some(message) = self.replay.pop_front() {
+            return Poll::Ready(Some(message));
+        }
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let (result, live) = std::task::ready!(self.live.poll(cx));
+        self.live.set(recv(live));
+        match result {
+            Ok(message) => Poll::Ready(Some(message)),
+            Err(RecvError::Closed) => {
+                self.ended = true;
+                Poll::Ready(None)
+            }
+            Err(RecvError::Lagged(skipped)) => match self.lag {
+                LagPolicy::Skip => Poll::Ready(Some(Message::lagged(skipped, self.line_ending))),
+                LagPolicy::Disconnect => {
+                    tracing::warn!(
+                        skipped,
+                        "subscriber fell behind; ending its stream so it resumes"
+                    );
+                    self.ended = true;
+                    Poll::Ready(None)
+                }
+            },
+        }
+    }
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("replay", &self.replay.len())
+            .field("resume", &self.resume)
+            .field("lag", &self.lag)
+            .finish_non_exhaustive()
+    }
+}

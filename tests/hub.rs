@@ -1,0 +1,254 @@
+//! The in-process broadcast hub: order, exactly-once, race-free resume,
+//! replay limits, lag policies, and topic access decided by the endpoint.
+
+mod support;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::{StatusCode, request::Parts};
+use sse_runtime::hub::{Hub, HubConfig, LagPolicy, Resume};
+use sse_runtime::{Event, EventError, LastEventId, Shutdown, sse_endpoint};
+use support::{PATIENCE, request, serve};
+
+async fn take(sub: &mut sse_runtime::hub::Subscription, count: usize) -> Vec<u64> {
+    let mut ids = Vec::new();
+    while ids.len() < count {
+        let message = tokio::time::timeout(PATIENCE, sub.next())
+            .await
+            .expect("a message in time")
+            .expect("subscription open");
+        ids.push(message.id());
+    }
+    ids
+}
+
+#[tokio::test]
+async fn every_subscriber_gets_every_event_once_in_order() {
+    let hub = Hub::new();
+    let mut subs: Vec<_> = (0..3).map(|_| hub.subscribe("t", None)).collect();
+    for n in 0..100 {
+        hub.publish("t", &Event::data(n.to_string())).unwrap();
+    }
+    for sub in &mut subs {
+        assert_eq!(take(sub, 100).await, (1..=100).collect::<Vec<_>>());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_has_no_gap_and_no_duplicate_while_publishes_race() {
+    let hub = Hub::with_config(HubConfig {
+        replay: 10_000,
+        buffer: 10_000,
+        ..HubConfig::default()
+    });
+    let publisher = {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            for n in 0..5_000u32 {
+                hub.publish("race", &Event::data(n.to_string())).unwrap();
+                if n % 64 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+    };
+    let mut checked = 0;
+    while !publisher.is_finished() || checked == 0 {
+        let newest = hub.next_id("race") - 1;
+        let last = newest / 2;
+        let mut sub = hub.subscribe("race", Some(last));
+        assert!(
+            matches!(sub.resume(), Resume::Complete),
+            "{:?}",
+            sub.resume()
+        );
+        // Everything after `last`, up to a point published after the subscribe.
+        let ids = take(&mut sub, 200).await;
+        let want: Vec<u64> = (last + 1..last + 201).collect();
+        assert_eq!(ids, want, "resumed after {last}");
+        checked += 1;
+    }
+    publisher.await.unwrap();
+    assert!(checked > 0);
+}
+
+#[tokio::test]
+async fn replay_is_bounded_and_the_endpoint_learns_of_a_gap() {
+    let hub = Hub::with_config(HubConfig {
+        replay: 10,
+        ..HubConfig::default()
+    });
+    for n in 0..30 {
+        hub.publish("t", &Event::data(n.to_string())).unwrap();
+    }
+    let mut sub = hub.subscribe("t", Some(5));
+    assert_eq!(sub.resume(), Resume::Gap { missed: 15 });
+    assert_eq!(take(&mut sub, 10).await, (21..=30).collect::<Vec<_>>());
+    assert_eq!(hub.subscribe("t", Some(25)).resume(), Resume::Complete);
+    assert_eq!(
+        hub.subscribe("t", Some(1000)).resume(),
+        Resume::Unknown {
+            last_event_id: 1000
+        }
+    );
+    assert_eq!(hub.subscribe("t", None).resume(), Resume::Fresh);
+}
+
+#[tokio::test(start_paused = true)]
+async fn replay_by_age() {
+    let hub = Hub::with_config(HubConfig {
+        replay_for: Some(Duration::from_secs(60)),
+        ..HubConfig::default()
+    });
+    hub.publish("t", &Event::data("old")).unwrap();
+    tokio::time::advance(Duration::from_secs(61)).await;
+    hub.publish("t", &Event::data("new")).unwrap();
+    let mut sub = hub.subscribe("t", Some(0));
+    assert_eq!(sub.resume(), Resume::Gap { missed: 1 });
+    assert_eq!(take(&mut sub, 1).await, vec![2]);
+}
+
+#[tokio::test]
+async fn a_slow_subscriber_skips_ahead_with_a_lagged_event() {
+    let hub = Hub::with_config(HubConfig {
+        buffer: 4,
+        lag: LagPolicy::Skip,
+        ..HubConfig::default()
+    });
+    let mut slow = hub.subscribe("t", None);
+    let mut fast = hub.subscribe("t", None);
+    for n in 0..10 {
+        hub.publish("t", &Event::data(n.to_string())).unwrap();
+        // The fast one keeps up; the publisher never waits for the slow one.
+        assert_eq!(fast.next().await.unwrap().id(), n + 1);
+    }
+    let lagged = slow.next().await.unwrap();
+    assert_eq!(lagged.as_bytes(), b"event: lagged\ndata: 6\n");
+    assert_eq!(take(&mut slow, 4).await, vec![7, 8, 9, 10]);
+}
+
+#[tokio::test]
+async fn a_slow_subscriber_is_disconnected_to_resume() {
+    let hub = Hub::with_config(HubConfig {
+        buffer: 4,
+        ..HubConfig::default()
+    });
+    let mut slow = hub.subscribe("t", None);
+    for n in 0..10 {
+        hub.publish("t", &Event::data(n.to_string())).unwrap();
+    }
+    assert!(
+        slow.next().await.is_none(),
+        "ended, so the client reconnects"
+    );
+    // Reconnecting with its last id, it gets everything the replay holds.
+    let mut again = hub.subscribe("t", Some(0));
+    assert_eq!(again.resume(), Resume::Complete);
+    assert_eq!(take(&mut again, 10).await, (1..=10).collect::<Vec<_>>());
+}
+
+#[test]
+fn ids_are_the_hubs() {
+    let hub = Hub::new();
+    let error = hub
+        .publish("t", &Event::data("x").id("7").unwrap())
+        .unwrap_err();
+    assert!(matches!(error, EventError::IdSetByHub), "{error}");
+    assert_eq!(hub.next_id("t"), 1, "a refused event takes no id");
+}
+
+#[sse_endpoint(get "/topics/{topic}")]
+async fn topic(
+    State(hub): State<Hub>,
+    Path(topic): Path<String>,
+    LastEventId(last): LastEventId<u64>,
+) {
+    let mut messages = hub.subscribe(&topic, last);
+    while let Some(message) = messages.next().await {
+        yield_!(message);
+    }
+}
+
+/// Only `Authorization: Bearer letmein` may read the private topic.
+struct Member;
+
+impl<S: Send + Sync> FromRequestParts<S> for Member {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, StatusCode> {
+        match parts.headers.get("authorization").map(|v| v.as_bytes()) {
+            None => Err(StatusCode::UNAUTHORIZED),
+            Some(b"Bearer letmein") => Ok(Member),
+            Some(_) => Err(StatusCode::FORBIDDEN),
+        }
+    }
+}
+
+#[sse_endpoint(get "/private")]
+async fn private(_member: Member, State(hub): State<Hub>) {
+    let mut messages = hub.subscribe("private", None);
+    while let Some(message) = messages.next().await {
+        yield_!(message);
+    }
+}
+
+#[tokio::test]
+async fn over_http_with_resume_and_a_private_topic() {
+    let hub = Hub::new();
+    let app: Router = topic::route()
+        .merge(private::route())
+        .with_state(hub.clone());
+    let server = serve(app, Shutdown::new()).await;
+
+    let (_, mut a) = request(server.addr, "GET", "/topics/room", &[]).await;
+    let (_, mut b) = request(server.addr, "GET", "/topics/room", &[]).await;
+    a.read_until(": \n\n").await;
+    b.read_until(": \n\n").await;
+    hub.publish("room", &Event::data("hello").event("chat").unwrap())
+        .unwrap();
+    hub.publish("room", &Event::data("world").event("chat").unwrap())
+        .unwrap();
+    for client in [&mut a, &mut b] {
+        client
+            .read_until("id: 1\nevent: chat\ndata: hello\n\nid: 2\nevent: chat\ndata: world\n\n")
+            .await;
+    }
+    drop(a);
+    hub.publish("room", &Event::data("while away").event("chat").unwrap())
+        .unwrap();
+    let (_, mut back) = request(
+        server.addr,
+        "GET",
+        "/topics/room",
+        &[("last-event-id", "2")],
+    )
+    .await;
+    back.read_until(": \n\nid: 3\nevent: chat\ndata: while away\n\n")
+        .await;
+
+    let (denied, mut body) = request(server.addr, "GET", "/private", &[]).await;
+    assert_eq!(denied.status, 401);
+    let (forbidden, _) = request(
+        server.addr,
+        "GET",
+        "/private",
+        &[("authorization", "Bearer guess")],
+    )
+    .await;
+    assert_eq!(forbidden.status, 403);
+    hub.publish("private", &Event::data("secret")).unwrap();
+    assert!(!body.read_to_end().await.contains("secret"));
+    let (allowed, mut member) = request(
+        server.addr,
+        "GET",
+        "/private",
+        &[("authorization", "Bearer letmein")],
+    )
+    .await;
+    assert_eq!(allowed.status, 200);
+    member.read_until(": \n\n").await;
+    hub.publish("private", &Event::data("for members")).unwrap();
+    member.read_until("data: for members\n\n").await;
+}

@@ -8,9 +8,17 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{StatusCode, request::Parts};
-use sse_runtime::hub::{Hub, HubConfig, LagPolicy, Resume};
+use sse_runtime::hub::{Hub, HubConfig, HubError, LagPolicy, Resume};
 use sse_runtime::{Event, EventError, LastEventId, Shutdown, sse_endpoint};
 use support::{PATIENCE, request, serve};
+
+async fn publish(hub: &Hub, topic: &str, event: &Event) -> u64 {
+    hub.publish(topic, event).await.expect("published")
+}
+
+async fn subscribe(hub: &Hub, topic: &str, last: Option<u64>) -> sse_runtime::hub::Subscription {
+    hub.subscribe(topic, last).await.expect("subscribed")
+}
 
 async fn take(sub: &mut sse_runtime::hub::Subscription, count: usize) -> Vec<u64> {
     let mut ids = Vec::new();
@@ -27,9 +35,12 @@ async fn take(sub: &mut sse_runtime::hub::Subscription, count: usize) -> Vec<u64
 #[tokio::test]
 async fn every_subscriber_gets_every_event_once_in_order() {
     let hub = Hub::new();
-    let mut subs: Vec<_> = (0..3).map(|_| hub.subscribe("t", None)).collect();
+    let mut subs = Vec::new();
+    for _ in 0..3 {
+        subs.push(subscribe(&hub, "t", None).await);
+    }
     for n in 0..100 {
-        hub.publish("t", &Event::data(n.to_string())).unwrap();
+        publish(&hub, "t", &Event::data(n.to_string())).await;
     }
     for sub in &mut subs {
         assert_eq!(take(sub, 100).await, (1..=100).collect::<Vec<_>>());
@@ -47,7 +58,7 @@ async fn resume_has_no_gap_and_no_duplicate_while_publishes_race() {
         let hub = hub.clone();
         tokio::spawn(async move {
             for n in 0..5_000u32 {
-                hub.publish("race", &Event::data(n.to_string())).unwrap();
+                publish(&hub, "race", &Event::data(n.to_string())).await;
                 if n % 64 == 0 {
                     tokio::task::yield_now().await;
                 }
@@ -56,9 +67,10 @@ async fn resume_has_no_gap_and_no_duplicate_while_publishes_race() {
     };
     let mut checked = 0;
     while !publisher.is_finished() || checked == 0 {
-        let newest = hub.next_id("race") - 1;
+        // The newest id now, from a publish of our own.
+        let newest = publish(&hub, "race", &Event::data("probe")).await;
         let last = newest / 2;
-        let mut sub = hub.subscribe("race", Some(last));
+        let mut sub = subscribe(&hub, "race", Some(last)).await;
         assert!(
             matches!(sub.resume(), Resume::Complete),
             "{:?}",
@@ -81,19 +93,22 @@ async fn replay_is_bounded_and_the_endpoint_learns_of_a_gap() {
         ..HubConfig::default()
     });
     for n in 0..30 {
-        hub.publish("t", &Event::data(n.to_string())).unwrap();
+        publish(&hub, "t", &Event::data(n.to_string())).await;
     }
-    let mut sub = hub.subscribe("t", Some(5));
-    assert_eq!(sub.resume(), Resume::Gap { missed: 15 });
+    let mut sub = subscribe(&hub, "t", Some(5)).await;
+    assert_eq!(sub.resume(), Resume::Gap { missed: Some(15) });
     assert_eq!(take(&mut sub, 10).await, (21..=30).collect::<Vec<_>>());
-    assert_eq!(hub.subscribe("t", Some(25)).resume(), Resume::Complete);
     assert_eq!(
-        hub.subscribe("t", Some(1000)).resume(),
+        subscribe(&hub, "t", Some(25)).await.resume(),
+        Resume::Complete
+    );
+    assert_eq!(
+        subscribe(&hub, "t", Some(1000)).await.resume(),
         Resume::Unknown {
             last_event_id: 1000
         }
     );
-    assert_eq!(hub.subscribe("t", None).resume(), Resume::Fresh);
+    assert_eq!(subscribe(&hub, "t", None).await.resume(), Resume::Fresh);
 }
 
 #[tokio::test(start_paused = true)]
@@ -102,11 +117,11 @@ async fn replay_by_age() {
         replay_for: Some(Duration::from_secs(60)),
         ..HubConfig::default()
     });
-    hub.publish("t", &Event::data("old")).unwrap();
+    publish(&hub, "t", &Event::data("old")).await;
     tokio::time::advance(Duration::from_secs(61)).await;
-    hub.publish("t", &Event::data("new")).unwrap();
-    let mut sub = hub.subscribe("t", Some(0));
-    assert_eq!(sub.resume(), Resume::Gap { missed: 1 });
+    publish(&hub, "t", &Event::data("new")).await;
+    let mut sub = subscribe(&hub, "t", Some(0)).await;
+    assert_eq!(sub.resume(), Resume::Gap { missed: Some(1) });
     assert_eq!(take(&mut sub, 1).await, vec![2]);
 }
 
@@ -117,10 +132,10 @@ async fn a_slow_subscriber_skips_ahead_with_a_lagged_event() {
         lag: LagPolicy::Skip,
         ..HubConfig::default()
     });
-    let mut slow = hub.subscribe("t", None);
-    let mut fast = hub.subscribe("t", None);
+    let mut slow = subscribe(&hub, "t", None).await;
+    let mut fast = subscribe(&hub, "t", None).await;
     for n in 0..10 {
-        hub.publish("t", &Event::data(n.to_string())).unwrap();
+        publish(&hub, "t", &Event::data(n.to_string())).await;
         // The fast one keeps up; the publisher never waits for the slow one.
         assert_eq!(fast.next().await.unwrap().id(), n + 1);
     }
@@ -135,28 +150,36 @@ async fn a_slow_subscriber_is_disconnected_to_resume() {
         buffer: 4,
         ..HubConfig::default()
     });
-    let mut slow = hub.subscribe("t", None);
+    let mut slow = subscribe(&hub, "t", None).await;
     for n in 0..10 {
-        hub.publish("t", &Event::data(n.to_string())).unwrap();
+        publish(&hub, "t", &Event::data(n.to_string())).await;
     }
     assert!(
         slow.next().await.is_none(),
         "ended, so the client reconnects"
     );
     // Reconnecting with its last id, it gets everything the replay holds.
-    let mut again = hub.subscribe("t", Some(0));
+    let mut again = subscribe(&hub, "t", Some(0)).await;
     assert_eq!(again.resume(), Resume::Complete);
     assert_eq!(take(&mut again, 10).await, (1..=10).collect::<Vec<_>>());
 }
 
-#[test]
-fn ids_are_the_hubs() {
+#[tokio::test]
+async fn ids_are_the_hubs() {
     let hub = Hub::new();
     let error = hub
         .publish("t", &Event::data("x").id("7").unwrap())
+        .await
         .unwrap_err();
-    assert!(matches!(error, EventError::IdSetByHub), "{error}");
-    assert_eq!(hub.next_id("t"), 1, "a refused event takes no id");
+    assert!(
+        matches!(error, HubError::Event(EventError::IdSetByHub)),
+        "{error}"
+    );
+    assert_eq!(
+        publish(&hub, "t", &Event::data("y")).await,
+        1,
+        "a refused event takes no id"
+    );
 }
 
 #[sse_endpoint(get "/topics/{topic}")]
@@ -165,7 +188,7 @@ async fn topic(
     Path(topic): Path<String>,
     LastEventId(last): LastEventId<u64>,
 ) {
-    let mut messages = hub.subscribe(&topic, last);
+    let mut messages = subscribe(&hub, &topic, last).await;
     while let Some(message) = messages.next().await {
         yield_!(message);
     }
@@ -187,11 +210,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Member {
 }
 
 #[sse_endpoint(get "/private")]
-async fn private(_member: Member, State(hub): State<Hub>) {
-    let mut messages = hub.subscribe("private", None);
+async fn private(_member: Member, State(hub): State<Hub>) -> Result<(), HubError> {
+    let mut messages = hub.subscribe("private", None).await?;
     while let Some(message) = messages.next().await {
         yield_!(message);
     }
+    Ok(())
 }
 
 #[tokio::test]
@@ -206,18 +230,20 @@ async fn over_http_with_resume_and_a_private_topic() {
     let (_, mut b) = request(server.addr, "GET", "/topics/room", &[]).await;
     a.read_until(": \n\n").await;
     b.read_until(": \n\n").await;
-    hub.publish("room", &Event::data("hello").event("chat").unwrap())
-        .unwrap();
-    hub.publish("room", &Event::data("world").event("chat").unwrap())
-        .unwrap();
+    publish(&hub, "room", &Event::data("hello").event("chat").unwrap()).await;
+    publish(&hub, "room", &Event::data("world").event("chat").unwrap()).await;
     for client in [&mut a, &mut b] {
         client
             .read_until("id: 1\nevent: chat\ndata: hello\n\nid: 2\nevent: chat\ndata: world\n\n")
             .await;
     }
     drop(a);
-    hub.publish("room", &Event::data("while away").event("chat").unwrap())
-        .unwrap();
+    publish(
+        &hub,
+        "room",
+        &Event::data("while away").event("chat").unwrap(),
+    )
+    .await;
     let (_, mut back) = request(
         server.addr,
         "GET",
@@ -238,7 +264,7 @@ async fn over_http_with_resume_and_a_private_topic() {
     )
     .await;
     assert_eq!(forbidden.status, 403);
-    hub.publish("private", &Event::data("secret")).unwrap();
+    publish(&hub, "private", &Event::data("secret")).await;
     assert!(!body.read_to_end().await.contains("secret"));
     let (allowed, mut member) = request(
         server.addr,
@@ -249,6 +275,6 @@ async fn over_http_with_resume_and_a_private_topic() {
     .await;
     assert_eq!(allowed.status, 200);
     member.read_until(": \n\n").await;
-    hub.publish("private", &Event::data("for members")).unwrap();
+    publish(&hub, "private", &Event::data("for members")).await;
     member.read_until("data: for members\n\n").await;
 }

@@ -6,12 +6,15 @@
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use sse_runtime::Shutdown;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
 /// Upper bound for anything a test waits for; reaching it is a failure, not
@@ -84,7 +87,18 @@ pub async fn request(
     headers: &[(&str, &str)],
 ) -> (Head, Client) {
     let socket = TcpStream::connect(addr).await.unwrap();
-    request_on(socket, method, path, headers).await
+    request_on(socket, method, path, headers, "").await
+}
+
+/// Posts a form and reads the whole (short) response.
+pub async fn post_form(addr: SocketAddr, path: &str, form: &str) -> (u16, String) {
+    let socket = TcpStream::connect(addr).await.unwrap();
+    let headers = [("content-type", "application/x-www-form-urlencoded")];
+    let (head, client) = request_on(socket, "POST", path, &headers, form).await;
+    (
+        head.status,
+        String::from_utf8_lossy(&client.body).into_owned(),
+    )
 }
 
 /// Like [`request`], with a tiny receive buffer, so that a client that stops
@@ -93,7 +107,7 @@ pub async fn request_small_buffer(addr: SocketAddr, path: &str) -> (Head, Client
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let socket = socket.connect(addr).await.unwrap();
-    request_on(socket, "GET", path, &[]).await
+    request_on(socket, "GET", path, &[], "").await
 }
 
 async fn request_on(
@@ -101,13 +115,18 @@ async fn request_on(
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
+    body: &str,
 ) -> (Head, Client) {
     let mut text =
         format!("{method} {path} HTTP/1.1\r\nhost: test\r\naccept: text/event-stream\r\n");
     for (name, value) in headers {
         text.push_str(&format!("{name}: {value}\r\n"));
     }
+    if !body.is_empty() {
+        text.push_str(&format!("content-length: {}\r\n", body.len()));
+    }
     text.push_str("\r\n");
+    text.push_str(body);
     socket.write_all(text.as_bytes()).await.unwrap();
     let mut client = Client {
         socket,
@@ -266,4 +285,98 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
+}
+
+/// A running example program.
+pub struct Example {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub log: Arc<Mutex<String>>,
+}
+
+impl Example {
+    pub async fn start(name: &str) -> Example {
+        Self::start_with(name, &[]).await
+    }
+
+    /// Starts example `name` with extra environment variables.
+    pub async fn start_with(name: &str, env: &[(&str, &str)]) -> Example {
+        // Examples are built by `cargo test` next to the test binaries.
+        let deps = std::env::current_exe().unwrap();
+        let binary = deps
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("examples")
+            .join(name);
+        let mut child = Command::new(&binary)
+            .env("PORT", "0")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "cannot start {} ({error}); `cargo test` builds the examples, \
+                     or run `cargo build --examples` first",
+                    binary.display()
+                )
+            });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(PATIENCE, stdout.next_line())
+            .await
+            .expect("the example printed its URL")
+            .unwrap()
+            .expect("a line on stdout");
+        let url = first.strip_prefix("listening on http://").expect(&first);
+        let addr = url.split('/').next().unwrap().parse().unwrap();
+
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = stderr.next_line().await {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        Example { child, addr, log }
+    }
+
+    /// Waits until the example's log contains `text`.
+    pub async fn wait_for_log(&self, text: &str) {
+        let found = tokio::time::timeout(PATIENCE, async {
+            while !self.log.lock().unwrap().contains(text) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(
+            found.is_ok(),
+            "log never said {text:?}:\n{}",
+            self.log.lock().unwrap()
+        );
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub async fn terminate(mut self) -> Duration {
+        let pid = self.child.id().unwrap().to_string();
+        let started = Instant::now();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = tokio::time::timeout(PATIENCE, self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(exit.success(), "exit status {exit}");
+        started.elapsed()
+    }
 }

@@ -1,5 +1,7 @@
 //! A broadcast hub: topics that every subscriber receives in order, with
-//! replay for clients that reconnect with `Last-Event-ID`.
+//! replay for clients that reconnect with `Last-Event-ID`; in this process
+//! by default, or shared by several processes through Redis (feature
+//! `redis`).
 //!
 //! ```
 //! use axum::extract::{Path, State};
@@ -7,8 +9,12 @@
 //! use sse_runtime::{Event, LastEventId, sse_endpoint};
 //!
 //! #[sse_endpoint(get "/rooms/{room}")]
-//! async fn room(State(hub): State<Hub>, Path(room): Path<String>, LastEventId(last): LastEventId<u64>) {
-//!     let mut messages = hub.subscribe(&room, last);
+//! async fn room(
+//!     State(hub): State<Hub>,
+//!     Path(room): Path<String>,
+//!     LastEventId(last): LastEventId<u64>,
+//! ) -> Result<(), sse_runtime::hub::HubError> {
+//!     let mut messages = hub.subscribe(&room, last).await?;
 //!     if let Resume::Gap { .. } = messages.resume() {
 //!         // The client missed more than the hub kept: tell it to reload.
 //!         yield_!(Event::data("reload").event("reset").unwrap());
@@ -16,40 +22,40 @@
 //!     while let Some(message) = messages.next().await {
 //!         yield_!(message);
 //!     }
+//!     Ok(())
 //! }
 //!
-//! # async fn publish(hub: Hub) -> Result<(), sse_runtime::EventError> {
-//! let id = hub.publish("lobby", &Event::data("hello").event("chat")?)?;
+//! # async fn publish(hub: Hub) -> Result<(), sse_runtime::hub::HubError> {
+//! let id = hub.publish("lobby", &Event::data("hello").event("chat")?).await?;
 //! # Ok(()) }
 //! let app: axum::Router = room::route().with_state(Hub::new());
 //! ```
 //!
-//! - **Encoded once.** A published event is written to bytes once, with its
-//!   hub-assigned `id:`; every subscriber shares those bytes.
-//! - **Exactly once, in order, no gap on resume.** Publishing and subscribing
-//!   take the topic's lock, so a subscriber gets every event after its
-//!   `Last-Event-ID` exactly once: from the replay buffer up to the moment it
-//!   subscribed, live after it, even when publishes race with the subscribe.
-//! - **Bounded.** Each topic keeps the last [`HubConfig::replay`] events (and
-//!   no older than [`HubConfig::replay_for`]); a subscriber may fall at most
-//!   [`HubConfig::buffer`] events behind, then [`LagPolicy`] applies. Neither
-//!   a slow subscriber nor a burst blocks the publisher or grows memory.
+//! - **Encoded once.** A published event is written to bytes once (per
+//!   process, with its hub-assigned `id:`); every subscriber shares them.
+//! - **Exactly once, in order, no gap on resume.** A subscriber gets every
+//!   event after its `Last-Event-ID` exactly once: replayed up to the moment
+//!   it subscribed, live after, even when publishes race with the subscribe.
+//! - **Bounded.** Each topic keeps the last [`HubConfig::replay`] events (in
+//!   memory: also no older than [`HubConfig::replay_for`]); a subscriber may
+//!   fall at most [`HubConfig::buffer`] events behind, then [`LagPolicy`]
+//!   applies. Neither a slow subscriber nor a burst blocks the publisher.
 //! - **Not an authority.** The hub never decides who may read a topic: the
 //!   endpoint does, with its extractors, before it subscribes.
 
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 mod subscription;
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
-
-use bytes::{Bytes, BytesMut};
-use tokio::sync::broadcast;
-use tokio::time::Instant;
 
 pub use self::subscription::{Message, Resume, Subscription};
 use crate::encode::{EventWriter, WriteEvent};
 use crate::error::EventError;
+use crate::item::BoxError;
 use crate::line_ending::LineEnding;
 
 /// What a slow subscriber gets when it falls more than
@@ -71,7 +77,8 @@ pub enum LagPolicy {
 pub struct HubConfig {
     /// Events kept per topic for replay (default 1,000).
     pub replay: usize,
-    /// Events older than this are not replayed (default: no age limit).
+    /// In memory, events older than this are not replayed (default: no age
+    /// limit). Redis trims by count only.
     pub replay_for: Option<Duration>,
     /// How far a subscriber may fall behind the newest event (default 1,024).
     pub buffer: usize,
@@ -93,162 +100,156 @@ impl Default for HubConfig {
     }
 }
 
-/// A set of topics held in this process. Cheap to clone; clones share the
+/// Why a publish or subscribe failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HubError {
+    /// The event could not be written (or set its own id).
+    Event(EventError),
+    /// The backend (Redis) could not be reached or refused the command; the
+    /// event was not published.
+    Backend(BoxError),
+}
+
+impl fmt::Display for HubError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HubError::Event(error) => write!(f, "{error}"),
+            HubError::Backend(error) => write!(
+                f,
+                "the hub's backend failed, nothing was published or subscribed: {error}; \
+                 retry, or tell the client to (503)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HubError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HubError::Event(error) => Some(error),
+            HubError::Backend(error) => Some(&**error),
+        }
+    }
+}
+
+impl From<EventError> for HubError {
+    fn from(error: EventError) -> Self {
+        HubError::Event(error)
+    }
+}
+
+/// Topics to publish to and subscribe to. Cheap to clone; clones share the
 /// topics.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone)]
 pub struct Hub {
-    inner: Arc<Inner>,
+    backend: Backend,
 }
 
-#[derive(Debug, Default)]
-struct Inner {
-    config: HubConfig,
-    topics: Mutex<HashMap<String, Arc<Topic>>>,
+#[derive(Clone)]
+enum Backend {
+    Memory(Arc<memory::MemoryHub>),
+    #[cfg(feature = "redis")]
+    Redis(Arc<redis::RedisHub>),
 }
 
-/// One topic: its id counter, replay buffer and live channel, under one lock
-/// so that a subscribe sees an exact split between replay and live.
-#[derive(Debug)]
-pub(crate) struct Topic {
-    state: Mutex<TopicState>,
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
-#[derive(Debug)]
-struct TopicState {
-    next_id: u64,
-    history: VecDeque<Message>,
-    live: broadcast::Sender<Message>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The guarded data stays consistent at every await-free step.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+impl fmt::Debug for Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backend = match &self.backend {
+            Backend::Memory(_) => "memory",
+            #[cfg(feature = "redis")]
+            Backend::Redis(_) => "redis",
+        };
+        f.debug_struct("Hub")
+            .field("backend", &backend)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Hub {
-    /// A hub with the default [`HubConfig`].
+    /// A hub in this process with the default [`HubConfig`].
     pub fn new() -> Self {
-        Self::default()
+        Self::with_config(HubConfig::default())
     }
 
-    /// A hub with `config`.
+    /// A hub in this process with `config`.
     pub fn with_config(config: HubConfig) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                config,
-                topics: Mutex::default(),
-            }),
+            backend: Backend::Memory(Arc::new(memory::MemoryHub::new(config))),
         }
     }
 
-    fn topic(&self, name: &str) -> Arc<Topic> {
-        let mut topics = lock(&self.inner.topics);
-        if let Some(topic) = topics.get(name) {
-            return topic.clone();
-        }
-        let (live, _) = broadcast::channel(self.inner.config.buffer.max(1));
-        let topic = Arc::new(Topic {
-            state: Mutex::new(TopicState {
-                next_id: 1,
-                history: VecDeque::new(),
-                live,
-            }),
-        });
-        topics.insert(name.to_owned(), topic.clone());
-        topic
+    /// A hub whose topics live in Redis Streams at `url`
+    /// (`redis://127.0.0.1:6379`), shared by every process connected to it.
+    ///
+    /// Ids come from Redis (`<ms>-<seq>` packed into a `u64`), history is the
+    /// stream trimmed to about [`HubConfig::replay`] entries, and each process
+    /// reads each topic it serves once, then fans it out locally.
+    /// Delivery: at least what Redis still holds; a client that resumes with
+    /// `Last-Event-ID` gets every entry after it that the stream still holds,
+    /// exactly once.
+    ///
+    /// # Errors
+    /// [`HubError::Backend`] if Redis cannot be reached.
+    #[cfg(feature = "redis")]
+    pub async fn redis(url: &str, config: HubConfig) -> Result<Self, HubError> {
+        Ok(Self {
+            backend: Backend::Redis(Arc::new(redis::RedisHub::connect(url, config).await?)),
+        })
     }
 
     /// Publishes `event` to `topic` and returns the id the hub gave it.
     ///
     /// # Errors
-    /// The event's own error if it cannot be written, or
-    /// [`EventError::IdSetByHub`] if it sets an id: ids are the hub's, so that
-    /// `Last-Event-ID` always means a position in the topic.
-    pub fn publish<E: WriteEvent + ?Sized>(
+    /// [`HubError::Event`] if the event cannot be written or sets its own
+    /// id (ids are the hub's, so that `Last-Event-ID` always means a position
+    /// in the topic); [`HubError::Backend`] if Redis failed.
+    pub async fn publish<E: WriteEvent + ?Sized>(
         &self,
         topic: &str,
         event: &E,
-    ) -> Result<u64, EventError> {
-        let topic = self.topic(topic);
-        let config = &self.inner.config;
-        let mut state = lock(&topic.state);
-        let id = state.next_id;
-        let mut buf = BytesMut::new();
-        let mut writer = EventWriter::new(&mut buf, config.line_ending);
-        writer.id_u64(id);
-        writer.forget_written_fields();
-        event.write_event(&mut writer)?;
-        if writer.wrote_id() {
-            return Err(EventError::IdSetByHub);
+    ) -> Result<u64, HubError> {
+        match &self.backend {
+            Backend::Memory(hub) => Ok(hub.publish(topic, event)?),
+            #[cfg(feature = "redis")]
+            Backend::Redis(hub) => hub.publish(topic, event).await,
         }
-        state.next_id += 1;
-        let message = Message::new(id, Instant::now(), Bytes::from(buf));
-        state.history.push_back(message.clone());
-        trim(&mut state.history, config);
-        // No receivers is fine: the replay buffer still has it.
-        let _ = state.live.send(message);
-        Ok(id)
     }
 
-    /// Subscribes to `topic`, first replaying what came after `last_event_id`
-    /// (a client's `Last-Event-ID`), then live events.
-    pub fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
-        let topic = self.topic(topic);
-        let config = &self.inner.config;
-        let mut state = lock(&topic.state);
-        trim(&mut state.history, config);
-        let live = state.live.subscribe();
-        let newest = state.next_id - 1;
-        let (replay, resume) = match last_event_id {
-            None => (VecDeque::new(), Resume::Fresh),
-            Some(last) if last > newest => (
-                VecDeque::new(),
-                Resume::Unknown {
-                    last_event_id: last,
-                },
-            ),
-            Some(last) => {
-                let replay: VecDeque<Message> = state
-                    .history
-                    .iter()
-                    .filter(|m| m.id() > last)
-                    .cloned()
-                    .collect();
-                let first_kept = state.history.front().map_or(newest + 1, Message::id);
-                let resume = if last + 1 >= first_kept {
-                    Resume::Complete
-                } else {
-                    Resume::Gap {
-                        missed: first_kept - last - 1,
-                    }
-                };
-                (replay, resume)
-            }
-        };
-        drop(state);
-        Subscription::new(replay, live, resume, config.lag, config.line_ending)
-    }
-
-    /// The id the next event published to `topic` will get.
-    pub fn next_id(&self, topic: &str) -> u64 {
-        lock(&self.topic(topic).state).next_id
+    /// Subscribes to `topic`, first replaying what came after
+    /// `last_event_id` (a client's `Last-Event-ID`), then live events.
+    ///
+    /// # Errors
+    /// [`HubError::Backend`] if Redis failed (never for the in-memory hub).
+    pub async fn subscribe(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+    ) -> Result<Subscription, HubError> {
+        match &self.backend {
+            Backend::Memory(hub) => Ok(hub.subscribe(topic, last_event_id)),
+            #[cfg(feature = "redis")]
+            Backend::Redis(hub) => hub.subscribe(topic, last_event_id).await,
+        }
     }
 }
 
-/// Drops what the replay buffer no longer keeps.
-fn trim(history: &mut VecDeque<Message>, config: &HubConfig) {
-    while history.len() > config.replay {
-        history.pop_front();
+/// Writes `event`'s fields after the hub's `id:` line, refusing an event
+/// that sets its own id.
+fn encode_fields<E: WriteEvent + ?Sized>(
+    writer: &mut EventWriter<'_>,
+    event: &E,
+) -> Result<(), EventError> {
+    writer.forget_written_fields();
+    event.write_event(writer)?;
+    if writer.wrote_id() {
+        return Err(EventError::IdSetByHub);
     }
-    if let Some(age) = config.replay_for {
-        let now = Instant::now();
-        while history
-            .front()
-            .is_some_and(|m| now.duration_since(m.at()) > age)
-        {
-            history.pop_front();
-        }
-    }
+    Ok(())
 }

@@ -74,12 +74,12 @@ pub enum Resume {
     Fresh,
     /// Everything after the client's last id is replayed: nothing was missed.
     Complete,
-    /// The client's last id is older than the replay buffer: `missed` events
-    /// are gone. Tell the client to reload its state.
+    /// The client's last id is older than the replay buffer: events it did
+    /// not see are gone. Tell the client to reload its state.
     Gap {
-        /// Events published after the client's last id that the buffer no
-        /// longer holds.
-        missed: u64,
+        /// How many, when the backend knows (in memory it does; Redis does
+        /// not count what it trimmed).
+        missed: Option<u64>,
     },
     /// The id is newer than anything published (the hub restarted, or the id
     /// is not the hub's): live events only.
@@ -108,6 +108,8 @@ pub struct Subscription {
     lag: LagPolicy,
     line_ending: LineEnding,
     ended: bool,
+    /// Live messages with ids up to this one were already replayed.
+    skip_through: u64,
 }
 
 impl Subscription {
@@ -125,7 +127,14 @@ impl Subscription {
             lag,
             line_ending,
             ended: false,
+            skip_through: 0,
         }
+    }
+
+    /// Drops live messages with ids up to `id` (they came from the replay).
+    pub(crate) fn skipping_live_through(mut self, id: u64) -> Self {
+        self.skip_through = id;
+        self
     }
 
     /// How this subscription relates to the `Last-Event-ID` it was given.
@@ -150,25 +159,31 @@ impl Stream for Subscription {
         if self.ended {
             return Poll::Ready(None);
         }
-        let (result, live) = std::task::ready!(self.live.poll(cx));
-        self.live.set(recv(live));
-        match result {
-            Ok(message) => Poll::Ready(Some(message)),
-            Err(RecvError::Closed) => {
-                self.ended = true;
-                Poll::Ready(None)
-            }
-            Err(RecvError::Lagged(skipped)) => match self.lag {
-                LagPolicy::Skip => Poll::Ready(Some(Message::lagged(skipped, self.line_ending))),
-                LagPolicy::Disconnect => {
-                    tracing::warn!(
-                        skipped,
-                        "subscriber fell behind; ending its stream so it resumes"
-                    );
+        loop {
+            let (result, live) = std::task::ready!(self.live.poll(cx));
+            self.live.set(recv(live));
+            return match result {
+                // Already replayed (see `skipping_live_through`).
+                Ok(message) if message.id() != 0 && message.id() <= self.skip_through => continue,
+                Ok(message) => Poll::Ready(Some(message)),
+                Err(RecvError::Closed) => {
                     self.ended = true;
                     Poll::Ready(None)
                 }
-            },
+                Err(RecvError::Lagged(skipped)) => match self.lag {
+                    LagPolicy::Skip => {
+                        Poll::Ready(Some(Message::lagged(skipped, self.line_ending)))
+                    }
+                    LagPolicy::Disconnect => {
+                        tracing::warn!(
+                            skipped,
+                            "subscriber fell behind; ending its stream so it resumes"
+                        );
+                        self.ended = true;
+                        Poll::Ready(None)
+                    }
+                },
+            };
         }
     }
 }

@@ -1,0 +1,169 @@
+//! The hub's Redis backend with a real `redis-server` (started here on a free
+//! port, no persistence) and two processes of the `chat` example: delivery
+//! across processes, resume after moving between them and after one is
+//! killed, and a Redis restart. Without `redis-server` this test is skipped
+//! loudly, and fails under `CI=true`.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use support::{Client, Example, PATIENCE, post_form, request};
+use tokio::process::{Child, Command};
+
+struct Redis {
+    child: Child,
+    port: u16,
+}
+
+impl Redis {
+    async fn start(port: u16) -> Option<Redis> {
+        let spawned = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn();
+        let child = match spawned {
+            Ok(child) => child,
+            Err(error) => {
+                let message = format!(
+                    "!!! redis-server not found ({error}): the Redis hub test is SKIPPED; \
+                     install it (apt-get install redis-server, as .ci/run does)"
+                );
+                assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+                eprintln!("{message}");
+                return None;
+            }
+        };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let up = tokio::time::timeout(PATIENCE, async {
+            while tokio::net::TcpStream::connect(addr).await.is_err() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        assert!(up.is_ok(), "redis-server did not start on {port}");
+        Some(Redis { child, port })
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn stop(mut self) {
+        self.child.kill().await.unwrap();
+        let _ = self.child.wait().await;
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Reads one chat message from `client`; returns its id and text.
+async fn next_chat(client: &mut Client) -> (u64, String) {
+    let block = client.read_until("\n\n").await;
+    if !block.contains("event: chat") {
+        // The opening `retry:` line, or a ping.
+        return Box::pin(next_chat(client)).await;
+    }
+    let id = block
+        .lines()
+        .find_map(|line| line.strip_prefix("id: "))
+        .expect("an id")
+        .parse()
+        .unwrap();
+    let data = block
+        .lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .unwrap();
+    let chat: serde_json::Value = serde_json::from_str(data).unwrap();
+    (id, chat["text"].as_str().unwrap().to_owned())
+}
+
+async fn say(server: SocketAddr, text: &str) -> u64 {
+    let (status, body) = post_form(server, "/send", &format!("name=test&text={text}")).await;
+    assert_eq!(status, 200, "{body}");
+    body.trim().parse().unwrap()
+}
+
+#[tokio::test]
+async fn two_processes_share_a_room_through_redis() {
+    let port = free_port();
+    let Some(redis) = Redis::start(port).await else {
+        return;
+    };
+    let env = [("REDIS_URL", redis.url())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a = Example::start_with("chat", &env).await;
+    let b = Example::start_with("chat", &env).await;
+
+    // Posted to B, read on A.
+    let (_, mut on_a) = request(a.addr, "GET", "/events", &[]).await;
+    on_a.read_until("retry: 1000\n\n").await;
+    let first = say(b.addr, "hello").await;
+    assert_eq!(next_chat(&mut on_a).await, (first, "hello".into()));
+
+    // The client moves from A to B, missing one message on the way.
+    drop(on_a);
+    let missed = say(a.addr, "while+moving").await;
+    let last = first.to_string();
+    let (_, mut on_b) = request(b.addr, "GET", "/events", &[("last-event-id", &last)]).await;
+    assert_eq!(next_chat(&mut on_b).await, (missed, "while moving".into()));
+    drop(on_b);
+
+    // A client on A when A is killed: it resumes on B with nothing lost.
+    let (_, mut on_a) = request(
+        a.addr,
+        "GET",
+        "/events",
+        &[("last-event-id", &missed.to_string())],
+    )
+    .await;
+    on_a.read_until("retry: 1000\n\n").await;
+    let seen = say(b.addr, "before+crash").await;
+    assert_eq!(next_chat(&mut on_a).await, (seen, "before crash".into()));
+    let mut a = a;
+    a.child.kill().await.unwrap();
+    on_a.wait_closed().await;
+    let after = say(b.addr, "after+crash").await;
+    let (_, mut moved) = request(
+        b.addr,
+        "GET",
+        "/events",
+        &[("last-event-id", &seen.to_string())],
+    )
+    .await;
+    assert_eq!(next_chat(&mut moved).await, (after, "after crash".into()));
+
+    // Redis goes away: publishing fails clearly, readers stay connected, and
+    // once Redis is back they receive new messages without reconnecting.
+    redis.stop().await;
+    let (status, body) = post_form(b.addr, "/send", "name=test&text=lost").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("unavailable"), "{body}");
+    let redis = Redis::start(port).await.expect("redis-server restarts");
+    let back = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let (status, body) = post_form(b.addr, "/send", "name=test&text=back").await;
+            if status == 200 {
+                return body.trim().parse::<u64>().unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("publishing works again once Redis is back");
+    let (id, text) = next_chat(&mut moved).await;
+    assert_eq!((id, text.as_str()), (back, "back"));
+    b.terminate().await;
+    redis.stop().await;
+}

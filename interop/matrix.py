@@ -49,6 +49,11 @@ def main():
         if os.path.exists(path):
             with open(path) as f:
                 results[client] = json.load(f)
+        # Extra checks of the same client from another script (chat.mjs).
+        extra = os.path.join(directory, f"{client}-chat.json")
+        if os.path.exists(extra):
+            with open(extra) as f:
+                results.setdefault(client, {}).update(json.load(f))
     checks = []
     for client, _ in CLIENTS:
         for check in results.get(client, {}):

@@ -5,8 +5,9 @@
 //! room lives in Redis, so several server processes share it:
 //! `PORT=8001 REDIS_URL=redis://127.0.0.1:6379 cargo run --example chat` beside
 //! `PORT=8002 …`, and a message posted to one reaches readers of the other.
-//! Reloading the page, or moving to another process, resumes with
-//! `Last-Event-ID`: no message is missed or shown twice.
+//! A fresh page asks for the history (`?lastEventId=0`); a reconnect, or a
+//! move to another process, resumes with `Last-Event-ID`: no message is missed
+//! or shown twice.
 
 #[path = "../common/mod.rs"]
 mod common;

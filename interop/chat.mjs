@@ -1,0 +1,57 @@
+// The chat example in headless Chromium: two pages, a message posted from one
+// appears in both; a page reloaded while messages are posted shows every
+// message exactly once, in order.
+import { chromium } from "playwright-core";
+import { writeFileSync, mkdirSync } from "node:fs";
+
+const url = process.env.CHAT_URL;
+if (!url) throw new Error("CHAT_URL is not set; run interop/run");
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const results = {};
+const texts = (page) => page.$$eval("#log li.chat", (items) => items.map((li) => li.textContent));
+const connected = (page) => page.waitForFunction(() => document.getElementById("status").textContent === "connected");
+async function send(page, text) {
+  await page.fill("#text", text);
+  await page.click("button");
+}
+async function waitFor(page, text) {
+  await page.waitForFunction((t) => [...document.querySelectorAll("#log li.chat")].some((li) => li.textContent.endsWith(t)), text, { timeout: 10000 });
+}
+
+try {
+  const one = await browser.newPage();
+  const two = await browser.newPage();
+  await one.goto(url);
+  await two.goto(url);
+  await Promise.all([connected(one), connected(two)]);
+  await one.fill("#name", "one");
+  await send(one, "hello from one");
+  await Promise.all([waitFor(one, "hello from one"), waitFor(two, "hello from one")]);
+  results["chat-two-pages-see-a-post"] = "pass";
+
+  // Reload page two while page one keeps posting.
+  const reload = two.reload();
+  await send(one, "during reload");
+  await reload;
+  await connected(two);
+  await send(one, "after reload");
+  await waitFor(two, "after reload");
+  const seen = (await texts(two)).filter((t) => /hello from one|during reload|after reload/.test(t));
+  const want = ["one: hello from one", "one: during reload", "one: after reload"];
+  results["chat-reload-no-gap-no-duplicate"] =
+    JSON.stringify(seen) === JSON.stringify(want) ? "pass" : `fail: ${JSON.stringify(seen)}`;
+} catch (error) {
+  results["chat"] = `fail: ${error.message}`;
+}
+await browser.close();
+const dir = process.env.INTEROP_RESULTS;
+if (dir) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/chromium-chat.json`, JSON.stringify(results, null, 2));
+}
+for (const [name, result] of Object.entries(results)) console.log(`chromium: ${name}: ${result}`);
+process.exit(Object.values(results).some((r) => r !== "pass") ? 1 : 0);

@@ -280,6 +280,61 @@ async fn main() {
         }
     }
 
+    // The hub (#[sse_endpoint] server), in memory and on Redis.
+    let redis = target::Redis::start().await;
+    if redis.is_none() {
+        progress("redis-server is not installed; the Redis hub scenario is skipped");
+    }
+    for &subscribers in &sizes.fanout {
+        let mut backends = vec![("in memory", None)];
+        if let Some(redis) = &redis {
+            backends.push(("Redis", Some(redis.url.clone())));
+        }
+        for (backend, url) in backends {
+            let env: Vec<(&str, &str)> =
+                url.iter().map(|url| ("REDIS_URL", url.as_str())).collect();
+            let server = Server::start_with_env(Implementation::Macro, &env).await;
+            let outcome = fanout_on(
+                &server,
+                ("/hub/fanout", "/hub/publish"),
+                subscribers,
+                sizes.publishes,
+            )
+            .await;
+            let (p50, p99, rate) = outcome.unwrap_or((f64::NAN, f64::NAN, f64::NAN));
+            progress(&format!(
+                "hub fan-out ({backend}): {subscribers} subscribers: last delivery p50 {p50:.1} ms p99 {p99:.1} ms, {:.2} M deliveries/s",
+                rate / 1e6
+            ));
+            let metric = format!("hub ({backend}) fan-out to {subscribers}");
+            results.add(
+                &format!("{metric}: publish → last subscriber, p50"),
+                "ms",
+                false,
+                Implementation::Macro,
+                p50,
+            );
+            results.add(
+                &format!("{metric}: publish → last subscriber, p99"),
+                "ms",
+                false,
+                Implementation::Macro,
+                p99,
+            );
+            results.add(
+                &format!("{metric}: deliveries"),
+                "per s",
+                true,
+                Implementation::Macro,
+                rate,
+            );
+            server.kill().await;
+        }
+    }
+    if let Some(redis) = redis {
+        redis.stop().await;
+    }
+
     for &implementation in &implementations {
         let server = Server::start(implementation).await;
         let detect = disconnect_detection(&server, sizes.drain).await;
@@ -447,13 +502,23 @@ async fn idle_memory(server: &Server, streams: usize) -> f64 {
 /// `subscribers` streams on `/fanout`, then `publishes` publishes one after
 /// the other: p50/p99 of publish → last subscriber, and deliveries per second.
 async fn fanout(server: &Server, subscribers: usize, publishes: usize) -> Option<(f64, f64, f64)> {
+    fanout_on(server, ("/fanout", "/publish"), subscribers, publishes).await
+}
+
+/// [`fanout`] through the given subscribe and publish paths.
+async fn fanout_on(
+    server: &Server,
+    (subscribe, publish): (&'static str, &'static str),
+    subscribers: usize,
+    publishes: usize,
+) -> Option<(f64, f64, f64)> {
     let (latency_tx, mut latencies) = mpsc::unbounded_channel::<u64>();
     let ready = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for index in 0..subscribers {
         let (addr, latency_tx, ready) = (server.addr, latency_tx.clone(), ready.clone());
         tasks.push(tokio::spawn(async move {
-            let Ok(mut reader) = Reader::get(addr, index, "/fanout").await else {
+            let Ok(mut reader) = Reader::get(addr, index, subscribe).await else {
                 return;
             };
             let mut subscribed = false;
@@ -493,7 +558,7 @@ async fn fanout(server: &Server, subscribers: usize, publishes: usize) -> Option
     let mut busy = Duration::ZERO;
     for _ in 0..publishes {
         let started = Instant::now();
-        get_text(server.addr, "/publish").await;
+        get_text(server.addr, publish).await;
         let mut worst = 0u64;
         for _ in 0..subscribers {
             let latency = within(Duration::from_secs(30), latencies.recv()).await??;

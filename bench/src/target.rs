@@ -71,6 +71,11 @@ pub async fn starlette_available() -> bool {
 
 impl Server {
     pub async fn start(implementation: Implementation) -> Server {
+        Self::start_with_env(implementation, &[]).await
+    }
+
+    /// Starts `implementation` with extra environment variables.
+    pub async fn start_with_env(implementation: Implementation, env: &[(&str, &str)]) -> Server {
         let (mut child, port) = match implementation {
             Implementation::Starlette => {
                 let port = free_port();
@@ -93,6 +98,7 @@ impl Server {
                 let mut child = Command::new(&binary)
                     .arg(rust.server_arg())
                     .env("RUST_LOG", "warn")
+                    .envs(env.iter().copied())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::inherit())
                     .kill_on_drop(true)
@@ -145,6 +151,44 @@ impl Server {
     }
 
     pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// A `redis-server` on a free port, without persistence, for the hub
+/// scenario; `None` if it is not installed.
+pub struct Redis {
+    child: Child,
+    pub url: String,
+}
+
+impl Redis {
+    pub async fn start() -> Option<Redis> {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .ok()?;
+        wait_until_accepting(SocketAddr::from(([127, 0, 0, 1], port))).await;
+        Some(Redis {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+        })
+    }
+
+    pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 }

@@ -22,6 +22,7 @@ use axum::response::sse::{Event as AxumEvent, KeepAlive as AxumKeepAlive, Sse};
 use axum::routing::get;
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
+use sse_runtime::hub::{Hub, HubConfig, HubError};
 use sse_runtime::{Event, Json, KeepAlive, Shutdown, SseResponse, sse_endpoint};
 use tokio::sync::broadcast;
 
@@ -41,6 +42,8 @@ struct Tick {
 struct Bench {
     fanout: broadcast::Sender<Arc<str>>,
     open: Arc<AtomicUsize>,
+    /// In memory, or in Redis when `REDIS_URL` is set.
+    hub: Hub,
 }
 
 /// Counts an open stream while alive (dropped with the generator).
@@ -70,6 +73,27 @@ async fn publish(State(bench): State<Bench>) -> String {
     // The payload is the send time, so clients measure delivery latency.
     let message: Arc<str> = now_micros().to_string().into();
     bench.fanout.send(message).unwrap_or(0).to_string()
+}
+
+/// Publishes the send time to the hub topic `bench`.
+async fn hub_publish(State(bench): State<Bench>) -> String {
+    let event = Event::data(now_micros().to_string());
+    match bench.hub.publish("bench", &event).await {
+        Ok(id) => id.to_string(),
+        Err(error) => format!("error: {error}"),
+    }
+}
+
+/// Follows the hub topic `bench`.
+#[sse_endpoint]
+async fn hub_fanout(State(bench): State<Bench>) -> Result<(), HubError> {
+    let mut messages = bench.hub.subscribe("bench", None).await?;
+    let _open = Open::new(&bench.open);
+    yield_!(Event::new().comment("subscribed"));
+    while let Some(message) = messages.next().await {
+        yield_!(message);
+    }
+    Ok(())
 }
 
 async fn stats(State(bench): State<Bench>) -> String {
@@ -228,13 +252,22 @@ mod macros {
 async fn main() -> std::io::Result<()> {
     let implementation = std::env::args().nth(1).unwrap_or_else(|| "runtime".into());
     let (fanout, _) = broadcast::channel(1024);
+    let hub = match std::env::var("REDIS_URL") {
+        Ok(url) => Hub::redis(&url, HubConfig::default())
+            .await
+            .map_err(|error| std::io::Error::other(error.to_string()))?,
+        Err(_) => Hub::new(),
+    };
     let bench = Bench {
         fanout,
         open: Arc::default(),
+        hub,
     };
     let common = Router::new()
         .route("/publish", get(publish))
-        .route("/stats", get(stats));
+        .route("/stats", get(stats))
+        .route("/hub/publish", get(hub_publish))
+        .route("/hub/fanout", get(hub_fanout));
     let app = match implementation.as_str() {
         "axum" => common
             .route("/firehose", get(axum_sse::firehose))

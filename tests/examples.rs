@@ -138,3 +138,50 @@ async fn browser_page_uses_event_source() {
         .await;
     example.terminate().await;
 }
+
+#[tokio::test]
+async fn chat_private_topic_needs_the_token() {
+    let example = Example::start_with("chat", &[("CHAT_TOKEN", "s3cret")]).await;
+    let (head, _) = request(example.addr, "GET", "/announcements", &[]).await;
+    assert_eq!(head.status, 401);
+    let (head, _) = request(
+        example.addr,
+        "GET",
+        "/announcements",
+        &[("authorization", "Bearer guess")],
+    )
+    .await;
+    assert_eq!(head.status, 403);
+    let (head, mut staff) = request(
+        example.addr,
+        "GET",
+        "/announcements",
+        &[("authorization", "Bearer s3cret")],
+    )
+    .await;
+    assert_eq!(head.status, 200);
+    staff.read_until(": \n\n").await;
+    let (status, _) = support::post_form(example.addr, "/send", "name=ann&text=public").await;
+    assert_eq!(status, 200);
+    // Publishing to the private topic needs the token too.
+    let (status, _) = support::post_form(example.addr, "/announce", "name=x&text=sneaky").await;
+    assert_eq!(status, 401);
+    let (_, body) = post_form_with_token(example.addr, "name=staff&text=closing+at+six").await;
+    assert!(body.parse::<u64>().is_ok(), "{body}");
+    let block = staff.read_until("\n\n").await;
+    assert!(
+        block.contains("closing at six") && !block.contains("public"),
+        "{block}"
+    );
+    example.terminate().await;
+}
+
+async fn post_form_with_token(addr: std::net::SocketAddr, form: &str) -> (u16, String) {
+    support::post_form_with(
+        addr,
+        "/announce",
+        form,
+        &[("authorization", "Bearer s3cret")],
+    )
+    .await
+}

@@ -5,6 +5,7 @@
 //! room lives in Redis, so several server processes share it:
 //! `PORT=8001 REDIS_URL=redis://127.0.0.1:6379 cargo run --example chat` beside
 //! `PORT=8002 …`, and a message posted to one reaches readers of the other.
+//! `/announcements` is a private topic behind a bearer token (`CHAT_TOKEN`).
 //! A fresh page asks for the history (`?lastEventId=0`); a reconnect, or a
 //! move to another process, resumes with `Last-Event-ID`: no message is missed
 //! or shown twice.
@@ -13,8 +14,9 @@
 mod common;
 
 use axum::Form;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::Html;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -46,6 +48,56 @@ async fn events(
         yield_!(message);
     }
     Ok(())
+}
+
+/// Staff only: a bearer token (`CHAT_TOKEN`, default `change-me`) guards the
+/// private `announcements` topic. The hub never decides who reads a topic;
+/// this extractor does, before anything is subscribed.
+struct Staff;
+
+impl<S: Send + Sync> FromRequestParts<S> for Staff {
+    type Rejection = (StatusCode, &'static str);
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let token = std::env::var("CHAT_TOKEN").unwrap_or_else(|_| "change-me".into());
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        match given {
+            None => Err((
+                StatusCode::UNAUTHORIZED,
+                "send Authorization: Bearer <token>",
+            )),
+            Some(given) if given == token => Ok(Staff),
+            Some(_) => Err((StatusCode::FORBIDDEN, "wrong token")),
+        }
+    }
+}
+
+#[sse_endpoint(get "/announcements")]
+async fn announcements(
+    _staff: Staff,
+    State(hub): State<Hub>,
+    LastEventId(last): LastEventId<u64>,
+) -> Result<(), HubError> {
+    let mut topic = hub.subscribe("announcements", last).await?;
+    while let Some(message) = topic.next().await {
+        yield_!(message);
+    }
+    Ok(())
+}
+
+async fn announce(
+    _staff: Staff,
+    State(hub): State<Hub>,
+    Form(chat): Form<Chat>,
+) -> (StatusCode, String) {
+    match hub.publish("announcements", &chat).await {
+        Ok(id) => (StatusCode::OK, id.to_string()),
+        Err(error) => (StatusCode::SERVICE_UNAVAILABLE, error.to_string()),
+    }
 }
 
 async fn send(State(hub): State<Hub>, Form(chat): Form<Chat>) -> (StatusCode, String) {
@@ -82,9 +134,10 @@ async fn main() -> std::io::Result<()> {
             })?,
         Err(_) => Hub::new(),
     };
-    let app = routes![events]
+    let app = routes![events, announcements]
         .route("/", get(page))
         .route("/send", post(send))
+        .route("/announce", post(announce))
         .with_state(hub);
     common::run(app, "/").await
 }

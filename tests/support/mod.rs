@@ -92,13 +92,22 @@ pub async fn request(
 
 /// Posts a form and reads the whole (short) response.
 pub async fn post_form(addr: SocketAddr, path: &str, form: &str) -> (u16, String) {
+    post_form_with(addr, path, form, &[]).await
+}
+
+/// [`post_form`] with extra headers.
+pub async fn post_form_with(
+    addr: SocketAddr,
+    path: &str,
+    form: &str,
+    extra: &[(&str, &str)],
+) -> (u16, String) {
     let socket = TcpStream::connect(addr).await.unwrap();
-    let headers = [("content-type", "application/x-www-form-urlencoded")];
+    let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+    headers.extend_from_slice(extra);
     let (head, client) = request_on(socket, "POST", path, &headers, form).await;
-    (
-        head.status,
-        String::from_utf8_lossy(&client.body).into_owned(),
-    )
+    let body = String::from_utf8_lossy(&client.body).into_owned();
+    (head.status, body)
 }
 
 /// Like [`request`], with a tiny receive buffer, so that a client that stops

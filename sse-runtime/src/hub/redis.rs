@@ -126,16 +126,8 @@ impl RedisHub {
         let (replay, resume) = match last_event_id {
             None => (VecDeque::new(), Resume::Fresh),
             Some(last) => {
-                let newest: StreamRangeReply = ::redis::cmd("XREVRANGE")
-                    .arg(&stream)
-                    .arg("+")
-                    .arg("-")
-                    .arg("COUNT")
-                    .arg(1)
-                    .query_async(&mut connection)
-                    .await
-                    .map_err(backend)?;
-                let newest = newest.ids.first().and_then(|entry| pack(&entry.id));
+                let newest = newest_id(&mut connection, &stream).await?;
+                let newest = newest.as_deref().and_then(pack);
                 if newest.is_none_or(|newest| last > newest) {
                     (
                         VecDeque::new(),
@@ -194,19 +186,9 @@ impl RedisHub {
         // Where the reader starts: the stream's newest entry now, before any
         // subscriber of this process replays, so nothing falls between.
         let mut connection = self.publisher.clone();
-        let newest: StreamRangeReply = ::redis::cmd("XREVRANGE")
-            .arg(key(name))
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(&mut connection)
-            .await
-            .map_err(backend)?;
-        let start = newest
-            .ids
-            .first()
-            .map_or_else(|| "0-0".to_owned(), |entry| entry.id.clone());
+        let start = newest_id(&mut connection, &key(name))
+            .await?
+            .unwrap_or_else(|| "0-0".to_owned());
         let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(topic) = topics.get(name) {
             return Ok(topic.clone());
@@ -223,6 +205,23 @@ impl RedisHub {
         topics.insert(name.to_owned(), topic.clone());
         Ok(topic)
     }
+}
+
+/// The id of the newest entry of `stream`, if it has any.
+async fn newest_id(
+    connection: &mut ConnectionManager,
+    stream: &str,
+) -> Result<Option<String>, HubError> {
+    let newest: StreamRangeReply = ::redis::cmd("XREVRANGE")
+        .arg(stream)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(connection)
+        .await
+        .map_err(backend)?;
+    Ok(newest.ids.into_iter().next().map(|entry| entry.id))
 }
 
 /// A stream entry as a message: the `id:` line, then the stored fields.

@@ -140,7 +140,7 @@ async fn a_slow_subscriber_skips_ahead_with_a_lagged_event() {
         assert_eq!(fast.next().await.unwrap().id(), n + 1);
     }
     let lagged = slow.next().await.unwrap();
-    assert_eq!(lagged.as_bytes(), b"event: lagged\ndata: 6\n");
+    assert_eq!(lagged.as_bytes(), b"event: lagged\ndata: 6\n\n");
     assert_eq!(take(&mut slow, 4).await, vec![7, 8, 9, 10]);
 }
 
@@ -277,4 +277,53 @@ async fn over_http_with_resume_and_a_private_topic() {
     member.read_until(": \n\n").await;
     publish(&hub, "private", &Event::data("for members")).await;
     member.read_until("data: for members\n\n").await;
+}
+
+/// The first data frame of a response body.
+async fn next_data(body: &mut axum::body::Body) -> bytes::Bytes {
+    use http_body_util::BodyExt;
+    loop {
+        let frame = tokio::time::timeout(PATIENCE, body.frame())
+            .await
+            .expect("a frame in time")
+            .expect("body open")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            return data;
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_subscriber_sends_the_same_bytes_uncopied() {
+    use axum::response::IntoResponse;
+    let hub = Hub::new();
+    // By hand: the subscription as the response's event source.
+    let mut by_hand = sse_runtime::SseResponse::new(subscribe(&hub, "t", None).await)
+        .into_response()
+        .into_body();
+    // Through #[sse_endpoint], as a server calls it.
+    let mut router: Router = topic::route().with_state(hub.clone());
+    let request = http::Request::get("/topics/t")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let mut by_macro = tower_service::Service::call(&mut router, request)
+        .await
+        .unwrap()
+        .into_body();
+    assert_eq!(&next_data(&mut by_hand).await[..], b": \n\n");
+    assert_eq!(&next_data(&mut by_macro).await[..], b": \n\n");
+
+    publish(&hub, "t", &Event::data("shared").event("chat").unwrap()).await;
+    let (a, b) = (
+        next_data(&mut by_hand).await,
+        next_data(&mut by_macro).await,
+    );
+    assert_eq!(&a[..], b"id: 1\nevent: chat\ndata: shared\n\n");
+    assert_eq!(a, b);
+    assert_eq!(
+        a.as_ptr(),
+        b.as_ptr(),
+        "both responses send the hub's one copy"
+    );
 }

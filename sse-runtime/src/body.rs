@@ -233,6 +233,9 @@ impl<S: EventSource> http_body::Body for SseBody<S> {
             }
         }
 
+        // A hub message ready to go out as it is, shared with every
+        // subscriber (set only while the buffer is empty).
+        let mut shared = None;
         match this.phase {
             Phase::Farewell(farewell) => {
                 if let Poll::Ready(events) = farewell.as_mut().poll(cx) {
@@ -252,6 +255,7 @@ impl<S: EventSource> http_body::Body for SseBody<S> {
                     *this.line_ending,
                     this.stats,
                     this.error_event.as_ref(),
+                    &mut shared,
                 ) {
                     *this.phase = Phase::Ended;
                     this.stream.set(None);
@@ -265,6 +269,13 @@ impl<S: EventSource> http_body::Body for SseBody<S> {
             Phase::Opening | Phase::Ended => {}
         }
 
+        if let Some(frame) = shared {
+            this.stats.bytes += frame.len() as u64;
+            if let Some(keep_alive) = this.keep_alive.as_mut() {
+                keep_alive.last_frame = Instant::now();
+            }
+            return Poll::Ready(Some(Ok(Frame::data(frame))));
+        }
         if !this.buf.is_empty() {
             let frame = this.buf.split().freeze();
             this.stats.bytes += frame.len() as u64;
@@ -317,21 +328,36 @@ impl<S: EventSource> http_body::Body for SseBody<S> {
 /// Writes every event the generator has ready into `buf`, up to the frame
 /// budget. Returns why the stream ended, if it did.
 fn poll_events<S: EventSource>(
-    mut stream: Pin<&mut Option<S>>,
+    stream: Pin<&mut Option<S>>,
     cx: &mut Context<'_>,
     buf: &mut BytesMut,
     line_ending: LineEnding,
     stats: &mut StreamStats,
     error_event: Option<&ErrorEventFn>,
+    shared: &mut Option<Bytes>,
 ) -> Option<DisconnectReason> {
     let mut writer = EventWriter::new(buf, line_ending);
-    while writer.len() < FRAME_BUDGET {
+    let ended = write_ready_events(stream, cx, &mut writer, stats, error_event);
+    *shared = writer.take_shared();
+    ended
+}
+
+/// The loop of [`poll_events`]. It stops at a shared frame (a hub message),
+/// which goes out as a frame of its own, uncopied.
+fn write_ready_events<S: EventSource>(
+    mut stream: Pin<&mut Option<S>>,
+    cx: &mut Context<'_>,
+    writer: &mut EventWriter<'_>,
+    stats: &mut StreamStats,
+    error_event: Option<&ErrorEventFn>,
+) -> Option<DisconnectReason> {
+    while writer.len() < FRAME_BUDGET && !writer.has_shared() {
         let Some(generator) = stream.as_mut().as_pin_mut() else {
             return Some(DisconnectReason::Completed);
         };
         // A panic in the generator ends this stream only; the connection and
         // the server go on.
-        let polled = catch_unwind(AssertUnwindSafe(|| generator.poll_write(cx, &mut writer)));
+        let polled = catch_unwind(AssertUnwindSafe(|| generator.poll_write(cx, writer)));
         let written = match polled {
             Err(panic) => {
                 let message = panic_message(&panic);
@@ -339,7 +365,7 @@ fn poll_events<S: EventSource>(
                     panic = message,
                     "the event generator panicked; ending the stream"
                 );
-                send_error_event(&mut writer, error_event, &BoxError::from(message), stats);
+                send_error_event(writer, error_event, &BoxError::from(message), stats);
                 return Some(DisconnectReason::Error);
             }
             Ok(Poll::Pending) => return None,
@@ -347,10 +373,10 @@ fn poll_events<S: EventSource>(
             Ok(Poll::Ready(Some(written))) => written,
         };
         match written {
-            Ok(events) => record_events(&mut writer, stats, events),
+            Ok(events) => record_events(writer, stats, events),
             Err(error) => {
                 tracing::error!(%error, "the event stream failed; ending it");
-                send_error_event(&mut writer, error_event, &error, stats);
+                send_error_event(writer, error_event, &error, stats);
                 return Some(DisconnectReason::Error);
             }
         }

@@ -26,7 +26,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use serde::Serialize;
 
 use crate::error::EventError;
@@ -42,6 +42,14 @@ pub trait WriteEvent {
     /// Writes the fields of this event. [`EventWriter::write`] adds the
     /// terminating blank line and undoes a partial write if this fails.
     fn write_event(&self, writer: &mut EventWriter<'_>) -> Result<(), EventError>;
+
+    /// The event already encoded, blank line included, with where its `id`
+    /// value lies: a response sends these bytes as a frame of their own,
+    /// shared rather than copied (hub messages). `None` for everything else.
+    #[doc(hidden)]
+    fn complete_frame(&self) -> Option<(Bytes, Option<Range<usize>>)> {
+        None
+    }
 }
 
 /// Writes event fields into an output buffer, one line per field, each line
@@ -57,6 +65,11 @@ pub struct EventWriter<'a> {
     last_id: Option<Range<usize>>,
     wrote_id: bool,
     wrote_event: bool,
+    /// A complete, shared event to send as its own frame (see
+    /// [`WriteEvent::complete_frame`]); only ever set while `buf` is empty.
+    shared: Option<Bytes>,
+    /// `last_id` indexes `shared`, not `buf`.
+    last_id_in_shared: bool,
 }
 
 impl<'a> EventWriter<'a> {
@@ -68,6 +81,8 @@ impl<'a> EventWriter<'a> {
             last_id: None,
             wrote_id: false,
             wrote_event: false,
+            shared: None,
+            last_id_in_shared: false,
         }
     }
 
@@ -75,6 +90,13 @@ impl<'a> EventWriter<'a> {
     /// fails, the buffer is restored to what it held before, so a failed
     /// event never leaves half a field on the wire.
     pub fn write<E: WriteEvent + ?Sized>(&mut self, event: &E) -> Result<(), EventError> {
+        if self.buf.is_empty()
+            && self.shared.is_none()
+            && let Some((frame, id)) = event.complete_frame()
+        {
+            self.set_shared(frame, id);
+            return Ok(());
+        }
         let start = self.buf.len();
         match event.write_event(self) {
             Ok(()) => {
@@ -211,8 +233,35 @@ impl<'a> EventWriter<'a> {
     /// The value of the last `id` written since the previous call, if any.
     pub(crate) fn take_last_id(&mut self) -> Option<&str> {
         let range = self.last_id.take()?;
+        let bytes = match (self.last_id_in_shared, &self.shared) {
+            (true, Some(shared)) => &shared[range],
+            _ => &self.buf[range],
+        };
+        self.last_id_in_shared = false;
         // Ids are written from `&str`, so the range holds UTF-8.
-        std::str::from_utf8(&self.buf[range]).ok()
+        std::str::from_utf8(bytes).ok()
+    }
+
+    /// Sets a complete shared event as the next frame; the writer must be
+    /// empty, and nothing more is written before the frame is taken.
+    pub(crate) fn set_shared(&mut self, frame: Bytes, id: Option<Range<usize>>) {
+        debug_assert!(self.buf.is_empty() && self.shared.is_none());
+        self.last_id_in_shared = id.is_some();
+        if id.is_some() {
+            self.last_id = id;
+            self.wrote_id = true;
+        }
+        self.shared = Some(frame);
+    }
+
+    /// Whether a shared frame waits to be sent.
+    pub(crate) fn has_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    /// The shared frame, if one was set.
+    pub(crate) fn take_shared(&mut self) -> Option<Bytes> {
+        self.shared.take()
     }
 
     /// Whether an `id` field was written through this writer.

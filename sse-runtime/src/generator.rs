@@ -15,7 +15,7 @@ use std::ops::Range;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use pin_project_lite::pin_project;
 use serde::Serialize;
 
@@ -46,6 +46,9 @@ struct State {
     events: usize,
     /// Where the `id` value of that event lies in `buf`.
     id: Option<Range<usize>>,
+    /// A complete shared event (a hub message) yielded while `buf` was
+    /// empty: passed on as a frame of its own instead of copied.
+    shared: Option<(Bytes, Option<Range<usize>>)>,
     error: Option<EventError>,
 }
 
@@ -91,6 +94,7 @@ impl Yielder {
             next_id: defaults.sequential_from,
             events: 0,
             id: None,
+            shared: None,
             error: None,
         });
         (
@@ -103,6 +107,13 @@ impl Yielder {
 
     /// Encodes `event` as the next event.
     pub fn write<E: WriteEvent + ?Sized>(&self, event: &E) {
+        if let Some(frame) = event.complete_frame()
+            && share(frame)
+        {
+            // The shared frame goes out on its own: hand it over now.
+            self.room.set(false);
+            return;
+        }
         self.room.set(encode(|writer| event.write_event(writer)));
     }
 
@@ -119,6 +130,26 @@ impl Yielder {
             suspended: self.room.replace(false),
         }
     }
+}
+
+/// Passes a complete shared event on uncopied, if nothing is buffered yet;
+/// returns whether it did.
+fn share(frame: (Bytes, Option<Range<usize>>)) -> bool {
+    ACTIVE.with(|active| {
+        let Ok(mut active) = active.try_borrow_mut() else {
+            return false;
+        };
+        match active.as_mut() {
+            Some(state)
+                if state.buf.is_empty() && state.shared.is_none() && state.error.is_none() =>
+            {
+                state.shared = Some(frame);
+                state.events += 1;
+                true
+            }
+            _ => false,
+        }
+    })
 }
 
 /// Encodes one event into the installed state; returns whether the frame has
@@ -321,6 +352,9 @@ where
             return Poll::Ready(None);
         };
         let events = std::mem::take(&mut state.events);
+        if let Some((frame, id)) = state.shared.take() {
+            writer.set_shared(frame, id);
+        }
         if let Some(error) = state.error.take() {
             *this.done = true;
             *this.ended = Some(Err(error.into()));

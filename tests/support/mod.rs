@@ -301,6 +301,8 @@ pub struct Example {
     pub child: Child,
     pub addr: SocketAddr,
     pub log: Arc<Mutex<String>>,
+    /// The task copying stderr into `log`; done once the process has exited.
+    logging: JoinHandle<()>,
 }
 
 impl Example {
@@ -347,14 +349,19 @@ impl Example {
         let log = Arc::new(Mutex::new(String::new()));
         let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
         let sink = log.clone();
-        tokio::spawn(async move {
+        let logging = tokio::spawn(async move {
             while let Ok(Some(line)) = stderr.next_line().await {
                 let mut log = sink.lock().unwrap();
                 log.push_str(&line);
                 log.push('\n');
             }
         });
-        Example { child, addr, log }
+        Example {
+            child,
+            addr,
+            log,
+            logging,
+        }
     }
 
     /// Waits until the example's log contains `text`.
@@ -386,6 +393,9 @@ impl Example {
             .unwrap()
             .unwrap();
         assert!(exit.success(), "exit status {exit}");
-        started.elapsed()
+        let took = started.elapsed();
+        // Everything the process logged is in `log` once its stderr closed.
+        let _ = tokio::time::timeout(PATIENCE, self.logging).await;
+        took
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
@@ -78,7 +78,7 @@ impl MemoryHub {
         writer.id_u64(id);
         encode_fields(&mut writer, event)?;
         state.next_id += 1;
-        let message = Message::new(id, Instant::now(), Bytes::from(buf));
+        let message = Message::new(id, Instant::now(), buf, config.line_ending);
         state.history.push_back(message.clone());
         trim(&mut state.history, config);
         // No receivers is fine: the replay buffer still has it.

@@ -31,8 +31,11 @@
 //! let app: axum::Router = room::route().with_state(Hub::new());
 //! ```
 //!
-//! - **Encoded once.** A published event is written to bytes once (per
-//!   process, with its hub-assigned `id:`); every subscriber shares them.
+//! - **Encoded once, never copied.** A published event is written to bytes
+//!   once (per process, with its hub-assigned `id:`), and every subscriber's
+//!   response sends those same bytes as a frame of its own, whether it
+//!   streams the subscription directly or yields its messages from an
+//!   `#[sse_endpoint]`.
 //! - **Exactly once, in order, no gap on resume.** A subscriber gets every
 //!   event after its `Last-Event-ID` exactly once: replayed up to the moment
 //!   it subscribed, live after, even when publishes race with the subscribe.

@@ -28,7 +28,7 @@ use std::time::Duration;
 use ::redis::aio::ConnectionManager;
 use ::redis::streams::{StreamRangeReply, StreamReadReply};
 use ::redis::{AsyncConnectionConfig, Client, Value};
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -233,7 +233,12 @@ fn message(id: &str, map: &HashMap<String, Value>, config: &HubConfig) -> Option
     let mut buf = BytesMut::with_capacity(fields.len() + 32);
     EventWriter::new(&mut buf, config.line_ending).id_u64(packed);
     buf.put_slice(fields);
-    Some(Message::new(packed, Instant::now(), Bytes::from(buf)))
+    Some(Message::new(
+        packed,
+        Instant::now(),
+        buf,
+        config.line_ending,
+    ))
 }
 
 /// `max-deleted-entry-id` of `XINFO STREAM`: the newest id trimmed away.

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use futures_core::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
@@ -20,13 +20,29 @@ use crate::line_ending::LineEnding;
 pub struct Message {
     id: u64,
     at: Instant,
-    /// The event's fields, `id:` first, without the blank line that ends it.
-    fields: Bytes,
+    /// The whole event, `id:` first, blank line included: sent as a frame
+    /// of its own by every subscriber's response, never copied.
+    frame: Bytes,
+    /// Where the fields end (and the blank line starts).
+    fields_len: usize,
 }
 
 impl Message {
-    pub(crate) fn new(id: u64, at: Instant, fields: Bytes) -> Self {
-        Self { id, at, fields }
+    /// A message from its encoded fields, ended here with a blank line.
+    pub(crate) fn new(id: u64, at: Instant, mut fields: BytesMut, line_ending: LineEnding) -> Self {
+        let fields_len = fields.len();
+        fields.put_slice(line_ending.as_bytes());
+        Self {
+            id,
+            at,
+            frame: fields.freeze(),
+            fields_len,
+        }
+    }
+
+    /// Where the value of this message's `id:` line lies in its bytes.
+    fn id_range(&self) -> Option<std::ops::Range<usize>> {
+        (self.id != 0).then(|| 4..4 + itoa::Buffer::new().format(self.id).len())
     }
 
     /// The id the hub gave this event (0 for a `lagged` notice, which has
@@ -39,9 +55,9 @@ impl Message {
         self.at
     }
 
-    /// The encoded fields, as they go on the wire.
+    /// The encoded event, as it goes on the wire.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.fields
+        &self.frame
     }
 
     fn lagged(skipped: u64, line_ending: LineEnding) -> Self {
@@ -50,19 +66,18 @@ impl Message {
         writer.raw_field("event", "lagged");
         let mut digits = itoa::Buffer::new();
         writer.raw_field("data", digits.format(skipped));
-        Self::new(0, Instant::now(), buf.freeze())
+        Self::new(0, Instant::now(), buf, line_ending)
     }
 }
 
 impl WriteEvent for Message {
     fn write_event(&self, writer: &mut EventWriter<'_>) -> Result<(), EventError> {
-        let id_len = if self.id == 0 {
-            None
-        } else {
-            Some(itoa::Buffer::new().format(self.id).len())
-        };
-        writer.encoded_fields(&self.fields, id_len.map(|len| 4..4 + len));
+        writer.encoded_fields(&self.frame[..self.fields_len], self.id_range());
         Ok(())
+    }
+
+    fn complete_frame(&self) -> Option<(Bytes, Option<std::ops::Range<usize>>)> {
+        Some((self.frame.clone(), self.id_range()))
     }
 }
 
@@ -132,6 +147,7 @@ impl Subscription {
     }
 
     /// Drops live messages with ids up to `id` (they came from the replay).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn skipping_live_through(mut self, id: u64) -> Self {
         self.skip_through = id;
         self

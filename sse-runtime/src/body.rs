@@ -198,7 +198,10 @@ impl<S: EventSource> http_body::Body for SseBody<S> {
                 );
             }
             // Something to send at once, so the headers leave now and the
-            // browser's `open` fires before the first event.
+            // browser's `open` fires before the first event. The generator
+            // is polled in this same poll, so by the time a client sees
+            // `open`, the endpoint has run to its first await (a hub
+            // subscription is in place).
             let mut writer = EventWriter::new(this.buf, *this.line_ending);
             match this.retry {
                 Some(retry) => writer.retry(*retry),

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::routing::get;
+use futures_util::StreamExt;
 use sse_runtime::{Event, KeepAlive, SseResponse};
 
 fn ping() -> Event {
@@ -29,8 +30,6 @@ async fn quiet() -> SseResponse<impl futures_util::Stream<Item = Event>> {
         futures_util::stream::iter([Event::data("hello")]).chain(futures_util::stream::pending());
     SseResponse::new(events).keep_alive(KeepAlive::every(Duration::from_secs(1)).event(ping))
 }
-
-use futures_util::StreamExt;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

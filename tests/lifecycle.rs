@@ -23,19 +23,19 @@ fn report_to(ends: &Ends) -> impl Fn(Disconnect) -> std::future::Ready<()> + Sen
     }
 }
 
-/// A router serving `response()` at `/`, each stream reporting its end on
-/// the returned channel.
+/// A router serving `response(shutdown)` at `/`, each stream reporting its
+/// end on the returned channel.
 fn reporting_app<S, F>(response: F) -> (Router, mpsc::UnboundedReceiver<(Disconnect, Instant)>)
 where
-    F: Fn() -> SseResponse<S> + Clone + Send + Sync + 'static,
+    F: Fn(Shutdown) -> SseResponse<S> + Clone + Send + Sync + 'static,
     S: sse_runtime::EventSource + Send + 'static,
 {
     let (ends, ended) = mpsc::unbounded_channel();
     let app = Router::new().route(
         "/",
-        get(move || {
+        get(move |shutdown: Shutdown| {
             let (ends, response) = (ends.clone(), response.clone());
-            async move { response().on_disconnect(report_to(&ends)) }
+            async move { response(shutdown).on_disconnect(report_to(&ends)) }
         }),
     );
     (app, ended)
@@ -105,7 +105,7 @@ async fn client_close_drops_the_generator_and_runs_the_hook() {
 #[tokio::test]
 async fn completed_stream_reports_completed() {
     let (app, mut ended) =
-        reporting_app(|| SseResponse::new(stream::iter([Event::data("a"), Event::data("b")])));
+        reporting_app(|_| SseResponse::new(stream::iter([Event::data("a"), Event::data("b")])));
     let server = serve(app, Shutdown::new()).await;
     let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
     client.read_to_end().await;
@@ -127,19 +127,11 @@ fn endless() -> impl futures_util::Stream<Item = Event> + Send + 'static {
 
 #[tokio::test]
 async fn shutdown_sends_farewell_and_the_server_exits() {
-    let (ends, mut ended) = mpsc::unbounded_channel();
-    let app = Router::new().route(
-        "/",
-        get(move |shutdown: Shutdown| {
-            let ends = ends.clone();
-            async move {
-                SseResponse::new(endless())
-                    .shutdown(shutdown)
-                    .on_shutdown(|| async { vec![Event::data("bye").event("shutdown").unwrap()] })
-                    .on_disconnect(report_to(&ends))
-            }
-        }),
-    );
+    let (app, mut ended) = reporting_app(|shutdown| {
+        SseResponse::new(endless())
+            .shutdown(shutdown)
+            .on_shutdown(|| async { vec![Event::data("bye").event("shutdown").unwrap()] })
+    });
     let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(30));
     let server = serve(app, shutdown.clone()).await;
     let mut clients = Vec::new();
@@ -200,22 +192,12 @@ async fn generator_can_watch_shutdown_cooperatively() {
 
 #[tokio::test]
 async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
-    let (ends, mut ended) = mpsc::unbounded_channel();
-    let app = Router::new().route(
-        "/",
-        get(move |shutdown: Shutdown| {
-            let ends = ends.clone();
-            async move {
-                // Big events as fast as possible: a client that does not read
-                // fills its socket and hyper stops polling this body.
-                let big = "x".repeat(64 * 1024);
-                let events = stream::repeat_with(move || Event::data(big.clone()));
-                SseResponse::new(events)
-                    .shutdown(shutdown)
-                    .on_disconnect(report_to(&ends))
-            }
-        }),
-    );
+    let (app, mut ended) = reporting_app(|shutdown| {
+        // Big events as fast as possible: a client that does not read fills
+        // its socket and hyper stops polling this body.
+        let big = "x".repeat(64 * 1024);
+        SseResponse::new(stream::repeat_with(move || Event::data(big.clone()))).shutdown(shutdown)
+    });
     let grace = Duration::from_millis(300);
     let shutdown = Shutdown::new().with_grace_period(grace);
     let server = serve(app, shutdown.clone()).await;
@@ -240,7 +222,7 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
 
 #[tokio::test]
 async fn send_timeout_drops_a_client_that_stops_reading() {
-    let (app, mut ended) = reporting_app(|| {
+    let (app, mut ended) = reporting_app(|_| {
         let big = "y".repeat(64 * 1024);
         SseResponse::new(stream::repeat_with(move || Event::data(big.clone())))
             .send_timeout(Duration::from_millis(200))
@@ -260,7 +242,7 @@ async fn send_timeout_drops_a_client_that_stops_reading() {
 
 #[tokio::test]
 async fn a_reading_client_is_never_timed_out() {
-    let (app, mut ended) = reporting_app(|| {
+    let (app, mut ended) = reporting_app(|_| {
         let big = "z".repeat(16 * 1024);
         SseResponse::new(stream::iter(
             (0..200).map(move |_| Event::data(big.clone())),
@@ -308,17 +290,7 @@ async fn http2_stream_reset_runs_the_hook_and_keeps_the_connection() {
     use http_body_util::{BodyExt, Empty};
     use hyper_util::rt::{TokioExecutor, TokioIo};
 
-    let (ends, mut ended) = mpsc::unbounded_channel();
-    let app =
-        Router::new().route(
-            "/",
-            get(move || {
-                let ends = ends.clone();
-                async move {
-                    SseResponse::new(stream::pending::<Event>()).on_disconnect(report_to(&ends))
-                }
-            }),
-        );
+    let (app, mut ended) = reporting_app(|_| SseResponse::new(stream::pending::<Event>()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(sse_runtime::serve(listener, app).http2(true).into_future());

@@ -19,7 +19,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Json as JsonResponse, Response};
 use axum::routing::get;
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sse_runtime::{
@@ -349,8 +349,6 @@ async fn page() -> Html<&'static str> {
 async fn cors_origin(State(interop): State<Interop>) -> String {
     interop.cors_origin.lock().unwrap().clone()
 }
-
-use futures_util::StreamExt;
 
 fn routes() -> Router<Interop> {
     Router::new()

@@ -7,7 +7,7 @@
 //! encodes the event straight into the frame that goes to the socket; the
 //! suspension returns `Pending` once, which hands control back to the
 //! response. The value is never boxed, stored or copied, and no lock is taken:
-//! no allocation per stream beyond the body itself, none per event.
+//! one allocation per stream (the boxed yield state), none per event.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

@@ -35,6 +35,21 @@ pub struct Reader {
 
 impl Reader {
     pub async fn get(addr: SocketAddr, index: usize, path: &str) -> std::io::Result<Reader> {
+        Self::get_with_buffer(addr, index, path, 64 * 1024).await
+    }
+
+    /// [`Reader::get`] with a 4 KiB read buffer, for streams of small events
+    /// read by the thousand.
+    pub async fn get_small(addr: SocketAddr, index: usize, path: &str) -> std::io::Result<Reader> {
+        Self::get_with_buffer(addr, index, path, 4 * 1024).await
+    }
+
+    async fn get_with_buffer(
+        addr: SocketAddr,
+        index: usize,
+        path: &str,
+        buffer: usize,
+    ) -> std::io::Result<Reader> {
         let mut socket = connect(addr, index).await?;
         socket
             .write_all(
@@ -44,7 +59,7 @@ impl Reader {
             .await?;
         Ok(Reader {
             socket,
-            buf: vec![0; 64 * 1024],
+            buf: vec![0; buffer],
             head_done: false,
             chunk_left: None,
             line: Vec::new(),

@@ -5,18 +5,16 @@
 //! `--write` replaces the results section of `BENCHMARKS.md`. `--quick`
 //! shrinks every scenario for a smoke run.
 
+mod fanout;
 mod load;
 mod target;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use load::{Reader, data_of, get_text, millis, now_micros, percentile, within};
+use load::{Reader, data_of, get_text, millis, percentile, within};
 use target::{Implementation, Server};
-use tokio::sync::mpsc;
 
 /// How big each scenario is.
 struct Sizes {
@@ -147,15 +145,43 @@ fn progress(text: &str) {
 
 static START: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--load-worker") {
+        // One of the fan-out load processes (see `fanout`): single-threaded.
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(fanout::worker(&args[1..]));
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(bench(args));
+}
+
+/// The whole suite.
+async fn bench(args: Vec<String>) {
     let sizes = if args.iter().any(|a| a == "--quick") {
         Sizes::quick()
     } else {
         Sizes::full()
     };
     let write = args.iter().any(|a| a == "--write");
+    // `--only fanout,idle`: just the scenarios whose names contain one of
+    // these words (firehose, first-byte, idle, fanout, hub, disconnect,
+    // shutdown, encoding).
+    let only: Vec<String> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|at| args.get(at + 1))
+        .map(|list| list.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
+    let wanted =
+        |scenario: &str| only.is_empty() || only.iter().any(|o| scenario.contains(o.as_str()));
     let _ = *START;
 
     let mut implementations = vec![
@@ -178,55 +204,58 @@ async fn main() {
                 sizes.firehose_events
             };
             let server = Server::start(implementation).await;
-            let (events_per_s, mb_per_s) = firehose(&server, n).await;
-            progress(&format!(
-                "firehose round {round}/{}: {:<16} {:>8.2} M events/s {:>7.1} MB/s",
-                sizes.rounds,
-                implementation.name(),
-                events_per_s / 1e6,
-                mb_per_s
-            ));
-            results.add(
-                "firehose: small JSON events, one stream",
-                "events/s",
-                true,
-                implementation,
-                events_per_s,
-            );
-            results.add("firehose: bytes", "MB/s", true, implementation, mb_per_s);
-
-            let (p50, p99) = time_to_first_byte(&server, sizes.connects).await;
-            progress(&format!(
-                "first byte round {round}/{}: {:<16} {} connects p50 {p50:.1} ms p99 {p99:.1} ms",
-                sizes.rounds,
-                implementation.name(),
-                sizes.connects
-            ));
-            results.add(
-                &format!(
-                    "time to first byte, {} simultaneous connects, p50",
+            if wanted("firehose") {
+                let (events_per_s, mb_per_s) = firehose(&server, n).await;
+                progress(&format!(
+                    "firehose round {round}/{}: {:<16} {:>8.2} M events/s {:>7.1} MB/s",
+                    sizes.rounds,
+                    implementation.name(),
+                    events_per_s / 1e6,
+                    mb_per_s
+                ));
+                results.add(
+                    "firehose: small JSON events, one stream",
+                    "events/s",
+                    true,
+                    implementation,
+                    events_per_s,
+                );
+                results.add("firehose: bytes", "MB/s", true, implementation, mb_per_s);
+            }
+            if wanted("first-byte") {
+                let (p50, p99) = time_to_first_byte(&server, sizes.connects).await;
+                progress(&format!(
+                    "first byte round {round}/{}: {:<16} {} connects p50 {p50:.1} ms p99 {p99:.1} ms",
+                    sizes.rounds,
+                    implementation.name(),
                     sizes.connects
-                ),
-                "ms",
-                false,
-                implementation,
-                p50,
-            );
-            results.add(
-                &format!(
-                    "time to first byte, {} simultaneous connects, p99",
-                    sizes.connects
-                ),
-                "ms",
-                false,
-                implementation,
-                p99,
-            );
+                ));
+                results.add(
+                    &format!(
+                        "time to first byte, {} simultaneous connects, p50",
+                        sizes.connects
+                    ),
+                    "ms",
+                    false,
+                    implementation,
+                    p50,
+                );
+                results.add(
+                    &format!(
+                        "time to first byte, {} simultaneous connects, p99",
+                        sizes.connects
+                    ),
+                    "ms",
+                    false,
+                    implementation,
+                    p99,
+                );
+            }
             server.kill().await;
         }
     }
 
-    for &streams in &sizes.idle {
+    for &streams in sizes.idle.iter().filter(|_| wanted("idle")) {
         for &implementation in &implementations {
             let server = Server::start(implementation).await;
             let per_stream = idle_memory(&server, streams).await;
@@ -245,10 +274,16 @@ async fn main() {
         }
     }
 
-    for &subscribers in &sizes.fanout {
+    for &subscribers in sizes.fanout.iter().filter(|_| wanted("fanout")) {
         for &implementation in &implementations {
             let server = Server::start(implementation).await;
-            let outcome = fanout(&server, subscribers, sizes.publishes).await;
+            let outcome = fanout::run(
+                &server,
+                ("/fanout", "/publish"),
+                subscribers,
+                sizes.publishes,
+            )
+            .await;
             let (p50, p99, rate) = outcome.unwrap_or((f64::NAN, f64::NAN, f64::NAN));
             progress(&format!(
                 "fan-out: {:<16} {subscribers} subscribers: last delivery p50 {p50:.1} ms p99 {p99:.1} ms, {:.2} M deliveries/s",
@@ -281,11 +316,15 @@ async fn main() {
     }
 
     // The hub (#[sse_endpoint] server), in memory and on Redis.
-    let redis = target::Redis::start().await;
-    if redis.is_none() {
+    let redis = if wanted("hub") {
+        target::Redis::start().await
+    } else {
+        None
+    };
+    if redis.is_none() && wanted("hub") {
         progress("redis-server is not installed; the Redis hub scenario is skipped");
     }
-    for &subscribers in &sizes.fanout {
+    for &subscribers in sizes.fanout.iter().filter(|_| wanted("hub")) {
         let mut backends = vec![("in memory", None)];
         if let Some(redis) = &redis {
             backends.push(("Redis", Some(redis.url.clone())));
@@ -294,7 +333,7 @@ async fn main() {
             let env: Vec<(&str, &str)> =
                 url.iter().map(|url| ("REDIS_URL", url.as_str())).collect();
             let server = Server::start_with_env(Implementation::Macro, &env).await;
-            let outcome = fanout_on(
+            let outcome = fanout::run(
                 &server,
                 ("/hub/fanout", "/hub/publish"),
                 subscribers,
@@ -335,7 +374,7 @@ async fn main() {
         redis.stop().await;
     }
 
-    for &implementation in &implementations {
+    for &implementation in implementations.iter().filter(|_| wanted("disconnect")) {
         let server = Server::start(implementation).await;
         let detect = disconnect_detection(&server, sizes.drain).await;
         progress(&format!(
@@ -355,7 +394,8 @@ async fn main() {
             detect.unwrap_or(f64::NAN),
         );
         server.kill().await;
-
+    }
+    for &implementation in implementations.iter().filter(|_| wanted("shutdown")) {
         let server = Server::start(implementation).await;
         let drain = shutdown_drain(server, sizes.drain).await;
         progress(&format!(
@@ -375,8 +415,12 @@ async fn main() {
         );
     }
 
-    progress("encoding microbenchmark (in-process)");
-    let encoding = encode_table().await;
+    let encoding = if wanted("encoding") {
+        progress("encoding microbenchmark (in-process)");
+        encode_table().await
+    } else {
+        String::new()
+    };
     let table = format!("{}\n{encoding}", results.table(&implementations));
     println!("{table}");
     if write {
@@ -497,86 +541,6 @@ async fn idle_memory(server: &Server, streams: usize) -> f64 {
     drop(readers);
     drop(warm);
     after.saturating_sub(before) as f64 / streams as f64
-}
-
-/// `subscribers` streams on `/fanout`, then `publishes` publishes one after
-/// the other: p50/p99 of publish → last subscriber, and deliveries per second.
-async fn fanout(server: &Server, subscribers: usize, publishes: usize) -> Option<(f64, f64, f64)> {
-    fanout_on(server, ("/fanout", "/publish"), subscribers, publishes).await
-}
-
-/// [`fanout`] through the given subscribe and publish paths.
-async fn fanout_on(
-    server: &Server,
-    (subscribe, publish): (&'static str, &'static str),
-    subscribers: usize,
-    publishes: usize,
-) -> Option<(f64, f64, f64)> {
-    let (latency_tx, mut latencies) = mpsc::unbounded_channel::<u64>();
-    let ready = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for index in 0..subscribers {
-        let (addr, latency_tx, ready) = (server.addr, latency_tx.clone(), ready.clone());
-        tasks.push(tokio::spawn(async move {
-            let Ok(mut reader) = Reader::get(addr, index, subscribe).await else {
-                return;
-            };
-            let mut subscribed = false;
-            loop {
-                let mut on_event = |block: &[u8]| match data_of(block) {
-                    None => {
-                        if !subscribed {
-                            subscribed = true;
-                            ready.fetch_add(1, Ordering::SeqCst);
-                        }
-                    }
-                    Some(data) => {
-                        let sent: u64 = std::str::from_utf8(data)
-                            .ok()
-                            .and_then(|t| t.parse().ok())
-                            .unwrap_or(0);
-                        let _ = latency_tx.send(now_micros().saturating_sub(sent));
-                    }
-                };
-                match reader.read(&mut on_event).await {
-                    Ok(true) => {}
-                    _ => return,
-                }
-            }
-        }));
-    }
-    drop(latency_tx);
-    within(Duration::from_secs(60), async {
-        while ready.load(Ordering::SeqCst) < subscribers {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await?;
-
-    let mut last_delivery = Vec::new();
-    let mut delivered = 0usize;
-    let mut busy = Duration::ZERO;
-    for _ in 0..publishes {
-        let started = Instant::now();
-        get_text(server.addr, publish).await;
-        let mut worst = 0u64;
-        for _ in 0..subscribers {
-            let latency = within(Duration::from_secs(30), latencies.recv()).await??;
-            worst = worst.max(latency);
-            delivered += 1;
-        }
-        busy += started.elapsed();
-        last_delivery.push(worst as f64 / 1000.0);
-    }
-    for task in tasks {
-        task.abort();
-    }
-    last_delivery.sort_by(f64::total_cmp);
-    Some((
-        percentile(&last_delivery, 50.0),
-        percentile(&last_delivery, 99.0),
-        delivered as f64 / busy.as_secs_f64(),
-    ))
 }
 
 /// Opens `streams` streams on `/slow`, closes them all at once, and waits for

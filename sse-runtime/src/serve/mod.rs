@@ -310,8 +310,12 @@ impl Watch {
 
     /// Ready when a write has waited longer than the stream's send timeout.
     fn poll_send_timeout(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let timeout = self.current_stream().and_then(|stream| stream.send_timeout);
-        let (Some(timeout), Some(since)) = (timeout, self.clock.blocked_since()) else {
+        // The clock first: one atomic load while writes go through, the
+        // stream's lock only while one waits.
+        let Some(since) = self.clock.blocked_since() else {
+            return Poll::Pending;
+        };
+        let Some(timeout) = self.current_stream().and_then(|stream| stream.send_timeout) else {
             return Poll::Pending;
         };
         let deadline = since + timeout;

@@ -1,0 +1,218 @@
+//! The fan-out scenario: many subscribers, one publish at a time, time until
+//! the last subscriber has it.
+//!
+//! The subscribers live in several load processes (`sse-bench --load-worker`,
+//! one per core by default, `BENCH_LOAD_PROCS` to change it), each a
+//! single-threaded runtime that reads its share of the streams. A worker
+//! notes each message's delivery latency as its streams read it (the payload
+//! is the publish time in microseconds) and, once all of its streams have the
+//! message, prints one line: `DONE <sent> <worst latency µs>`. The
+//! coordinator publishes, collects one such line per worker and keeps the
+//! worst. Nothing per delivery crosses a thread or a process, so the load side
+//! costs what reading the sockets costs and no more: in one process with a
+//! channel per delivery and a multi-threaded runtime, the generator spent as
+//! much CPU as the server under test.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use std::io::Write as _;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+
+use crate::load::{Reader, data_of, get_text, now_micros, percentile, within};
+use crate::target::Server;
+
+/// Publish → last subscriber, p50 and p99 in ms, and deliveries per second.
+pub type Outcome = (f64, f64, f64);
+
+/// `subscribers` streams on `subscribe`, then `publishes` publishes on
+/// `publish` one after the other.
+pub async fn run(
+    server: &Server,
+    (subscribe, publish): (&str, &str),
+    subscribers: usize,
+    publishes: usize,
+) -> Option<Outcome> {
+    let processes = std::env::var("BENCH_LOAD_PROCS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .clamp(1, subscribers.max(1));
+    let mut workers = Vec::new();
+    let mut first = 0;
+    for process in 0..processes {
+        let count = subscribers / processes + usize::from(process < subscribers % processes);
+        workers.push(Worker::start(server.addr, subscribe, first, count)?);
+        first += count;
+    }
+    for worker in &mut workers {
+        let line = worker.line(Duration::from_secs(60)).await?;
+        if line != "READY" {
+            eprintln!("load worker: {line}");
+            return None;
+        }
+    }
+
+    let mut last_delivery = Vec::new();
+    let mut busy = Duration::ZERO;
+    for _ in 0..publishes {
+        let started = Instant::now();
+        let sent = get_text(server.addr, publish).await;
+        let mut worst = 0u64;
+        for worker in &mut workers {
+            let line = worker.line(Duration::from_secs(30)).await?;
+            let mut fields = line.split(' ');
+            let (Some("DONE"), Some(_sent), Some(latency)) =
+                (fields.next(), fields.next(), fields.next())
+            else {
+                eprintln!("load worker after publish {sent}: {line}");
+                return None;
+            };
+            worst = worst.max(latency.parse().ok()?);
+        }
+        busy += started.elapsed();
+        last_delivery.push(worst as f64 / 1000.0);
+    }
+    for mut worker in workers {
+        let _ = worker.child.kill().await;
+    }
+    last_delivery.sort_by(f64::total_cmp);
+    Some((
+        percentile(&last_delivery, 50.0),
+        percentile(&last_delivery, 99.0),
+        (subscribers * publishes) as f64 / busy.as_secs_f64(),
+    ))
+}
+
+/// One load process, seen from the coordinator.
+struct Worker {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Worker {
+    fn start(addr: SocketAddr, path: &str, first: usize, count: usize) -> Option<Worker> {
+        let mut child = Command::new(std::env::current_exe().ok()?)
+            .args([
+                "--load-worker",
+                &addr.to_string(),
+                path,
+                &first.to_string(),
+                &count.to_string(),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .ok()?;
+        let lines = BufReader::new(child.stdout.take()?).lines();
+        Some(Worker { child, lines })
+    }
+
+    async fn line(&mut self, limit: Duration) -> Option<String> {
+        within(limit, self.lines.next_line()).await?.ok()?
+    }
+}
+
+/// What a worker knows about the messages its streams are reading.
+#[derive(Default)]
+struct Tally {
+    subscribed: usize,
+    /// Publish time → (streams that have it, worst latency so far).
+    messages: HashMap<u64, (usize, u64)>,
+}
+
+/// The body of `sse-bench --load-worker ADDR PATH FIRST COUNT`: opens `COUNT`
+/// streams (source addresses from index `FIRST`) and reports as described in
+/// the module docs. Runs on the caller's (single-threaded) runtime.
+pub async fn worker(args: &[String]) {
+    let [addr, path, first, count] = args else {
+        report("usage: --load-worker ADDR PATH FIRST COUNT");
+        return;
+    };
+    let (Ok(addr), Ok(first), Ok(count)) = (
+        addr.parse::<SocketAddr>(),
+        first.parse::<usize>(),
+        count.parse::<usize>(),
+    ) else {
+        report(&format!("bad --load-worker arguments: {args:?}"));
+        return;
+    };
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let (all_subscribed, mut subscribed) = tokio::sync::mpsc::channel::<()>(1);
+    for index in first..first + count {
+        let (path, tally, all_subscribed) = (path.clone(), tally.clone(), all_subscribed.clone());
+        tokio::spawn(async move {
+            let mut reader = match Reader::get_small(addr, index, &path).await {
+                Ok(reader) => reader,
+                Err(error) => {
+                    report(&format!("connect {index}: {error}"));
+                    std::process::exit(1);
+                }
+            };
+            let mut counted = false;
+            loop {
+                let mut on_event = |block: &[u8]| {
+                    let mut tally = tally.lock().unwrap();
+                    match data_of(block) {
+                        // The first comment says the stream is subscribed.
+                        None if !counted => {
+                            counted = true;
+                            tally.subscribed += 1;
+                            if tally.subscribed == count {
+                                let _ = all_subscribed.try_send(());
+                            }
+                        }
+                        None => {}
+                        Some(data) => {
+                            let sent: u64 = std::str::from_utf8(data)
+                                .ok()
+                                .and_then(|text| text.parse().ok())
+                                .unwrap_or(0);
+                            let latency = now_micros().saturating_sub(sent);
+                            let entry = tally.messages.entry(sent).or_default();
+                            entry.0 += 1;
+                            entry.1 = entry.1.max(latency);
+                            if entry.0 == count {
+                                let (_, worst) = tally.messages.remove(&sent).unwrap_or_default();
+                                report(&format!("DONE {sent} {worst}"));
+                            }
+                        }
+                    }
+                };
+                match reader.read(&mut on_event).await {
+                    Ok(true) => {}
+                    _ => {
+                        report(&format!("stream {index} ended"));
+                        std::process::exit(1);
+                    }
+                }
+            }
+        });
+    }
+    drop(all_subscribed);
+    if subscribed.recv().await.is_some() {
+        report("READY");
+    }
+    // Until the coordinator closes our stdin (or kills us): a worker never
+    // outlives the run that started it.
+    let mut stdin = tokio::io::stdin();
+    let mut byte = [0u8; 1];
+    while matches!(stdin.read(&mut byte).await, Ok(n) if n > 0) {}
+}
+
+/// One line to the coordinator; a worker whose coordinator is gone exits.
+fn report(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        std::process::exit(0);
+    }
+}

@@ -287,6 +287,10 @@ where
 
         let mut response = Response::new(Body::new(body));
         *response.status_mut() = status;
+        // hyper keeps the response's header map for its next response, that
+        // is for as long as the stream is open: sized for exactly our
+        // headers, it takes half of the default first allocation.
+        *response.headers_mut() = HeaderMap::with_capacity(3 + extra_headers.len());
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

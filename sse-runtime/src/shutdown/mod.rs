@@ -33,11 +33,11 @@
 //! There is no process-global state: two servers in one process each have
 //! their own `Shutdown`.
 
+mod listener;
+
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
@@ -45,7 +45,10 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
 use tokio::sync::watch;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
+
+use self::listener::Listeners;
+pub(crate) use self::listener::ShutdownListener;
 
 /// The grace period used unless [`Shutdown::with_grace_period`] sets another.
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(5);
@@ -65,6 +68,8 @@ pub struct Shutdown {
 struct Inner {
     state: watch::Sender<State>,
     grace_millis: AtomicU64,
+    /// The streams' and connections' wakers (see [`ShutdownListener`]).
+    listeners: Listeners,
 }
 
 /// Where a coordinator is in its life.
@@ -93,6 +98,7 @@ impl Shutdown {
             inner: Arc::new(Inner {
                 state,
                 grace_millis: AtomicU64::new(DEFAULT_GRACE_PERIOD.as_millis() as u64),
+                listeners: Listeners::default(),
             }),
         }
     }
@@ -115,7 +121,7 @@ impl Shutdown {
     /// after the grace period are ended. Calling it again does nothing.
     pub fn trigger(&self) {
         let force_at = Instant::now() + self.grace_period();
-        self.inner.state.send_if_modified(|state| match state {
+        let changed = self.inner.state.send_if_modified(|state| match state {
             State::Running => {
                 *state = State::Draining { force_at };
                 tracing::info!(grace = ?self.grace_period(), "shutdown requested; telling open streams");
@@ -123,13 +129,16 @@ impl Shutdown {
             }
             State::Draining { .. } => false,
         });
+        if changed {
+            self.inner.listeners.changed();
+        }
     }
 
     /// Ends every remaining stream now, without waiting for the grace period
     /// (for example on a second Ctrl-C).
     pub fn force(&self) {
         let now = Instant::now();
-        self.inner.state.send_if_modified(|state| match state {
+        let changed = self.inner.state.send_if_modified(|state| match state {
             State::Draining { force_at } if *force_at <= now => false,
             _ => {
                 *state = State::Draining { force_at: now };
@@ -137,6 +146,9 @@ impl Shutdown {
                 true
             }
         });
+        if changed {
+            self.inner.listeners.changed();
+        }
     }
 
     /// Whether shutdown has started.
@@ -184,13 +196,7 @@ impl Shutdown {
     }
 
     pub(crate) fn listener(&self) -> ShutdownListener {
-        ShutdownListener {
-            state: self.inner.state.subscribe(),
-            changed: None,
-            registered: None,
-            closed: false,
-            force: None,
-        }
+        ShutdownListener::new(self.inner.clone())
     }
 }
 
@@ -228,69 +234,6 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => tracing::info!("received Ctrl-C"),
         () = terminate => tracing::info!("received SIGTERM"),
-    }
-}
-
-/// A stream's or connection's view of a coordinator, polled from `poll`
-/// functions without allocating per poll.
-pub(crate) struct ShutdownListener {
-    state: watch::Receiver<State>,
-    changed: Option<Pin<Box<dyn Future<Output = bool> + Send>>>,
-    /// The waker `changed` is registered with. Polling `changed` locks the
-    /// channel's waiter list, which every stream of the server shares; while
-    /// this waker still wakes the polling task and the state has not changed,
-    /// the registration stands and that lock is skipped (one atomic load per
-    /// poll instead: a fan-out polls every stream once per message).
-    registered: Option<Waker>,
-    /// Every `Shutdown` is gone: the state can no longer change.
-    closed: bool,
-    force: Option<Pin<Box<Sleep>>>,
-}
-
-impl ShutdownListener {
-    /// Pending while the server runs; `Draining` (every time it is polled)
-    /// during the grace period; `Forced` once it has passed. Registers the
-    /// waker for the next change either way.
-    pub(crate) fn poll_stage(&mut self, cx: &mut Context<'_>) -> Poll<Stage> {
-        let registered = self.changed.is_some()
-            && self
-                .registered
-                .as_ref()
-                .is_some_and(|waker| waker.will_wake(cx.waker()))
-            && matches!(self.state.has_changed(), Ok(false));
-        while !registered && !self.closed {
-            let changed = self.changed.get_or_insert_with(|| {
-                let mut state = self.state.clone();
-                Box::pin(async move { state.changed().await.is_ok() })
-            });
-            match changed.as_mut().poll(cx) {
-                Poll::Pending => {
-                    self.registered = Some(cx.waker().clone());
-                    break;
-                }
-                Poll::Ready(sender_alive) => {
-                    self.changed = None;
-                    // Mark the new value seen, so the next clone waits for
-                    // the change after it.
-                    self.state.borrow_and_update();
-                    // Without a sender only the force deadline can wake us.
-                    self.closed = !sender_alive;
-                }
-            }
-        }
-        let State::Draining { force_at } = *self.state.borrow() else {
-            return Poll::Pending;
-        };
-        let force = self
-            .force
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(force_at)));
-        if force.deadline() != force_at {
-            force.as_mut().reset(force_at);
-        }
-        match force.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Stage::Forced),
-            Poll::Pending => Poll::Ready(Stage::Draining),
-        }
     }
 }
 

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use load::{Reader, data_of, get_text, millis, percentile, within};
+use sse_bench::encoding::{Case, EVENTS_PER_ITERATION, drain};
 use target::{Implementation, Server};
 
 /// How big each scenario is.
@@ -24,8 +25,8 @@ struct Sizes {
     idle: Vec<usize>,
     fanout: Vec<usize>,
     publishes: usize,
-    connects: usize,
-    drain: usize,
+    connects: Vec<usize>,
+    drain: Vec<usize>,
 }
 
 impl Sizes {
@@ -37,8 +38,8 @@ impl Sizes {
             idle: vec![1_000, 10_000],
             fanout: vec![1_000, 10_000],
             publishes: 20,
-            connects: 1_000,
-            drain: 1_000,
+            connects: vec![1_000, 10_000],
+            drain: vec![1_000, 10_000],
         }
     }
 
@@ -50,8 +51,8 @@ impl Sizes {
             idle: vec![200],
             fanout: vec![200],
             publishes: 5,
-            connects: 200,
-            drain: 200,
+            connects: vec![200],
+            drain: vec![200],
         }
     }
 }
@@ -222,18 +223,18 @@ async fn bench(args: Vec<String>) {
                 );
                 results.add("firehose: bytes", "MB/s", true, implementation, mb_per_s);
             }
-            if wanted("first-byte") {
-                let (p50, p99) = time_to_first_byte(&server, sizes.connects).await;
+            for &connects in sizes.connects.iter().filter(|_| wanted("first-byte")) {
+                let (p50, p99) = time_to_first_byte(&server, connects).await;
                 progress(&format!(
                     "first byte round {round}/{}: {:<16} {} connects p50 {p50:.1} ms p99 {p99:.1} ms",
                     sizes.rounds,
                     implementation.name(),
-                    sizes.connects
+                    connects
                 ));
                 results.add(
                     &format!(
                         "time to first byte, {} simultaneous connects, p50",
-                        sizes.connects
+                        connects
                     ),
                     "ms",
                     false,
@@ -243,7 +244,7 @@ async fn bench(args: Vec<String>) {
                 results.add(
                     &format!(
                         "time to first byte, {} simultaneous connects, p99",
-                        sizes.connects
+                        connects
                     ),
                     "ms",
                     false,
@@ -374,20 +375,22 @@ async fn bench(args: Vec<String>) {
         redis.stop().await;
     }
 
-    for &implementation in implementations.iter().filter(|_| wanted("disconnect")) {
+    for (&streams, &implementation) in sizes
+        .drain
+        .iter()
+        .flat_map(|streams| implementations.iter().map(move |i| (streams, i)))
+        .filter(|_| wanted("disconnect"))
+    {
         let server = Server::start(implementation).await;
-        let detect = disconnect_detection(&server, sizes.drain).await;
+        let detect = disconnect_detection(&server, streams).await;
         progress(&format!(
             "disconnect: {:<16} {} clients closed, all generators dropped after {}",
             implementation.name(),
-            sizes.drain,
+            streams,
             detect.map_or("(never)".into(), |ms| format!("{ms:.1} ms"))
         ));
         results.add(
-            &format!(
-                "disconnect: {} clients close → all generators dropped",
-                sizes.drain
-            ),
+            &format!("disconnect: {streams} clients close → all generators dropped"),
             "ms",
             false,
             implementation,
@@ -395,19 +398,24 @@ async fn bench(args: Vec<String>) {
         );
         server.kill().await;
     }
-    for &implementation in implementations.iter().filter(|_| wanted("shutdown")) {
+    for (&streams, &implementation) in sizes
+        .drain
+        .iter()
+        .flat_map(|streams| implementations.iter().map(move |i| (streams, i)))
+        .filter(|_| wanted("shutdown"))
+    {
         let server = Server::start(implementation).await;
-        let drain = shutdown_drain(server, sizes.drain).await;
+        let drain = shutdown_drain(server, streams).await;
         progress(&format!(
             "shutdown: {:<16} {} open streams, SIGTERM → exit {}",
             implementation.name(),
-            sizes.drain,
+            streams,
             drain.map_or("did not exit within 10 s".into(), |ms| format!(
                 "{ms:.0} ms"
             ))
         ));
         results.add(
-            &format!("shutdown with {} open streams: SIGTERM → exit", sizes.drain),
+            &format!("shutdown with {streams} open streams: SIGTERM → exit"),
             "ms",
             false,
             implementation,
@@ -417,7 +425,7 @@ async fn bench(args: Vec<String>) {
 
     let encoding = if wanted("encoding") {
         progress("encoding microbenchmark (in-process)");
-        encode_table().await
+        encode_table(args.iter().any(|a| a == "--quick")).await
     } else {
         String::new()
     };
@@ -428,18 +436,87 @@ async fn bench(args: Vec<String>) {
     }
 }
 
-/// Runs `encode-bench` beside this binary and returns its table.
-async fn encode_table() -> String {
-    let binary = std::env::current_exe()
-        .expect("own path")
-        .with_file_name("encode-bench");
-    match tokio::process::Command::new(binary).output().await {
-        Ok(output) => {
-            eprint!("{}", String::from_utf8_lossy(&output.stderr));
-            String::from_utf8_lossy(&output.stdout).into_owned()
-        }
-        Err(error) => format!("(encode-bench did not run: {error})\n"),
+/// Runs the criterion encoding benchmark (`benches/encoding.rs`) and returns
+/// its results as a table: criterion's mean with its 95% interval, and the
+/// bytes each event takes on the wire.
+async fn encode_table(quick: bool) -> String {
+    // This binary lives in <target>/release; criterion writes to <target>/criterion.
+    let exe = std::env::current_exe().expect("own path");
+    let Some(target) = exe.parent().and_then(|release| release.parent()) else {
+        return "(no target directory for criterion)\n".into();
+    };
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let mut cargo = tokio::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
+    cargo
+        .args([
+            "bench",
+            "--quiet",
+            "--manifest-path",
+            manifest,
+            "--bench",
+            "encoding",
+        ])
+        .env("CARGO_TARGET_DIR", target)
+        // Criterion's report goes to our progress output.
+        .stdout(std::process::Stdio::inherit());
+    if quick {
+        cargo.args(["--", "--quick"]);
     }
+    match cargo.status().await {
+        Ok(status) if status.success() => {}
+        other => return format!("(criterion did not run: {other:?})\n"),
+    }
+    let mut table = format!(
+        "| encoding (in-process, criterion, {EVENTS_PER_ITERATION} events per iteration) | M events/s (95% interval) | bytes/event |\n|---|---|---|\n"
+    );
+    for case in Case::ALL {
+        let (_, bytes) = drain(case.body(1_000).await).await;
+        let rate = criterion_rate(&target.join("criterion"), case.id())
+            .map_or("n/a".into(), |(low, mean, high)| {
+                format!("{:.2} ({:.2}–{:.2})", mean / 1e6, low / 1e6, high / 1e6)
+            });
+        let _ = writeln!(
+            table,
+            "| {} | {rate} | {:.1} |",
+            case.name(),
+            bytes as f64 / 1_000.0
+        );
+    }
+    table
+}
+
+/// Events per second (low, mean, high) from criterion's estimate for
+/// `(group, function)`, found by the ids it records beside it.
+fn criterion_rate(
+    root: &std::path::Path,
+    (group, function): (&str, &str),
+) -> Option<(f64, f64, f64)> {
+    let read = |path: std::path::PathBuf| -> Option<serde_json::Value> {
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    };
+    for group_dir in std::fs::read_dir(root).ok()?.flatten() {
+        for bench_dir in std::fs::read_dir(group_dir.path()).ok()?.flatten() {
+            let new = bench_dir.path().join("new");
+            let Some(info) = read(new.join("benchmark.json")) else {
+                continue;
+            };
+            if info["group_id"] != group || info["function_id"] != function {
+                continue;
+            }
+            let mean = &read(new.join("estimates.json"))?["mean"];
+            let per_iteration = |ns: &serde_json::Value| {
+                ns.as_f64()
+                    .map(|ns| EVENTS_PER_ITERATION as f64 / (ns * 1e-9))
+            };
+            // A longer time per iteration is a lower rate.
+            return Some((
+                per_iteration(&mean["confidence_interval"]["upper_bound"])?,
+                per_iteration(&mean["point_estimate"])?,
+                per_iteration(&mean["confidence_interval"]["lower_bound"])?,
+            ));
+        }
+    }
+    None
 }
 
 /// One stream of `n` small JSON events: events/s and MB/s.
@@ -471,7 +548,7 @@ async fn time_to_first_byte(server: &Server, connects: usize) -> (f64, f64) {
         .map(|index| {
             let addr = server.addr;
             tokio::spawn(async move {
-                let mut reader = Reader::get(addr, index, "/idle").await.ok()?;
+                let mut reader = Reader::get_small(addr, index, "/idle").await.ok()?;
                 let mut seen = false;
                 while !seen {
                     if !within(Duration::from_secs(30), reader.read(&mut |_| seen = true))
@@ -516,7 +593,9 @@ async fn idle_memory(server: &Server, streams: usize) -> f64 {
             .map(|&index| {
                 let addr = server.addr;
                 tokio::spawn(async move {
-                    let mut reader = Reader::get(addr, index, "/idle").await.expect("connect");
+                    let mut reader = Reader::get_small(addr, index, "/idle")
+                        .await
+                        .expect("connect");
                     let mut events = 0;
                     while events == 0 {
                         reader
@@ -587,7 +666,7 @@ async fn open_slow(server: &Server, streams: usize) -> Vec<Reader> {
         .map(|index| {
             let addr = server.addr;
             tokio::spawn(async move {
-                let mut reader = Reader::get(addr, index, "/slow").await.ok()?;
+                let mut reader = Reader::get_small(addr, index, "/slow").await.ok()?;
                 let mut events = 0;
                 while events == 0 {
                     if !reader

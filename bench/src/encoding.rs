@@ -1,10 +1,8 @@
 //! Encoding cost without the network: how fast each way of producing events
-//! fills response frames, polled in-process. `bench/run` prints its table too.
-//!
-//! `encode-bench [events]` (default 2,000,000 per case, best of 5 runs).
+//! fills response frames, polled in-process. Measured with criterion by
+//! `benches/encoding.rs`; `bench/run` puts the results in its table.
 
 use std::convert::Infallible;
-use std::time::Instant;
 
 use axum::body::Body;
 use axum::response::IntoResponse;
@@ -14,14 +12,18 @@ use serde::Serialize;
 use sse_runtime::{Event, Json, KeepAlive, SseResponse, sse_endpoint};
 
 #[derive(Serialize)]
-struct Tick {
-    n: u64,
-    name: &'static str,
+pub struct Tick {
+    pub n: u64,
+    pub name: &'static str,
 }
+
+/// Events per criterion iteration: enough that building the body is noise.
+pub const EVENTS_PER_ITERATION: u64 = 10_000;
 
 const MULTI_LINE: &str = "first line\nsecond line\r\nthird line";
 
-async fn drain(body: Body) -> (u64, u64) {
+/// Polls `body` to its end: (data frames, bytes).
+pub async fn drain(body: Body) -> (u64, u64) {
     let mut body = body;
     let (mut frames, mut bytes) = (0u64, 0u64);
     while let Some(frame) = body.frame().await {
@@ -57,8 +59,9 @@ fn ours(events: impl sse_runtime::EventSource + Send + 'static) -> Body {
         .into_body()
 }
 
-#[derive(Clone, Copy)]
-enum Case {
+/// One way of producing events.
+#[derive(Clone, Copy, Debug)]
+pub enum Case {
     AxumJson,
     EventJson,
     JsonT,
@@ -70,7 +73,7 @@ enum Case {
 }
 
 impl Case {
-    const ALL: [Case; 8] = [
+    pub const ALL: [Case; 8] = [
         Case::AxumJson,
         Case::EventJson,
         Case::JsonT,
@@ -81,7 +84,15 @@ impl Case {
         Case::OurMultiLine,
     ];
 
-    fn name(self) -> &'static str {
+    /// The criterion group (what is encoded) and function (by what).
+    pub fn id(self) -> (&'static str, &'static str) {
+        self.name()
+            .split_once(": ")
+            .unwrap_or(("encoding", self.name()))
+    }
+
+    /// The row name in the results table.
+    pub fn name(self) -> &'static str {
         match self {
             Case::AxumJson => "JSON: axum Event::json_data",
             Case::EventJson => "JSON: sse-runtime Event::json",
@@ -94,7 +105,8 @@ impl Case {
         }
     }
 
-    async fn body(self, n: u64) -> Body {
+    /// A response body that produces `n` events this way.
+    pub async fn body(self, n: u64) -> Body {
         let iter = 0..n;
         match self {
             Case::AxumJson => axum_sse(futures_util::stream::iter(iter.map(|n| {
@@ -131,40 +143,5 @@ impl Case {
                 iter.map(|_| Event::data(MULTI_LINE)),
             )),
         }
-    }
-}
-
-async fn measure(case: Case, n: u64) -> (f64, f64) {
-    let mut best = f64::MAX;
-    let mut bytes = 0;
-    for _ in 0..5 {
-        let body = case.body(n).await;
-        let started = Instant::now();
-        let (_, b) = drain(body).await;
-        best = best.min(started.elapsed().as_secs_f64());
-        bytes = b;
-    }
-    let rate = n as f64 / best;
-    eprintln!(
-        "[encode] {:<40} {:>7.2} M events/s  {:>6.1} bytes/event",
-        case.name(),
-        rate / 1e6,
-        bytes as f64 / n as f64
-    );
-    (rate, bytes as f64 / n as f64)
-}
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let n: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(2_000_000);
-    println!(
-        "| encoding (in-process, {n} events, best of 5) | M events/s | bytes/event |\n|---|---|---|"
-    );
-    for case in Case::ALL {
-        let (rate, bytes) = measure(case, n).await;
-        println!("| {} | {:.2} | {bytes:.1} |", case.name(), rate / 1e6);
     }
 }

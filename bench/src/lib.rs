@@ -1,0 +1,3 @@
+//! What the benchmark binaries and the criterion benches share.
+
+pub mod encoding;

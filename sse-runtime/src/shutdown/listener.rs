@@ -32,6 +32,16 @@ struct Slots {
     free: Vec<usize>,
 }
 
+impl Slots {
+    /// A free slot, reused or new.
+    fn take(&mut self) -> usize {
+        self.free.pop().unwrap_or_else(|| {
+            self.wakers.push(None);
+            self.wakers.len() - 1
+        })
+    }
+}
+
 impl Listeners {
     /// Called once the state has changed: wakes every listener.
     pub(super) fn changed(&self) {
@@ -88,27 +98,13 @@ impl ShutdownListener {
         if !current {
             // Register first, then read: a change after this read wakes the
             // waker just stored.
+            let waker = cx.waker().clone();
             {
                 let mut slots = listeners.lock();
-                let waker = cx.waker().clone();
-                match self.slot {
-                    Some(slot) => slots.wakers[slot] = Some(waker.clone()),
-                    None => {
-                        let slot = match slots.free.pop() {
-                            Some(slot) => {
-                                slots.wakers[slot] = Some(waker.clone());
-                                slot
-                            }
-                            None => {
-                                slots.wakers.push(Some(waker.clone()));
-                                slots.wakers.len() - 1
-                            }
-                        };
-                        self.slot = Some(slot);
-                    }
-                }
-                self.waker = Some(waker);
+                let slot = *self.slot.get_or_insert_with(|| slots.take());
+                slots.wakers[slot] = Some(waker.clone());
             }
+            self.waker = Some(waker);
             self.seen = listeners.generation.load(Ordering::Acquire);
             self.force_at = match *self.inner.state.borrow() {
                 State::Running => None,

@@ -121,7 +121,7 @@ impl Shutdown {
     /// after the grace period are ended. Calling it again does nothing.
     pub fn trigger(&self) {
         let force_at = Instant::now() + self.grace_period();
-        let changed = self.inner.state.send_if_modified(|state| match state {
+        self.update(|state| match state {
             State::Running => {
                 *state = State::Draining { force_at };
                 tracing::info!(grace = ?self.grace_period(), "shutdown requested; telling open streams");
@@ -129,16 +129,13 @@ impl Shutdown {
             }
             State::Draining { .. } => false,
         });
-        if changed {
-            self.inner.listeners.changed();
-        }
     }
 
     /// Ends every remaining stream now, without waiting for the grace period
     /// (for example on a second Ctrl-C).
     pub fn force(&self) {
         let now = Instant::now();
-        let changed = self.inner.state.send_if_modified(|state| match state {
+        self.update(|state| match state {
             State::Draining { force_at } if *force_at <= now => false,
             _ => {
                 *state = State::Draining { force_at: now };
@@ -146,7 +143,12 @@ impl Shutdown {
                 true
             }
         });
-        if changed {
+    }
+
+    /// Changes the state if `change` says it did, and then tells both kinds
+    /// of waiter: `requested()` futures (the channel) and listeners.
+    fn update(&self, change: impl FnOnce(&mut State) -> bool) {
+        if self.inner.state.send_if_modified(change) {
             self.inner.listeners.changed();
         }
     }

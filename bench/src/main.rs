@@ -60,27 +60,57 @@ impl Sizes {
 /// Results: metric → implementation → samples.
 #[derive(Default)]
 struct Results {
-    rows: Vec<(String, &'static str, bool)>,
+    rows: Vec<(String, &'static str)>,
     samples: BTreeMap<(String, &'static str), Vec<f64>>,
 }
 
 impl Results {
-    /// Records a sample; `higher_is_better` decides how ratios read.
+    /// Records a sample.
     fn add(
         &mut self,
         metric: &str,
         unit: &'static str,
-        higher_is_better: bool,
         implementation: Implementation,
         value: f64,
     ) {
-        if !self.rows.iter().any(|(name, _, _)| name == metric) {
-            self.rows.push((metric.to_owned(), unit, higher_is_better));
+        if !self.rows.iter().any(|(name, _)| name == metric) {
+            self.rows.push((metric.to_owned(), unit));
         }
         self.samples
             .entry((metric.to_owned(), implementation.name()))
             .or_default()
             .push(value);
+    }
+
+    /// Records a p50 and a p99 in milliseconds, as `<metric>, p50` and `, p99`.
+    fn add_latency(
+        &mut self,
+        metric: &str,
+        implementation: Implementation,
+        (p50, p99): (f64, f64),
+    ) {
+        self.add(&format!("{metric}, p50"), "ms", implementation, p50);
+        self.add(&format!("{metric}, p99"), "ms", implementation, p99);
+    }
+
+    /// Records a fan-out outcome: publish → last subscriber, and deliveries.
+    fn add_fanout(
+        &mut self,
+        metric: &str,
+        implementation: Implementation,
+        (p50, p99, rate): fanout::Outcome,
+    ) {
+        self.add_latency(
+            &format!("{metric}: publish → last subscriber"),
+            implementation,
+            (p50, p99),
+        );
+        self.add(
+            &format!("{metric}: deliveries"),
+            "per s",
+            implementation,
+            rate,
+        );
     }
 
     fn median(&self, metric: &str, implementation: Implementation) -> Option<f64> {
@@ -102,7 +132,7 @@ impl Results {
             out.push_str("---|");
         }
         out.push('\n');
-        for (metric, unit, _) in &self.rows {
+        for (metric, unit) in &self.rows {
             let _ = write!(out, "| {metric} | {unit} |");
             let baseline = self.median(metric, Implementation::Axum);
             for &implementation in implementations {
@@ -217,11 +247,10 @@ async fn bench(args: Vec<String>) {
                 results.add(
                     "firehose: small JSON events, one stream",
                     "events/s",
-                    true,
                     implementation,
                     events_per_s,
                 );
-                results.add("firehose: bytes", "MB/s", true, implementation, mb_per_s);
+                results.add("firehose: bytes", "MB/s", implementation, mb_per_s);
             }
             for &connects in sizes.connects.iter().filter(|_| wanted("first-byte")) {
                 let (p50, p99) = time_to_first_byte(&server, connects).await;
@@ -231,25 +260,10 @@ async fn bench(args: Vec<String>) {
                     implementation.name(),
                     connects
                 ));
-                results.add(
-                    &format!(
-                        "time to first byte, {} simultaneous connects, p50",
-                        connects
-                    ),
-                    "ms",
-                    false,
+                results.add_latency(
+                    &format!("time to first byte, {connects} simultaneous connects"),
                     implementation,
-                    p50,
-                );
-                results.add(
-                    &format!(
-                        "time to first byte, {} simultaneous connects, p99",
-                        connects
-                    ),
-                    "ms",
-                    false,
-                    implementation,
-                    p99,
+                    (p50, p99),
                 );
             }
             server.kill().await;
@@ -267,7 +281,6 @@ async fn bench(args: Vec<String>) {
             results.add(
                 &format!("idle memory at {streams} streams"),
                 "KiB/stream",
-                false,
                 implementation,
                 per_stream,
             );
@@ -291,26 +304,10 @@ async fn bench(args: Vec<String>) {
                 implementation.name(),
                 rate / 1e6
             ));
-            results.add(
-                &format!("fan-out to {subscribers}: publish → last subscriber, p50"),
-                "ms",
-                false,
+            results.add_fanout(
+                &format!("fan-out to {subscribers}"),
                 implementation,
-                p50,
-            );
-            results.add(
-                &format!("fan-out to {subscribers}: publish → last subscriber, p99"),
-                "ms",
-                false,
-                implementation,
-                p99,
-            );
-            results.add(
-                &format!("fan-out to {subscribers}: deliveries"),
-                "per s",
-                true,
-                implementation,
-                rate,
+                (p50, p99, rate),
             );
             server.kill().await;
         }
@@ -346,27 +343,10 @@ async fn bench(args: Vec<String>) {
                 "hub fan-out ({backend}): {subscribers} subscribers: last delivery p50 {p50:.1} ms p99 {p99:.1} ms, {:.2} M deliveries/s",
                 rate / 1e6
             ));
-            let metric = format!("hub ({backend}) fan-out to {subscribers}");
-            results.add(
-                &format!("{metric}: publish → last subscriber, p50"),
-                "ms",
-                false,
+            results.add_fanout(
+                &format!("hub ({backend}) fan-out to {subscribers}"),
                 Implementation::Macro,
-                p50,
-            );
-            results.add(
-                &format!("{metric}: publish → last subscriber, p99"),
-                "ms",
-                false,
-                Implementation::Macro,
-                p99,
-            );
-            results.add(
-                &format!("{metric}: deliveries"),
-                "per s",
-                true,
-                Implementation::Macro,
-                rate,
+                (p50, p99, rate),
             );
             server.kill().await;
         }
@@ -375,12 +355,13 @@ async fn bench(args: Vec<String>) {
         redis.stop().await;
     }
 
-    for (&streams, &implementation) in sizes
+    // Disconnect and shutdown: every size against every implementation.
+    let drain_runs: Vec<(usize, Implementation)> = sizes
         .drain
         .iter()
-        .flat_map(|streams| implementations.iter().map(move |i| (streams, i)))
-        .filter(|_| wanted("disconnect"))
-    {
+        .flat_map(|&streams| implementations.iter().map(move |&i| (streams, i)))
+        .collect();
+    for &(streams, implementation) in drain_runs.iter().filter(|_| wanted("disconnect")) {
         let server = Server::start(implementation).await;
         let detect = disconnect_detection(&server, streams).await;
         progress(&format!(
@@ -392,18 +373,12 @@ async fn bench(args: Vec<String>) {
         results.add(
             &format!("disconnect: {streams} clients close → all generators dropped"),
             "ms",
-            false,
             implementation,
             detect.unwrap_or(f64::NAN),
         );
         server.kill().await;
     }
-    for (&streams, &implementation) in sizes
-        .drain
-        .iter()
-        .flat_map(|streams| implementations.iter().map(move |i| (streams, i)))
-        .filter(|_| wanted("shutdown"))
-    {
+    for &(streams, implementation) in drain_runs.iter().filter(|_| wanted("shutdown")) {
         let server = Server::start(implementation).await;
         let drain = shutdown_drain(server, streams).await;
         progress(&format!(
@@ -417,7 +392,6 @@ async fn bench(args: Vec<String>) {
         results.add(
             &format!("shutdown with {streams} open streams: SIGTERM → exit"),
             "ms",
-            false,
             implementation,
             drain.unwrap_or(f64::NAN),
         );
@@ -457,8 +431,9 @@ async fn encode_table(quick: bool) -> String {
             "encoding",
         ])
         .env("CARGO_TARGET_DIR", target)
-        // Criterion's report goes to our progress output.
-        .stdout(std::process::Stdio::inherit());
+        // Criterion's report goes with our progress, to stderr; stdout is
+        // for the table.
+        .stdout(std::io::stderr());
     if quick {
         cargo.args(["--", "--quick"]);
     }
@@ -470,7 +445,7 @@ async fn encode_table(quick: bool) -> String {
         "| encoding (in-process, criterion, {EVENTS_PER_ITERATION} events per iteration) | M events/s (95% interval) | bytes/event |\n|---|---|---|\n"
     );
     for case in Case::ALL {
-        let (_, bytes) = drain(case.body(1_000).await).await;
+        let bytes = drain(case.body(EVENTS_PER_ITERATION).await).await;
         let rate = criterion_rate(&target.join("criterion"), case.id())
             .map_or("n/a".into(), |(low, mean, high)| {
                 format!("{:.2} ({:.2}–{:.2})", mean / 1e6, low / 1e6, high / 1e6)
@@ -479,7 +454,7 @@ async fn encode_table(quick: bool) -> String {
             table,
             "| {} | {rate} | {:.1} |",
             case.name(),
-            bytes as f64 / 1_000.0
+            bytes as f64 / EVENTS_PER_ITERATION as f64
         );
     }
     table

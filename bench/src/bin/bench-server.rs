@@ -21,7 +21,8 @@ use axum::extract::{Query, State};
 use axum::response::sse::{Event as AxumEvent, KeepAlive as AxumKeepAlive, Sse};
 use axum::routing::get;
 use futures_util::Stream;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use sse_bench::Tick;
 use sse_runtime::hub::{Hub, HubConfig, HubError};
 use sse_runtime::{Event, Json, KeepAlive, Shutdown, SseResponse, sse_endpoint};
 use tokio::sync::broadcast;
@@ -29,12 +30,6 @@ use tokio::sync::broadcast;
 #[derive(Deserialize)]
 struct Count {
     n: u64,
-}
-
-#[derive(Serialize)]
-struct Tick {
-    n: u64,
-    name: &'static str,
 }
 
 /// Shared by every implementation.

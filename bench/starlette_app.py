@@ -3,9 +3,9 @@ would write them. Started by the benchmark with: python starlette_app.py PORT
 """
 
 import asyncio
-import json
 import sys
 import time
+from contextlib import contextmanager
 
 import uvicorn
 from sse_starlette import EventSourceResponse, JSONServerSentEvent, ServerSentEvent
@@ -21,6 +21,18 @@ def now_micros() -> int:
     return time.time_ns() // 1000
 
 
+@contextmanager
+def counted():
+    """Counts an open stream for /stats while the generator runs (the Rust
+    servers' `Open` guard)."""
+    global open_streams
+    open_streams += 1
+    try:
+        yield
+    finally:
+        open_streams -= 1
+
+
 async def firehose(request):
     n = int(request.query_params["n"])
 
@@ -33,13 +45,9 @@ async def firehose(request):
 
 async def idle(request):
     async def events():
-        global open_streams
-        open_streams += 1
-        try:
+        with counted():
             yield ServerSentEvent(data="hello", sep="\n")
             await asyncio.Event().wait()
-        finally:
-            open_streams -= 1
 
     return EventSourceResponse(events(), sep="\n")
 
@@ -49,14 +57,12 @@ async def fanout(request):
     subscribers.add(queue)
 
     async def events():
-        global open_streams
-        open_streams += 1
         try:
-            yield ServerSentEvent(comment="subscribed", sep="\n")
-            while True:
-                yield ServerSentEvent(data=await queue.get(), sep="\n")
+            with counted():
+                yield ServerSentEvent(comment="subscribed", sep="\n")
+                while True:
+                    yield ServerSentEvent(data=await queue.get(), sep="\n")
         finally:
-            open_streams -= 1
             subscribers.discard(queue)
 
     return EventSourceResponse(events(), sep="\n")
@@ -64,16 +70,12 @@ async def fanout(request):
 
 async def slow(request):
     async def events():
-        global open_streams
-        open_streams += 1
-        try:
+        with counted():
             i = 0
             while True:
                 yield JSONServerSentEvent({"n": i, "name": "tick"}, sep="\n")
                 i += 1
                 await asyncio.sleep(0.1)
-        finally:
-            open_streams -= 1
 
     return EventSourceResponse(events(), sep="\n")
 

@@ -30,8 +30,27 @@ use crate::target::Server;
 pub type Outcome = (f64, f64, f64);
 
 /// `subscribers` streams on `subscribe`, then `publishes` publishes on
-/// `publish` one after the other.
-pub async fn run(
+/// `publish` one after the other; not-a-number where it did not finish.
+pub async fn measure(
+    server: &Server,
+    paths: (&str, &str),
+    subscribers: usize,
+    publishes: usize,
+) -> Outcome {
+    run(server, paths, subscribers, publishes)
+        .await
+        .unwrap_or((f64::NAN, f64::NAN, f64::NAN))
+}
+
+/// An outcome for the progress output.
+pub fn describe((p50, p99, rate): Outcome) -> String {
+    format!(
+        "last delivery p50 {p50:.1} ms p99 {p99:.1} ms, {:.2} M deliveries/s",
+        rate / 1e6
+    )
+}
+
+async fn run(
     server: &Server,
     (subscribe, publish): (&str, &str),
     subscribers: usize,

@@ -291,23 +291,22 @@ async fn bench(args: Vec<String>) {
     for &subscribers in sizes.fanout.iter().filter(|_| wanted("fanout")) {
         for &implementation in &implementations {
             let server = Server::start(implementation).await;
-            let outcome = fanout::run(
+            let outcome = fanout::measure(
                 &server,
                 ("/fanout", "/publish"),
                 subscribers,
                 sizes.publishes,
             )
             .await;
-            let (p50, p99, rate) = outcome.unwrap_or((f64::NAN, f64::NAN, f64::NAN));
             progress(&format!(
-                "fan-out: {:<16} {subscribers} subscribers: last delivery p50 {p50:.1} ms p99 {p99:.1} ms, {:.2} M deliveries/s",
+                "fan-out: {:<16} {subscribers} subscribers: {}",
                 implementation.name(),
-                rate / 1e6
+                fanout::describe(outcome)
             ));
             results.add_fanout(
                 &format!("fan-out to {subscribers}"),
                 implementation,
-                (p50, p99, rate),
+                outcome,
             );
             server.kill().await;
         }
@@ -331,22 +330,21 @@ async fn bench(args: Vec<String>) {
             let env: Vec<(&str, &str)> =
                 url.iter().map(|url| ("REDIS_URL", url.as_str())).collect();
             let server = Server::start_with_env(Implementation::Macro, &env).await;
-            let outcome = fanout::run(
+            let outcome = fanout::measure(
                 &server,
                 ("/hub/fanout", "/hub/publish"),
                 subscribers,
                 sizes.publishes,
             )
             .await;
-            let (p50, p99, rate) = outcome.unwrap_or((f64::NAN, f64::NAN, f64::NAN));
             progress(&format!(
-                "hub fan-out ({backend}): {subscribers} subscribers: last delivery p50 {p50:.1} ms p99 {p99:.1} ms, {:.2} M deliveries/s",
-                rate / 1e6
+                "hub fan-out ({backend}): {subscribers} subscribers: {}",
+                fanout::describe(outcome)
             ));
             results.add_fanout(
                 &format!("hub ({backend}) fan-out to {subscribers}"),
                 Implementation::Macro,
-                (p50, p99, rate),
+                outcome,
             );
             server.kill().await;
         }

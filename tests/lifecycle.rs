@@ -28,7 +28,7 @@ fn report_to(ends: &Ends) -> impl Fn(Disconnect) -> std::future::Ready<()> + Sen
 fn reporting_app<S, F>(response: F) -> (Router, mpsc::UnboundedReceiver<(Disconnect, Instant)>)
 where
     F: Fn(Shutdown) -> SseResponse<S> + Clone + Send + Sync + 'static,
-    S: sse_runtime::EventSource + Send + 'static,
+    S: sse_runtime::EventStream + Send + 'static,
 {
     let (ends, ended) = mpsc::unbounded_channel();
     let app = Router::new().route(

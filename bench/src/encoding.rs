@@ -45,7 +45,7 @@ fn axum_sse(
         .into_body()
 }
 
-fn ours(events: impl sse_runtime::EventSource + Send + 'static) -> Body {
+fn ours(events: impl sse_runtime::EventStream + Send + 'static) -> Body {
     SseResponse::new(events)
         .keep_alive(KeepAlive::disabled())
         .into_response()

@@ -76,13 +76,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     predicates.extend(bounds);
     Ok(quote! {
         #[automatically_derived]
-        impl #impl_generics #private::WriteEvent for #name #type_generics
+        impl #impl_generics #private::SseEvent for #name #type_generics
         where
             #(#predicates,)*
         {
             fn write_event(
                 &self,
-                __sse_writer: &mut #private::EventWriter<'_>,
+                __sse_writer: &mut #private::EventWriter,
             ) -> ::core::result::Result<(), #private::EventError> {
                 #body
             }

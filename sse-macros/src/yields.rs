@@ -66,12 +66,12 @@ impl Rewriter<'_> {
         self.visit_expr_mut(&mut value);
         let value_span = value.span();
         let write = quote_spanned! {value_span=>
-            (&&::sse_runtime::__private::Wrap(&__sse_value)).__sse_write(&__sse_yielder)
+            (&&::sse_runtime::__private::Yielded(&__sse_value)).__sse_write(&__sse_yielder)
         };
         quote_spanned! {span=>
             {
                 #[allow(unused_imports)]
-                use ::sse_runtime::__private::{ViaSerialize as _, ViaWriteEvent as _};
+                use ::sse_runtime::__private::{ViaSerialize as _, ViaSseEvent as _};
                 {
                     // Dropped before the suspension: the value need not be Send.
                     let __sse_value = #value;

@@ -36,60 +36,70 @@
 //!
 //! | piece | what it does |
 //! |---|---|
-//! | [`sse_endpoint`], [`yield_!`], [`SseEvent`] | an `async fn` that sends events as an axum handler; typed events |
-//! | [`Event`] | an event built field by field; values that would inject a field are refused |
-//! | [`Json`], [`WriteEvent`], [`EventWriter`] | events written straight into the output buffer |
-//! | [`SseResponse`], [`EventSource`] | any `Stream` of events as a response: headers, keep-alive, hooks, errors, panics |
-//! | [`KeepAlive`] | what to send on an idle stream |
-//! | [`Shutdown`] | tells every stream to finish, then ends them after a grace period |
-//! | [`serve`], [`bind`] | a server that enforces send timeouts and ends shutdown on time; a listener for reconnect storms |
-//! | [`LastEventId`] | the reconnecting client's last id, typed |
-//! | [`StreamLimit`] | at most N open streams, then `503` |
+//! | module | what it holds | at the root |
+//! |---|---|---|
+//! | (macros) | an `async fn` that sends events as an axum handler; typed events | [`sse_endpoint`], [`yield_!`], [`routes!`], [`SseEvent`](macro@SseEvent) |
+//! | [`event`] | one event and its wire format; values that would inject a field are refused | [`Event`], [`SseEvent`], [`Json`], [`EventWriter`], [`LineEnding`], [`EventError`] |
+//! | [`response`] | any stream of events as a response: headers, keep-alive, hooks, errors, panics, limits | [`SseResponse`], [`EventStream`], [`KeepAlive`], [`Disconnect`], [`StreamLimit`] |
+//! | [`shutdown`] | tells every stream to finish, then ends them after a grace period | [`Shutdown`], [`shutdown_signal`] |
+//! | [`serve`](mod@serve) | a server that enforces send timeouts and ends shutdown on time; a listener for reconnect storms | [`serve()`], [`bind`] |
+//! | [`last_event_id`] | the reconnecting client's last id, typed | [`LastEventId`] |
+//! | [`hub`] | topics with replay for `Last-Event-ID`, in memory or on Redis (feature `redis`) | |
 //!
-//! # Wire format
-//! Each event is written as comment lines, `id`, `event`, one `data` line per
-//! line of data, `retry`, then a blank line; every line ends with the
-//! response's [`LineEnding`]. CRLF, CR and LF in data each become one line
-//! break on the client, exactly as the HTML spec's parser reads them.
+//! The layers read bottom-up: `event` knows the wire format, `response`
+//! streams events, `serve` carries responses on connections; `shutdown` and
+//! `last_event_id` stand beside them, and the `hub` and the macros build on
+//! them all. ARCHITECTURE.md walks through them.
+//!
+//! # Features
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `redis` | off | [`Hub::redis`](hub::Hub::redis): hub topics in Redis Streams, shared by several processes |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc(test(attr(deny(warnings))))]
 
-mod body;
-mod encode;
-mod error;
-mod event;
-mod generator;
+mod endpoint;
+pub mod event;
 pub mod hub;
-mod item;
-mod keep_alive;
-mod last_event_id;
-mod lifecycle;
-mod limit;
-mod line_ending;
-mod response;
-mod serve;
-mod shutdown;
-mod source;
+pub mod last_event_id;
+pub mod response;
+pub mod serve;
+pub mod shutdown;
 
-#[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
-
-pub use crate::encode::{EventWriter, Json, WriteEvent};
-pub use crate::error::EventError;
-pub use crate::event::Event;
-pub use crate::item::{BoxError, SseItem};
-pub use crate::keep_alive::{DEFAULT_INTERVAL as DEFAULT_KEEP_ALIVE, KeepAlive};
+pub use crate::event::{
+    Event, EventError, EventWriter, InvalidLineEnding, Json, LineEnding, SseEvent,
+};
 pub use crate::last_event_id::{
     LAST_EVENT_ID, LAST_EVENT_ID_QUERY, LastEventId, LastEventIdRejection,
 };
-pub use crate::lifecycle::{Disconnect, DisconnectReason, StreamStats};
-pub use crate::limit::StreamLimit;
-pub use crate::line_ending::{InvalidLineEnding, LineEnding};
-pub use crate::response::SseResponse;
+pub use crate::response::{
+    BoxError, DEFAULT_KEEP_ALIVE, Disconnect, DisconnectReason, EventStream, KeepAlive,
+    SseResponse, StreamItem, StreamLimit, StreamStats,
+};
 pub use crate::serve::{LISTEN_BACKLOG, Serve, bind, serve};
 pub use crate::shutdown::{DEFAULT_GRACE_PERIOD, MissingShutdown, Shutdown, shutdown_signal};
-pub use crate::source::EventSource;
+
+/// What `#[sse_endpoint]` and `#[derive(SseEvent)]` expand into. Not a public
+/// API: names here change without notice.
+///
+/// Generated code reaches everything through this module, so a user needs no
+/// other dependency and no imports.
+#[doc(hidden)]
+pub mod __private {
+    pub use std::sync::LazyLock;
+    pub use std::time::Duration;
+
+    pub use axum::Router;
+    pub use axum::response::{IntoResponse, Response};
+    pub use axum::routing;
+    pub use serde;
+
+    pub use crate::endpoint::*;
+    pub use crate::event::{Event, EventError, EventWriter, LineEnding, SseEvent};
+    pub use crate::response::{Disconnect, KeepAlive, SseResponse, StreamLimit};
+    pub use crate::shutdown::Shutdown;
+}
 
 /// Turns an `async fn` whose body sends events with [`yield_!`] into an axum
 /// handler that streams them: sse-starlette's generator endpoints, checked by
@@ -162,11 +172,11 @@ pub use crate::source::EventSource;
 #[doc(inline)]
 pub use sse_macros::sse_endpoint;
 
-/// Derives [`WriteEvent`] for a struct or enum: one named event with an
-/// optional id and JSON data.
+/// Derives [`SseEvent`](trait@SseEvent) for a struct or enum: one named event
+/// with an optional id and JSON data.
 ///
 /// ```
-/// use sse_runtime::{Event, LineEnding, SseEvent, EventWriter};
+/// use sse_runtime::{EventWriter, LineEnding, SseEvent};
 ///
 /// #[derive(SseEvent)]
 /// #[sse(event = "tick")]              // default: the type name in snake_case
@@ -184,12 +194,13 @@ pub use sse_macros::sse_endpoint;
 ///     Closed,                         // event: closed, data: null
 /// }
 ///
-/// let mut buf = bytes::BytesMut::new();
-/// let mut writer = EventWriter::new(&mut buf, LineEnding::Lf);
+/// let mut writer = EventWriter::new(LineEnding::Lf);
 /// writer.write(&Tick { seq: 7, city: "Zürich".into() }).unwrap();
 /// writer.write(&Room::Message("hi".into())).unwrap();
+/// # let _ = Room::UserJoined { name: String::new() };
+/// # let _ = Room::Closed;
 /// assert_eq!(
-///     std::str::from_utf8(&buf).unwrap(),
+///     std::str::from_utf8(writer.as_bytes()).unwrap(),
 ///     "id: 7\nevent: tick\ndata: {\"city\":\"Zürich\"}\n\nevent: msg\ndata: \"hi\"\n\n"
 /// );
 /// ```

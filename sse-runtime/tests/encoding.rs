@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use bytes::BytesMut;
 use futures_util::StreamExt;
 use proptest::prelude::*;
 use sse_runtime::{Event, EventError, EventWriter, Json, LineEnding};
@@ -124,21 +123,18 @@ fn json_errors_are_errors() {
     );
 
     // Through the writer: nothing of the failed event is left behind.
-    let mut buf = BytesMut::new();
-    let mut writer = EventWriter::new(&mut buf, LineEnding::Lf);
+    let mut writer = EventWriter::new(LineEnding::Lf);
     writer.write(&Json(1)).unwrap();
     assert!(writer.write(&Json(bad)).is_err());
-    assert_eq!(&buf[..], b"data: 1\n\n");
+    assert_eq!(writer.as_bytes(), b"data: 1\n\n");
 }
 
 #[test]
 fn raw_json_with_line_breaks_stays_one_event() {
     let raw = serde_json::value::RawValue::from_string("{\n\"a\": 1\r\n}".to_owned()).unwrap();
-    let mut buf = BytesMut::new();
-    EventWriter::new(&mut buf, LineEnding::Lf)
-        .write(&Json(&raw))
-        .unwrap();
-    assert_eq!(&buf[..], b"data: {\ndata: \"a\": 1\ndata: }\n\n");
+    let mut writer = EventWriter::new(LineEnding::Lf);
+    writer.write(&Json(&raw)).unwrap();
+    assert_eq!(writer.as_bytes(), b"data: {\ndata: \"a\": 1\ndata: }\n\n");
     assert_eq!(
         wire(&Event::json(&raw).unwrap(), LineEnding::Lf),
         "data: {\ndata: \"a\": 1\ndata: }\n\n"
@@ -161,11 +157,10 @@ fn line_breaks_in_event_and_id_are_refused() {
         Event::data("x").id("a\0b"),
         Err(EventError::NulInId)
     ));
-    let mut buf = BytesMut::new();
-    let mut writer = EventWriter::new(&mut buf, LineEnding::Lf);
+    let mut writer = EventWriter::new(LineEnding::Lf);
     assert!(writer.id("1\n2").is_err());
     assert!(writer.event("a\rb").is_err());
-    assert!(buf.is_empty());
+    assert!(writer.as_bytes().is_empty());
 }
 
 #[test]
@@ -247,8 +242,13 @@ proptest! {
         let mut last_id = String::new();
         for (data, name, id, retry, comment) in &events {
             let mut event = Event::data(data.clone());
+            let mut sent_name = None;
             if let Some(name) = name {
-                event = event.event(name.clone()).unwrap();
+                // An empty name is refused (clients read it as `message`).
+                match event.clone().event(name.clone()) {
+                    Ok(named) => { event = named; sent_name = Some(name.clone()); }
+                    Err(error) => prop_assert!(name.is_empty(), "{error}"),
+                }
             }
             if let Some(id) = id {
                 // NUL is refused for ids; everything else single-line is kept.
@@ -265,7 +265,7 @@ proptest! {
             }
             event.encode_to_vec(sep, &mut bytes);
             expected.push(Received {
-                event: name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "message".into()),
+                event: sent_name.unwrap_or_else(|| "message".into()),
                 data: normalise_line_breaks(data),
                 id: last_id.clone(),
                 retry: retry.map(Duration::from_millis),

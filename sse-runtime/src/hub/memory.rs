@@ -3,13 +3,14 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use bytes::BytesMut;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::{HubConfig, Message, Resume, Subscription, encode_fields};
-use crate::encode::{EventWriter, WriteEvent};
-use crate::error::EventError;
+use crate::event::{EventError, SseEvent};
+use crate::hub::config::HubConfig;
+use crate::hub::message::Message;
+use crate::hub::resume::{History, Resume};
+use crate::hub::subscription::Subscription;
 
 /// Topics held in this process.
 #[derive(Debug, Default)]
@@ -64,7 +65,7 @@ impl MemoryHub {
         topic
     }
 
-    pub(super) fn publish<E: WriteEvent + ?Sized>(
+    pub(super) fn publish<E: SseEvent + ?Sized>(
         &self,
         topic: &str,
         event: &E,
@@ -73,12 +74,8 @@ impl MemoryHub {
         let config = &self.config;
         let mut state = lock(&topic.state);
         let id = state.next_id;
-        let mut buf = BytesMut::new();
-        let mut writer = EventWriter::new(&mut buf, config.line_ending);
-        writer.id_u64(id);
-        encode_fields(&mut writer, event)?;
+        let message = Message::published(id, event, config.line_ending)?;
         state.next_id += 1;
-        let message = Message::new(id, Instant::now(), buf, config.line_ending);
         state.history.push_back(message.clone());
         trim(&mut state.history, config);
         // No receivers is fine: the replay buffer still has it.
@@ -93,31 +90,23 @@ impl MemoryHub {
         trim(&mut state.history, config);
         let live = state.live.subscribe();
         let newest = state.next_id - 1;
-        let (replay, resume) = match last_event_id {
-            None => (VecDeque::new(), Resume::Fresh),
-            Some(last) if last > newest => (
-                VecDeque::new(),
-                Resume::Unknown {
-                    last_event_id: last,
-                },
-            ),
-            Some(last) => {
-                let replay: VecDeque<Message> = state
-                    .history
-                    .iter()
-                    .filter(|m| m.id() > last)
-                    .cloned()
-                    .collect();
-                let first_kept = state.history.front().map_or(newest + 1, Message::id);
-                let resume = if last + 1 >= first_kept {
-                    Resume::Complete
-                } else {
-                    Resume::Gap {
-                        missed: Some(first_kept - last - 1),
-                    }
-                };
-                (replay, resume)
-            }
+        let first_kept = state.history.front().map_or(newest + 1, Message::id);
+        let resume = Resume::after(
+            last_event_id,
+            History {
+                newest: (newest > 0).then_some(newest),
+                dropped_through: (first_kept > 1).then(|| first_kept - 1),
+                consecutive: true,
+            },
+        );
+        let replay: VecDeque<Message> = match last_event_id {
+            Some(last) if resume.replays() => state
+                .history
+                .iter()
+                .filter(|message| message.id() > last)
+                .cloned()
+                .collect(),
+            _ => VecDeque::new(),
         };
         drop(state);
         Subscription::new(replay, live, resume, config.lag, config.line_ending)

@@ -46,101 +46,24 @@
 //! - **Not an authority.** The hub never decides who may read a topic: the
 //!   endpoint does, with its extractors, before it subscribes.
 
+mod config;
+mod error;
 mod memory;
+mod message;
 #[cfg(feature = "redis")]
 mod redis;
+mod resume;
 mod subscription;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
-pub use self::subscription::{Message, Resume, Subscription};
-use crate::encode::{EventWriter, WriteEvent};
-use crate::error::EventError;
-use crate::item::BoxError;
-use crate::line_ending::LineEnding;
-
-/// What a slow subscriber gets when it falls more than
-/// [`HubConfig::buffer`] events behind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum LagPolicy {
-    /// End its stream. A browser reconnects with `Last-Event-ID` and resumes
-    /// from the replay buffer, losing nothing the buffer still holds.
-    #[default]
-    Disconnect,
-    /// Skip ahead to the oldest event still buffered, after an event
-    /// `event: lagged` whose data is the number of events skipped.
-    Skip,
-}
-
-/// How a [`Hub`] buffers. Build it with `..HubConfig::default()`.
-#[derive(Debug, Clone)]
-pub struct HubConfig {
-    /// Events kept per topic for replay (default 1,000).
-    pub replay: usize,
-    /// In memory, events older than this are not replayed (default: no age
-    /// limit). Redis trims by count only.
-    pub replay_for: Option<Duration>,
-    /// How far a subscriber may fall behind the newest event (default 1,024).
-    pub buffer: usize,
-    /// What happens to a subscriber that falls further behind.
-    pub lag: LagPolicy,
-    /// Line ending of the encoded events (default `\n`).
-    pub line_ending: LineEnding,
-}
-
-impl Default for HubConfig {
-    fn default() -> Self {
-        Self {
-            replay: 1_000,
-            replay_for: None,
-            buffer: 1_024,
-            lag: LagPolicy::Disconnect,
-            line_ending: LineEnding::Lf,
-        }
-    }
-}
-
-/// Why a publish or subscribe failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum HubError {
-    /// The event could not be written (or set its own id).
-    Event(EventError),
-    /// The backend (Redis) could not be reached or refused the command; the
-    /// event was not published.
-    Backend(BoxError),
-}
-
-impl fmt::Display for HubError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HubError::Event(error) => write!(f, "{error}"),
-            HubError::Backend(error) => write!(
-                f,
-                "the hub's backend failed, nothing was published or subscribed: {error}; \
-                 retry, or tell the client to (503)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for HubError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            HubError::Event(error) => Some(error),
-            HubError::Backend(error) => Some(&**error),
-        }
-    }
-}
-
-impl From<EventError> for HubError {
-    fn from(error: EventError) -> Self {
-        HubError::Event(error)
-    }
-}
+pub use self::config::{HubConfig, LagPolicy};
+pub use self::error::HubError;
+pub use self::message::Message;
+pub use self::resume::Resume;
+pub use self::subscription::Subscription;
+use crate::event::SseEvent;
 
 /// Topics to publish to and subscribe to. Cheap to clone; clones share the
 /// topics.
@@ -213,7 +136,7 @@ impl Hub {
     /// [`HubError::Event`] if the event cannot be written or sets its own
     /// id (ids are the hub's, so that `Last-Event-ID` always means a position
     /// in the topic); [`HubError::Backend`] if Redis failed.
-    pub async fn publish<E: WriteEvent + ?Sized>(
+    pub async fn publish<E: SseEvent + ?Sized>(
         &self,
         topic: &str,
         event: &E,
@@ -241,18 +164,4 @@ impl Hub {
             Backend::Redis(hub) => hub.subscribe(topic, last_event_id).await,
         }
     }
-}
-
-/// Writes `event`'s fields after the hub's `id:` line, refusing an event
-/// that sets its own id.
-fn encode_fields<E: WriteEvent + ?Sized>(
-    writer: &mut EventWriter<'_>,
-    event: &E,
-) -> Result<(), EventError> {
-    writer.forget_written_fields();
-    event.write_event(writer)?;
-    if writer.wrote_id() {
-        return Err(EventError::IdSetByHub);
-    }
-    Ok(())
 }

@@ -4,105 +4,14 @@ use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{BufMut, Bytes, BytesMut};
 use futures_core::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
-use tokio::time::Instant;
 use tokio_util::sync::ReusableBoxFuture;
 
-use super::LagPolicy;
-use crate::encode::{EventWriter, WriteEvent};
-use crate::error::EventError;
-use crate::line_ending::LineEnding;
-
-/// One published event, encoded once and shared by every subscriber.
-#[derive(Debug, Clone)]
-pub struct Message {
-    id: u64,
-    at: Instant,
-    /// The whole event, `id:` first, blank line included: sent as a frame
-    /// of its own by every subscriber's response, never copied.
-    frame: Bytes,
-    /// Where the fields end (and the blank line starts).
-    fields_len: usize,
-}
-
-impl Message {
-    /// A message from its encoded fields, ended here with a blank line.
-    pub(crate) fn new(id: u64, at: Instant, mut fields: BytesMut, line_ending: LineEnding) -> Self {
-        let fields_len = fields.len();
-        fields.put_slice(line_ending.as_bytes());
-        Self {
-            id,
-            at,
-            frame: fields.freeze(),
-            fields_len,
-        }
-    }
-
-    /// Where the value of this message's `id:` line lies in its bytes.
-    fn id_range(&self) -> Option<std::ops::Range<usize>> {
-        (self.id != 0).then(|| 4..4 + itoa::Buffer::new().format(self.id).len())
-    }
-
-    /// The id the hub gave this event (0 for a `lagged` notice, which has
-    /// none).
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    pub(crate) fn at(&self) -> Instant {
-        self.at
-    }
-
-    /// The encoded event, as it goes on the wire.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.frame
-    }
-
-    fn lagged(skipped: u64, line_ending: LineEnding) -> Self {
-        let mut buf = BytesMut::new();
-        let mut writer = EventWriter::new(&mut buf, line_ending);
-        writer.raw_field("event", "lagged");
-        let mut digits = itoa::Buffer::new();
-        writer.raw_field("data", digits.format(skipped));
-        Self::new(0, Instant::now(), buf, line_ending)
-    }
-}
-
-impl WriteEvent for Message {
-    fn write_event(&self, writer: &mut EventWriter<'_>) -> Result<(), EventError> {
-        writer.encoded_fields(&self.frame[..self.fields_len], self.id_range());
-        Ok(())
-    }
-
-    fn complete_frame(&self) -> Option<(Bytes, Option<std::ops::Range<usize>>)> {
-        Some((self.frame.clone(), self.id_range()))
-    }
-}
-
-/// How a subscription relates to the `Last-Event-ID` it was given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Resume {
-    /// No `Last-Event-ID`: live events only.
-    Fresh,
-    /// Everything after the client's last id is replayed: nothing was missed.
-    Complete,
-    /// The client's last id is older than the replay buffer: events it did
-    /// not see are gone. Tell the client to reload its state.
-    Gap {
-        /// How many, when the backend knows (in memory it does; Redis does
-        /// not count what it trimmed).
-        missed: Option<u64>,
-    },
-    /// The id is newer than anything published (the hub restarted, or the id
-    /// is not the hub's): live events only.
-    Unknown {
-        /// The id the client sent.
-        last_event_id: u64,
-    },
-}
+use crate::event::LineEnding;
+use crate::hub::config::LagPolicy;
+use crate::hub::message::Message;
+use crate::hub::resume::Resume;
 
 type Recv = (Result<Message, RecvError>, broadcast::Receiver<Message>);
 
@@ -114,6 +23,26 @@ async fn recv(mut live: broadcast::Receiver<Message>) -> Recv {
 /// The messages of one topic for one subscriber: a `Stream` of [`Message`]s,
 /// usable directly as an [`SseResponse`](crate::SseResponse) or in an
 /// `#[sse_endpoint]` with `while let Some(m) = sub.next().await { yield_!(m) }`.
+///
+/// ```
+/// use axum::extract::{Path, State};
+/// use axum::http::StatusCode;
+/// use sse_runtime::hub::{Hub, Subscription};
+/// use sse_runtime::{LastEventId, SseResponse};
+///
+/// async fn room(
+///     State(hub): State<Hub>,
+///     Path(room): Path<String>,
+///     LastEventId(last): LastEventId<u64>,
+/// ) -> Result<SseResponse<Subscription>, (StatusCode, String)> {
+///     let messages = hub.subscribe(&room, last).await;
+///     let messages = messages.map_err(|error| (StatusCode::SERVICE_UNAVAILABLE, error.to_string()))?;
+///     Ok(SseResponse::new(messages))
+/// }
+/// # let app: axum::Router = axum::Router::new()
+/// #     .route("/rooms/{room}", axum::routing::get(room))
+/// #     .with_state(Hub::new());
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Subscription {
     replay: VecDeque<Message>,

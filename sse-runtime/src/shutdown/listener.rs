@@ -1,12 +1,12 @@
 //! How a stream body or a connection, polled by hand, learns of a shutdown.
 //!
 //! Every open stream holds one listener in its body and one in its
-//! connection, and both are polled on every event sent, so they are built for
+//! connection, and both are polled on every frame sent, so they are built for
 //! that: a poll while nothing changed is one atomic load and a waker
-//! comparison, and a listener owns no future (48 bytes, plus one slot in the
-//! coordinator's waker list). A `watch::Receiver::changed()` future instead
-//! had to be boxed (160 bytes per listener) and locked the channel's waiter
-//! list, shared by every stream, on each poll.
+//! comparison, and a listener owns no future, only a slot in the
+//! coordinator's waker list. A `watch::Receiver::changed()` future instead
+//! has to be boxed to be kept, and locks the channel's waiter list, shared by
+//! every stream, on each poll.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,7 +16,7 @@ use std::task::{Context, Poll, Waker};
 
 use tokio::time::{Instant, Sleep};
 
-use super::{Inner, Stage, State};
+use super::{Coordinator, Progress};
 
 /// The wakers of a coordinator's listeners, and a count of state changes.
 #[derive(Debug, Default)]
@@ -59,9 +59,18 @@ impl Listeners {
     }
 }
 
+/// What a listener has been told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Notice {
+    /// Shutdown started: finish up (send a farewell, stop accepting work).
+    FinishUp,
+    /// The grace period is over: end now.
+    GraceOver,
+}
+
 /// A stream's or connection's view of a [`Shutdown`](super::Shutdown).
 pub(crate) struct ShutdownListener {
-    inner: Arc<Inner>,
+    coordinator: Arc<Coordinator>,
     /// Our slot in [`Listeners::slots`], once registered.
     slot: Option<usize>,
     /// The waker in our slot, to tell whether the polling task changed.
@@ -74,9 +83,9 @@ pub(crate) struct ShutdownListener {
 }
 
 impl ShutdownListener {
-    pub(super) fn new(inner: Arc<Inner>) -> Self {
+    pub(super) fn new(coordinator: Arc<Coordinator>) -> Self {
         Self {
-            inner,
+            coordinator,
             slot: None,
             waker: None,
             seen: u64::MAX,
@@ -85,11 +94,11 @@ impl ShutdownListener {
         }
     }
 
-    /// Pending while the server runs; `Draining` (every time it is polled)
-    /// during the grace period; `Forced` once it has passed. Registers the
+    /// Pending while the server runs; `FinishUp` (every time it is polled)
+    /// during the grace period; `GraceOver` once it has passed. Registers the
     /// waker for the next change either way.
-    pub(crate) fn poll_stage(&mut self, cx: &mut Context<'_>) -> Poll<Stage> {
-        let listeners = &self.inner.listeners;
+    pub(crate) fn poll_notice(&mut self, cx: &mut Context<'_>) -> Poll<Notice> {
+        let listeners = &self.coordinator.listeners;
         let current = self
             .waker
             .as_ref()
@@ -106,9 +115,9 @@ impl ShutdownListener {
             }
             self.waker = Some(waker);
             self.seen = listeners.generation.load(Ordering::Acquire);
-            self.force_at = match *self.inner.state.borrow() {
-                State::Running => None,
-                State::Draining { force_at } => Some(force_at),
+            self.force_at = match *self.coordinator.progress.borrow() {
+                Progress::Running => None,
+                Progress::Draining { force_at } => Some(force_at),
             };
         }
         let Some(force_at) = self.force_at else {
@@ -121,8 +130,8 @@ impl ShutdownListener {
             force.as_mut().reset(force_at);
         }
         match force.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Stage::Forced),
-            Poll::Pending => Poll::Ready(Stage::Draining),
+            Poll::Ready(()) => Poll::Ready(Notice::GraceOver),
+            Poll::Pending => Poll::Ready(Notice::FinishUp),
         }
     }
 }
@@ -130,7 +139,7 @@ impl ShutdownListener {
 impl Drop for ShutdownListener {
     fn drop(&mut self) {
         if let Some(slot) = self.slot {
-            let mut slots = self.inner.listeners.lock();
+            let mut slots = self.coordinator.listeners.lock();
             slots.wakers[slot] = None;
             slots.free.push(slot);
             if slots.free.len() == slots.wakers.len() {
@@ -174,7 +183,7 @@ mod tests {
             let mut cx = Context::from_waker(&waker);
             // Polled many times without a change: pending, nothing woken.
             for _ in 0..10 {
-                assert!(listener.poll_stage(&mut cx).is_pending());
+                assert!(listener.poll_notice(&mut cx).is_pending());
             }
         }
         assert!(counts.iter().all(|count| woken(count) == 0));
@@ -189,23 +198,26 @@ mod tests {
         for (listener, count) in listeners.iter_mut().zip(&counts) {
             let waker = Waker::from(count.clone());
             let mut cx = Context::from_waker(&waker);
-            assert_eq!(listener.poll_stage(&mut cx), Poll::Ready(Stage::Draining));
+            assert_eq!(listener.poll_notice(&mut cx), Poll::Ready(Notice::FinishUp));
         }
 
         tokio::time::advance(Duration::from_secs(6)).await;
         let waker = Waker::from(counts[0].clone());
         let mut cx = Context::from_waker(&waker);
-        assert_eq!(listeners[0].poll_stage(&mut cx), Poll::Ready(Stage::Forced));
+        assert_eq!(
+            listeners[0].poll_notice(&mut cx),
+            Poll::Ready(Notice::GraceOver)
+        );
 
         // A listener made after the change sees it at once.
         let other = Arc::new(Count::default());
         let waker = Waker::from(other.clone());
         let mut cx = Context::from_waker(&waker);
         let mut fresh = shutdown.listener();
-        assert_eq!(fresh.poll_stage(&mut cx), Poll::Ready(Stage::Forced));
+        assert_eq!(fresh.poll_notice(&mut cx), Poll::Ready(Notice::GraceOver));
         drop(listeners);
         drop(fresh);
-        let slots = shutdown.inner.listeners.lock();
+        let slots = shutdown.coordinator.listeners.lock();
         assert!(slots.wakers.is_empty() && slots.free.is_empty());
     }
 
@@ -217,13 +229,13 @@ mod tests {
         let waker = Waker::from(first.clone());
         assert!(
             listener
-                .poll_stage(&mut Context::from_waker(&waker))
+                .poll_notice(&mut Context::from_waker(&waker))
                 .is_pending()
         );
         let waker = Waker::from(second.clone());
         assert!(
             listener
-                .poll_stage(&mut Context::from_waker(&waker))
+                .poll_notice(&mut Context::from_waker(&waker))
                 .is_pending()
         );
         shutdown.force();

@@ -33,22 +33,22 @@
 //! There is no process-global state: two servers in one process each have
 //! their own `Shutdown`.
 
+mod extract;
 mod listener;
+mod signal;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::extract::FromRequestParts;
-use axum::response::{IntoResponse, Response};
-use http::StatusCode;
-use http::request::Parts;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+pub use self::extract::MissingShutdown;
 use self::listener::Listeners;
-pub(crate) use self::listener::ShutdownListener;
+pub(crate) use self::listener::{Notice, ShutdownListener};
+pub use self::signal::shutdown_signal;
 
 /// The grace period used unless [`Shutdown::with_grace_period`] sets another.
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(5);
@@ -59,14 +59,30 @@ pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(5);
 /// extractor (from the extension that [`Shutdown::layer`] or
 /// [`serve`](crate::serve) adds), so a handler can pass it to its response
 /// and watch it in its generator.
+///
+/// ```
+/// use sse_runtime::Shutdown;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(2));
+/// let requested = shutdown.requested();
+/// // Usually `tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()))`.
+/// shutdown.trigger();
+/// requested.await;
+/// assert!(shutdown.is_requested());
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Shutdown {
-    inner: Arc<Inner>,
+    coordinator: Arc<Coordinator>,
 }
 
+/// What every clone of a [`Shutdown`] shares.
 #[derive(Debug)]
-struct Inner {
-    state: watch::Sender<State>,
+struct Coordinator {
+    progress: watch::Sender<Progress>,
     grace_millis: AtomicU64,
     /// The streams' and connections' wakers (see [`ShutdownListener`]).
     listeners: Listeners,
@@ -74,7 +90,7 @@ struct Inner {
 
 /// Where a coordinator is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
+enum Progress {
     Running,
     /// Streams should finish; those still open at `force_at` are ended.
     Draining {
@@ -82,21 +98,14 @@ pub(crate) enum State {
     },
 }
 
-/// What a listener has seen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Stage {
-    Draining,
-    Forced,
-}
-
 impl Shutdown {
     /// A coordinator that has not been triggered, with a grace period of
     /// [`DEFAULT_GRACE_PERIOD`].
     pub fn new() -> Self {
-        let (state, _) = watch::channel(State::Running);
+        let (progress, _) = watch::channel(Progress::Running);
         Self {
-            inner: Arc::new(Inner {
-                state,
+            coordinator: Arc::new(Coordinator {
+                progress,
                 grace_millis: AtomicU64::new(DEFAULT_GRACE_PERIOD.as_millis() as u64),
                 listeners: Listeners::default(),
             }),
@@ -108,26 +117,28 @@ impl Shutdown {
     #[must_use]
     pub fn with_grace_period(self, grace: Duration) -> Self {
         let millis = u64::try_from(grace.as_millis()).unwrap_or(u64::MAX);
-        self.inner.grace_millis.store(millis, Ordering::Relaxed);
+        self.coordinator
+            .grace_millis
+            .store(millis, Ordering::Relaxed);
         self
     }
 
     /// The grace period.
     pub fn grace_period(&self) -> Duration {
-        Duration::from_millis(self.inner.grace_millis.load(Ordering::Relaxed))
+        Duration::from_millis(self.coordinator.grace_millis.load(Ordering::Relaxed))
     }
 
     /// Starts the shutdown: every stream is told now, and those still open
     /// after the grace period are ended. Calling it again does nothing.
     pub fn trigger(&self) {
         let force_at = Instant::now() + self.grace_period();
-        self.update(|state| match state {
-            State::Running => {
-                *state = State::Draining { force_at };
+        self.update(|progress| match progress {
+            Progress::Running => {
+                *progress = Progress::Draining { force_at };
                 tracing::info!(grace = ?self.grace_period(), "shutdown requested; telling open streams");
                 true
             }
-            State::Draining { .. } => false,
+            Progress::Draining { .. } => false,
         });
     }
 
@@ -135,27 +146,30 @@ impl Shutdown {
     /// (for example on a second Ctrl-C).
     pub fn force(&self) {
         let now = Instant::now();
-        self.update(|state| match state {
-            State::Draining { force_at } if *force_at <= now => false,
+        self.update(|progress| match progress {
+            Progress::Draining { force_at } if *force_at <= now => false,
             _ => {
-                *state = State::Draining { force_at: now };
+                *progress = Progress::Draining { force_at: now };
                 tracing::info!("shutdown forced; ending open streams");
                 true
             }
         });
     }
 
-    /// Changes the state if `change` says it did, and then tells both kinds
+    /// Changes the progress if `change` says it did, and then tells both kinds
     /// of waiter: `requested()` futures (the channel) and listeners.
-    fn update(&self, change: impl FnOnce(&mut State) -> bool) {
-        if self.inner.state.send_if_modified(change) {
-            self.inner.listeners.changed();
+    fn update(&self, change: impl FnOnce(&mut Progress) -> bool) {
+        if self.coordinator.progress.send_if_modified(change) {
+            self.coordinator.listeners.changed();
         }
     }
 
     /// Whether shutdown has started.
     pub fn is_requested(&self) -> bool {
-        matches!(*self.inner.state.borrow(), State::Draining { .. })
+        matches!(
+            *self.coordinator.progress.borrow(),
+            Progress::Draining { .. }
+        )
     }
 
     /// Completes when shutdown starts. Use it in a generator to stop
@@ -173,12 +187,12 @@ impl Shutdown {
     /// # }
     /// ```
     pub fn requested(&self) -> impl Future<Output = ()> + Send + 'static {
-        let mut state = self.inner.state.subscribe();
+        let mut progress = self.coordinator.progress.subscribe();
         async move {
-            // The sender lives in `inner`, which this future does not keep
-            // alive; if every `Shutdown` is gone, nothing can trigger it.
-            let _ = state
-                .wait_for(|state| matches!(state, State::Draining { .. }))
+            // The sender lives in the coordinator, which this future does not
+            // keep alive; if every `Shutdown` is gone, nothing can trigger it.
+            let _ = progress
+                .wait_for(|progress| matches!(progress, Progress::Draining { .. }))
                 .await;
         }
     }
@@ -198,85 +212,12 @@ impl Shutdown {
     }
 
     pub(crate) fn listener(&self) -> ShutdownListener {
-        ShutdownListener::new(self.inner.clone())
+        ShutdownListener::new(self.coordinator.clone())
     }
 }
 
 impl Default for Shutdown {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-/// Waits for Ctrl-C or, on Unix, SIGTERM (what process managers send).
-///
-/// If a handler cannot be installed, the error is logged and this waits for
-/// the other signal only.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("received Ctrl-C"),
-        () = terminate => tracing::info!("received SIGTERM"),
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Shutdown {
-    type Rejection = MissingShutdown;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Shutdown>()
-            .cloned()
-            .ok_or(MissingShutdown)
-    }
-}
-
-impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Shutdown {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<Shutdown>().cloned())
-    }
-}
-
-/// Rejection of the [`Shutdown`] extractor when no coordinator was added to
-/// the router: a server bug, answered with `500`.
-#[derive(Debug, Clone, Copy)]
-pub struct MissingShutdown;
-
-impl IntoResponse for MissingShutdown {
-    fn into_response(self) -> Response {
-        tracing::error!(
-            "a handler extracts `Shutdown` but none was added: add `.layer(shutdown.layer())` \
-             to the router or serve it with `sse_runtime::serve`"
-        );
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server misconfigured: no shutdown coordinator",
-        )
-            .into_response()
     }
 }

@@ -1,4 +1,5 @@
-//! A socket that remembers since when its writes have been blocked.
+//! A socket that remembers since when its writes have been blocked: how the
+//! connection learns that a client stopped reading.
 
 use std::io;
 use std::pin::Pin;
@@ -10,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
 /// Since when a connection's writes have waited for the peer, shared between
-/// the socket (which sets it) and the connection driver (which enforces the
+/// the socket (which sets it) and the connection's guard (which enforces the
 /// send timeout).
 #[derive(Debug)]
 pub(crate) struct WriteClock {
@@ -53,20 +54,20 @@ impl WriteClock {
 pin_project_lite::pin_project! {
     /// Wraps a socket and records on its [`WriteClock`] whenever a write must
     /// wait because the peer is not reading.
-    pub(crate) struct WatchedIo<T> {
+    pub(crate) struct ClockedIo<T> {
         #[pin]
         inner: T,
         clock: Arc<WriteClock>,
     }
 }
 
-impl<T> WatchedIo<T> {
+impl<T> ClockedIo<T> {
     pub(crate) fn new(inner: T, clock: Arc<WriteClock>) -> Self {
         Self { inner, clock }
     }
 }
 
-impl<T: AsyncRead> AsyncRead for WatchedIo<T> {
+impl<T: AsyncRead> AsyncRead for ClockedIo<T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -76,7 +77,7 @@ impl<T: AsyncRead> AsyncRead for WatchedIo<T> {
     }
 }
 
-impl<T: AsyncWrite> AsyncWrite for WatchedIo<T> {
+impl<T: AsyncWrite> AsyncWrite for ClockedIo<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -1,16 +1,4 @@
-//! A cap on how many streams an endpoint serves at once.
-//!
-//! ```
-//! use sse_runtime::{Event, SseResponse, StreamLimit};
-//! use std::sync::LazyLock;
-//!
-//! static FEED_LIMIT: LazyLock<StreamLimit> = LazyLock::new(|| StreamLimit::new(1_000));
-//!
-//! async fn feed() -> SseResponse<futures_util::stream::Pending<Event>> {
-//!     // Past 1,000 open streams this answers `503` with `Retry-After`.
-//!     SseResponse::new(futures_util::stream::pending()).limit(&FEED_LIMIT)
-//! }
-//! ```
+//! [`StreamLimit`]: a cap on how many streams an endpoint serves at once.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,16 +8,30 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
 /// Counts the open streams of one endpoint (or of any set of endpoints that
-/// share it) and refuses new ones past a maximum.
+/// share it) and refuses new ones past a maximum with `503 Service
+/// Unavailable` and `Retry-After`; the refused stream is never started.
 ///
-/// Cheap to clone; clones share the count.
+/// Cheap to clone; clones share the count. `#[sse_endpoint(max_streams = N)]`
+/// gives an endpoint one of its own.
+///
+/// ```
+/// use sse_runtime::{Event, SseResponse, StreamLimit};
+/// use std::sync::LazyLock;
+///
+/// static FEED_LIMIT: LazyLock<StreamLimit> = LazyLock::new(|| StreamLimit::new(1_000));
+///
+/// async fn feed() -> SseResponse<futures_util::stream::Pending<Event>> {
+///     // Past 1,000 open streams this answers `503` with `Retry-After: 5`.
+///     SseResponse::new(futures_util::stream::pending()).limit(&FEED_LIMIT)
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct StreamLimit {
-    inner: Arc<Inner>,
+    counter: Arc<Counter>,
 }
 
 #[derive(Debug)]
-struct Inner {
+struct Counter {
     max: usize,
     open: AtomicUsize,
     retry_after: Duration,
@@ -45,7 +47,7 @@ impl StreamLimit {
     /// `retry_after` (whole seconds, at least 1).
     pub fn with_retry_after(max: usize, retry_after: Duration) -> Self {
         Self {
-            inner: Arc::new(Inner {
+            counter: Arc::new(Counter {
                 max,
                 open: AtomicUsize::new(0),
                 retry_after,
@@ -55,22 +57,22 @@ impl StreamLimit {
 
     /// Streams open now.
     pub fn open_streams(&self) -> usize {
-        self.inner.open.load(Ordering::Relaxed)
+        self.counter.open.load(Ordering::Relaxed)
     }
 
     /// The maximum.
     pub fn max_streams(&self) -> usize {
-        self.inner.max
+        self.counter.max
     }
 
     /// A permit for one more stream, or the `503` response refusing it.
     pub(crate) fn try_acquire(&self) -> Result<StreamPermit, Box<Response>> {
-        let acquired = self
-            .inner
-            .open
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
-                (open < self.inner.max).then_some(open + 1)
-            });
+        let acquired =
+            self.counter
+                .open
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                    (open < self.counter.max).then_some(open + 1)
+                });
         match acquired {
             Ok(_) => Ok(StreamPermit {
                 limit: self.clone(),
@@ -78,10 +80,10 @@ impl StreamLimit {
             Err(open) => {
                 tracing::warn!(
                     open,
-                    max = self.inner.max,
+                    max = self.counter.max,
                     "stream limit reached; answering 503"
                 );
-                let seconds = self.inner.retry_after.as_secs().max(1);
+                let seconds = self.counter.retry_after.as_secs().max(1);
                 let mut response = (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "too many open event streams; retry later",
@@ -104,6 +106,6 @@ pub(crate) struct StreamPermit {
 
 impl Drop for StreamPermit {
     fn drop(&mut self) {
-        self.limit.inner.open.fetch_sub(1, Ordering::AcqRel);
+        self.limit.counter.open.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -1,27 +1,7 @@
-//! The streaming response: any `Stream` of events as an axum response.
-//!
-//! ```
-//! use axum::{Router, routing::get};
-//! use futures_core::Stream;
-//! use sse_runtime::{Event, SseResponse};
-//! use std::time::Duration;
-//!
-//! async fn numbers() -> SseResponse<impl Stream<Item = Event>> {
-//!     let stream = async_stream::stream! {
-//!         for n in 1..=5 {
-//!             tokio::time::sleep(Duration::from_millis(900)).await;
-//!             yield Event::data(n.to_string());
-//!         }
-//!     };
-//!     SseResponse::new(stream).retry(Duration::from_secs(3))
-//! }
-//!
-//! let app: Router = Router::new().route("/numbers", get(numbers));
-//! ```
+//! [`SseResponse`]: any stream of events as an axum response, and its
+//! builder.
 
-use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,26 +9,21 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
-use crate::body::SseBody;
-use crate::event::Event;
-use crate::item::BoxError;
-use crate::keep_alive::KeepAlive;
-use crate::lifecycle::{Disconnect, StreamControl};
-use crate::limit::StreamLimit;
-use crate::line_ending::LineEnding;
+use crate::event::{Event, LineEnding};
+use crate::response::body::SseBody;
+use crate::response::config::Config;
+use crate::response::disconnect::Disconnect;
+use crate::response::enforcement::Enforcement;
+use crate::response::keep_alive::KeepAlive;
+use crate::response::limit::StreamLimit;
+use crate::response::stream::{BoxError, EventStream};
 use crate::shutdown::Shutdown;
-use crate::source::EventSource;
-
-pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-pub(crate) type DisconnectHook = Arc<dyn Fn(Disconnect) -> BoxFuture<()> + Send + Sync>;
-pub(crate) type ShutdownHook = Box<dyn FnOnce() -> BoxFuture<Vec<Event>> + Send>;
-pub(crate) type ErrorEventFn = Arc<dyn Fn(&BoxError) -> Option<Event> + Send + Sync>;
 
 /// A `text/event-stream` response that writes every item of `stream` as one
 /// event.
 ///
 /// The stream may yield anything that implements
-/// [`WriteEvent`](crate::WriteEvent) ([`Event`], [`Json`](crate::Json),
+/// [`SseEvent`](crate::SseEvent) ([`Event`], [`Json`](crate::Json),
 /// `String`, `&'static str`, derived event types), or `Result`s of those.
 ///
 /// | setting | default |
@@ -69,49 +44,44 @@ pub(crate) type ErrorEventFn = Arc<dyn Fn(&BoxError) -> Option<Event> + Send + S
 /// comment) so that headers reach the client at once and a browser's `open`
 /// fires before the first event. A `HEAD` request gets the headers only: axum
 /// drops the body unpolled, so the stream is never started.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use futures_core::Stream;
+/// use sse_runtime::{Event, SseResponse};
+/// use std::time::Duration;
+///
+/// async fn countdown() -> SseResponse<impl Stream<Item = Event>> {
+///     let events = async_stream::stream! {
+///         for n in (1..=3).rev() {
+///             yield Event::data(n.to_string());
+///             tokio::time::sleep(Duration::from_secs(1)).await;
+///         }
+///         yield Event::data("liftoff").event("done").expect("a valid literal name");
+///     };
+///     SseResponse::new(events)
+///         .retry(Duration::from_secs(5))
+///         .send_timeout(Duration::from_secs(10))
+///         .on_disconnect(|end| async move { tracing::info!(reason = %end.reason, "gone") })
+/// }
+///
+/// let app: Router = Router::new().route("/countdown", get(countdown));
+/// ```
 #[must_use = "a response does nothing unless returned from a handler"]
 pub struct SseResponse<S> {
-    stream: S,
-    pub(crate) config: Config,
-}
-
-pub(crate) struct Config {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) line_ending: LineEnding,
-    pub(crate) retry: Option<Duration>,
-    pub(crate) keep_alive: KeepAlive,
-    pub(crate) send_timeout: Option<Duration>,
-    pub(crate) shutdown: Option<Shutdown>,
-    pub(crate) on_shutdown: Option<ShutdownHook>,
-    pub(crate) on_disconnect: Option<DisconnectHook>,
-    pub(crate) error_event: Option<ErrorEventFn>,
-    pub(crate) limit: Option<StreamLimit>,
-    pub(crate) peer: Option<std::net::SocketAddr>,
+    events: S,
+    config: Config,
 }
 
 impl<S> SseResponse<S>
 where
-    S: EventSource + Send + 'static,
+    S: EventStream + Send + 'static,
 {
-    /// A response streaming `stream`, with the defaults in the table above.
-    pub fn new(stream: S) -> Self {
+    /// A response streaming `events`, with the defaults in the table above.
+    pub fn new(events: S) -> Self {
         Self {
-            stream,
-            config: Config {
-                status: StatusCode::OK,
-                headers: HeaderMap::new(),
-                line_ending: LineEnding::default(),
-                retry: None,
-                keep_alive: KeepAlive::default(),
-                send_timeout: None,
-                shutdown: None,
-                on_shutdown: None,
-                on_disconnect: None,
-                error_event: None,
-                limit: None,
-                peer: None,
-            },
+            events,
+            config: Config::default(),
         }
     }
 }
@@ -267,7 +237,7 @@ impl<S> SseResponse<S> {
 
 impl<S> IntoResponse for SseResponse<S>
 where
-    S: EventSource + Send + 'static,
+    S: EventStream + Send + 'static,
 {
     fn into_response(self) -> Response {
         let Config {
@@ -282,14 +252,14 @@ where
             None => None,
         };
         let (status, extra_headers) = (*status, headers.clone());
-        let control = Arc::new(StreamControl::new(self.config.send_timeout));
-        let body = SseBody::new(self.stream, self.config, control.clone(), permit);
+        let enforcement = Arc::new(Enforcement::new(self.config.send_timeout));
+        let body = SseBody::new(self.events, self.config, enforcement.clone(), permit);
 
         let mut response = Response::new(Body::new(body));
         *response.status_mut() = status;
         // hyper keeps the response's header map for its next response, that
-        // is for as long as the stream is open: sized for exactly our
-        // headers, it takes half of the default first allocation.
+        // is for as long as the stream is open: size it for exactly our
+        // headers rather than the default first allocation.
         *response.headers_mut() = HeaderMap::with_capacity(3 + extra_headers.len());
         let headers = response.headers_mut();
         headers.insert(
@@ -304,27 +274,14 @@ where
         for (name, value) in &extra_headers {
             headers.insert(name, value.clone());
         }
-        response.extensions_mut().insert(control);
+        // For `serve`, which enforces the send timeout on the connection.
+        response.extensions_mut().insert(enforcement);
         response
     }
 }
 
-impl<S> fmt::Debug for SseResponse<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.config;
-        f.debug_struct("SseResponse")
-            .field("status", &c.status)
-            .field("headers", &c.headers)
-            .field("line_ending", &c.line_ending)
-            .field("retry", &c.retry)
-            .field("keep_alive", &c.keep_alive)
-            .field("send_timeout", &c.send_timeout)
-            .field("shutdown", &c.shutdown.is_some())
-            .field("on_shutdown", &c.on_shutdown.is_some())
-            .field("on_disconnect", &c.on_disconnect.is_some())
-            .field("error_event", &c.error_event.is_some())
-            .field("limit", &c.limit)
-            .field("peer", &c.peer)
-            .finish_non_exhaustive()
+impl<S> std::fmt::Debug for SseResponse<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.config.fmt(f)
     }
 }

@@ -1,16 +1,30 @@
-//! Errors from building and writing events.
+//! Why an event could not be built or written.
 
 use std::fmt;
 
 /// Why an event could not be built or written.
 ///
 /// Each variant names the value that was refused, so the message says what to
-/// change.
+/// change. Nothing is ever stripped or replaced: a value that would change the
+/// meaning of the stream is refused as a whole.
+///
+/// ```
+/// use sse_runtime::{Event, EventError};
+///
+/// // An id from request data that tries to start a field of its own.
+/// let refused = Event::data("hello").id("7\nevent: admin");
+/// assert!(matches!(refused, Err(EventError::LineBreakInId)));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum EventError {
     /// The event type contained CR or LF, which would inject a field.
     LineBreakInEvent,
+    /// The event type contained NUL.
+    NulInEvent,
+    /// The event type was empty, which clients read as `message`: leave the
+    /// field out instead.
+    EmptyEvent,
     /// The id contained CR or LF, which would inject a field.
     LineBreakInId,
     /// The id contained NUL; clients ignore such an id, so resuming from it
@@ -29,6 +43,13 @@ impl fmt::Display for EventError {
             EventError::LineBreakInEvent => f.write_str(
                 "event type contains a line break (CR or LF), which would inject a field; \
                  use a single-line name",
+            ),
+            EventError::NulInEvent => {
+                f.write_str("event type contains NUL; use a name without control characters")
+            }
+            EventError::EmptyEvent => f.write_str(
+                "event type is empty, which clients read as `message`; \
+                 leave the event type out instead",
             ),
             EventError::LineBreakInId => f.write_str(
                 "event id contains a line break (CR or LF), which would inject a field; \

@@ -1,40 +1,16 @@
-//! One server-sent event: a builder whose every value is checked, so that what
-//! reaches the wire is exactly one event.
-//!
-//! ```
-//! use sse_runtime::{Event, LineEnding};
-//! use std::time::Duration;
-//!
-//! # fn main() -> Result<(), sse_runtime::EventError> {
-//! let event = Event::data("line one\nline two")
-//!     .event("greeting")?
-//!     .id("42")?
-//!     .retry(Duration::from_secs(3));
-//!
-//! let mut wire = Vec::new();
-//! event.encode_to_vec(LineEnding::Lf, &mut wire);
-//! assert_eq!(
-//!     wire,
-//!     b"id: 42\nevent: greeting\ndata: line one\ndata: line two\nretry: 3000\n\n"
-//! );
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! Values that would inject a field (a line break in `event` or `id`, a NUL in
-//! `id`) are refused with an [`EventError`] instead of being silently changed
-//! or panicking: an id often comes from request data, and a server must never
-//! panic on what a client sends.
+//! The [`Event`] builder: an event built field by field, every value checked
+//! when it is set.
 
 use std::borrow::Cow;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use serde::Serialize;
 
-use crate::encode::EventWriter;
-use crate::error::EventError;
-use crate::line_ending::LineEnding;
+use crate::event::error::EventError;
+use crate::event::fields::{check_event_name, check_id, has_line_break};
+use crate::event::line_ending::LineEnding;
+use crate::event::sse_event::SseEvent;
+use crate::event::writer::EventWriter;
 
 /// A server-sent event, built field by field.
 ///
@@ -50,6 +26,31 @@ use crate::line_ending::LineEnding;
 /// | [`id`](Event::id) | none | `id: value`; an empty id resets the client's last event id |
 /// | [`retry`](Event::retry) | none | `retry: ` integer milliseconds |
 /// | [`comment`](Event::comment) | none | `: text`, one line per line of text |
+///
+/// Values that would inject a field (a line break in `event` or `id`, a NUL
+/// in either, an empty `event`) are refused with an [`EventError`] instead of
+/// being silently changed or panicking: an id often comes from request data,
+/// and a server must never panic on what a client sends.
+///
+/// ```
+/// use sse_runtime::{Event, LineEnding};
+/// use std::time::Duration;
+///
+/// # fn main() -> Result<(), sse_runtime::EventError> {
+/// let event = Event::data("line one\nline two")
+///     .event("greeting")?
+///     .id("42")?
+///     .retry(Duration::from_secs(3));
+///
+/// let mut wire = Vec::new();
+/// event.encode_to_vec(LineEnding::Lf, &mut wire);
+/// assert_eq!(
+///     wire,
+///     b"id: 42\nevent: greeting\ndata: line one\ndata: line two\nretry: 3000\n\n"
+/// );
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[must_use = "an event does nothing until it is sent"]
 pub struct Event {
@@ -122,7 +123,7 @@ impl Event {
         let mut event = Self::new();
         // `RawValue` and hand-written `Serialize` impls can emit raw line
         // breaks; such output is kept as multi-line text so it stays one event.
-        event.data = Some(if has_line_break(&json) {
+        event.data = Some(if has_line_break(json.as_bytes()) {
             Data::Text(json.into())
         } else {
             Data::Json(json)
@@ -135,12 +136,13 @@ impl Event {
     ///
     /// # Errors
     /// [`EventError::LineBreakInEvent`] if `name` contains CR or LF, which
-    /// would otherwise start a new field on the client.
+    /// would otherwise start a new field on the client;
+    /// [`EventError::NulInEvent`] for NUL; [`EventError::EmptyEvent`] for an
+    /// empty name, which clients read as `message`: leave the type out
+    /// instead.
     pub fn event(mut self, name: impl Into<Cow<'static, str>>) -> Result<Self, EventError> {
         let name = name.into();
-        if has_line_break(&name) {
-            return Err(EventError::LineBreakInEvent);
-        }
+        check_event_name(&name)?;
         self.event = Some(name);
         Ok(self)
     }
@@ -177,12 +179,12 @@ impl Event {
     }
 
     /// The id set with [`Event::id`], if any.
-    pub fn get_id(&self) -> Option<&str> {
+    pub fn id_ref(&self) -> Option<&str> {
         self.id.as_deref()
     }
 
     /// The event type set with [`Event::event`], if any.
-    pub fn get_event(&self) -> Option<&str> {
+    pub fn event_ref(&self) -> Option<&str> {
         self.event.as_deref()
     }
 
@@ -191,45 +193,33 @@ impl Event {
     /// Responses encode into their own reusable buffer; this is for tests and
     /// for writing events somewhere else.
     pub fn encode_to_vec(&self, sep: LineEnding, out: &mut Vec<u8>) {
-        let mut buf = BytesMut::new();
+        let mut writer = EventWriter::new(sep);
         // Every value was checked when it was set, so writing cannot fail.
-        let _ = EventWriter::new(&mut buf, sep).write(self);
-        out.extend_from_slice(&buf);
+        let _ = writer.write(self);
+        out.extend_from_slice(writer.as_bytes());
     }
+}
 
-    /// Writes the fields of this event, without the blank line that ends it.
-    pub(crate) fn write_fields(&self, writer: &mut EventWriter<'_>) {
+impl SseEvent for Event {
+    fn write_event(&self, writer: &mut EventWriter) -> Result<(), EventError> {
+        // Every value was checked when it was set.
         if let Some(comment) = &self.comment {
             writer.comment(comment);
         }
         if let Some(id) = &self.id {
-            writer.raw_field("id", id);
+            writer.id_field(id);
         }
         if let Some(event) = &self.event {
-            writer.raw_field("event", event);
+            writer.event_field(event);
         }
         match &self.data {
             Some(Data::Text(text)) => writer.data(text),
-            Some(Data::Json(json)) => writer.raw_field("data", json),
+            Some(Data::Json(json)) => writer.data_line(json),
             None => {}
         }
         if let Some(retry) = self.retry {
             writer.retry(retry);
         }
+        Ok(())
     }
-}
-
-pub(crate) fn has_line_break(s: &str) -> bool {
-    memchr::memchr2(b'\n', b'\r', s.as_bytes()).is_some()
-}
-
-pub(crate) fn check_id(id: &str) -> Result<(), EventError> {
-    for b in id.bytes() {
-        match b {
-            b'\n' | b'\r' => return Err(EventError::LineBreakInId),
-            0 => return Err(EventError::NulInId),
-            _ => {}
-        }
-    }
-    Ok(())
 }

@@ -1,0 +1,60 @@
+//! What every generated handler extracts besides the user's arguments, and
+//! the response it starts from.
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+
+use crate::last_event_id::LastEventId;
+use crate::response::{EventStream, SseResponse};
+use crate::shutdown::Shutdown;
+
+/// What every generated handler extracts besides the user's arguments.
+#[derive(Debug)]
+pub struct EndpointContext {
+    shutdown: Option<Shutdown>,
+    last_event_id: Option<u64>,
+    peer: Option<std::net::SocketAddr>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for EndpointContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // For `id = sequential`: an id this endpoint did not write (not a
+        // number) restarts the count rather than failing the request.
+        let last_event_id = LastEventId::<u64>::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|id| id.0);
+        Ok(Self {
+            shutdown: parts.extensions.get::<Shutdown>().cloned(),
+            last_event_id,
+            peer: parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0),
+        })
+    }
+}
+
+impl EndpointContext {
+    /// Where `id = sequential` starts: after the client's last id, or at 1.
+    pub fn first_sequential_id(&self) -> u64 {
+        self.last_event_id.map_or(1, |id| id.saturating_add(1))
+    }
+
+    /// Wraps the generator in a response wired to the server's shutdown.
+    pub fn respond<S>(&self, stream: S) -> SseResponse<S>
+    where
+        S: EventStream + Send + 'static,
+    {
+        let mut response = SseResponse::new(stream);
+        if let Some(peer) = self.peer {
+            response = response.peer(peer);
+        }
+        match &self.shutdown {
+            Some(shutdown) => response.shutdown(shutdown.clone()),
+            None => response,
+        }
+    }
+}

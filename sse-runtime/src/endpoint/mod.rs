@@ -1,0 +1,23 @@
+//! What `#[sse_endpoint]` and `#[derive(SseEvent)]` expand into: the
+//! generator that runs an endpoint body as an event stream, the yielder its
+//! `yield_!`s write through, and the checked glue the generated code calls.
+//!
+//! Generated code reaches all of it through `::sse_runtime::__private`, so a
+//! user needs no other dependency and no imports. Not a public API: names
+//! here change without notice.
+
+mod context;
+mod defaults;
+mod event_id;
+mod generator;
+mod hooks;
+mod yielded;
+mod yielder;
+
+pub use self::context::EndpointContext;
+pub use self::defaults::Defaults;
+pub use self::event_id::EventIdValue;
+pub use self::generator::{BodyOutput, Generator, body};
+pub use self::hooks::{OnDisconnect, OnShutdown, error_event, on_disconnect, on_shutdown};
+pub use self::yielded::{ViaSerialize, ViaSseEvent, Yieldable, Yielded};
+pub use self::yielder::{Suspend, Yielder, Yields};

@@ -1,0 +1,48 @@
+//! How a [`Hub`](super::Hub) buffers: its replay window, how far a
+//! subscriber may fall behind, and what happens then.
+
+use std::time::Duration;
+
+use crate::event::LineEnding;
+
+/// What a slow subscriber gets when it falls more than
+/// [`HubConfig::buffer`] events behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LagPolicy {
+    /// End its stream. A browser reconnects with `Last-Event-ID` and resumes
+    /// from the replay buffer, losing nothing the buffer still holds.
+    #[default]
+    Disconnect,
+    /// Skip ahead to the oldest event still buffered, after an event
+    /// `event: lagged` whose data is the number of events skipped.
+    Skip,
+}
+
+/// How a [`Hub`] buffers. Build it with `..HubConfig::default()`.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Events kept per topic for replay (default 1,000).
+    pub replay: usize,
+    /// In memory, events older than this are not replayed (default: no age
+    /// limit). Redis trims by count only.
+    pub replay_for: Option<Duration>,
+    /// How far a subscriber may fall behind the newest event (default 1,024).
+    pub buffer: usize,
+    /// What happens to a subscriber that falls further behind.
+    pub lag: LagPolicy,
+    /// Line ending of the encoded events (default `\n`).
+    pub line_ending: LineEnding,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            replay: 1_000,
+            replay_for: None,
+            buffer: 1_024,
+            lag: LagPolicy::Disconnect,
+            line_ending: LineEnding::Lf,
+        }
+    }
+}

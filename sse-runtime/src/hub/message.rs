@@ -1,0 +1,124 @@
+//! [`Message`]: one published event, encoded once with the hub's id and
+//! shared by every subscriber.
+
+use tokio::time::Instant;
+
+use crate::event::{EncodedEvent, EventError, EventWriter, LineEnding, SseEvent};
+
+/// One published event, encoded once and shared by every subscriber: each
+/// subscriber's response sends the same bytes, uncopied.
+///
+/// ```
+/// use sse_runtime::Event;
+/// use sse_runtime::hub::Hub;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), sse_runtime::hub::HubError> {
+/// let hub = Hub::new();
+/// let mut lobby = hub.subscribe("lobby", None).await?;
+/// hub.publish("lobby", &Event::data("hello").event("chat")?).await?;
+/// let message = lobby.next().await.expect("published");
+/// assert_eq!(message.id(), 1);
+/// assert_eq!(message.as_bytes(), b"id: 1\nevent: chat\ndata: hello\n\n");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Message {
+    id: u64,
+    at: Instant,
+    /// The whole event, `id:` first, blank line included.
+    event: EncodedEvent,
+}
+
+impl Message {
+    /// `event` as published to a topic under `id`.
+    pub(crate) fn published<E: SseEvent + ?Sized>(
+        id: u64,
+        event: &E,
+        line_ending: LineEnding,
+    ) -> Result<Self, EventError> {
+        Ok(Self {
+            id,
+            at: Instant::now(),
+            event: encode_for_topic(event, Some(id), line_ending)?,
+        })
+    }
+
+    /// A message whose fields (without id) were encoded by
+    /// [`encode_for_topic`] elsewhere, and stored.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn stored(id: u64, fields: &[u8], line_ending: LineEnding) -> Self {
+        let mut writer = EventWriter::new(line_ending);
+        writer.id_u64(id);
+        writer.append_encoded(fields, None);
+        writer.end();
+        Self {
+            id,
+            at: Instant::now(),
+            event: EncodedEvent::from_writer(writer),
+        }
+    }
+
+    /// The notice a subscriber gets when it skipped `skipped` messages
+    /// (under [`LagPolicy::Skip`](super::LagPolicy::Skip)): `event: lagged`,
+    /// the count as data, no id.
+    pub(crate) fn lagged(skipped: u64, line_ending: LineEnding) -> Self {
+        let mut writer = EventWriter::new(line_ending);
+        writer.event_field("lagged");
+        writer.data_line(itoa::Buffer::new().format(skipped));
+        writer.end();
+        Self {
+            id: 0,
+            at: Instant::now(),
+            event: EncodedEvent::from_writer(writer),
+        }
+    }
+
+    /// The id the hub gave this event (0 for a `lagged` notice, which has
+    /// none).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// When this process published or received it.
+    pub(crate) fn at(&self) -> Instant {
+        self.at
+    }
+
+    /// The encoded event, as it goes on the wire.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.event.as_bytes()
+    }
+}
+
+impl SseEvent for Message {
+    fn write_event(&self, writer: &mut EventWriter) -> Result<(), EventError> {
+        self.event.write_event(writer)
+    }
+
+    fn encoded(&self) -> Option<&EncodedEvent> {
+        Some(&self.event)
+    }
+}
+
+/// Encodes `event` for a topic: the hub's `id` first, when given. Ids are
+/// the hub's, so that `Last-Event-ID` always means a position in the topic:
+/// an event that sets its own is refused.
+pub(crate) fn encode_for_topic<E: SseEvent + ?Sized>(
+    event: &E,
+    id: Option<u64>,
+    line_ending: LineEnding,
+) -> Result<EncodedEvent, EventError> {
+    EncodedEvent::encode(line_ending, |writer| {
+        writer.write_then_prepend(event, |writer, set| {
+            if set.id {
+                return Err(EventError::IdSetByHub);
+            }
+            if let Some(id) = id {
+                writer.id_u64(id);
+            }
+            Ok(())
+        })
+    })
+}

@@ -1,0 +1,245 @@
+//! The response body, a small state machine: it opens with a frame of its
+//! own, streams what the generator writes, meets a shutdown, pings while
+//! idle, and reports how the stream ended when it is dropped.
+//!
+//! Each poll runs the phases in order (open, shutdown, farewell or
+//! streaming, keep-alive) and sends at most one frame, taken from the one
+//! reusable writer every phase writes into.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use http_body::{Frame, SizeHint};
+use pin_project_lite::pin_project;
+
+use crate::event::{Event, EventWriter};
+use crate::response::config::Config;
+use crate::response::disconnect::{DisconnectReason, Ending};
+use crate::response::enforcement::Enforcement;
+use crate::response::farewell::{ShutdownStep, StreamShutdown};
+use crate::response::keep_alive::KeepAliveTimer;
+use crate::response::limit::StreamPermit;
+use crate::response::stream::EventStream;
+use crate::response::streaming::{ErrorEventFn, write_events, write_ready_events};
+
+/// Where the body is in its life.
+enum Phase {
+    /// Not polled yet: the opening frame is still to be written.
+    Opening,
+    Streaming,
+    /// Shutdown asked for a farewell; the hook is computing it.
+    Farewell(BoxFuture<'static, Vec<Event>>),
+    /// Nothing more will be written; what is buffered is the last frame.
+    Ended,
+}
+
+type PollFrame = Poll<Option<Result<Frame<Bytes>, Infallible>>>;
+
+pin_project! {
+    /// The `http_body::Body` behind [`SseResponse`](crate::SseResponse): the
+    /// stream's state, run inside the stream's tracing span.
+    pub(crate) struct SseBody<S> {
+        #[pin]
+        state: State<S>,
+        span: tracing::Span,
+    }
+
+    impl<S> PinnedDrop for SseBody<S> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let _entered = this.span.enter();
+            let mut state = this.state.project();
+            // The generator goes first, so the hook sees its resources freed.
+            state.events.set(None);
+            state.ending.report(state.enforcement.ended_by());
+        }
+    }
+}
+
+pin_project! {
+    #[project = BodyState]
+    struct State<S> {
+        // The generator; `None` once it has been dropped.
+        #[pin]
+        events: Option<S>,
+        phase: Phase,
+        writer: EventWriter,
+        retry: Option<Duration>,
+        keep_alive: Option<KeepAliveTimer>,
+        shutdown: Option<StreamShutdown>,
+        error_event: Option<ErrorEventFn>,
+        ending: Ending,
+        enforcement: Arc<Enforcement>,
+        _permit: Option<StreamPermit>,
+    }
+}
+
+impl<S: EventStream> SseBody<S> {
+    pub(crate) fn new(
+        events: S,
+        config: Config,
+        enforcement: Arc<Enforcement>,
+        permit: Option<StreamPermit>,
+    ) -> Self {
+        let span = match config.peer {
+            Some(peer) => tracing::info_span!("sse.stream", %peer),
+            None => tracing::info_span!("sse.stream"),
+        };
+        let state = State {
+            events: Some(events),
+            phase: Phase::Opening,
+            writer: EventWriter::for_frames(config.line_ending),
+            retry: config.retry,
+            keep_alive: config.keep_alive.start(),
+            shutdown: config
+                .shutdown
+                .map(|shutdown| StreamShutdown::new(shutdown.listener(), config.on_shutdown)),
+            error_event: config.error_event,
+            ending: Ending::new(config.on_disconnect, config.peer),
+            enforcement,
+            _permit: permit,
+        };
+        Self { state, span }
+    }
+}
+
+impl<S: EventStream> BodyState<'_, S> {
+    /// Something to send at once, so the headers leave now and the browser's
+    /// `open` fires before the first event. The generator is polled in this
+    /// same poll, so by the time a client sees `open`, the endpoint has run
+    /// to its first await (a hub subscription is in place).
+    fn open(&mut self) {
+        *self.phase = Phase::Streaming;
+        self.ending.start();
+        tracing::info!("stream opened");
+        if self.enforcement.send_timeout.is_some() && !self.enforcement.is_enforced() {
+            tracing::warn!(
+                "send_timeout needs `sse_runtime::serve`: under another server a client \
+                 that stops reading is not dropped"
+            );
+        }
+        match self.retry {
+            Some(retry) => self.writer.retry(*retry),
+            None => self.writer.comment(""),
+        }
+        self.writer.end();
+    }
+
+    /// Acts on the shutdown: a farewell from the hook, or the generator's
+    /// own ending, until the grace period runs out.
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) {
+        let Some(shutdown) = self.shutdown.as_mut() else {
+            return;
+        };
+        match shutdown.poll_step(cx) {
+            Poll::Pending | Poll::Ready(ShutdownStep::Finish) => {}
+            Poll::Ready(ShutdownStep::Farewell(farewell)) => {
+                self.events.set(None);
+                *self.phase = Phase::Farewell(farewell);
+            }
+            Poll::Ready(ShutdownStep::EndNow) => {
+                if !matches!(self.phase, Phase::Ended) {
+                    tracing::info!("grace period over; ending stream");
+                    self.end(DisconnectReason::Shutdown);
+                }
+            }
+        }
+    }
+
+    /// Writes the farewell once the hook has computed it, then ends.
+    fn poll_farewell(&mut self, cx: &mut Context<'_>) {
+        let Phase::Farewell(farewell) = &mut *self.phase else {
+            return;
+        };
+        if let Poll::Ready(events) = farewell.as_mut().poll(cx) {
+            write_events(self.writer, &events, self.ending);
+            self.end(DisconnectReason::Shutdown);
+        }
+    }
+
+    /// Writes what the generator has ready; ends when it does.
+    fn poll_streaming(&mut self, cx: &mut Context<'_>) {
+        let ended = write_ready_events(
+            self.events.as_mut(),
+            cx,
+            self.writer,
+            self.ending,
+            self.error_event.as_ref(),
+        );
+        if let Some(reason) = ended {
+            // A generator that ends once asked to finish ends for the shutdown.
+            let asked = self.shutdown.as_ref().is_some_and(StreamShutdown::asked);
+            self.end(if asked {
+                DisconnectReason::Shutdown
+            } else {
+                reason
+            });
+        }
+    }
+
+    /// Nothing more will be written: the generator is dropped now.
+    fn end(&mut self, reason: DisconnectReason) {
+        self.events.set(None);
+        *self.phase = Phase::Ended;
+        self.ending.end(reason);
+    }
+
+    /// Sends the frame waiting in the writer, if any.
+    fn send_frame(&mut self) -> Option<PollFrame> {
+        let frame = self.writer.take_frame()?;
+        self.ending.stats.bytes += frame.len() as u64;
+        if let Some(keep_alive) = self.keep_alive.as_mut() {
+            keep_alive.frame_sent();
+        }
+        Some(Poll::Ready(Some(Ok(Frame::data(frame)))))
+    }
+
+    /// While idle: a ping once nothing has been sent for a whole interval.
+    fn poll_keep_alive(&mut self, cx: &mut Context<'_>) -> PollFrame {
+        let Some(keep_alive) = self.keep_alive.as_mut() else {
+            return Poll::Pending;
+        };
+        std::task::ready!(keep_alive.poll_ping(cx, self.writer));
+        self.send_frame().unwrap_or(Poll::Pending)
+    }
+}
+
+impl<S: EventStream> http_body::Body for SseBody<S> {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> PollFrame {
+        let this = self.project();
+        let _entered = this.span.enter();
+        let mut state = this.state.project();
+        if let Phase::Opening = state.phase {
+            state.open();
+        }
+        state.poll_shutdown(cx);
+        match state.phase {
+            Phase::Farewell(_) => state.poll_farewell(cx),
+            Phase::Streaming => state.poll_streaming(cx),
+            Phase::Opening | Phase::Ended => {}
+        }
+        if let Some(sent) = state.send_frame() {
+            return sent;
+        }
+        if let Phase::Ended = state.phase {
+            return Poll::Ready(None);
+        }
+        state.poll_keep_alive(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        false
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+}

@@ -1,0 +1,74 @@
+//! The accept loop: a task per connection until shutdown, then the wait for
+//! the open ones.
+
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
+
+use crate::serve::connection::Connection;
+use crate::shutdown::Shutdown;
+
+/// Accepts connections on `listener` until `shutdown` is triggered, then
+/// waits for the open ones, which the shutdown ends by the grace period.
+pub(crate) async fn accept_until_shutdown(
+    listener: TcpListener,
+    router: Router,
+    shutdown: Shutdown,
+    http2: bool,
+) -> std::io::Result<()> {
+    let local = listener.local_addr()?;
+    tracing::info!(address = %local, "serving");
+    let requested = shutdown.requested();
+    tokio::pin!(requested);
+    // A tracker rather than a `JoinSet`: nothing to reap while serving, and
+    // no set entry per connection (memory per idle stream).
+    let connections = TaskTracker::new();
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut requested => break,
+            accepted = listener.accept() => match accepted {
+                Ok((socket, peer)) => {
+                    let connection = Connection {
+                        router: router.clone(),
+                        shutdown: shutdown.clone(),
+                        peer,
+                    };
+                    if http2 {
+                        connections.spawn(connection.serve_auto(socket));
+                    } else {
+                        connections.spawn(connection.serve_http1(socket));
+                    }
+                }
+                Err(error) => accept_error(error).await,
+            },
+        }
+    }
+    drop(listener);
+    tracing::info!(
+        open = connections.len(),
+        grace = ?shutdown.grace_period(),
+        "stopped accepting; waiting for open connections"
+    );
+    connections.close();
+    connections.wait().await;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Errors such as running out of file descriptors would make a busy loop;
+/// wait a moment as `axum::serve` does. Errors of a single connection that
+/// failed during its handshake are skipped at once.
+async fn accept_error(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        error.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "accept failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}

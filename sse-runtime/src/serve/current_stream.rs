@@ -1,0 +1,31 @@
+//! The event stream a connection carries now: noted by the connection's
+//! service when a response is an event stream, read by its guard to enforce
+//! that stream's send timeout.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::response::Enforcement;
+
+/// Shared by one connection's service and guard.
+#[derive(Clone, Default)]
+pub(crate) struct CurrentStream(Arc<Mutex<Option<Arc<Enforcement>>>>);
+
+impl CurrentStream {
+    /// The connection now carries `stream` (or a response that is not an
+    /// event stream).
+    pub(crate) fn set(&self, stream: Option<Arc<Enforcement>>) {
+        *self.lock() = stream;
+    }
+
+    /// The stream the connection carries, if it is an event stream.
+    pub(crate) fn get(&self) -> Option<Arc<Enforcement>> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<Arc<Enforcement>>> {
+        // Nothing panics while holding it; a poisoned value is still valid.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

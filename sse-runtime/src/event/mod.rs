@@ -39,7 +39,6 @@
 //! | [`LineEnding`] | `\n`, `\r\n` or `\r` |
 
 mod builder;
-mod encoded;
 mod error;
 mod fields;
 mod json;
@@ -48,10 +47,9 @@ mod sse_event;
 mod writer;
 
 pub use self::builder::Event;
-pub use self::encoded::EncodedEvent;
 pub use self::error::EventError;
 pub use self::json::Json;
 pub use self::line_ending::{InvalidLineEnding, LineEnding};
-pub use self::sse_event::SseEvent;
+pub use self::sse_event::{EncodedEvent, SseEvent};
 pub use self::writer::EventWriter;
 pub(crate) use self::writer::FieldsSet;

@@ -1,5 +1,5 @@
-//! Compile-pass and compile-fail cases of the macros, with their reviewed
-//! error messages in `tests/ui/fail/*.stderr`.
+//! Compile-pass and compile-fail cases of the macros, one mistake per fail
+//! file, with their reviewed error messages beside them (`*.stderr`).
 //!
 //! Regenerate the expected output after a deliberate change with
 //! `TRYBUILD=overwrite cargo test --test ui`, then review every diff.
@@ -7,6 +7,8 @@
 #[test]
 fn trybuild_ui_cases() {
     let cases = trybuild::TestCases::new();
-    cases.pass("tests/ui/pass/*.rs");
-    cases.compile_fail("tests/ui/fail/*.rs");
+    cases.pass("tests/ui/sse_endpoint/pass/*.rs");
+    cases.compile_fail("tests/ui/sse_endpoint/fail/*.rs");
+    cases.pass("tests/ui/derive/pass/*.rs");
+    cases.compile_fail("tests/ui/derive/fail/*.rs");
 }

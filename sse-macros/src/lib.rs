@@ -6,43 +6,25 @@
 //! - `#[derive(SseEvent)]` writes a struct or enum as a named event with an
 //!   optional id and JSON data.
 //!
-//! The pipeline follows thiserror's: parse (`args`, `ast`), check (`check`),
-//! rewrite (`yields`), expand (`expand`), with `fallback` emitted beside
-//! errors.
+//! Each is a pipeline in the manner of thiserror: parse, check, expand, with
+//! a fallback emitted beside the errors (`endpoint/`, `derive/`), every error
+//! of one invocation collected in a `Ctxt`. Rules shared with the runtime
+//! live in `rules`.
 
-mod args;
-mod ast;
-mod check;
 mod ctxt;
-mod derive_event;
-mod expand;
-mod fallback;
-mod yields;
+mod derive;
+#[macro_use]
+mod endpoint;
+mod rules;
 
 use proc_macro::TokenStream;
-use syn::{DeriveInput, ItemFn, parse_macro_input};
 
-use crate::args::Args;
-use crate::ast::Endpoint;
-use crate::ctxt::Ctxt;
-
-/// Turns an `async fn` that sends events with `yield_!(value)` into an axum
-/// handler streaming them. See `sse_runtime::sse_endpoint` for the guide.
+// Documented where it is used, `sse_runtime::sse_endpoint`; the attribute's
+// table is rendered from the key table and inlined there.
+#[doc = attribute_docs!()]
 #[proc_macro_attribute]
 pub fn sse_endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut item = parse_macro_input!(item as ItemFn);
-    let args = match syn::parse::<Args>(attr) {
-        Ok(args) => args,
-        Err(error) => return fallback::stub(&item, &Args::default(), error).into(),
-    };
-    let cx = Ctxt::new();
-    let settings = check::check(&cx, &args);
-    yields::rewrite(&cx, &mut item.block);
-    let endpoint = Endpoint::from_item(&cx, item.clone());
-    match cx.check() {
-        Ok(()) => expand::expand(endpoint, &args, &settings).into(),
-        Err(errors) => fallback::stub(&item, &args, errors).into(),
-    }
+    endpoint::expand(attr.into(), item.into()).into()
 }
 
 /// Writes a struct or enum as one server-sent event: the event name from the
@@ -50,8 +32,5 @@ pub fn sse_endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// fields as JSON data. See `sse_runtime::SseEvent` for the guide.
 #[proc_macro_derive(SseEvent, attributes(sse))]
 pub fn derive_sse_event(input: TokenStream) -> TokenStream {
-    let input = parse_macro_input!(input as DeriveInput);
-    derive_event::expand(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    derive::expand(input.into()).into()
 }

@@ -143,26 +143,6 @@ pub mod __private {
 ///   [`LastEventId`], your own. Take a [`Shutdown`] (or `Option<Shutdown>`)
 ///   to stop cooperatively with `shutdown.requested()` in `tokio::select!`.
 ///
-/// # Attribute
-/// | argument | effect |
-/// |---|---|
-/// | `get "/path"` (or `post`, `put`, `patch`, `delete`) | `NAME::route()` and `routes![NAME]` mount it there; `NAME::PATH` is the path |
-/// | `retry = "3s"` | sends `retry: 3000` first |
-/// | `ping = "15s"` | keep-alive interval; `"0s"` disables it |
-/// | `ping_text = "..."` | keep-alive comment text |
-/// | `sep = "\r\n"` | line ending (`"\n"` default, `"\r\n"`, `"\r"`) |
-/// | `send_timeout = "10s"` | drops clients that stop reading (under [`serve`]) |
-/// | `max_streams = 100` | beyond it, `503` with `Retry-After` |
-/// | `error_event = "error"` | on an error, sends `event: error` with its message |
-/// | `event = "tick"` | event type of events that set none |
-/// | `id = sequential` | numbers events 1, 2, …, continuing after `Last-Event-ID` |
-/// | `on_disconnect = path` | `async fn(Disconnect)`, run once the stream ended |
-/// | `on_shutdown = path` | `async fn() -> Vec<Event>`, the farewell on shutdown |
-/// | `state = Type` | the router state, when no `State<T>` argument names it |
-///
-/// Durations are a whole number and a unit: `ms`, `s`, `m`, `h`. Every value
-/// is checked at compile time, with the error on the offending token.
-///
 /// # What it expands to
 /// The handler gains one hidden extractor first (the server's [`Shutdown`] and
 /// the `Last-Event-ID` for `id = sequential`), runs the body as a stream whose

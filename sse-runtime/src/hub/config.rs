@@ -19,7 +19,7 @@ pub enum LagPolicy {
     Skip,
 }
 
-/// How a [`Hub`] buffers. Build it with `..HubConfig::default()`.
+/// How a [`Hub`](crate::hub::Hub) buffers. Build it with `..HubConfig::default()`.
 #[derive(Debug, Clone)]
 pub struct HubConfig {
     /// Events kept per topic for replay (default 1,000).

@@ -97,7 +97,7 @@ pub struct Disconnect {
     pub reason: DisconnectReason,
     /// What it sent.
     pub stats: StreamStats,
-    /// The client's address, when known: set by [`serve`](crate::serve)
+    /// The client's address, when known: set by [`serve`](crate::serve())
     /// (or axum's `ConnectInfo`) for `#[sse_endpoint]`s, or with
     /// [`SseResponse::peer`](crate::SseResponse::peer).
     pub peer: Option<SocketAddr>,

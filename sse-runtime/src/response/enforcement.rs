@@ -3,7 +3,7 @@
 //!
 //! hyper stops polling a response body while the socket is full, so a body
 //! cannot time out a client that stopped reading: the connection must. The
-//! response puts its [`Enforcement`] in its extensions; [`serve`](crate::serve)
+//! response puts its [`Enforcement`] in its extensions; [`serve`](crate::serve())
 //! picks it up, enforces the send timeout, and when it ends the stream
 //! without polling it again, records why, for the stream's report.
 

@@ -133,7 +133,7 @@ impl<S> SseResponse<S> {
     /// and `on_disconnect` runs with
     /// [`DisconnectReason::SendTimeout`](crate::DisconnectReason::SendTimeout).
     ///
-    /// Enforced by the connection, so it needs [`serve`](crate::serve):
+    /// Enforced by the connection, so it needs [`serve`](crate::serve()):
     /// hyper stops polling a body while the socket is full, so no timer in the
     /// body could fire. Under `axum::serve` a warning is logged once per
     /// stream and the timeout is not enforced.
@@ -218,7 +218,7 @@ impl<S> SseResponse<S> {
 
 impl<S> SseResponse<S> {
     /// Names the client, for logs and [`Disconnect::peer`]. `#[sse_endpoint]`
-    /// sets it from `ConnectInfo`, which [`serve`](crate::serve) provides.
+    /// sets it from `ConnectInfo`, which [`serve`](crate::serve()) provides.
     ///
     /// ```
     /// # use sse_runtime::{Event, SseResponse};

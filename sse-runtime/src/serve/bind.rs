@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 /// `net.core.somaxconn`).
 pub const LISTEN_BACKLOG: u32 = 4096;
 
-/// Binds a listener for [`serve`](crate::serve) with a listen backlog of
+/// Binds a listener for [`serve`](crate::serve()) with a listen backlog of
 /// [`LISTEN_BACKLOG`], and `SO_REUSEADDR` so that a restarted server can bind
 /// while old connections linger in `TIME_WAIT`.
 ///

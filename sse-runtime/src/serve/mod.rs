@@ -59,7 +59,7 @@ use crate::shutdown::Shutdown;
 ///   Opt in to cleartext HTTP/2 with [`Serve::http2`].
 ///
 /// Handlers can extract [`Shutdown`] and `ConnectInfo<SocketAddr>` without any
-/// extra layer. See the [module docs](crate::serve) for a whole server.
+/// extra layer. See the [module docs](mod@crate::serve) for a whole server.
 ///
 /// Runs until its [`Shutdown`] has been triggered and every connection has
 /// ended (or forever, without [`Serve::with_shutdown`]). As with

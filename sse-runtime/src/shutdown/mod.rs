@@ -57,7 +57,7 @@ pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(5);
 ///
 /// Cheap to clone; every clone refers to the same coordinator. Also an axum
 /// extractor (from the extension that [`Shutdown::layer`] or
-/// [`serve`](crate::serve) adds), so a handler can pass it to its response
+/// [`serve`](crate::serve()) adds), so a handler can pass it to its response
 /// and watch it in its generator.
 ///
 /// ```
@@ -206,7 +206,7 @@ impl Shutdown {
     }
 
     /// An axum layer that makes this coordinator available to handlers as the
-    /// [`Shutdown`] extractor. [`serve`](crate::serve) adds it by itself.
+    /// [`Shutdown`] extractor. [`serve`](crate::serve()) adds it by itself.
     pub fn layer(&self) -> axum::Extension<Shutdown> {
         axum::Extension(self.clone())
     }

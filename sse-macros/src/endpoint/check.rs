@@ -1,0 +1,189 @@
+//! Every semantic rule on the attribute's values, one small function per
+//! kind of value that states the rule and why. Errors point at the offending
+//! literal.
+
+use std::collections::BTreeMap;
+
+use syn::{LitInt, LitStr, Path, Type};
+
+use crate::ctxt::Ctxt;
+use crate::endpoint::attr::{Attr, Value};
+use crate::endpoint::keys::{Key, Kind};
+use crate::rules::{event_name, parse_duration_ms};
+
+/// A value that passed its rule.
+pub(crate) enum Checked {
+    Millis(u64),
+    Text(String),
+    /// The `LineEnding` variant: `"Lf"`, `"CrLf"` or `"Cr"`.
+    LineEnding(&'static str),
+    Count(usize),
+    Sequential,
+    Path(Path),
+    Type(Type),
+}
+
+/// The checked settings of one endpoint.
+#[derive(Default)]
+pub(crate) struct Settings {
+    values: BTreeMap<Key, Checked>,
+}
+
+impl Settings {
+    pub(crate) fn get(&self, key: Key) -> Option<&Checked> {
+        self.values.get(&key)
+    }
+
+    pub(crate) fn millis(&self, key: Key) -> Option<u64> {
+        match self.get(key)? {
+            Checked::Millis(ms) => Some(*ms),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn text(&self, key: Key) -> Option<&str> {
+        match self.get(key)? {
+            Checked::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn path(&self, key: Key) -> Option<&Path> {
+        match self.get(key)? {
+            Checked::Path(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn ty(&self, key: Key) -> Option<&Type> {
+        match self.get(key)? {
+            Checked::Type(ty) => Some(ty),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn check(cx: &Ctxt, attr: &Attr) -> Settings {
+    if let Some(route) = &attr.route {
+        check_path(cx, &route.path);
+    }
+    let mut settings = Settings::default();
+    for entry in &attr.entries {
+        let key = entry.key.name();
+        let checked = match (entry.key.kind(), &entry.value) {
+            (Kind::Duration, Value::Str(lit)) => duration(cx, lit, key).map(Checked::Millis),
+            (Kind::PositiveDuration, Value::Str(lit)) => {
+                positive_duration(cx, lit, key).map(Checked::Millis)
+            }
+            (Kind::Text, Value::Str(lit)) => Some(Checked::Text(lit.value())),
+            (Kind::LineEnding, Value::Str(lit)) => line_ending(cx, lit).map(Checked::LineEnding),
+            (Kind::Count, Value::Int(lit)) => count(cx, lit, key).map(Checked::Count),
+            (Kind::EventName, Value::Str(lit)) => {
+                checked_event_name(cx, lit, key).map(Checked::Text)
+            }
+            (Kind::IdPolicy, Value::Ident(policy)) => {
+                if policy == "sequential" {
+                    Some(Checked::Sequential)
+                } else {
+                    cx.error_spanned_by(
+                        policy,
+                        "the only id policy is `id = sequential` (a per-stream counter that \
+                         continues from Last-Event-ID); set explicit ids on the events instead",
+                    );
+                    None
+                }
+            }
+            (Kind::FnPath, Value::Path(path)) => Some(Checked::Path(path.clone())),
+            (Kind::Type, Value::Type(ty)) => Some(Checked::Type(ty.clone())),
+            // The parser reads each kind as its own kind of value.
+            _ => None,
+        };
+        if let Some(checked) = checked {
+            settings.values.insert(entry.key, checked);
+        }
+    }
+    settings
+}
+
+/// A route path starts with `/`: axum panics at startup on one that does not,
+/// far from the attribute that caused it.
+fn check_path(cx: &Ctxt, path: &LitStr) {
+    let value = path.value();
+    if !value.starts_with('/') {
+        cx.error_spanned_by(
+            path,
+            format!("a route path must start with `/`: write \"/{value}\""),
+        );
+    }
+}
+
+/// A duration in the form of `rules::parse_duration_ms`.
+fn duration(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<u64> {
+    match parse_duration_ms(&lit.value()) {
+        Ok(ms) => Some(ms),
+        Err(reason) => {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "invalid `{key}` duration: {reason}; write it as \"500ms\", \"15s\", \"2m\" or \"1h\""
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A send timeout of zero would drop every client at its first slow write;
+/// leave the key out to have none.
+fn positive_duration(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<u64> {
+    let ms = duration(cx, lit, key)?;
+    if ms == 0 {
+        cx.error_spanned_by(
+            lit,
+            format!("`{key}` must be more than zero; leave it out for no timeout"),
+        );
+        return None;
+    }
+    Some(ms)
+}
+
+/// The separators the event-stream grammar allows, and nothing else: any other
+/// would not end a line in a client.
+fn line_ending(cx: &Ctxt, lit: &LitStr) -> Option<&'static str> {
+    match lit.value().as_str() {
+        "\n" => Some("Lf"),
+        "\r\n" => Some("CrLf"),
+        "\r" => Some("Cr"),
+        _ => {
+            cx.error_spanned_by(lit, r#"`sep` must be one of "\n", "\r\n" or "\r""#);
+            None
+        }
+    }
+}
+
+/// A stream limit of zero would refuse every client.
+fn count(cx: &Ctxt, lit: &LitInt, key: &str) -> Option<usize> {
+    match lit.base10_parse::<usize>() {
+        Ok(0) => {
+            cx.error_spanned_by(lit, format!("`{key}` must be at least 1"));
+            None
+        }
+        Ok(count) => Some(count),
+        Err(error) => {
+            cx.syn_error(error);
+            None
+        }
+    }
+}
+
+/// The event-name rule of `rules::event_name`, the runtime's too.
+fn checked_event_name(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<String> {
+    let name = lit.value();
+    match event_name(&name) {
+        Ok(()) => Some(name),
+        Err(refusal) => {
+            cx.error_spanned_by(lit, refusal.message(&format!("`{key}`")));
+            None
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Code generation: the handler, and the route module beside it.
+//!
+//! ```text
+//! #[sse_endpoint(get "/ticks", retry = "3s")]
+//! async fn ticks(Query(q): Query<Q>) { ... yield_!(Tick { n }) ... }
+//! ```
+//! becomes, in outline:
+//! ```text
+//! async fn ticks(__sse_cx: EndpointContext, Query(q): Query<Q>) -> Response {
+//!     let (__sse_yielder, link) = Yielder::new(Defaults { .. });
+//!     let events = Generator::new(link, body::<(), _>(async move { ... }));
+//!     __sse_cx.respond(events).retry(Duration::from_millis(3000)).into_response()
+//! }
+//! struct ticks {}
+//! impl ticks {
+//!     pub const PATH: &'static str = "/ticks";
+//!     pub fn route<S>() -> Router<S> { Router::new().route(Self::PATH, get(ticks)) }
+//! }
+//! ```
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Generics, Type, Visibility};
+
+use crate::endpoint::ast::Endpoint;
+use crate::endpoint::attr::Route;
+use crate::endpoint::check::{Checked, Settings};
+use crate::endpoint::keys::Key;
+
+pub(crate) fn expand(
+    endpoint: Endpoint,
+    route: Option<&Route>,
+    settings: &Settings,
+) -> TokenStream {
+    let Endpoint {
+        item,
+        output,
+        state,
+    } = endpoint;
+    let attrs = &item.attrs;
+    let vis = &item.vis;
+    let sig = &item.sig;
+    let name = &sig.ident;
+    let inputs = &sig.inputs;
+    let generics = &sig.generics;
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let block = &item.block;
+    let private = quote!(::sse_runtime::__private);
+
+    let output_ty = output.unwrap_or_else(|| syn::parse_quote!(()));
+    let default_event = match settings.text(Key::Event) {
+        Some(event) => quote!(::core::option::Option::Some(#event)),
+        None => quote!(::core::option::Option::None),
+    };
+    let sequential_from = match settings.get(Key::Id) {
+        Some(Checked::Sequential) => {
+            quote!(::core::option::Option::Some(__sse_cx.first_sequential_id()))
+        }
+        _ => quote!(::core::option::Option::None),
+    };
+    let configure = configure(settings);
+    let hooks = hooks(settings);
+    let route = route_module(
+        route,
+        vis,
+        name,
+        generics,
+        state.as_ref(),
+        settings.ty(Key::State),
+    );
+
+    quote! {
+        #(#attrs)*
+        #vis async fn #name #impl_generics (
+            __sse_cx: #private::EndpointContext,
+            #inputs
+        ) -> #private::Response #where_clause {
+            let (__sse_yielder, __sse_yields) = #private::Yielder::new(#private::Defaults {
+                event: #default_event,
+                sequential_from: #sequential_from,
+            });
+            let __sse_events = #private::Generator::new(
+                __sse_yields,
+                #private::body::<#output_ty, _>(async move {
+                    let __sse_yielder = __sse_yielder;
+                    #block
+                }),
+            );
+            let __sse_response = __sse_cx.respond(__sse_events) #configure;
+            #hooks
+            #private::IntoResponse::into_response(__sse_response)
+        }
+        #route
+    }
+}
+
+/// The builder calls for the endpoint's settings.
+fn configure(settings: &Settings) -> TokenStream {
+    let private = quote!(::sse_runtime::__private);
+    let millis = |ms: u64| quote!(#private::Duration::from_millis(#ms));
+    let mut calls = TokenStream::new();
+    if let Some(Checked::LineEnding(variant)) = settings.get(Key::Sep) {
+        let variant = format_ident!("{}", variant);
+        calls.extend(quote!(.line_ending(#private::LineEnding::#variant)));
+    }
+    if let Some(ms) = settings.millis(Key::Retry) {
+        let retry = millis(ms);
+        calls.extend(quote!(.retry(#retry)));
+    }
+    let ping_text = settings.text(Key::PingText);
+    let keep_alive = match settings.millis(Key::Ping) {
+        Some(0) => Some(quote!(#private::KeepAlive::disabled())),
+        Some(ms) => {
+            let every = millis(ms);
+            Some(quote!(#private::KeepAlive::every(#every)))
+        }
+        None => ping_text.map(|_| quote!(#private::KeepAlive::default())),
+    };
+    if let Some(keep_alive) = keep_alive {
+        let text = ping_text.map(|text| quote!(.text(#text)));
+        calls.extend(quote!(.keep_alive(#keep_alive #text)));
+    }
+    if let Some(ms) = settings.millis(Key::SendTimeout) {
+        let timeout = millis(ms);
+        calls.extend(quote!(.send_timeout(#timeout)));
+    }
+    if let Some(Checked::Count(max)) = settings.get(Key::MaxStreams) {
+        calls.extend(quote!(.limit({
+            static __SSE_LIMIT: #private::LazyLock<#private::StreamLimit> =
+                #private::LazyLock::new(|| #private::StreamLimit::new(#max));
+            &__SSE_LIMIT
+        })));
+    }
+    if let Some(name) = settings.text(Key::ErrorEvent) {
+        calls.extend(quote!(.error_event(#private::error_event(#name))));
+    }
+    calls
+}
+
+/// The hooks, each set through one checked call spanned at the user's path,
+/// so that a wrong signature is reported there, once.
+fn hooks(settings: &Settings) -> TokenStream {
+    let private = quote!(::sse_runtime::__private);
+    let mut calls = TokenStream::new();
+    if let Some(hook) = settings.path(Key::OnDisconnect) {
+        calls.extend(quote_spanned! {hook.span()=>
+            let __sse_response = #private::on_disconnect(__sse_response, #hook);
+        });
+    }
+    if let Some(hook) = settings.path(Key::OnShutdown) {
+        calls.extend(quote_spanned! {hook.span()=>
+            let __sse_response = #private::on_shutdown(__sse_response, #hook);
+        });
+    }
+    calls
+}
+
+/// The `NAME::PATH` and `NAME::route()` that mount the endpoint declaratively,
+/// when the attribute names a method and path.
+pub(crate) fn route_module(
+    route: Option<&Route>,
+    vis: &Visibility,
+    name: &Ident,
+    generics: &Generics,
+    extracted_state: Option<&Type>,
+    declared_state: Option<&Type>,
+) -> TokenStream {
+    let Some(route) = route else {
+        return TokenStream::new();
+    };
+    let private = quote!(::sse_runtime::__private);
+    let method = Ident::new(&route.method.to_string(), route.method.span());
+    let path = &route.path;
+    let method_upper = route.method.to_string().to_uppercase();
+    let doc = format!(
+        "Routing of the [`{name}`](fn@{name}) endpoint: `{method_upper} {}`.",
+        path.value()
+    );
+    let params: Vec<_> = generics.params.iter().collect();
+    let (_, type_generics, where_clause) = generics.split_for_impl();
+    let turbofish = type_generics.as_turbofish();
+    let (state, state_param) = match declared_state.or(extracted_state) {
+        Some(state) => (quote!(#state), None),
+        None => {
+            let param = Ident::new("__S", Span::call_site());
+            (quote!(#param), Some(param))
+        }
+    };
+    let state_bound = state_param.as_ref().map(|param| {
+        quote!(#param: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,)
+    });
+    let where_predicates = where_clause.map(|clause| {
+        let predicates = &clause.predicates;
+        quote!(#predicates,)
+    });
+    // A braced struct lives in the type namespace only, so it can share the
+    // handler's name: `get(numbers)` is the function, `numbers::route()` the
+    // router. Unlike a module, it also works for endpoints declared inside a
+    // function body.
+    quote! {
+        #[doc = #doc]
+        #[allow(non_camel_case_types)]
+        #vis struct #name {}
+
+        #[allow(dead_code)]
+        impl #name {
+            /// The path this endpoint is mounted at.
+            pub const PATH: &'static str = #path;
+
+            /// A router serving this endpoint at its path; merge it into yours.
+            pub fn route<#(#params,)* #state_param>() -> #private::Router<#state>
+            where
+                #state_bound
+                #where_predicates
+            {
+                #private::Router::new().route(Self::PATH, #private::routing::#method(#name #turbofish))
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! What is emitted beside the errors of a broken endpoint: a handler and route
+//! module of the same names, so that the router and the IDE do not add a
+//! cascade of "cannot find" errors to the real ones.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ItemFn;
+
+use crate::endpoint::attr::Route;
+use crate::endpoint::expand::route_module;
+
+pub(crate) fn stub(item: &ItemFn, route: Option<&Route>, errors: syn::Error) -> TokenStream {
+    let attrs = &item.attrs;
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let errors = errors.to_compile_error();
+    let route = route_module(route, vis, name, &syn::Generics::default(), None, None);
+    quote! {
+        #errors
+        #(#attrs)*
+        #vis async fn #name() -> ::sse_runtime::__private::Response {
+            ::core::unreachable!("this endpoint did not compile")
+        }
+        #route
+    }
+}

@@ -1,0 +1,9 @@
+use sse_runtime::SseEvent;
+
+#[derive(SseEvent)]
+#[sse(event = "")]
+struct Tick {
+    n: u32,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use sse_runtime::sse_endpoint;
+
+#[sse_endpoint(event = "tick\nid: 666")]
+async fn a() {
+    yield_!(1);
+}
+
+fn main() {}

@@ -1,13 +1,11 @@
 //! `#[sse_endpoint]` end to end over real TCP.
 
-mod support;
-
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use sse_runtime::{Event, Shutdown, SseEvent, routes, sse_endpoint};
-use support::{request, serve};
+use sse_test_support::{request, serve};
 
 #[derive(Serialize)]
 struct Tick {
@@ -202,7 +200,7 @@ mod hooks {
     use sse_runtime::{Disconnect, DisconnectReason, Event, Shutdown, sse_endpoint};
     use tokio::sync::mpsc;
 
-    use super::support::{PATIENCE, request, serve};
+    use sse_test_support::{PATIENCE, request, serve};
 
     static ENDS: Mutex<Option<mpsc::UnboundedSender<Disconnect>>> = Mutex::new(None);
 

@@ -1,9 +1,7 @@
 //! Every example, run as the real program it is: started with `PORT=0`, talked
 //! to over HTTP, stopped with SIGTERM.
 
-mod support;
-
-use support::{Example, request, request_small_buffer};
+use sse_test_support::{Example, request, request_small_buffer};
 
 #[tokio::test]
 async fn numbers_streams_one_to_five_then_ends() {
@@ -161,10 +159,12 @@ async fn chat_private_topic_needs_the_token() {
     .await;
     assert_eq!(head.status, 200);
     staff.read_until(": \n\n").await;
-    let (status, _) = support::post_form(example.addr, "/send", "name=ann&text=public").await;
+    let (status, _) =
+        sse_test_support::post_form(example.addr, "/send", "name=ann&text=public").await;
     assert_eq!(status, 200);
     // Publishing to the private topic needs the token too.
-    let (status, _) = support::post_form(example.addr, "/announce", "name=x&text=sneaky").await;
+    let (status, _) =
+        sse_test_support::post_form(example.addr, "/announce", "name=x&text=sneaky").await;
     assert_eq!(status, 401);
     let (_, body) = post_form_with_token(example.addr, "name=staff&text=closing+at+six").await;
     assert!(body.parse::<u64>().is_ok(), "{body}");
@@ -177,7 +177,7 @@ async fn chat_private_topic_needs_the_token() {
 }
 
 async fn post_form_with_token(addr: std::net::SocketAddr, form: &str) -> (u16, String) {
-    support::post_form_with(
+    sse_test_support::post_form_with(
         addr,
         "/announce",
         form,

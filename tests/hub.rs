@@ -1,8 +1,6 @@
 //! The in-process broadcast hub: order, exactly-once, race-free resume,
 //! replay limits, lag policies, and topic access decided by the endpoint.
 
-mod support;
-
 use std::time::Duration;
 
 use axum::Router;
@@ -10,7 +8,7 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{StatusCode, request::Parts};
 use sse_runtime::hub::{Hub, HubConfig, HubError, LagPolicy, Resume};
 use sse_runtime::{Event, EventError, LastEventId, Shutdown, sse_endpoint};
-use support::{PATIENCE, request, serve};
+use sse_test_support::{PATIENCE, request, serve};
 
 async fn publish(hub: &Hub, topic: &str, event: &Event) -> u64 {
     hub.publish(topic, event).await.expect("published")

@@ -4,8 +4,6 @@
 //! listed. With `INTEROP_RESULTS=DIR`, each client's per-case results are
 //! written to `DIR/<client>.json` for `interop/run`'s matrix.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -13,7 +11,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::Value;
-use support::{PATIENCE, request};
+use sse_test_support::{PATIENCE, request};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 

@@ -1,8 +1,6 @@
 //! Disconnect detection, graceful shutdown and send timeouts over real TCP,
 //! with clients that close, keep reading, or stop reading.
 
-mod support;
-
 use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
@@ -10,7 +8,7 @@ use axum::Router;
 use axum::routing::get;
 use futures_util::stream;
 use sse_runtime::{Disconnect, DisconnectReason, Event, Shutdown, SseResponse};
-use support::{PATIENCE, request, request_small_buffer, serve};
+use sse_test_support::{PATIENCE, request, request_small_buffer, serve};
 use tokio::sync::mpsc;
 
 type Ends = mpsc::UnboundedSender<(Disconnect, Instant)>;
@@ -203,8 +201,8 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
     let server = serve(app, shutdown.clone()).await;
     let (_, mut stuck) = request_small_buffer(server.addr, "/").await;
     stuck.read_until("xxxx").await;
-    // Let the socket fill up (the stuck client reads no more).
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The stuck client reads no more: the endless producer fills its socket
+    // within the grace period, and hyper stops polling the body.
 
     let started = Instant::now();
     shutdown.trigger();
@@ -217,6 +215,14 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
     assert!(took >= grace, "ended before the grace period: {took:?}");
     let (end, _) = next_end(&mut ended).await;
     assert_eq!(end.reason, DisconnectReason::Shutdown);
+    // The socket was full: the connection was cut mid-stream, since a body
+    // that could still be polled would have ended with its last chunk.
+    stuck.read_to_end().await;
+    assert!(
+        !stuck.last_chunk,
+        "the stream ended by itself: the client's socket never filled, so the \
+         forced end of a connection that cannot be written to was not tested"
+    );
     eprintln!("forced shutdown with an unread client took {took:?} (grace {grace:?})");
 }
 

@@ -4,69 +4,11 @@
 //! killed, and a Redis restart. Without `redis-server` this test is skipped
 //! loudly, and fails under `CI=true`.
 
-mod support;
-
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
-use support::{Client, Example, PATIENCE, post_form, request};
-use tokio::process::{Child, Command};
-
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    async fn start(port: u16) -> Option<Redis> {
-        let spawned = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn();
-        let child = match spawned {
-            Ok(child) => child,
-            Err(error) => {
-                let message = format!(
-                    "!!! redis-server not found ({error}): the Redis hub test is SKIPPED; \
-                     install it (apt-get install redis-server, as .ci/run does)"
-                );
-                assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-                eprintln!("{message}");
-                return None;
-            }
-        };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let up = tokio::time::timeout(PATIENCE, async {
-            while tokio::net::TcpStream::connect(addr).await.is_err() {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        })
-        .await;
-        assert!(up.is_ok(), "redis-server did not start on {port}");
-        Some(Redis { child, port })
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    async fn stop(mut self) {
-        self.child.kill().await.unwrap();
-        let _ = self.child.wait().await;
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use sse_test_support::redis::{Redis, free_port};
+use sse_test_support::{Client, Example, PATIENCE, post_form, request};
 
 /// Reads one chat message from `client`; returns its id and text.
 async fn next_chat(client: &mut Client) -> (u64, String) {

@@ -1,8 +1,6 @@
 //! The streaming response over real TCP: headers, HEAD, errors, panics,
 //! stream limits and `Last-Event-ID`.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,7 +9,7 @@ use axum::routing::get;
 use futures_util::stream;
 use http::{HeaderName, HeaderValue, StatusCode};
 use sse_runtime::{Event, LastEventId, Shutdown, SseResponse, StreamLimit};
-use support::{request, serve};
+use sse_test_support::{request, serve};
 use tokio::io::AsyncWriteExt;
 
 fn two_events() -> SseResponse<impl futures_util::Stream<Item = Event>> {
@@ -214,7 +212,7 @@ async fn stream_limit_answers_503_with_retry_after_and_frees_on_close() {
     assert!(String::from_utf8_lossy(&refused_client.body).contains("too many"));
 
     drop(first_client);
-    let released = tokio::time::timeout(support::PATIENCE, async {
+    let released = tokio::time::timeout(sse_test_support::PATIENCE, async {
         while limit.open_streams() > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
@@ -270,7 +268,7 @@ async fn last_event_id_header_query_absent_and_invalid() {
 #[tokio::test]
 async fn works_under_plain_axum_serve_too() {
     let app = Router::new().route("/", get(|| async { two_events() }));
-    let addr = support::serve_with_axum(app).await;
+    let addr = sse_test_support::serve_with_axum(app).await;
     let (head, mut client) = request(addr, "GET", "/", &[]).await;
     assert_eq!(head.status, 200);
     assert_eq!(

@@ -13,6 +13,7 @@
 //! }
 //! # use futures_util::StreamExt;
 //! let app: Router = Router::new().route("/ticks", get(ticks));
+//! # drop(app);
 //! ```
 
 use std::fmt;

@@ -5,7 +5,7 @@
 //! ```
 //! use axum::{Router, routing::get};
 //! use futures_core::Stream;
-//! use sse_runtime::{Event, Json, LastEventId, SseResponse};
+//! use sse_runtime::{Event, LastEventId, SseResponse};
 //! use std::time::Duration;
 //!
 //! #[derive(serde::Serialize)]
@@ -126,8 +126,9 @@ pub mod __private {
 /// }
 ///
 /// // Mounted from its attribute, or by hand like any handler:
-/// let app: axum::Router = routes![numbers];
-/// let app: axum::Router = axum::Router::new().route("/numbers", axum::routing::get(numbers));
+/// let mounted: axum::Router = routes![numbers];
+/// let by_hand: axum::Router = axum::Router::new().route("/numbers", axum::routing::get(numbers));
+/// # drop((mounted, by_hand));
 /// ```
 ///
 /// # The body
@@ -217,7 +218,7 @@ macro_rules! yield_ {
 /// `routes![a, b]` is `Router::new().merge(a::route()).merge(b::route())`.
 ///
 /// ```
-/// use sse_runtime::{routes, sse_endpoint, yield_};
+/// use sse_runtime::{routes, sse_endpoint};
 ///
 /// #[sse_endpoint(get "/hello")]
 /// async fn hello() {
@@ -230,6 +231,7 @@ macro_rules! yield_ {
 /// }
 ///
 /// let app: axum::Router = routes![hello, bye];
+/// # drop(app);
 /// ```
 #[macro_export]
 macro_rules! routes {

@@ -4,7 +4,7 @@
 //! ```
 //! use axum::{Router, routing::get};
 //! use futures_util::stream;
-//! use sse_runtime::{Event, EventError, Json, SseResponse};
+//! use sse_runtime::{Event, EventError, SseResponse};
 //!
 //! #[derive(serde::Serialize)]
 //! struct Price { cents: u64 }
@@ -20,6 +20,7 @@
 //! }
 //!
 //! let app: Router = Router::new().route("/quotes", get(quotes));
+//! # drop(app);
 //! ```
 //!
 //! Each event is written as comment lines, `id`, `event`, one `data` line per

@@ -25,10 +25,15 @@
 //!     Ok(())
 //! }
 //!
+//! let hub = Hub::new();
+//! let app: axum::Router = room::route().with_state(hub.clone());
+//! # drop(app);
 //! # async fn publish(hub: Hub) -> Result<(), sse_runtime::hub::HubError> {
+//! // From any handler or task: every subscriber of "lobby" gets it.
 //! let id = hub.publish("lobby", &Event::data("hello").event("chat")?).await?;
+//! # let _ = id;
 //! # Ok(()) }
-//! let app: axum::Router = room::route().with_state(Hub::new());
+//! # let _ = publish(hub);
 //! ```
 //!
 //! - **Encoded once, never copied.** A published event is written to bytes

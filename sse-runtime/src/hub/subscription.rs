@@ -42,6 +42,7 @@ async fn recv(mut live: broadcast::Receiver<Message>) -> Recv {
 /// # let app: axum::Router = axum::Router::new()
 /// #     .route("/rooms/{room}", axum::routing::get(room))
 /// #     .with_state(Hub::new());
+/// # drop(app);
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Subscription {

@@ -24,6 +24,7 @@ use http::{HeaderValue, StatusCode, header};
 ///     // Past 1,000 open streams this answers `503` with `Retry-After: 5`.
 ///     SseResponse::new(futures_util::stream::pending()).limit(&FEED_LIMIT)
 /// }
+/// # let _ = feed;
 /// ```
 #[derive(Clone, Debug)]
 pub struct StreamLimit {

@@ -22,6 +22,7 @@
 //! }
 //!
 //! let app: Router = Router::new().route("/numbers", get(numbers));
+//! # drop(app);
 //! ```
 //!
 //! | piece | what it does |

@@ -66,6 +66,7 @@ use crate::shutdown::Shutdown;
 /// }
 ///
 /// let app: Router = Router::new().route("/countdown", get(countdown));
+/// # drop(app);
 /// ```
 #[must_use = "a response does nothing unless returned from a handler"]
 pub struct SseResponse<S> {
@@ -162,6 +163,7 @@ impl<S> SseResponse<S> {
     ///         vec![Event::data("server restarting").event("shutdown").expect("literal")]
     ///     })
     /// # }
+    /// # let _ = build;
     /// ```
     pub fn on_shutdown<F, Fut>(mut self, hook: F) -> Self
     where
@@ -198,6 +200,7 @@ impl<S> SseResponse<S> {
     ///     Some(Event::data("internal error").event("error").expect("literal"))
     /// })
     /// # }
+    /// # let _ = build;
     /// ```
     pub fn error_event<F>(mut self, to_event: F) -> Self
     where
@@ -228,6 +231,7 @@ impl<S> SseResponse<S> {
     /// async fn events(ConnectInfo(peer): ConnectInfo<SocketAddr>) -> SseResponse<futures_util::stream::Pending<Event>> {
     ///     SseResponse::new(futures_util::stream::pending()).peer(peer)
     /// }
+    /// # let _ = events;
     /// ```
     pub fn peer(mut self, peer: std::net::SocketAddr) -> Self {
         self.config.peer = Some(peer);

@@ -85,6 +85,7 @@ pub fn serve(listener: TcpListener, router: Router) -> Serve {
 ///     .http2(true)             // default: HTTP/1 only
 ///     .await
 /// # }
+/// # let _ = run;
 /// ```
 #[must_use = "a server does nothing until it is awaited"]
 #[derive(Debug)]

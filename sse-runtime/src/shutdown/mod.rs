@@ -8,7 +8,7 @@
 //! generator itself watching [`Shutdown::requested`]) and ends, and streams
 //! still open after the grace period are ended by force.
 //!
-//! ```no_run
+//! ```
 //! use axum::{Router, routing::get};
 //! use sse_runtime::{Event, Shutdown, SseResponse};
 //! use std::time::Duration;
@@ -17,15 +17,20 @@
 //!     let stream = futures_util::stream::pending::<Event>();
 //!     SseResponse::new(stream)
 //!         .shutdown(shutdown)
-//!         .on_shutdown(|| async { vec![Event::data("bye").event("shutdown").unwrap()] })
+//!         .on_shutdown(|| async { vec![Event::data("bye").event("shutdown").expect("a valid name")] })
 //! }
 //!
-//! # async fn run() -> std::io::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
 //! let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(5));
+//! // Under plain `axum::serve`, the layer hands the coordinator to handlers.
 //! let app = Router::new().route("/events", get(events)).layer(shutdown.layer());
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let signal = sse_runtime::shutdown_signal(); // Ctrl-C or SIGTERM
+//! # drop(signal);
+//! # let signal = std::future::ready(()); // this example stops at once
 //! axum::serve(listener, app)
-//!     .with_graceful_shutdown(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()))
+//!     .with_graceful_shutdown(shutdown.clone().trigger_on(signal))
 //!     .await
 //! # }
 //! ```
@@ -185,6 +190,7 @@ impl Shutdown {
     ///     }
     /// }
     /// # }
+    /// # let _ = body;
     /// ```
     pub fn requested(&self) -> impl Future<Output = ()> + Send + 'static {
         let mut progress = self.coordinator.progress.subscribe();

@@ -1,65 +1,24 @@
-//! A deliberately plain HTTP/1.1 client over a real socket, so tests control
-//! exactly when it reads, stops reading or closes, plus a server on
-//! `127.0.0.1:0`.
+//! A deliberately plain HTTP/1.1 client over a real socket, so that a test
+//! controls exactly when it reads, stops reading or closes.
 
-#![allow(dead_code, unreachable_pub)]
-
-use std::future::IntoFuture;
 use std::net::SocketAddr;
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use axum::Router;
-use sse_runtime::Shutdown;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::process::{Child, Command};
-use tokio::task::JoinHandle;
 
-/// Upper bound for anything a test waits for; reaching it is a failure, not
-/// a measurement.
-pub const PATIENCE: Duration = Duration::from_secs(10);
-
-/// A server under test.
-pub struct TestServer {
-    pub addr: SocketAddr,
-    pub shutdown: Shutdown,
-    pub task: JoinHandle<std::io::Result<()>>,
-}
-
-/// Serves `router` with `sse_runtime::serve` on a free loopback port.
-pub async fn serve(router: Router, shutdown: Shutdown) -> TestServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(
-        sse_runtime::serve(listener, router)
-            .with_shutdown(shutdown.clone())
-            .into_future(),
-    );
-    TestServer {
-        addr,
-        shutdown,
-        task,
-    }
-}
-
-/// Serves `router` with plain `axum::serve` on a free loopback port.
-pub async fn serve_with_axum(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    addr
-}
+use crate::PATIENCE;
 
 /// The status line and headers of a response.
 #[derive(Debug)]
 pub struct Head {
+    /// The status code.
     pub status: u16,
+    /// The headers, names lowercased, in order.
     pub headers: Vec<(String, String)>,
 }
 
 impl Head {
+    /// The first header named `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -70,6 +29,7 @@ impl Head {
 
 /// One response being read.
 pub struct Client {
+    /// The connection; drop or shut it down to leave.
     pub socket: TcpStream,
     raw: Vec<u8>,
     /// Decoded body bytes not yet taken.
@@ -77,6 +37,9 @@ pub struct Client {
     chunked: bool,
     /// The body's end was seen (last chunk, or EOF).
     pub ended: bool,
+    /// The body ended with its last chunk, as a response that finished does;
+    /// a connection cut mid-stream ends at EOF without it.
+    pub last_chunk: bool,
 }
 
 /// Sends `method path` with `headers` and reads the response head.
@@ -143,6 +106,7 @@ async fn request_on(
         body: Vec::new(),
         chunked: false,
         ended: false,
+        last_chunk: false,
     };
     let head = client.read_head().await;
     client.chunked = head
@@ -224,6 +188,7 @@ impl Client {
             }
             if size == 0 {
                 self.ended = true;
+                self.last_chunk = true;
                 self.raw.clear();
                 return;
             }
@@ -294,108 +259,4 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
-}
-
-/// A running example program.
-pub struct Example {
-    pub child: Child,
-    pub addr: SocketAddr,
-    pub log: Arc<Mutex<String>>,
-    /// The task copying stderr into `log`; done once the process has exited.
-    logging: JoinHandle<()>,
-}
-
-impl Example {
-    pub async fn start(name: &str) -> Example {
-        Self::start_with(name, &[]).await
-    }
-
-    /// Starts example `name` with extra environment variables.
-    pub async fn start_with(name: &str, env: &[(&str, &str)]) -> Example {
-        // Examples are built by `cargo test` next to the test binaries.
-        let deps = std::env::current_exe().unwrap();
-        let binary = deps
-            .parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .join("examples")
-            .join(name);
-        let mut child = Command::new(&binary)
-            .env("PORT", "0")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|error| {
-                panic!(
-                    "cannot start {} ({error}); `cargo test` builds the examples, \
-                     or run `cargo build --examples` first",
-                    binary.display()
-                )
-            });
-        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = tokio::time::timeout(PATIENCE, stdout.next_line())
-            .await
-            .expect("the example printed its URL")
-            .unwrap()
-            .expect("a line on stdout");
-        let url = first.strip_prefix("listening on http://").expect(&first);
-        let addr = url.split('/').next().unwrap().parse().unwrap();
-
-        let log = Arc::new(Mutex::new(String::new()));
-        let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-        let sink = log.clone();
-        let logging = tokio::spawn(async move {
-            while let Ok(Some(line)) = stderr.next_line().await {
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        Example {
-            child,
-            addr,
-            log,
-            logging,
-        }
-    }
-
-    /// Waits until the example's log contains `text`.
-    pub async fn wait_for_log(&self, text: &str) {
-        let found = tokio::time::timeout(PATIENCE, async {
-            while !self.log.lock().unwrap().contains(text) {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-        .await;
-        assert!(
-            found.is_ok(),
-            "log never said {text:?}:\n{}",
-            self.log.lock().unwrap()
-        );
-    }
-
-    /// Sends SIGTERM and waits for the process to exit.
-    pub async fn terminate(mut self) -> Duration {
-        let pid = self.child.id().unwrap().to_string();
-        let started = Instant::now();
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let exit = tokio::time::timeout(PATIENCE, self.child.wait())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(exit.success(), "exit status {exit}");
-        let took = started.elapsed();
-        // Everything the process logged is in `log` once its stderr closed.
-        let _ = tokio::time::timeout(PATIENCE, self.logging).await;
-        took
-    }
 }

@@ -1,0 +1,121 @@
+//! An example program run as a process, as a user runs it: `PORT=0`, its
+//! URL read from stdout, its log from stderr, stopped with SIGTERM.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+use crate::PATIENCE;
+
+/// A running example program.
+pub struct Example {
+    /// The process.
+    pub child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Everything it logged on stderr so far.
+    pub log: Arc<Mutex<String>>,
+    /// The task copying stderr into `log`; done once the process has exited.
+    logging: JoinHandle<()>,
+}
+
+impl Example {
+    /// Starts example `name` on a free port.
+    pub async fn start(name: &str) -> Example {
+        Self::start_with(name, &[]).await
+    }
+
+    /// Starts example `name` with extra environment variables.
+    pub async fn start_with(name: &str, env: &[(&str, &str)]) -> Example {
+        // Examples are built by `cargo test` next to the test binaries.
+        let deps = std::env::current_exe().unwrap();
+        let binary = deps
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("examples")
+            .join(name);
+        let mut child = Command::new(&binary)
+            .env("PORT", "0")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "cannot start {} ({error}); `cargo test` builds the examples, \
+                     or run `cargo build --examples` first",
+                    binary.display()
+                )
+            });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(PATIENCE, stdout.next_line())
+            .await
+            .expect("the example printed its URL")
+            .unwrap()
+            .expect("a line on stdout");
+        let url = first.strip_prefix("listening on http://").expect(&first);
+        let addr = url.split('/').next().unwrap().parse().unwrap();
+
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = log.clone();
+        let logging = tokio::spawn(async move {
+            while let Ok(Some(line)) = stderr.next_line().await {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        Example {
+            child,
+            addr,
+            log,
+            logging,
+        }
+    }
+
+    /// Waits until the example's log contains `text`.
+    pub async fn wait_for_log(&self, text: &str) {
+        let found = tokio::time::timeout(PATIENCE, async {
+            while !self.log.lock().unwrap().contains(text) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(
+            found.is_ok(),
+            "log never said {text:?}:\n{}",
+            self.log.lock().unwrap()
+        );
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub async fn terminate(mut self) -> Duration {
+        let pid = self.child.id().unwrap().to_string();
+        let started = Instant::now();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = tokio::time::timeout(PATIENCE, self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(exit.success(), "exit status {exit}");
+        let took = started.elapsed();
+        // Everything the process logged is in `log` once its stderr closed.
+        let _ = tokio::time::timeout(PATIENCE, self.logging).await;
+        took
+    }
+}

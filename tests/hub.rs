@@ -325,3 +325,47 @@ async fn every_subscriber_sends_the_same_bytes_uncopied() {
         "both responses send the hub's one copy"
     );
 }
+
+/// Relays a topic through `Arc`s, with an endpoint default for event names.
+#[sse_endpoint(get "/relay", event = "default")]
+async fn relay(State(hub): State<Hub>) {
+    let mut messages = subscribe(&hub, "relay", Some(0)).await;
+    yield_!("first");
+    while let Some(message) = messages.next().await {
+        yield_!(std::sync::Arc::new(message));
+    }
+}
+
+#[tokio::test]
+async fn encoded_events_go_out_as_encoded_whether_copied_or_shared() {
+    use axum::response::IntoResponse;
+    let hub = Hub::new();
+    publish(&hub, "relay", &Event::data("replayed")).await;
+    let mut by_hand = sse_runtime::SseResponse::new(subscribe(&hub, "relay", None).await)
+        .into_response()
+        .into_body();
+    let mut router: Router = relay::route().with_state(hub.clone());
+    let request = http::Request::get("/relay")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let mut relayed = tower_service::Service::call(&mut router, request)
+        .await
+        .unwrap()
+        .into_body();
+    assert_eq!(&next_data(&mut by_hand).await[..], b": \n\n");
+    // The replayed message is copied behind "first", which got the
+    // endpoint's default name; the message itself gets none.
+    assert_eq!(
+        std::str::from_utf8(&next_data(&mut relayed).await).unwrap(),
+        ": \n\nevent: default\ndata: first\n\nid: 1\ndata: replayed\n\n"
+    );
+
+    publish(&hub, "relay", &Event::data("live")).await;
+    let (direct, through_arc) = (next_data(&mut by_hand).await, next_data(&mut relayed).await);
+    assert_eq!(&through_arc[..], b"id: 2\ndata: live\n\n");
+    assert_eq!(
+        direct.as_ptr(),
+        through_arc.as_ptr(),
+        "an Arc of a message is shared like the message"
+    );
+}

@@ -36,6 +36,18 @@ pub const LAST_EVENT_ID_QUERY: &str = "lastEventId";
 /// parameter. `None` when neither is present. A value that is not UTF-8 or
 /// does not parse as `T` is rejected with `400 Bad Request` and a message
 /// naming the value.
+///
+/// ```
+/// use sse_runtime::LastEventId;
+///
+/// async fn ticks(LastEventId(last): LastEventId<u64>) -> String {
+///     match last {
+///         Some(id) => format!("resuming after {id}"),
+///         None => "starting fresh".to_owned(),
+///     }
+/// }
+/// # let _ = ticks;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LastEventId<T = String>(pub Option<T>);
 
@@ -100,6 +112,14 @@ where
 }
 
 /// Why a `Last-Event-ID` was refused; answered with `400 Bad Request`.
+///
+/// ```
+/// use axum::response::IntoResponse;
+/// use sse_runtime::LastEventIdRejection;
+///
+/// let refused = LastEventIdRejection::NotUtf8.into_response();
+/// assert_eq!(refused.status(), 400);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LastEventIdRejection {

@@ -39,6 +39,12 @@ impl LineEnding {
 
 /// The error returned when parsing a [`LineEnding`] from anything but `"\n"`,
 /// `"\r\n"` or `"\r"`.
+///
+/// ```
+/// use sse_runtime::{InvalidLineEnding, LineEnding};
+///
+/// assert_eq!("\n\n".parse::<LineEnding>(), Err(InvalidLineEnding));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidLineEnding;
 

@@ -7,6 +7,14 @@ use crate::event::LineEnding;
 
 /// What a slow subscriber gets when it falls more than
 /// [`HubConfig::buffer`] events behind.
+///
+/// ```
+/// use sse_runtime::hub::{Hub, HubConfig, LagPolicy};
+///
+/// // A ticker where only the newest prices matter: skip, never disconnect.
+/// let hub = Hub::with_config(HubConfig { lag: LagPolicy::Skip, ..HubConfig::default() });
+/// # drop(hub);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum LagPolicy {
@@ -20,6 +28,19 @@ pub enum LagPolicy {
 }
 
 /// How a [`Hub`](crate::hub::Hub) buffers. Build it with `..HubConfig::default()`.
+///
+/// ```
+/// use sse_runtime::hub::{Hub, HubConfig};
+/// use std::time::Duration;
+///
+/// // Replay at most 100 events, none older than a minute.
+/// let hub = Hub::with_config(HubConfig {
+///     replay: 100,
+///     replay_for: Some(Duration::from_secs(60)),
+///     ..HubConfig::default()
+/// });
+/// # drop(hub);
+/// ```
 #[derive(Debug, Clone)]
 pub struct HubConfig {
     /// Events kept per topic for replay (default 1,000).

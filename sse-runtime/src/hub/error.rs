@@ -6,6 +6,19 @@ use crate::event::EventError;
 use crate::response::BoxError;
 
 /// Why a publish or subscribe failed.
+///
+/// ```
+/// use sse_runtime::Event;
+/// use sse_runtime::hub::{Hub, HubError};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), sse_runtime::EventError> {
+/// // Ids are the hub's: an event that brings its own is refused.
+/// let refused = Hub::new().publish("news", &Event::data("x").id("7")?).await;
+/// assert!(matches!(refused, Err(HubError::Event(_))));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum HubError {

@@ -72,6 +72,23 @@ use crate::event::SseEvent;
 
 /// Topics to publish to and subscribe to. Cheap to clone; clones share the
 /// topics.
+///
+/// ```
+/// use sse_runtime::Event;
+/// use sse_runtime::hub::{Hub, Resume};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), sse_runtime::hub::HubError> {
+/// let hub = Hub::new();
+/// let first = hub.publish("news", &Event::data("one")).await?;
+/// hub.publish("news", &Event::data("two")).await?;
+/// // A client that saw the first event resumes after it.
+/// let mut resumed = hub.subscribe("news", Some(first)).await?;
+/// assert_eq!(resumed.resume(), Resume::Complete);
+/// assert_eq!(resumed.next().await.expect("replayed").as_bytes(), b"id: 2\ndata: two\n\n");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Hub {
     backend: Backend,

@@ -11,6 +11,19 @@ use futures_util::future::BoxFuture;
 use tokio::time::Instant;
 
 /// Why a stream ended.
+///
+/// ```
+/// use sse_runtime::{Disconnect, DisconnectReason};
+///
+/// async fn gone(end: Disconnect) {
+///     match end.reason {
+///         DisconnectReason::ClientGone | DisconnectReason::SendTimeout => { /* the client left */ }
+///         DisconnectReason::Shutdown => { /* the server stopped */ }
+///         _ => { /* the stream finished, or failed */ }
+///     }
+/// }
+/// # let _ = gone;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DisconnectReason {

@@ -9,6 +9,14 @@ use futures_core::Stream;
 use crate::event::{EventWriter, SseEvent};
 
 /// The error type a fallible stream's errors are converted into.
+///
+/// ```
+/// use sse_runtime::{BoxError, Event, SseResponse};
+///
+/// let response = SseResponse::new(futures_util::stream::iter([Ok(Event::data("a"))]))
+///     .error_event(|error: &BoxError| Some(Event::data(error.to_string())));
+/// # let _: SseResponse<futures_util::stream::Iter<std::array::IntoIter<Result<Event, std::io::Error>, 1>>> = response;
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The events of an [`SseResponse`](crate::SseResponse).

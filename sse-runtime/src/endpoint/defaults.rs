@@ -21,7 +21,8 @@ impl Defaults {
         writer: &mut EventWriter,
         event: &E,
     ) -> Result<(), EventError> {
-        if event.encoded().is_some() {
+        let nothing_to_add = self.event.is_none() && self.sequential_from.is_none();
+        if nothing_to_add || event.encoded().is_some() {
             return writer.write(event);
         }
         writer.write_then_prepend(event, |writer, set: FieldsSet| {

@@ -60,13 +60,13 @@ impl EventWriter {
     /// fails, the buffer is restored to what it held before, so a failed
     /// event never leaves half a field on the wire.
     pub fn write<E: SseEvent + ?Sized>(&mut self, event: &E) -> Result<(), EventError> {
-        match event.encoded() {
-            Some(encoded) => {
-                self.write_encoded(encoded);
-                Ok(())
-            }
-            None => self.write_then_prepend(event, |_, _| Ok(())),
+        if let Some(encoded) = event.encoded() {
+            self.write_encoded(encoded);
+            return Ok(());
         }
+        let start = self.start_event();
+        let written = event.write_event(self);
+        self.finish_event(start, written)
     }
 
     /// Writes `event`, then lets `prepend` write fields that go in front of
@@ -89,16 +89,21 @@ impl EventWriter {
             self.move_to_front(start, fields_end);
             Ok(())
         });
+        self.finish_event(start, written)
+    }
+
+    /// Ends the event that started at `start` with its blank line, or, if
+    /// writing it failed, removes what it wrote.
+    fn finish_event(
+        &mut self,
+        start: usize,
+        written: Result<(), EventError>,
+    ) -> Result<(), EventError> {
         match written {
-            Ok(()) => {
-                self.end();
-                Ok(())
-            }
-            Err(error) => {
-                self.rollback(start);
-                Err(error)
-            }
+            Ok(()) => self.end(),
+            Err(_) => self.rollback(start),
         }
+        written
     }
 }
 

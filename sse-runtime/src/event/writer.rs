@@ -71,13 +71,22 @@ impl EventWriter {
         }
     }
 
-    /// A response's writer: encoded events written while it is empty become
-    /// frames of their own, shared rather than copied.
-    pub(crate) fn for_frames(sep: LineEnding) -> Self {
+    /// A response's writer over its frame buffer `buf`: encoded events
+    /// written while it is empty become frames of their own, shared rather
+    /// than copied.
+    pub(crate) fn for_frames(buf: BytesMut, sep: LineEnding) -> Self {
         Self {
+            buf,
             shares: true,
             ..Self::new(sep)
         }
+    }
+
+    /// The frame buffer back, with what is written and not yet taken. A
+    /// shared frame must have been taken first.
+    pub(crate) fn into_buf(self) -> BytesMut {
+        debug_assert!(self.shared.is_none(), "a shared frame was not sent");
+        self.buf
     }
 
     /// The line ending written after every line.

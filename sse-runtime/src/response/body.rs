@@ -3,8 +3,8 @@
 //! idle, and reports how the stream ended when it is dropped.
 //!
 //! Each poll runs the phases in order (open, shutdown, farewell or
-//! streaming, keep-alive) and sends at most one frame, taken from the one
-//! reusable writer every phase writes into.
+//! streaming, keep-alive) and sends at most one frame, taken from the writer
+//! every phase writes into, over the one reusable frame buffer.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -12,12 +12,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::future::BoxFuture;
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use crate::event::{Event, EventWriter};
+use crate::event::{Event, EventWriter, LineEnding};
 use crate::response::config::Config;
 use crate::response::disconnect::{DisconnectReason, Ending};
 use crate::response::enforcement::Enforcement;
@@ -68,7 +68,11 @@ pin_project! {
         #[pin]
         events: Option<S>,
         phase: Phase,
-        writer: EventWriter,
+        // The frame buffer, kept between polls for its capacity; each poll
+        // writes into it through a writer of its own, so that a writer's
+        // per-event bookkeeping costs no memory while the stream is idle.
+        buf: BytesMut,
+        line_ending: LineEnding,
         retry: Option<Duration>,
         keep_alive: Option<KeepAliveTimer>,
         shutdown: Option<StreamShutdown>,
@@ -93,7 +97,8 @@ impl<S: EventStream> SseBody<S> {
         let state = State {
             events: Some(events),
             phase: Phase::Opening,
-            writer: EventWriter::for_frames(config.line_ending),
+            buf: BytesMut::new(),
+            line_ending: config.line_ending,
             retry: config.retry,
             keep_alive: config.keep_alive.start(),
             shutdown: config
@@ -113,7 +118,7 @@ impl<S: EventStream> BodyState<'_, S> {
     /// `open` fires before the first event. The generator is polled in this
     /// same poll, so by the time a client sees `open`, the endpoint has run
     /// to its first await (a hub subscription is in place).
-    fn open(&mut self) {
+    fn open(&mut self, writer: &mut EventWriter) {
         *self.phase = Phase::Streaming;
         self.ending.start();
         tracing::info!("stream opened");
@@ -124,10 +129,10 @@ impl<S: EventStream> BodyState<'_, S> {
             );
         }
         match self.retry {
-            Some(retry) => self.writer.retry(*retry),
-            None => self.writer.comment(""),
+            Some(retry) => writer.retry(*retry),
+            None => writer.comment(""),
         }
-        self.writer.end();
+        writer.end();
     }
 
     /// Acts on the shutdown: a farewell from the hook, or the generator's
@@ -152,22 +157,22 @@ impl<S: EventStream> BodyState<'_, S> {
     }
 
     /// Writes the farewell once the hook has computed it, then ends.
-    fn poll_farewell(&mut self, cx: &mut Context<'_>) {
+    fn poll_farewell(&mut self, cx: &mut Context<'_>, writer: &mut EventWriter) {
         let Phase::Farewell(farewell) = &mut *self.phase else {
             return;
         };
         if let Poll::Ready(events) = farewell.as_mut().poll(cx) {
-            write_events(self.writer, &events, self.ending);
+            write_events(writer, &events, self.ending);
             self.end(DisconnectReason::Shutdown);
         }
     }
 
     /// Writes what the generator has ready; ends when it does.
-    fn poll_streaming(&mut self, cx: &mut Context<'_>) {
+    fn poll_streaming(&mut self, cx: &mut Context<'_>, writer: &mut EventWriter) {
         let ended = write_ready_events(
             self.events.as_mut(),
             cx,
-            self.writer,
+            writer,
             self.ending,
             self.error_event.as_ref(),
         );
@@ -190,9 +195,9 @@ impl<S: EventStream> BodyState<'_, S> {
     }
 
     /// Sends the frame waiting in the writer, if any.
-    fn send_frame(&mut self) -> Option<PollFrame> {
-        let frame = self.writer.take_frame()?;
-        self.ending.stats.bytes += frame.len() as u64;
+    fn send_frame(&mut self, writer: &mut EventWriter) -> Option<PollFrame> {
+        let frame = writer.take_frame()?;
+        self.ending.record_bytes(frame.len());
         if let Some(keep_alive) = self.keep_alive.as_mut() {
             keep_alive.frame_sent();
         }
@@ -200,12 +205,32 @@ impl<S: EventStream> BodyState<'_, S> {
     }
 
     /// While idle: a ping once nothing has been sent for a whole interval.
-    fn poll_keep_alive(&mut self, cx: &mut Context<'_>) -> PollFrame {
+    fn poll_keep_alive(&mut self, cx: &mut Context<'_>, writer: &mut EventWriter) -> PollFrame {
         let Some(keep_alive) = self.keep_alive.as_mut() else {
             return Poll::Pending;
         };
-        std::task::ready!(keep_alive.poll_ping(cx, self.writer));
-        self.send_frame().unwrap_or(Poll::Pending)
+        std::task::ready!(keep_alive.poll_ping(cx, writer));
+        self.send_frame(writer).unwrap_or(Poll::Pending)
+    }
+
+    /// One poll: the phases in order, at most one frame sent.
+    fn poll_phases(&mut self, cx: &mut Context<'_>, writer: &mut EventWriter) -> PollFrame {
+        if let Phase::Opening = self.phase {
+            self.open(writer);
+        }
+        self.poll_shutdown(cx);
+        match self.phase {
+            Phase::Farewell(_) => self.poll_farewell(cx, writer),
+            Phase::Streaming => self.poll_streaming(cx, writer),
+            Phase::Opening | Phase::Ended => {}
+        }
+        if let Some(sent) = self.send_frame(writer) {
+            return sent;
+        }
+        if let Phase::Ended = self.phase {
+            return Poll::Ready(None);
+        }
+        self.poll_keep_alive(cx, writer)
     }
 }
 
@@ -217,22 +242,11 @@ impl<S: EventStream> http_body::Body for SseBody<S> {
         let this = self.project();
         let _entered = this.span.enter();
         let mut state = this.state.project();
-        if let Phase::Opening = state.phase {
-            state.open();
-        }
-        state.poll_shutdown(cx);
-        match state.phase {
-            Phase::Farewell(_) => state.poll_farewell(cx),
-            Phase::Streaming => state.poll_streaming(cx),
-            Phase::Opening | Phase::Ended => {}
-        }
-        if let Some(sent) = state.send_frame() {
-            return sent;
-        }
-        if let Phase::Ended = state.phase {
-            return Poll::Ready(None);
-        }
-        state.poll_keep_alive(cx)
+        let buf = std::mem::take(state.buf);
+        let mut writer = EventWriter::for_frames(buf, *state.line_ending);
+        let polled = state.poll_phases(cx, &mut writer);
+        *state.buf = writer.into_buf();
+        polled
     }
 
     fn is_end_stream(&self) -> bool {

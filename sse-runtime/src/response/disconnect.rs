@@ -123,7 +123,10 @@ pub(crate) type DisconnectHook = Arc<dyn Fn(Disconnect) -> BoxFuture<'static, ()
 /// sent, and whom to tell. Reported once, when the stream is dropped.
 pub(crate) struct Ending {
     reason: Option<DisconnectReason>,
-    pub(crate) stats: StreamStats,
+    // What `StreamStats` reports, but its duration, known only at the end.
+    events: u64,
+    bytes: u64,
+    last_id: Option<String>,
     started: Option<Instant>,
     hook: Option<DisconnectHook>,
     peer: Option<SocketAddr>,
@@ -133,7 +136,9 @@ impl Ending {
     pub(crate) fn new(hook: Option<DisconnectHook>, peer: Option<SocketAddr>) -> Self {
         Self {
             reason: None,
-            stats: StreamStats::default(),
+            events: 0,
+            bytes: 0,
+            last_id: None,
             started: None,
             hook,
             peer,
@@ -152,13 +157,18 @@ impl Ending {
 
     /// Counts `events` more, `last_id` being the last id among them.
     pub(crate) fn record_events(&mut self, events: usize, last_id: Option<&str>) {
-        self.stats.events += events as u64;
+        self.events += events as u64;
         if let Some(id) = last_id {
             // Reuses the allocation of the previous id.
-            let stored = self.stats.last_id.get_or_insert_with(String::new);
+            let stored = self.last_id.get_or_insert_with(String::new);
             stored.clear();
             stored.push_str(id);
         }
+    }
+
+    /// Counts `bytes` more handed to the connection.
+    pub(crate) fn record_bytes(&mut self, bytes: usize) {
+        self.bytes += bytes as u64;
     }
 
     /// Logs how the stream ended and spawns the hook. Called once, after the
@@ -176,8 +186,12 @@ impl Ending {
             .reason
             .or(by_connection)
             .unwrap_or(DisconnectReason::ClientGone);
-        let mut stats = std::mem::take(&mut self.stats);
-        stats.duration = started.elapsed();
+        let stats = StreamStats {
+            events: self.events,
+            bytes: self.bytes,
+            duration: started.elapsed(),
+            last_id: self.last_id.take(),
+        };
         match reason {
             DisconnectReason::ClientGone => tracing::info!(
                 events = stats.events,

@@ -277,6 +277,17 @@ async fn over_http_with_resume_and_a_private_topic() {
     member.read_until("data: for members\n\n").await;
 }
 
+/// The body `router` answers `GET path` with, called as a server calls it.
+async fn body_of(mut router: Router, path: &str) -> axum::body::Body {
+    let request = http::Request::get(path)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    tower_service::Service::call(&mut router, request)
+        .await
+        .unwrap()
+        .into_body()
+}
+
 /// The first data frame of a response body.
 async fn next_data(body: &mut axum::body::Body) -> bytes::Bytes {
     use http_body_util::BodyExt;
@@ -301,14 +312,7 @@ async fn every_subscriber_sends_the_same_bytes_uncopied() {
         .into_response()
         .into_body();
     // Through #[sse_endpoint], as a server calls it.
-    let mut router: Router = topic::route().with_state(hub.clone());
-    let request = http::Request::get("/topics/t")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let mut by_macro = tower_service::Service::call(&mut router, request)
-        .await
-        .unwrap()
-        .into_body();
+    let mut by_macro = body_of(topic::route().with_state(hub.clone()), "/topics/t").await;
     assert_eq!(&next_data(&mut by_hand).await[..], b": \n\n");
     assert_eq!(&next_data(&mut by_macro).await[..], b": \n\n");
 
@@ -344,14 +348,7 @@ async fn encoded_events_go_out_as_encoded_whether_copied_or_shared() {
     let mut by_hand = sse_runtime::SseResponse::new(subscribe(&hub, "relay", None).await)
         .into_response()
         .into_body();
-    let mut router: Router = relay::route().with_state(hub.clone());
-    let request = http::Request::get("/relay")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let mut relayed = tower_service::Service::call(&mut router, request)
-        .await
-        .unwrap()
-        .into_body();
+    let mut relayed = body_of(relay::route().with_state(hub.clone()), "/relay").await;
     assert_eq!(&next_data(&mut by_hand).await[..], b": \n\n");
     // The replayed message is copied behind "first", which got the
     // endpoint's default name; the message itself gets none.

@@ -195,11 +195,22 @@ async fn a_panicking_generator_ends_its_stream_only() {
 async fn stream_limit_answers_503_with_retry_after_and_frees_on_close() {
     let limit = StreamLimit::new(1);
     let route_limit = limit.clone();
+    let (ended_tx, mut ended) = tokio::sync::mpsc::unbounded_channel();
     let app = Router::new().route(
         "/",
         get(move || {
             let limit = route_limit.clone();
-            async move { SseResponse::new(stream::pending::<Event>()).limit(&limit) }
+            let ended_tx = ended_tx.clone();
+            async move {
+                let counted = limit.clone();
+                SseResponse::new(stream::pending::<Event>())
+                    .limit(&limit)
+                    .on_disconnect(move |_| {
+                        // Read when the hook is called, not when it is polled.
+                        let _ = ended_tx.send(counted.open_streams());
+                        std::future::ready(())
+                    })
+            }
         }),
     );
     let server = serve(app, Shutdown::new()).await;
@@ -212,16 +223,15 @@ async fn stream_limit_answers_503_with_retry_after_and_frees_on_close() {
     assert!(String::from_utf8_lossy(&refused_client.body).contains("too many"));
 
     drop(first_client);
-    let released = tokio::time::timeout(sse_test_support::PATIENCE, async {
-        while limit.open_streams() > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    })
-    .await;
-    assert!(
-        released.is_ok(),
-        "the permit was not released on disconnect"
+    let open_when_the_hook_ran = tokio::time::timeout(sse_test_support::PATIENCE, ended.recv())
+        .await
+        .expect("the disconnect hook ran");
+    assert_eq!(
+        open_when_the_hook_ran,
+        Some(0),
+        "the hook runs once the stream's place in the limit is free"
     );
+    assert_eq!(limit.open_streams(), 0);
     let (again, _client) = request(server.addr, "GET", "/", &[]).await;
     assert_eq!(again.status, 200);
 }

@@ -54,8 +54,10 @@ pin_project! {
             let this = this.project();
             let _entered = this.span.enter();
             let mut state = this.state.project();
-            // The generator goes first, so the hook sees its resources freed.
+            // The generator and the stream's place in its limit go first, so
+            // that when the hook runs, their resources are free.
             state.events.set(None);
+            state.permit.take();
             state.ending.report(state.enforcement.ended_by());
         }
     }
@@ -79,7 +81,7 @@ pin_project! {
         error_event: Option<ErrorEventFn>,
         ending: Ending,
         enforcement: Arc<Enforcement>,
-        _permit: Option<StreamPermit>,
+        permit: Option<StreamPermit>,
     }
 }
 
@@ -107,7 +109,7 @@ impl<S: EventStream> SseBody<S> {
             error_event: config.error_event,
             ending: Ending::new(config.on_disconnect, config.peer),
             enforcement,
-            _permit: permit,
+            permit,
         };
         Self { state, span }
     }

@@ -175,8 +175,9 @@ impl<S> SseResponse<S> {
     }
 
     /// Runs `hook` once the stream has ended, for whatever reason, after the
-    /// generator has been dropped. It is spawned on the runtime, so it may
-    /// take its time without holding the connection.
+    /// generator has been dropped and the stream no longer counts against its
+    /// [`limit`](Self::limit). It is spawned on the runtime, so it may take
+    /// its time without holding the connection.
     pub fn on_disconnect<F, Fut>(mut self, hook: F) -> Self
     where
         F: Fn(Disconnect) -> Fut + Send + Sync + 'static,

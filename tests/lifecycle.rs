@@ -213,6 +213,11 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
         .unwrap();
     let took = started.elapsed();
     assert!(took >= grace, "ended before the grace period: {took:?}");
+    // The documented contract: the server exits within grace + 1 s.
+    assert!(
+        took < grace + Duration::from_secs(1),
+        "the server took {took:?} to exit after a grace period of {grace:?}"
+    );
     let (end, _) = next_end(&mut ended).await;
     assert_eq!(end.reason, DisconnectReason::Shutdown);
     // The socket was full: the connection was cut mid-stream, since a body
@@ -228,19 +233,28 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
 
 #[tokio::test]
 async fn send_timeout_drops_a_client_that_stops_reading() {
-    let (app, mut ended) = reporting_app(|_| {
+    let timeout = Duration::from_millis(200);
+    let (app, mut ended) = reporting_app(move |_| {
         let big = "y".repeat(64 * 1024);
         SseResponse::new(stream::repeat_with(move || Event::data(big.clone())))
-            .send_timeout(Duration::from_millis(200))
+            .send_timeout(timeout)
     });
     let server = serve(app, Shutdown::new()).await;
     let (_, mut stuck) = request_small_buffer(server.addr, "/").await;
     stuck.read_until("yyyy").await;
     // Stop reading: the server's writes block, and after the send timeout
     // the connection is dropped.
-    let (end, _) = next_end(&mut ended).await;
+    let stopped_reading = Instant::now();
+    let (end, dropped_at) = next_end(&mut ended).await;
     assert_eq!(end.reason, DisconnectReason::SendTimeout);
     assert!(end.stats.bytes > 64 * 1024);
+    // The documented contract: dropped within the send timeout + 1 s of the
+    // client's last read (its writes block a little after it, never before).
+    let took = dropped_at - stopped_reading;
+    assert!(
+        took < timeout + Duration::from_secs(1),
+        "a client that stopped reading was dropped after {took:?} (send timeout {timeout:?})"
+    );
     // The server is still fine.
     let (head, _) = request(server.addr, "GET", "/", &[]).await;
     assert_eq!(head.status, 200);

@@ -1,12 +1,14 @@
 //! The hub's Redis backend with a real `redis-server` (started here on a free
 //! port, no persistence) and two processes of the `chat` example: delivery
 //! across processes, resume after moving between them and after one is
-//! killed, and a Redis restart. Without `redis-server` this test is skipped
-//! loudly, and fails under `CI=true`.
+//! killed, and a Redis restart; and the resume race on Redis. Without
+//! `redis-server` these tests fail, unless `SSE_SKIP_REDIS_TESTS=1` skips
+//! them on purpose.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use sse_runtime::hub::{Hub, HubConfig};
 use sse_test_support::redis::{Redis, free_port};
 use sse_test_support::{Client, Example, PATIENCE, post_form, request};
 
@@ -107,5 +109,22 @@ async fn two_processes_share_a_room_through_redis() {
     let (id, text) = next_chat(&mut moved).await;
     assert_eq!((id, text.as_str()), (back, "back"));
     b.terminate().await;
+    redis.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_has_no_gap_and_no_duplicate_while_publishes_race_on_redis() {
+    let Some(redis) = Redis::start(free_port()).await else {
+        return;
+    };
+    let config = HubConfig {
+        replay: 20_000,
+        buffer: 20_000,
+        ..HubConfig::default()
+    };
+    let hub = Hub::redis(&redis.url(), config).await.expect("connected");
+    let checked = sse_test_support::hub::check_resume_races(&hub, "race", 2_000).await;
+    assert!(checked > 0);
+    eprintln!("{checked} resumes crossed the replay/live join on Redis");
     redis.stop().await;
 }

@@ -340,3 +340,38 @@ async fn http2_stream_reset_runs_the_hook_and_keeps_the_connection() {
     let again = sender.send_request(request()).await.unwrap();
     assert_eq!(again.status(), 200);
 }
+
+#[tokio::test]
+async fn shutdown_layer_under_plain_axum_serve_sends_farewells_and_the_server_exits() {
+    let (app, mut ended) = reporting_app(|shutdown| {
+        SseResponse::new(endless())
+            .shutdown(shutdown)
+            .on_shutdown(|| async { vec![Event::data("bye").event("shutdown").unwrap()] })
+    });
+    let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(30));
+    let app = app.layer(shutdown.layer());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = async {
+        let _ = stopped.await;
+    };
+    let server = tokio::spawn(
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.clone().trigger_on(signal))
+            .into_future(),
+    );
+    let (_, mut client) = request(addr, "GET", "/", &[]).await;
+    client.read_until("data: 1\n\n").await;
+    stop.send(()).unwrap();
+    let rest = client.read_to_end().await;
+    assert!(rest.ends_with("event: shutdown\ndata: bye\n\n"), "{rest:?}");
+    assert!(client.last_chunk, "the stream ended as a response does");
+    tokio::time::timeout(PATIENCE, server)
+        .await
+        .expect("axum::serve returned once the stream had said goodbye")
+        .unwrap()
+        .unwrap();
+    let (end, _) = next_end(&mut ended).await;
+    assert_eq!(end.reason, DisconnectReason::Shutdown);
+}

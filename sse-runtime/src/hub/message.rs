@@ -6,7 +6,8 @@ use tokio::time::Instant;
 use crate::event::{EncodedEvent, EventError, EventWriter, LineEnding, SseEvent};
 
 /// One published event, encoded once and shared by every subscriber: each
-/// subscriber's response sends the same bytes, uncopied.
+/// subscriber's response sends the same bytes, uncopied when the message
+/// starts a frame (see the [module docs](crate::hub)).
 ///
 /// ```
 /// use sse_runtime::Event;

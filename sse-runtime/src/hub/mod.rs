@@ -36,11 +36,15 @@
 //! # let _ = publish(hub);
 //! ```
 //!
-//! - **Encoded once, never copied.** A published event is written to bytes
-//!   once (per process, with its hub-assigned `id:`), and every subscriber's
-//!   response sends those same bytes as a frame of its own, whether it
-//!   streams the subscription directly or yields its messages from an
-//!   `#[sse_endpoint]`.
+//! - **Encoded once, shared when it starts a frame.** A published event is
+//!   written to bytes once (per process, with its hub-assigned `id:`). A
+//!   subscriber's response whose frame is empty sends those same bytes as a
+//!   frame of their own, whether it streams the subscription directly or
+//!   yields its messages from an `#[sse_endpoint]`: a live message, the usual
+//!   case, is never copied. A message that joins a frame already holding
+//!   other bytes is copied into it: the first replayed message of a
+//!   response (after its opening line), and messages ready together in one
+//!   poll (a replay, a burst), so that they still leave in one write.
 //! - **Exactly once, in order, no gap on resume.** A subscriber gets every
 //!   event after its `Last-Event-ID` exactly once: replayed up to the moment
 //!   it subscribed, live after, even when publishes race with the subscribe.

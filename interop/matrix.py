@@ -1,6 +1,11 @@
 """Turns the per-client results of interop/run into INTEROP.md (stdout).
 
 Usage: matrix.py RESULTS_DIR [MISSING_CLIENT ...]
+
+RESULTS_DIR/versions.json, if present, names each client's version; the
+stamp line gives them with the commit the matrix was generated from. Only
+the `Generated at commit` line changes from one run to the next: interop/run
+compares the rest with the committed INTEROP.md.
 """
 
 import json
@@ -67,6 +72,15 @@ def main():
         "(do not edit by hand). Every case is served by `interop/server.rs`; "
         "`/cases.json` lists what each client must receive.\n"
     )
+    stamp = os.environ.get("INTEROP_STAMP")
+    if stamp:
+        out.append(f"Generated at commit {stamp}.\n")
+    versions_path = os.path.join(directory, "versions.json")
+    if os.path.exists(versions_path):
+        with open(versions_path) as f:
+            versions = json.load(f)
+        named = " · ".join(f"{name} {version}" for name, version in versions.items())
+        out.append(f"Clients: {named}.\n")
     out.append(
         "✓ pass · ≈ the server's bytes are right but the client deviates from the spec "
         "(listed below) · ✗ fail · – not applicable to that client · skipped: client not installed\n"

@@ -21,26 +21,28 @@ const page = await browser.newPage();
 await page.goto(`${base}/`);
 const results = {};
 
-// Collects `count` events from `url`, whatever their type, then closes.
+// Collects the events of `url` of the given types and of the default type
+// `message` until the response ends (the first `error`), then closes: an
+// extra event, or one of another type than expected, shows in the result.
+// With `count`, stops after that many events instead (streams that do not end).
 async function collect(url, types, count, options = {}) {
   return page.evaluate(
     ({ url, types, count, options }) =>
       new Promise((resolve) => {
         const got = [];
         const source = new EventSource(url, options);
-        const timer = setTimeout(() => {
+        const done = (timedOut) => {
+          clearTimeout(timer);
           source.close();
-          resolve({ got, timedOut: true });
-        }, 10000);
+          resolve({ got, timedOut });
+        };
+        const timer = setTimeout(() => done(true), 10000);
         const on = (event) => {
           got.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });
-          if (got.length === count) {
-            clearTimeout(timer);
-            source.close();
-            resolve({ got, timedOut: false });
-          }
+          if (got.length === count) done(false);
         };
-        for (const type of types) source.addEventListener(type, on);
+        for (const type of new Set([...types, "message"])) source.addEventListener(type, on);
+        if (count === undefined) source.addEventListener("error", () => done(false));
       }),
     { url, types, count, options },
   );
@@ -48,7 +50,7 @@ async function collect(url, types, count, options = {}) {
 
 for (const testCase of await cases()) {
   const types = [...new Set(testCase.expected.map((e) => e.type))];
-  const { got } = await collect(testCase.path, types, testCase.expected.length);
+  const { got } = await collect(testCase.path, types);
   results[testCase.name] = compare(got, testCase.expected);
 }
 

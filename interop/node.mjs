@@ -4,29 +4,32 @@ import { base, cases, compare, writeResults, sleep } from "./common.mjs";
 
 const results = {};
 
+// Collects the events of `url` of the given types and of the default type
+// `message` until the response ends (the first `error`), then closes: an
+// extra event, or one of another type than expected, shows in the result.
+// With `count`, stops after that many events instead (streams that do not end).
 function collect(url, types, count) {
   return new Promise((resolve) => {
     const got = [];
     const source = new EventSource(url);
-    const timer = setTimeout(() => {
+    const done = () => {
+      clearTimeout(timer);
       source.close();
       resolve(got);
-    }, 10000);
+    };
+    const timer = setTimeout(done, 10000);
     const on = (event) => {
       got.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });
-      if (got.length === count) {
-        clearTimeout(timer);
-        source.close();
-        resolve(got);
-      }
+      if (got.length === count) done();
     };
-    for (const type of types) source.addEventListener(type, on);
+    for (const type of new Set([...types, "message"])) source.addEventListener(type, on);
+    if (count === undefined) source.addEventListener("error", done);
   });
 }
 
 for (const testCase of await cases()) {
   const types = [...new Set(testCase.expected.map((e) => e.type))];
-  const got = await collect(`${base}${testCase.path}`, types, testCase.expected.length);
+  const got = await collect(`${base}${testCase.path}`, types);
   results[testCase.name] = compare(got, testCase.expected);
 }
 

@@ -134,11 +134,24 @@ results["retry-sets-reconnect-delay"] = await page.evaluate(
   results["close-runs-disconnect-hook"] = reason === "client_gone" ? "pass" : `fail: reason ${JSON.stringify(reason)}`;
 }
 
-// Keep-alive comments keep an idle connection open and are ignored.
+// Keep-alive comments are sent on an idle connection and ignored: one event
+// after 1.5 s of pings every 100 ms, and the server says it sent the pings
+// (a stream without them would pass the first half alone).
 {
-  const { got } = await collect("/idle", ["message"], 1);
+  const tag = `idle-${Date.now()}`;
+  const { got } = await collect(`/idle/tagged/${tag}`, ["message"], 1);
+  let bytes = "";
+  for (let i = 0; i < 100 && !bytes; i++) {
+    bytes = await (await fetch(`${base}/idle-bytes/${tag}`)).text();
+    if (!bytes) await new Promise((r) => setTimeout(r, 50));
+  }
+  // The opening `: ` line, the event, and at least ten `: ping` comments.
+  const least = ": \n\n".length + "data: still connected\n\n".length + 10 * ": ping\n\n".length;
+  const event = got.length === 1 && got[0].data === "still connected";
   results["keep-alive-idle-connection"] =
-    got.length === 1 && got[0].data === "still connected" ? "pass" : `fail: ${JSON.stringify(got)}`;
+    event && Number(bytes) >= least
+      ? "pass"
+      : `fail: events ${JSON.stringify(got)}, ${bytes || "no"} bytes sent (at least ${least} with pings)`;
 }
 
 // Cross-origin through a CorsLayer, with and without credentials.

@@ -86,6 +86,12 @@ def main():
         "(listed below) · ✗ fail · – not applicable to that client · skipped: client not installed\n"
     )
     header = "| check | " + " | ".join(name for _, name in CLIENTS) + " |"
+    out.append(
+        "Rows named `wpt-…` check the browser against hand-made responses (the bytes "
+        "or statuses another server might send, from web-platform-tests), not this "
+        "runtime's output; `chat-…` rows run the `chat` example. Every other row "
+        "streams what the runtime writes.\n"
+    )
     out.append(header)
     out.append("|---|" + "---|" * len(CLIENTS))
     failures = []

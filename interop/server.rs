@@ -178,6 +178,8 @@ struct Interop {
     disconnects: Arc<Mutex<HashMap<String, String>>>,
     /// Connections per resume session, to count reconnects.
     connects: Arc<Mutex<HashMap<String, usize>>>,
+    /// Bytes an idle stream sent, pings included, by client tag.
+    idle_bytes: Arc<Mutex<HashMap<String, u64>>>,
     cors_origin: Arc<Mutex<String>>,
 }
 
@@ -293,13 +295,39 @@ async fn disconnect_reason(Path(tag): Path<String>, State(interop): State<Intero
 /// Nothing for 1.5 s but a ping every `ping_ms` (0: no pings), then one
 /// event: keep-alive keeps an idle connection open past a proxy's read
 /// timeout, and clients ignore it.
-async fn idle(ping_ms: Option<Path<u64>>) -> impl IntoResponse {
+async fn idle(ping_ms: Option<Path<u64>>) -> SseResponse<impl futures_util::Stream<Item = Event>> {
     let ping_ms = ping_ms.map_or(100, |Path(ms)| ms);
     let events = async_stream::stream! {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         yield Event::data("still connected");
     };
     SseResponse::new(events).keep_alive(KeepAlive::every(Duration::from_millis(ping_ms)))
+}
+
+/// [`idle`] with pings every 100 ms, recording the bytes it sent (pings
+/// included) when the client leaves: the browser's keep-alive check sees
+/// that pings were sent, not only that the stream stayed open.
+async fn idle_tagged(Path(tag): Path<String>, State(interop): State<Interop>) -> impl IntoResponse {
+    let idle_bytes = interop.idle_bytes.clone();
+    idle(Some(Path(100)))
+        .await
+        .on_disconnect(move |end: Disconnect| {
+            idle_bytes
+                .lock()
+                .unwrap()
+                .insert(tag.clone(), end.stats.bytes);
+            std::future::ready(())
+        })
+}
+
+async fn idle_bytes(Path(tag): Path<String>, State(interop): State<Interop>) -> String {
+    interop
+        .idle_bytes
+        .lock()
+        .unwrap()
+        .get(&tag)
+        .map(u64::to_string)
+        .unwrap_or_default()
 }
 
 /// web-platform-tests `request-status-error`: these statuses make a browser
@@ -362,6 +390,8 @@ fn routes() -> Router<Interop> {
         .route("/late", get(late))
         .route("/until-closed/{tag}", get(until_closed))
         .route("/disconnect-reason/{tag}", get(disconnect_reason))
+        .route("/idle/tagged/{tag}", get(idle_tagged))
+        .route("/idle-bytes/{tag}", get(idle_bytes))
         .route("/idle", get(idle))
         .route("/idle/{ping_ms}", get(idle))
         .route("/cors-origin", get(cors_origin))

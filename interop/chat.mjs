@@ -1,8 +1,11 @@
 // The chat example in headless Chromium: two pages, a message posted from one
 // appears in both; a page reloaded while messages are posted shows every
-// message exactly once, in order.
+// message exactly once, in order; and a page whose connection is cut while
+// messages are posted resumes with Last-Event-ID through the hub and shows
+// every message exactly once, in order.
 import { chromium } from "playwright-core";
 import { writeFileSync, mkdirSync } from "node:fs";
+import net from "node:net";
 
 const url = process.env.CHAT_URL;
 if (!url) throw new Error("CHAT_URL is not set; run interop/run");
@@ -44,6 +47,42 @@ try {
   const want = ["one: hello from one", "one: during reload", "one: after reload"];
   results["chat-reload-no-gap-no-duplicate"] =
     JSON.stringify(seen) === JSON.stringify(want) ? "pass" : `fail: ${JSON.stringify(seen)}`;
+
+  // A page behind a TCP proxy whose connections are cut, twice, while page
+  // one posts: the browser reconnects with Last-Event-ID, and the hub
+  // replays what the cut lost.
+  const upstream = new URL(url);
+  const sockets = new Set();
+  const proxy = net.createServer((client) => {
+    const server = net.connect(Number(upstream.port), upstream.hostname);
+    client.pipe(server);
+    server.pipe(client);
+    for (const socket of [client, server]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => {});
+    }
+  });
+  await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const three = await browser.newPage();
+  await three.goto(`http://127.0.0.1:${proxy.address().port}/`);
+  await connected(three);
+  let cuts = 0;
+  for (let n = 0; n < 9; n++) {
+    await send(one, `cut-${n}`);
+    if (n === 2 || n === 5) {
+      for (const socket of sockets) socket.destroy();
+      cuts++;
+    }
+  }
+  await waitFor(three, "cut-8");
+  const resumed = (await texts(three)).filter((t) => t.includes(": cut-"));
+  const expected = Array.from({ length: 9 }, (_, n) => `one: cut-${n}`);
+  results["chat-connection-cut-resumes-without-gap"] =
+    JSON.stringify(resumed) === JSON.stringify(expected) && cuts === 2
+      ? "pass"
+      : `fail: ${JSON.stringify(resumed)}`;
+  proxy.close();
 } catch (error) {
   results["chat"] = `fail: ${error.message}`;
 }

@@ -123,13 +123,18 @@ fn endless() -> impl futures_util::Stream<Item = Event> + Send + 'static {
     }
 }
 
-#[tokio::test]
-async fn shutdown_sends_farewell_and_the_server_exits() {
-    let (app, mut ended) = reporting_app(|shutdown| {
+/// An endless stream that says `event: shutdown` / `data: bye` on shutdown.
+fn farewell_app() -> (Router, mpsc::UnboundedReceiver<(Disconnect, Instant)>) {
+    reporting_app(|shutdown| {
         SseResponse::new(endless())
             .shutdown(shutdown)
             .on_shutdown(|| async { vec![Event::data("bye").event("shutdown").unwrap()] })
-    });
+    })
+}
+
+#[tokio::test]
+async fn shutdown_sends_farewell_and_the_server_exits() {
+    let (app, mut ended) = farewell_app();
     let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(30));
     let server = serve(app, shutdown.clone()).await;
     let mut clients = Vec::new();
@@ -343,11 +348,7 @@ async fn http2_stream_reset_runs_the_hook_and_keeps_the_connection() {
 
 #[tokio::test]
 async fn shutdown_layer_under_plain_axum_serve_sends_farewells_and_the_server_exits() {
-    let (app, mut ended) = reporting_app(|shutdown| {
-        SseResponse::new(endless())
-            .shutdown(shutdown)
-            .on_shutdown(|| async { vec![Event::data("bye").event("shutdown").unwrap()] })
-    });
+    let (app, mut ended) = farewell_app();
     let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(30));
     let app = app.layer(shutdown.layer());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -151,7 +151,8 @@ impl KeepAliveTimer {
             self.sleep.as_mut().reset(due);
         }
         std::task::ready!(self.sleep.as_mut().poll(cx));
-        self.last_frame = Instant::now();
+        // Either way a ping writes at least its blank line, so a frame goes
+        // out and `frame_sent` restarts the timer.
         match &self.ping {
             Ping::Comment(text) => {
                 writer.comment(text);

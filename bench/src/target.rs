@@ -1,4 +1,4 @@
-//! The servers under test: `bench-server` in its three implementations, and
+//! The servers under test: `bench-server` in its implementations, and
 //! sse-starlette on uvicorn from the venv that `bench/run` creates.
 
 use std::net::SocketAddr;
@@ -20,23 +20,57 @@ pub enum Implementation {
     Macro,
     /// sse-starlette 3.x on uvicorn.
     Starlette,
+    /// Isolation: the axum `Sse` responses served by `sse_runtime::serve`
+    /// (`TCP_NODELAY`, HTTP/1 only): the server's share of a difference.
+    AxumOnOurServe,
+    /// Isolation: the `SseResponse` responses served by `axum::serve`, set
+    /// up as the docs say: the response's share of a difference.
+    RuntimeOnAxumServe,
+    /// Isolation: `SseResponse` whose stream is pending after every event,
+    /// so each event is its own body frame: what coalescing ready events
+    /// into one frame is worth.
+    RuntimeOneEventPerFrame,
 }
 
 impl Implementation {
+    /// The four servers compared in the main table.
+    pub const MAIN: [Implementation; 4] = [
+        Implementation::Axum,
+        Implementation::Runtime,
+        Implementation::Macro,
+        Implementation::Starlette,
+    ];
+
+    /// The rows that take one difference at a time, beside the two ends.
+    pub const ISOLATION: [Implementation; 5] = [
+        Implementation::Axum,
+        Implementation::AxumOnOurServe,
+        Implementation::RuntimeOnAxumServe,
+        Implementation::RuntimeOneEventPerFrame,
+        Implementation::Runtime,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Implementation::Axum => "axum Sse",
             Implementation::Runtime => "sse-runtime",
             Implementation::Macro => "#[sse_endpoint]",
             Implementation::Starlette => "sse-starlette",
+            Implementation::AxumOnOurServe => "axum Sse on sse_runtime::serve",
+            Implementation::RuntimeOnAxumServe => "sse-runtime on axum::serve",
+            Implementation::RuntimeOneEventPerFrame => "sse-runtime, one event per frame",
         }
     }
 
-    fn server_arg(self) -> &'static str {
+    /// `bench-server`'s arguments: the responses, then the server.
+    fn server_args(self) -> [&'static str; 2] {
         match self {
-            Implementation::Axum => "axum",
-            Implementation::Runtime => "runtime",
-            Implementation::Macro => "macro",
+            Implementation::Axum => ["axum", "axum-serve"],
+            Implementation::Runtime => ["runtime", "our-serve"],
+            Implementation::Macro => ["macro", "our-serve"],
+            Implementation::AxumOnOurServe => ["axum", "our-serve"],
+            Implementation::RuntimeOnAxumServe => ["runtime", "axum-serve"],
+            Implementation::RuntimeOneEventPerFrame => ["one-event-per-frame", "our-serve"],
             Implementation::Starlette => unreachable!("not a bench-server implementation"),
         }
     }
@@ -96,7 +130,7 @@ impl Server {
                     .expect("own path")
                     .with_file_name("bench-server");
                 let mut child = Command::new(&binary)
-                    .arg(rust.server_arg())
+                    .args(rust.server_args())
                     .env("RUST_LOG", "warn")
                     .envs(env.iter().copied())
                     .stdout(Stdio::piped())

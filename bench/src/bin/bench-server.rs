@@ -1,15 +1,19 @@
 //! The server side of the benchmark: the same scenarios, written three ways.
 //!
-//! `bench-server axum|runtime|macro` serves, on a free loopback port:
+//! `bench-server RESPONSES SERVER` serves, on a free loopback port, the
+//! RESPONSES (`axum`, `runtime`, `macro`, or `one-event-per-frame`: the
+//! runtime's with a stream that is pending after every event) with the
+//! SERVER (`axum-serve` or `our-serve`):
 //! - `GET /firehose?n=N`: N small JSON events as fast as possible, then the end;
 //! - `GET /idle`: one event, then only keep-alive;
 //! - `GET /fanout`: every message published with `GET /publish`;
 //! - `GET /slow`: an event every 100 ms, forever;
 //! - `GET /stats`: how many streams are open (for disconnect timing).
 //!
-//! It prints `READY <port>` once listening, and on SIGTERM shuts down (with
-//! our `Shutdown` for `runtime` and `macro`, `with_graceful_shutdown` for
-//! `axum`, as a user of each would write it).
+//! It prints `READY <port>` once listening, and on SIGTERM shuts down as a
+//! user of each would write it: `with_graceful_shutdown` for axum `Sse` under
+//! `axum::serve`; our `Shutdown` (2 s grace) everywhere else, under
+//! `axum::serve` with the set-up our docs give for it.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -204,6 +208,45 @@ mod runtime {
     }
 }
 
+// ---- sse-runtime, one event per frame ----
+
+mod one_event_per_frame {
+    use super::*;
+
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// A stream that is pending (and wakes itself at once) after each item,
+    /// so the response never finds two events ready in one poll.
+    pub(super) struct OnePerPoll<S> {
+        inner: S,
+        pause: bool,
+    }
+
+    impl<S: Stream + Unpin> Stream for OnePerPoll<S> {
+        type Item = S::Item;
+
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+            if std::mem::take(&mut self.pause) {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            let next = Pin::new(&mut self.inner).poll_next(cx);
+            self.pause = matches!(next, Poll::Ready(Some(_)));
+            next
+        }
+    }
+
+    pub(super) async fn firehose(
+        Query(Count { n }): Query<Count>,
+    ) -> SseResponse<impl Stream<Item = Json<Tick>>> {
+        SseResponse::new(OnePerPoll {
+            inner: futures_util::stream::iter((0..n).map(|n| Json(Tick { n, name: "tick" }))),
+            pause: false,
+        })
+    }
+}
+
 // ---- #[sse_endpoint] ----
 
 mod macros {
@@ -245,7 +288,9 @@ mod macros {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let implementation = std::env::args().nth(1).unwrap_or_else(|| "runtime".into());
+    let mut args = std::env::args().skip(1);
+    let responses = args.next().unwrap_or_else(|| "runtime".into());
+    let server = args.next().unwrap_or_else(|| "our-serve".into());
     let (fanout, _) = broadcast::channel(1024);
     let hub = match std::env::var("REDIS_URL") {
         Ok(url) => Hub::redis(&url, HubConfig::default())
@@ -263,7 +308,7 @@ async fn main() -> std::io::Result<()> {
         .route("/stats", get(stats))
         .route("/hub/publish", get(hub_publish))
         .route("/hub/fanout", get(hub_fanout));
-    let app = match implementation.as_str() {
+    let app = match responses.as_str() {
         "axum" => common
             .route("/firehose", get(axum_sse::firehose))
             .route("/idle", get(axum_sse::idle))
@@ -274,13 +319,21 @@ async fn main() -> std::io::Result<()> {
             .route("/idle", get(runtime::idle))
             .route("/fanout", get(runtime::fanout))
             .route("/slow", get(runtime::slow)),
+        // Only the firehose differs; the rest are the runtime's.
+        "one-event-per-frame" => common
+            .route("/firehose", get(one_event_per_frame::firehose))
+            .route("/idle", get(runtime::idle))
+            .route("/fanout", get(runtime::fanout))
+            .route("/slow", get(runtime::slow)),
         "macro" => common
             .route("/firehose", get(macros::firehose))
             .route("/idle", get(macros::idle))
             .route("/fanout", get(macros::fanout))
             .route("/slow", get(macros::slow)),
         other => {
-            eprintln!("unknown implementation {other:?}: use axum, runtime or macro");
+            eprintln!(
+                "unknown responses {other:?}: use axum, runtime, one-event-per-frame or macro"
+            );
             std::process::exit(2);
         }
     }
@@ -289,21 +342,28 @@ async fn main() -> std::io::Result<()> {
     // The same backlog for every implementation (uvicorn's is set alike).
     let listener = sse_runtime::bind(([127, 0, 0, 1], 0).into()).await?;
     println!("READY {}", listener.local_addr()?.port());
-    if implementation == "axum" {
-        let signal = async {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .expect("SIGTERM handler");
-            term.recv().await;
-        };
-        axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .await
-    } else {
-        let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(2));
-        tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
-        sse_runtime::serve(listener, app)
-            .with_shutdown(shutdown)
-            .await
+    let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(2));
+    match (server.as_str(), responses.as_str()) {
+        ("axum-serve", "axum") => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(sse_runtime::shutdown_signal())
+                .await
+        }
+        // Our responses under plain `axum::serve`, as the docs set it up.
+        ("axum-serve", _) => {
+            axum::serve(listener, app.layer(shutdown.layer()))
+                .with_graceful_shutdown(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()))
+                .await
+        }
+        ("our-serve", _) => {
+            tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
+            sse_runtime::serve(listener, app)
+                .with_shutdown(shutdown)
+                .await
+        }
+        (other, _) => {
+            eprintln!("unknown server {other:?}: use axum-serve or our-serve");
+            std::process::exit(2);
+        }
     }
 }

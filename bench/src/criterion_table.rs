@@ -1,0 +1,89 @@
+//! The encoding microbenchmark's table, read from criterion's estimates.
+
+use std::fmt::Write as _;
+
+use sse_bench::encoding::{Case, EVENTS_PER_ITERATION, drain};
+
+/// Runs the criterion encoding benchmark (`benches/encoding.rs`) and returns
+/// its results as a table: criterion's mean with its 95% interval, and the
+/// bytes each event takes on the wire.
+pub async fn encode_table(quick: bool) -> String {
+    // This binary lives in <target>/release; criterion writes to <target>/criterion.
+    let exe = std::env::current_exe().expect("own path");
+    let Some(target) = exe.parent().and_then(|release| release.parent()) else {
+        return "(no target directory for criterion)\n".into();
+    };
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let mut cargo = tokio::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
+    cargo
+        .args([
+            "bench",
+            "--quiet",
+            "--manifest-path",
+            manifest,
+            "--bench",
+            "encoding",
+        ])
+        .env("CARGO_TARGET_DIR", target)
+        // Criterion's report goes with our progress, to stderr; stdout is
+        // for the table.
+        .stdout(std::io::stderr());
+    if quick {
+        cargo.args(["--", "--quick"]);
+    }
+    match cargo.status().await {
+        Ok(status) if status.success() => {}
+        other => return format!("(criterion did not run: {other:?})\n"),
+    }
+    let mut table = format!(
+        "| encoding (in-process, criterion, {EVENTS_PER_ITERATION} events per iteration) | M events/s (95% interval) | bytes/event |\n|---|---|---|\n"
+    );
+    for case in Case::ALL {
+        let bytes = drain(case.body(EVENTS_PER_ITERATION).await).await;
+        let rate = criterion_rate(&target.join("criterion"), case.id())
+            .map_or("n/a".into(), |(low, mean, high)| {
+                format!("{:.2} ({:.2}–{:.2})", mean / 1e6, low / 1e6, high / 1e6)
+            });
+        let _ = writeln!(
+            table,
+            "| {} | {rate} | {:.1} |",
+            case.name(),
+            bytes as f64 / EVENTS_PER_ITERATION as f64
+        );
+    }
+    table
+}
+
+/// Events per second (low, mean, high) from criterion's estimate for
+/// `(group, function)`, found by the ids it records beside it.
+fn criterion_rate(
+    root: &std::path::Path,
+    (group, function): (&str, &str),
+) -> Option<(f64, f64, f64)> {
+    let read = |path: std::path::PathBuf| -> Option<serde_json::Value> {
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    };
+    for group_dir in std::fs::read_dir(root).ok()?.flatten() {
+        for bench_dir in std::fs::read_dir(group_dir.path()).ok()?.flatten() {
+            let new = bench_dir.path().join("new");
+            let Some(info) = read(new.join("benchmark.json")) else {
+                continue;
+            };
+            if info["group_id"] != group || info["function_id"] != function {
+                continue;
+            }
+            let mean = &read(new.join("estimates.json"))?["mean"];
+            let per_iteration = |ns: &serde_json::Value| {
+                ns.as_f64()
+                    .map(|ns| EVENTS_PER_ITERATION as f64 / (ns * 1e-9))
+            };
+            // A longer time per iteration is a lower rate.
+            return Some((
+                per_iteration(&mean["confidence_interval"]["upper_bound"])?,
+                per_iteration(&mean["point_estimate"])?,
+                per_iteration(&mean["confidence_interval"]["lower_bound"])?,
+            ));
+        }
+    }
+    None
+}

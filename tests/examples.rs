@@ -191,3 +191,98 @@ async fn post_form_with_token(addr: std::net::SocketAddr, form: &str) -> (u16, S
     )
     .await
 }
+
+#[tokio::test]
+async fn axum_serve_says_goodbye_to_1000_streams_with_100_unread_and_exits_in_time() {
+    let limit = sse_test_support::raise_fd_limit();
+    assert!(
+        limit >= 2_500,
+        "this test opens 1,000 connections; the open-file limit is {limit}"
+    );
+    let example = Example::start("axum_serve").await;
+    let mut readers = Vec::new();
+    let mut unread = Vec::new();
+    for n in 0..1_000 {
+        if n % 10 == 0 {
+            // Connects and never reads a byte.
+            unread.push(request_small_buffer(example.addr, "/").await.1);
+        } else {
+            let (head, mut client) = request(example.addr, "GET", "/", &[]).await;
+            assert_eq!(head.status, 200);
+            client.read_until("data: ").await;
+            readers.push(client);
+        }
+    }
+    let log = example.log.clone();
+    let took = example.terminate().await;
+    for client in &mut readers {
+        let rest = client.read_to_end().await;
+        assert!(
+            rest.ends_with(
+                "event: shutdown\ndata: server is restarting; reconnect in a moment\n\n"
+            ),
+            "{rest:?}"
+        );
+    }
+    assert_eq!((readers.len(), unread.len()), (900, 100));
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains("server stopped"), "{log}");
+    // The example's grace period is 2 s; the contract allows 1 s beyond it.
+    let grace = std::time::Duration::from_secs(2);
+    assert!(
+        took < grace + std::time::Duration::from_secs(1),
+        "axum_serve took {took:?} to exit after SIGTERM with 1,000 streams (grace {grace:?})"
+    );
+}
+
+/// 50 clients that stop reading `/firehose` at once, until the send timeout
+/// has dropped all of them: how long that took.
+async fn fifty_stuck_clients(example: &Example, wave: usize) -> std::time::Duration {
+    let mut stuck = Vec::new();
+    for _ in 0..50 {
+        let (_, mut client) = request_small_buffer(example.addr, "/firehose").await;
+        client.read_until("xxxx").await;
+        stuck.push(client);
+    }
+    // None of them reads any more: each one's writes block, and the send
+    // timeout (2 s) drops it.
+    let stopped_reading = std::time::Instant::now();
+    example
+        .wait_for_log_count("firehose: stream ended (send_timeout)", 50 * wave)
+        .await;
+    stopped_reading.elapsed()
+}
+
+#[tokio::test]
+async fn axum_serve_drops_50_clients_that_stop_reading_and_holds_nothing_for_them() {
+    let example = Example::start("axum_serve").await;
+    let before = example.rss_kib();
+    let took = fifty_stuck_clients(&example, 1).await;
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "50 clients that stopped reading were dropped after {took:?} (send timeout 2 s)"
+    );
+    let after_first = example.rss_kib();
+    // glibc keeps the pages the dropped streams freed for reuse, so resident
+    // memory does not fall back to where it started; what must not happen is
+    // growth per stuck client. Three more waves: each dropped in time, and
+    // the process no larger than after the first.
+    for wave in 2..=4 {
+        let took = fifty_stuck_clients(&example, wave).await;
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "wave {wave}: {took:?}"
+        );
+    }
+    let after_fourth = example.rss_kib();
+    assert!(
+        after_fourth * 10 <= after_first * 11,
+        "RSS {before} KiB at the start, {after_first} KiB after the first 50 stuck clients \
+         were dropped, {after_fourth} KiB after four waves: memory held per stuck client"
+    );
+    eprintln!(
+        "50 stuck clients dropped after {took:?}; RSS {before} KiB → {after_first} KiB after one \
+         wave → {after_fourth} KiB after four"
+    );
+    example.terminate().await;
+}

@@ -8,8 +8,38 @@ use axum::Router;
 use axum::routing::get;
 use futures_util::stream;
 use sse_runtime::{Disconnect, DisconnectReason, Event, Shutdown, SseResponse};
-use sse_test_support::{PATIENCE, request, request_small_buffer, serve};
+use sse_test_support::{PATIENCE, ServeWith, request, request_small_buffer, serve, serve_with};
 use tokio::sync::mpsc;
+
+/// Each check below runs as a test under `sse_runtime::serve` and as one
+/// under plain `axum::serve` with the documented set-up: the guarantees are
+/// the same.
+macro_rules! under_both_servers {
+    ($($check:ident),* $(,)?) => {
+        mod under_sse_runtime_serve {
+            $(#[tokio::test]
+            async fn $check() {
+                super::$check(sse_test_support::ServeWith::SseRuntime).await
+            })*
+        }
+        mod under_axum_serve {
+            $(#[tokio::test]
+            async fn $check() {
+                super::$check(sse_test_support::ServeWith::AxumServe).await
+            })*
+        }
+    };
+}
+
+under_both_servers!(
+    client_close_drops_the_generator_and_runs_the_hook,
+    completed_stream_reports_completed,
+    generator_can_watch_shutdown_cooperatively,
+    shutdown_sends_farewell_and_the_server_exits,
+    grace_period_ends_streams_that_ignore_shutdown_even_unread_ones,
+    send_timeout_drops_a_client_that_stops_reading,
+    a_reading_client_is_never_timed_out,
+);
 
 type Ends = mpsc::UnboundedSender<(Disconnect, Instant)>;
 
@@ -48,8 +78,7 @@ async fn next_end(
         .expect("hook channel open")
 }
 
-#[tokio::test]
-async fn client_close_drops_the_generator_and_runs_the_hook() {
+async fn client_close_drops_the_generator_and_runs_the_hook(with: ServeWith) {
     let (ends, mut ended) = mpsc::unbounded_channel();
     let (dropped_tx, mut dropped) = mpsc::unbounded_channel::<Instant>();
     let app = Router::new().route(
@@ -75,7 +104,7 @@ async fn client_close_drops_the_generator_and_runs_the_hook() {
             }
         }),
     );
-    let server = serve(app, Shutdown::new()).await;
+    let server = serve_with(with, app, Shutdown::new()).await;
     let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
     client.read_until("data: hello\n\n").await;
     let closed_at = Instant::now();
@@ -100,11 +129,10 @@ async fn client_close_drops_the_generator_and_runs_the_hook() {
     );
 }
 
-#[tokio::test]
-async fn completed_stream_reports_completed() {
+async fn completed_stream_reports_completed(with: ServeWith) {
     let (app, mut ended) =
         reporting_app(|_| SseResponse::new(stream::iter([Event::data("a"), Event::data("b")])));
-    let server = serve(app, Shutdown::new()).await;
+    let server = serve_with(with, app, Shutdown::new()).await;
     let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
     client.read_to_end().await;
     let (end, _) = next_end(&mut ended).await;
@@ -132,11 +160,10 @@ fn farewell_app() -> (Router, mpsc::UnboundedReceiver<(Disconnect, Instant)>) {
     })
 }
 
-#[tokio::test]
-async fn shutdown_sends_farewell_and_the_server_exits() {
+async fn shutdown_sends_farewell_and_the_server_exits(with: ServeWith) {
     let (app, mut ended) = farewell_app();
     let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(30));
-    let server = serve(app, shutdown.clone()).await;
+    let server = serve_with(with, app, shutdown.clone()).await;
     let mut clients = Vec::new();
     for _ in 0..3 {
         let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
@@ -164,8 +191,7 @@ async fn shutdown_sends_farewell_and_the_server_exits() {
     }
 }
 
-#[tokio::test]
-async fn generator_can_watch_shutdown_cooperatively() {
+async fn generator_can_watch_shutdown_cooperatively(with: ServeWith) {
     let app = Router::new().route(
         "/",
         get(|shutdown: Shutdown| async move {
@@ -178,7 +204,7 @@ async fn generator_can_watch_shutdown_cooperatively() {
         }),
     );
     let shutdown = Shutdown::new();
-    let server = serve(app, shutdown.clone()).await;
+    let server = serve_with(with, app, shutdown.clone()).await;
     let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
     client.read_until("data: working\n\n").await;
     shutdown.trigger();
@@ -193,8 +219,7 @@ async fn generator_can_watch_shutdown_cooperatively() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
+async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones(with: ServeWith) {
     let (app, mut ended) = reporting_app(|shutdown| {
         // Big events as fast as possible: a client that does not read fills
         // its socket and hyper stops polling this body.
@@ -203,7 +228,7 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
     });
     let grace = Duration::from_millis(300);
     let shutdown = Shutdown::new().with_grace_period(grace);
-    let server = serve(app, shutdown.clone()).await;
+    let server = serve_with(with, app, shutdown.clone()).await;
     let (_, mut stuck) = request_small_buffer(server.addr, "/").await;
     stuck.read_until("xxxx").await;
     // The stuck client reads no more: the endless producer fills its socket
@@ -236,15 +261,14 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones() {
     eprintln!("forced shutdown with an unread client took {took:?} (grace {grace:?})");
 }
 
-#[tokio::test]
-async fn send_timeout_drops_a_client_that_stops_reading() {
+async fn send_timeout_drops_a_client_that_stops_reading(with: ServeWith) {
     let timeout = Duration::from_millis(200);
     let (app, mut ended) = reporting_app(move |_| {
         let big = "y".repeat(64 * 1024);
         SseResponse::new(stream::repeat_with(move || Event::data(big.clone())))
             .send_timeout(timeout)
     });
-    let server = serve(app, Shutdown::new()).await;
+    let server = serve_with(with, app, Shutdown::new()).await;
     let (_, mut stuck) = request_small_buffer(server.addr, "/").await;
     stuck.read_until("yyyy").await;
     // Stop reading: the server's writes block, and after the send timeout
@@ -265,8 +289,7 @@ async fn send_timeout_drops_a_client_that_stops_reading() {
     assert_eq!(head.status, 200);
 }
 
-#[tokio::test]
-async fn a_reading_client_is_never_timed_out() {
+async fn a_reading_client_is_never_timed_out(with: ServeWith) {
     let (app, mut ended) = reporting_app(|_| {
         let big = "z".repeat(16 * 1024);
         SseResponse::new(stream::iter(
@@ -274,7 +297,7 @@ async fn a_reading_client_is_never_timed_out() {
         ))
         .send_timeout(Duration::from_millis(50))
     });
-    let server = serve(app, Shutdown::new()).await;
+    let server = serve_with(with, app, Shutdown::new()).await;
     let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
     let body = client.read_to_end().await;
     assert_eq!(body.matches("data: ").count(), 200);

@@ -2,28 +2,17 @@
 //! `127.0.0.1:$PORT` (default 8000), print the URL, and serve until Ctrl-C or
 //! SIGTERM, giving open streams a grace period to say goodbye.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
 use sse_runtime::Shutdown;
 
 /// Serves `app`; `path` is printed after the URL, to show where to look.
+#[allow(dead_code)] // the `axum_serve` example serves with plain `axum::serve`
 pub(crate) async fn run(app: Router, path: &str) -> std::io::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
-
-    let port = std::env::var("PORT").unwrap_or_else(|_| "8000".into());
-    let port: u16 = port.parse().map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("PORT={port} is not a port number"),
-        )
-    })?;
-    let listener = sse_runtime::bind(([127, 0, 0, 1], port).into()).await?;
+    log_to_stderr();
+    let listener = sse_runtime::bind(address()?).await?;
     println!("listening on http://{}{path}", listener.local_addr()?);
 
     let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(3));
@@ -31,4 +20,26 @@ pub(crate) async fn run(app: Router, path: &str) -> std::io::Result<()> {
     sse_runtime::serve(listener, app)
         .with_shutdown(shutdown)
         .await
+}
+
+/// Logs to stderr at `RUST_LOG` (default `info`).
+pub(crate) fn log_to_stderr() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+}
+
+/// `127.0.0.1:$PORT`, 8000 by default.
+pub(crate) fn address() -> std::io::Result<SocketAddr> {
+    let port = std::env::var("PORT").unwrap_or_else(|_| "8000".into());
+    let port: u16 = port.parse().map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("PORT={port} is not a port number"),
+        )
+    })?;
+    Ok(([127, 0, 0, 1], port).into())
 }

@@ -77,7 +77,9 @@ pub use crate::response::{
     BoxError, DEFAULT_KEEP_ALIVE, Disconnect, DisconnectReason, EventStream, KeepAlive,
     SseResponse, StreamItem, StreamLimit, StreamStats,
 };
-pub use crate::serve::{LISTEN_BACKLOG, Serve, bind, serve};
+pub use crate::serve::{
+    LISTEN_BACKLOG, MakeService, Serve, SseListener, bind, make_service, serve,
+};
 pub use crate::shutdown::{DEFAULT_GRACE_PERIOD, MissingShutdown, Shutdown, shutdown_signal};
 
 /// What `#[sse_endpoint]` and `#[derive(SseEvent)]` expand into. Not a public

@@ -1,6 +1,8 @@
 //! What every generated handler extracts besides the user's arguments, and
 //! the response it starts from.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 
@@ -54,7 +56,26 @@ impl EndpointContext {
         }
         match &self.shutdown {
             Some(shutdown) => response.shutdown(shutdown.clone()),
-            None => response,
+            None => {
+                explain_missing_shutdown();
+                response
+            }
         }
+    }
+}
+
+/// A generated endpoint always wants the server's coordinator; without one
+/// its streams keep `axum::serve(..).with_graceful_shutdown(..)` waiting
+/// until the process is killed. Says so, with the fix, once per process.
+fn explain_missing_shutdown() {
+    static EXPLAINED: AtomicBool = AtomicBool::new(false);
+    if !EXPLAINED.swap(true, Ordering::Relaxed) {
+        tracing::error!(
+            "an #[sse_endpoint] stream opened with no shutdown coordinator, so a graceful \
+             shutdown would wait for it forever: serve the router with \
+             `sse_runtime::serve(listener, app).with_shutdown(shutdown)`, or keep \
+             `axum::serve` with `axum::serve(SseListener::new(listener, &shutdown), \
+             sse_runtime::make_service(app))` (logged once)"
+        );
     }
 }

@@ -9,6 +9,7 @@
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -125,10 +126,16 @@ impl<S: EventStream> BodyState<'_, S> {
         self.ending.start();
         tracing::info!("stream opened");
         if self.enforcement.send_timeout.is_some() && !self.enforcement.is_enforced() {
-            tracing::warn!(
-                "send_timeout needs `sse_runtime::serve`: under another server a client \
-                 that stops reading is not dropped"
-            );
+            static EXPLAINED: AtomicBool = AtomicBool::new(false);
+            if !EXPLAINED.swap(true, Ordering::Relaxed) {
+                tracing::error!(
+                    "this stream's send_timeout is not enforced, so a client that stops \
+                     reading is never dropped: serve the router with \
+                     `sse_runtime::serve(listener, app)`, or keep `axum::serve` with \
+                     `axum::serve(SseListener::new(listener, &shutdown), \
+                     sse_runtime::make_service(app))` (logged once)"
+                );
+            }
         }
         match self.retry {
             Some(retry) => writer.retry(*retry),

@@ -134,10 +134,13 @@ impl<S> SseResponse<S> {
     /// and `on_disconnect` runs with
     /// [`DisconnectReason::SendTimeout`](crate::DisconnectReason::SendTimeout).
     ///
-    /// Enforced by the connection, so it needs [`serve`](crate::serve()):
-    /// hyper stops polling a body while the socket is full, so no timer in the
-    /// body could fire. Under `axum::serve` a warning is logged once per
-    /// stream and the timeout is not enforced.
+    /// Enforced by the connection's socket, so it needs
+    /// [`serve`](crate::serve()), or `axum::serve` on an
+    /// [`SseListener`](crate::SseListener) with
+    /// [`make_service`](crate::make_service): hyper stops polling a body while
+    /// the socket is full, so no timer in the body could fire. Served any
+    /// other way, the timeout is not enforced and an ERROR (once per process)
+    /// says how to fix it.
     pub fn send_timeout(mut self, timeout: Duration) -> Self {
         self.config.send_timeout = Some(timeout);
         self

@@ -61,7 +61,7 @@ pub(crate) async fn accept_until_shutdown(
 /// Errors such as running out of file descriptors would make a busy loop;
 /// wait a moment as `axum::serve` does. Errors of a single connection that
 /// failed during its handshake are skipped at once.
-async fn accept_error(error: std::io::Error) {
+pub(crate) async fn accept_error(error: std::io::Error) {
     use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
     if matches!(
         error.kind(),

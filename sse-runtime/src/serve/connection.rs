@@ -1,5 +1,5 @@
-//! One accepted connection: its socket on a write clock, the router as its
-//! service, and hyper's connection driven under its guard.
+//! One accepted connection under `sse_runtime::serve`: its socket watched,
+//! the router as its service, and hyper's connection driven under its guard.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,7 +14,8 @@ use tokio::net::TcpStream;
 use crate::serve::current_stream::CurrentStream;
 use crate::serve::guard::ConnectionGuard;
 use crate::serve::service::RouterService;
-use crate::serve::write_clock::{ClockedIo, WriteClock};
+use crate::serve::socket;
+use crate::serve::watched_io::WatchedIo;
 use crate::shutdown::Shutdown;
 
 /// What one accepted connection needs to be served.
@@ -26,22 +27,13 @@ pub(crate) struct Connection {
 
 impl Connection {
     /// Wraps the socket and builds the service and the guard around it.
-    fn prepare(
-        self,
-        socket: TcpStream,
-    ) -> (
-        TokioIo<ClockedIo<TcpStream>>,
-        RouterService,
-        ConnectionGuard,
-    ) {
-        // Events are small and latency matters more than packet count.
-        if let Err(error) = socket.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-        let clock = WriteClock::new();
-        let io = TokioIo::new(ClockedIo::new(socket, clock.clone()));
+    fn prepare(self, socket: TcpStream) -> (TokioIo<WatchedIo>, RouterService, ConnectionGuard) {
+        socket::tune(&socket);
         let current = CurrentStream::default();
-        let guard = ConnectionGuard::new(self.shutdown.listener(), clock, current.clone());
+        // The guard drops the connection at the end of the grace period; the
+        // socket needs to watch only the send timeout.
+        let io = TokioIo::new(WatchedIo::new(socket, current.clone(), None));
+        let guard = ConnectionGuard::new(self.shutdown.listener(), current.clone());
         let service = RouterService {
             router: self.router,
             shutdown: self.shutdown,

@@ -1,13 +1,13 @@
 //! The event stream a connection carries now: noted by the connection's
-//! service when a response is an event stream, read by its guard to enforce
+//! service when a response is an event stream, read by its socket to enforce
 //! that stream's send timeout.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::response::Enforcement;
+use crate::response::{DisconnectReason, Enforcement};
 
 /// Shared by one connection's service and guard.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct CurrentStream(Arc<Mutex<Option<Arc<Enforcement>>>>);
 
 impl CurrentStream {
@@ -20,6 +20,14 @@ impl CurrentStream {
     /// The stream the connection carries, if it is an event stream.
     pub(crate) fn get(&self) -> Option<Arc<Enforcement>> {
         self.lock().clone()
+    }
+
+    /// The connection ends its stream for `reason` (it will not be polled
+    /// again), so that the stream's report gives that reason.
+    pub(crate) fn end(&self, reason: DisconnectReason) {
+        if let Some(stream) = self.get() {
+            stream.end(reason);
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Arc<Enforcement>>> {

@@ -1,39 +1,29 @@
-//! What a connection's guard enforces on it: the shutdown (finish up, then
-//! end after the grace period) and the send timeout of the stream it carries.
+//! What a connection's guard enforces on it under `sse_runtime::serve`: the
+//! shutdown (finish up, then end after the grace period). The send timeout
+//! is the socket's own ([`WatchedIo`](crate::serve::watched_io)).
 
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use hyper_util::server::graceful::GracefulConnection;
-use tokio::time::{Instant, Sleep};
 
 use crate::response::DisconnectReason;
 use crate::serve::current_stream::CurrentStream;
-use crate::serve::write_clock::WriteClock;
 use crate::shutdown::{Notice, ShutdownListener};
 
-/// Enforces the shutdown and the send timeout on one connection.
+/// Enforces the shutdown on one connection.
 pub(crate) struct ConnectionGuard {
     shutdown: ShutdownListener,
     finishing: bool,
-    clock: Arc<WriteClock>,
     current: CurrentStream,
-    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl ConnectionGuard {
-    pub(crate) fn new(
-        shutdown: ShutdownListener,
-        clock: Arc<WriteClock>,
-        current: CurrentStream,
-    ) -> Self {
+    pub(crate) fn new(shutdown: ShutdownListener, current: CurrentStream) -> Self {
         Self {
             shutdown,
             finishing: false,
-            clock,
             current,
-            timer: None,
         }
     }
 
@@ -62,46 +52,12 @@ impl ConnectionGuard {
                 }
                 Poll::Ready(Notice::FinishUp) => {}
                 Poll::Ready(Notice::GraceOver) => {
-                    self.end_stream(DisconnectReason::Shutdown);
+                    self.current.end(DisconnectReason::Shutdown);
                     tracing::debug!("grace period over; dropping connection");
                     return Poll::Ready(());
                 }
             }
-            return self.poll_send_timeout(cx);
-        }
-    }
-
-    /// Ready when a write has waited longer than the stream's send timeout.
-    fn poll_send_timeout(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        // The clock first: one atomic load while writes go through, the
-        // stream's lock only while one waits.
-        let Some(since) = self.clock.blocked_since() else {
             return Poll::Pending;
-        };
-        let Some(timeout) = self.current.get().and_then(|stream| stream.send_timeout) else {
-            return Poll::Pending;
-        };
-        let deadline = since + timeout;
-        let timer = self
-            .timer
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if timer.deadline() != deadline {
-            timer.as_mut().reset(deadline);
-        }
-        if timer.as_mut().poll(cx).is_pending() && Instant::now() < deadline {
-            return Poll::Pending;
-        }
-        tracing::warn!(
-            ?timeout,
-            "client stopped reading: a write waited longer than the send timeout; dropping it"
-        );
-        self.end_stream(DisconnectReason::SendTimeout);
-        Poll::Ready(())
-    }
-
-    fn end_stream(&self, reason: DisconnectReason) {
-        if let Some(stream) = self.current.get() {
-            stream.end(reason);
         }
     }
 }

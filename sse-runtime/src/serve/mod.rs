@@ -1,5 +1,7 @@
 //! A server for event streams: `axum::serve`, plus the guarantees only the
-//! connection can give (send timeouts, a shutdown that ends).
+//! connection can give (send timeouts, a shutdown that ends). To keep plain
+//! `axum::serve`, give it an [`SseListener`] and [`make_service`]: the same
+//! guarantees, from the same socket wrapper.
 //!
 //! ```
 //! use axum::{Router, routing::get};
@@ -28,8 +30,11 @@ mod bind;
 mod connection;
 mod current_stream;
 mod guard;
+mod listener;
+mod make_service;
 mod service;
-mod write_clock;
+mod socket;
+mod watched_io;
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -38,6 +43,10 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use self::bind::{LISTEN_BACKLOG, bind};
+pub use self::listener::SseListener;
+pub use self::make_service::{MakeService, make_service};
+pub use self::service::RouterService;
+pub use self::watched_io::WatchedIo;
 use crate::shutdown::Shutdown;
 
 /// Serves `router` on `listener`: what `axum::serve` does, plus the
@@ -45,8 +54,8 @@ use crate::shutdown::Shutdown;
 ///
 /// - **Send timeout.** hyper stops polling a response body while the socket is
 ///   full, so a stream cannot notice that its client stopped reading. Here the
-///   socket records since when its writes have been blocked, and the
-///   connection is dropped once that exceeds the stream's
+///   socket records since when its writes have been blocked, and fails them
+///   (hyper then drops the connection) once that exceeds the stream's
 ///   [`send_timeout`](crate::SseResponse::send_timeout).
 /// - **Shutdown that ends.** On [`Shutdown::trigger`] it stops accepting, asks
 ///   every connection to finish (streams send their farewell), and drops the

@@ -1,11 +1,13 @@
-//! The router as one connection's hyper service: it adds what handlers may
-//! extract, and notes which response is an event stream.
+//! The router as one connection's service (hyper's under `sse_runtime::serve`,
+//! tower's under `axum::serve`): it adds what handlers may extract, and notes
+//! which response is an event stream.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Body;
@@ -18,22 +20,24 @@ use crate::response::Enforcement;
 use crate::serve::current_stream::CurrentStream;
 use crate::shutdown::Shutdown;
 
-/// One connection's view of the router.
-#[derive(Clone)]
-pub(crate) struct RouterService {
+/// One connection's view of the router, as [`MakeService`](crate::serve::MakeService)
+/// makes it for each connection `axum::serve` accepts from an
+/// [`SseListener`](crate::serve::SseListener). Nothing to build or call by hand.
+///
+/// ```
+/// fn a_tower_service<S: tower_service::Service<axum::extract::Request>>() {}
+/// a_tower_service::<sse_runtime::serve::RouterService>();
+/// ```
+#[derive(Clone, Debug)]
+pub struct RouterService {
     pub(crate) router: Router,
     pub(crate) shutdown: Shutdown,
     pub(crate) peer: SocketAddr,
     pub(crate) current: CurrentStream,
 }
 
-impl hyper::service::Service<Request<Incoming>> for RouterService {
-    type Response = Response<Body>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
-
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
-        let mut request = request.map(Body::new);
+impl RouterService {
+    fn respond(&self, mut request: Request<Body>) -> RouterFuture {
         request.extensions_mut().insert(self.shutdown.clone());
         request.extensions_mut().insert(ConnectInfo(self.peer));
         let response = self.router.clone().call(request);
@@ -47,5 +51,32 @@ impl hyper::service::Service<Request<Incoming>> for RouterService {
             current.set(stream);
             Ok(response)
         })
+    }
+}
+
+/// What the service answers with.
+type RouterFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+impl hyper::service::Service<Request<Incoming>> for RouterService {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = RouterFuture;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        self.respond(request.map(Body::new))
+    }
+}
+
+impl Service<Request<Body>> for RouterService {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = RouterFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        self.respond(request)
     }
 }

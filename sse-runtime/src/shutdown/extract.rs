@@ -46,8 +46,9 @@ pub struct MissingShutdown;
 impl IntoResponse for MissingShutdown {
     fn into_response(self) -> Response {
         tracing::error!(
-            "a handler extracts `Shutdown` but none was added: add `.layer(shutdown.layer())` \
-             to the router or serve it with `sse_runtime::serve`"
+            "a handler extracts `Shutdown` but the server gives none: serve the router with \
+             `sse_runtime::serve(listener, app)`, or keep `axum::serve` with \
+             `axum::serve(SseListener::new(listener, &shutdown), sse_runtime::make_service(app))`"
         );
         (
             StatusCode::INTERNAL_SERVER_ERROR,

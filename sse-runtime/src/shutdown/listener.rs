@@ -69,6 +69,7 @@ pub(crate) enum Notice {
 }
 
 /// A stream's or connection's view of a [`Shutdown`](super::Shutdown).
+#[derive(Debug)]
 pub(crate) struct ShutdownListener {
     coordinator: Arc<Coordinator>,
     /// Our slot in [`Listeners::slots`], once registered.
@@ -91,6 +92,13 @@ impl ShutdownListener {
             seen: u64::MAX,
             force_at: None,
             force: None,
+        }
+    }
+
+    /// The coordinator listened to.
+    pub(crate) fn shutdown(&self) -> super::Shutdown {
+        super::Shutdown {
+            coordinator: self.coordinator.clone(),
         }
     }
 

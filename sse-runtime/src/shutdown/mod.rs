@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use axum::{Router, routing::get};
-//! use sse_runtime::{Event, Shutdown, SseResponse};
+//! use sse_runtime::{Event, Shutdown, SseListener, SseResponse};
 //! use std::time::Duration;
 //!
 //! async fn events(shutdown: Shutdown) -> SseResponse<impl futures_core::Stream<Item = Event>> {
@@ -23,14 +23,15 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
 //! let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(5));
-//! // Under plain `axum::serve`, the layer hands the coordinator to handlers.
-//! let app = Router::new().route("/events", get(events)).layer(shutdown.layer());
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let app = Router::new().route("/events", get(events));
+//! // `sse_runtime::serve(listener, app).with_shutdown(shutdown)`, or plain
+//! // `axum::serve` on an `SseListener`: the same guarantees.
+//! let listener = SseListener::bind("127.0.0.1:0".parse().unwrap(), &shutdown).await?;
 //! let signal = sse_runtime::shutdown_signal(); // Ctrl-C or SIGTERM
 //! # drop(signal);
 //! # let signal = std::future::ready(()); // this example stops at once
-//! axum::serve(listener, app)
-//!     .with_graceful_shutdown(shutdown.clone().trigger_on(signal))
+//! axum::serve(listener, sse_runtime::make_service(app))
+//!     .with_graceful_shutdown(signal)
 //!     .await
 //! # }
 //! ```
@@ -203,16 +204,23 @@ impl Shutdown {
         }
     }
 
-    /// Waits for `signal`, then triggers the shutdown. Pass the result to
-    /// `axum::serve(..).with_graceful_shutdown(..)`; with
-    /// [`shutdown_signal`] it reacts to Ctrl-C and SIGTERM.
+    /// Waits for `signal`, then triggers the shutdown: spawn it beside
+    /// [`serve`](crate::serve()), as in `tokio::spawn(shutdown.clone()
+    /// .trigger_on(sse_runtime::shutdown_signal()))`, which reacts to Ctrl-C
+    /// and SIGTERM. (Under `axum::serve` on an
+    /// [`SseListener`](crate::SseListener) there is no need: axum's own
+    /// signal triggers it.)
     pub async fn trigger_on<F: Future>(self, signal: F) {
         signal.await;
         self.trigger();
     }
 
     /// An axum layer that makes this coordinator available to handlers as the
-    /// [`Shutdown`] extractor. [`serve`](crate::serve()) adds it by itself.
+    /// [`Shutdown`] extractor, for routers called in-process (`oneshot` in
+    /// tests). A server needs none: [`serve`](crate::serve()) and
+    /// [`make_service`](crate::make_service) add the coordinator themselves,
+    /// with the connection guarantees a layer cannot give (send timeouts, an
+    /// end to streams whose clients stopped reading).
     pub fn layer(&self) -> axum::Extension<Shutdown> {
         axum::Extension(self.clone())
     }

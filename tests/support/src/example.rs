@@ -86,17 +86,33 @@ impl Example {
 
     /// Waits until the example's log contains `text`.
     pub async fn wait_for_log(&self, text: &str) {
+        self.wait_for_log_count(text, 1).await;
+    }
+
+    /// Waits until the example's log contains `text` at least `count` times.
+    pub async fn wait_for_log_count(&self, text: &str, count: usize) {
         let found = tokio::time::timeout(PATIENCE, async {
-            while !self.log.lock().unwrap().contains(text) {
+            while self.log.lock().unwrap().matches(text).count() < count {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         })
         .await;
         assert!(
             found.is_ok(),
-            "log never said {text:?}:\n{}",
+            "log never said {text:?} {count} times:\n{}",
             self.log.lock().unwrap()
         );
+    }
+
+    /// The process's resident memory, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let pid = self.child.id().expect("running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status")
     }
 
     /// Sends SIGTERM and waits for the process to exit.

@@ -13,8 +13,36 @@ use std::time::Duration;
 
 pub use crate::client::{Client, Head, post_form, post_form_with, request, request_small_buffer};
 pub use crate::example::Example;
-pub use crate::server::{TestServer, serve, serve_with_axum};
+pub use crate::server::{ServeWith, TestServer, serve, serve_with, serve_with_axum};
 
 /// Upper bound for anything a test waits for; reaching it is a failure, not
 /// a measurement.
 pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Raises this process's open-file limit to its hard limit (example
+/// processes started afterwards inherit it), for tests that open a thousand
+/// connections where the default soft limit is 1,024. Returns the new soft
+/// limit. Uses util-linux's `prlimit`, since the workspace forbids `unsafe`.
+pub fn raise_fd_limit() -> u64 {
+    let limits = || {
+        let text = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+        let line = text
+            .lines()
+            .find(|line| line.starts_with("Max open files"))
+            .unwrap_or_default()
+            .to_owned();
+        let mut numbers = line
+            .split_whitespace()
+            .filter_map(|w| w.parse::<u64>().ok());
+        (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0))
+    };
+    let (soft, hard) = limits();
+    if soft < hard {
+        let _ = std::process::Command::new("prlimit")
+            .arg("--pid")
+            .arg(std::process::id().to_string())
+            .arg(format!("--nofile={hard}:{hard}"))
+            .status();
+    }
+    limits().0
+}

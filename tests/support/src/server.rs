@@ -1,5 +1,6 @@
-//! Servers under test on a free loopback port: `sse_runtime::serve`, or
-//! plain `axum::serve`.
+//! Servers under test on a free loopback port: `sse_runtime::serve`, plain
+//! `axum::serve` with the documented set-up (`SseListener` + `make_service`),
+//! or plain `axum::serve` with nothing of ours.
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -16,6 +17,38 @@ pub struct TestServer {
     pub shutdown: Shutdown,
     /// The server; ends once it has shut down.
     pub task: JoinHandle<std::io::Result<()>>,
+}
+
+/// The servers a lifecycle guarantee must hold under.
+#[derive(Clone, Copy, Debug)]
+pub enum ServeWith {
+    /// `sse_runtime::serve(listener, app).with_shutdown(shutdown)`.
+    SseRuntime,
+    /// `axum::serve(SseListener::new(listener, &shutdown), make_service(app))
+    /// .with_graceful_shutdown(shutdown.requested())`.
+    AxumServe,
+}
+
+/// Serves `router` with `with` on a free loopback port.
+pub async fn serve_with(with: ServeWith, router: Router, shutdown: Shutdown) -> TestServer {
+    match with {
+        ServeWith::SseRuntime => serve(router, shutdown).await,
+        ServeWith::AxumServe => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let listener = sse_runtime::SseListener::new(listener, &shutdown);
+            let task = tokio::spawn(
+                axum::serve(listener, sse_runtime::make_service(router))
+                    .with_graceful_shutdown(shutdown.requested())
+                    .into_future(),
+            );
+            TestServer {
+                addr,
+                shutdown,
+                task,
+            }
+        }
+    }
 }
 
 /// Serves `router` with `sse_runtime::serve` on a free loopback port.

@@ -1,0 +1,236 @@
+//! A socket that enforces, from inside its own reads and writes, what an
+//! event stream needs of its connection: the send timeout, and (under
+//! `axum::serve`) the end of the grace period.
+//!
+//! hyper stops polling a response body while the socket is full, so the body
+//! cannot notice that its client stopped reading; but hyper keeps polling the
+//! socket: a write that waits, and a read that watches for the client's EOF
+//! while a response streams. So the socket itself remembers since when its
+//! writes have been waiting and, once that exceeds the stream's send timeout,
+//! fails them, which makes hyper drop the connection and with it the stream.
+//! The same goes for a shutdown whose grace period is over. Being the socket,
+//! this works under any server that serves it: `sse_runtime::serve` and,
+//! through [`SseListener`](crate::serve::SseListener), plain `axum::serve`.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, Sleep};
+
+use crate::response::DisconnectReason;
+use crate::serve::current_stream::CurrentStream;
+use crate::shutdown::{Notice, Shutdown, ShutdownListener};
+
+pin_project_lite::pin_project! {
+    /// A connection's socket, as [`SseListener`](crate::serve::SseListener) hands it
+    /// to `axum::serve`: reads and writes go straight through, and fail once
+    /// the connection's event stream must end (its client stopped reading for
+    /// longer than the send timeout, or the shutdown's grace period is over).
+    ///
+    /// You do not build one; it is `SseListener`'s `axum::serve::Listener::Io`.
+    #[derive(Debug)]
+    pub struct WatchedIo<T = TcpStream> {
+        #[pin]
+        inner: T,
+        watch: Watch,
+    }
+}
+
+/// What a [`WatchedIo`] watches.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    /// When writes started to wait for the peer; `None` while they go through.
+    blocked_since: Option<Instant>,
+    /// The event stream the connection carries, for its send timeout.
+    current: CurrentStream,
+    /// Wakes the connection's task at the send-timeout deadline.
+    timer: Option<Pin<Box<Sleep>>>,
+    /// Only where no guard drops the connection at the end of the grace
+    /// period (under `axum::serve`).
+    shutdown: Option<ShutdownListener>,
+    /// Why reads and writes now fail, once they do.
+    ended: Option<DisconnectReason>,
+}
+
+impl<T> WatchedIo<T> {
+    pub(crate) fn new(
+        inner: T,
+        current: CurrentStream,
+        shutdown: Option<ShutdownListener>,
+    ) -> Self {
+        Self {
+            inner,
+            watch: Watch {
+                blocked_since: None,
+                current,
+                timer: None,
+                shutdown,
+                ended: None,
+            },
+        }
+    }
+
+    /// The connection's stream slot, for the service that fills it.
+    pub(crate) fn current(&self) -> &CurrentStream {
+        &self.watch.current
+    }
+
+    /// The coordinator whose grace period the socket watches, if it does.
+    pub(crate) fn shutdown(&self) -> Option<Shutdown> {
+        self.watch.shutdown.as_ref().map(ShutdownListener::shutdown)
+    }
+}
+
+impl Watch {
+    /// The error every operation returns once the connection has ended.
+    fn ended(&self) -> Option<io::Error> {
+        self.ended.map(|reason| {
+            let kind = match reason {
+                DisconnectReason::SendTimeout => io::ErrorKind::TimedOut,
+                _ => io::ErrorKind::ConnectionAborted,
+            };
+            io::Error::new(
+                kind,
+                format!("event stream ended by the server: {reason:?}"),
+            )
+        })
+    }
+
+    /// Notes whether a write went through or has to wait.
+    fn record_write<R>(&mut self, poll: &Poll<io::Result<R>>) {
+        match poll {
+            Poll::Pending => {
+                self.blocked_since.get_or_insert_with(Instant::now);
+            }
+            Poll::Ready(_) => self.blocked_since = None,
+        }
+    }
+
+    /// Called when an operation is about to return `Pending`: checks the
+    /// limits, registering the task to be woken when one runs out, and fails
+    /// the operation if one has.
+    fn poll_limits(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        if let Some(shutdown) = &mut self.shutdown
+            && let Poll::Ready(Notice::GraceOver) = shutdown.poll_notice(cx)
+        {
+            tracing::debug!("grace period over; closing the connection");
+            return Err(self.end(DisconnectReason::Shutdown));
+        }
+        if self.poll_send_timeout(cx).is_ready() {
+            return Err(self.end(DisconnectReason::SendTimeout));
+        }
+        Ok(())
+    }
+
+    /// Ready when a write has waited longer than the stream's send timeout.
+    fn poll_send_timeout(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(since) = self.blocked_since else {
+            return Poll::Pending;
+        };
+        let Some(timeout) = self.current.get().and_then(|stream| stream.send_timeout) else {
+            return Poll::Pending;
+        };
+        let deadline = since + timeout;
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if timer.deadline() != deadline {
+            timer.as_mut().reset(deadline);
+        }
+        if timer.as_mut().poll(cx).is_pending() && Instant::now() < deadline {
+            return Poll::Pending;
+        }
+        tracing::debug!(
+            ?timeout,
+            "client stopped reading: a write waited longer than the send timeout"
+        );
+        Poll::Ready(())
+    }
+
+    /// Ends the connection's stream for `reason`; every operation fails from
+    /// now on.
+    fn end(&mut self, reason: DisconnectReason) -> io::Error {
+        self.current.end(reason);
+        self.ended = Some(reason);
+        self.timer = None;
+        self.ended().expect("just ended")
+    }
+}
+
+impl<T: AsyncRead> AsyncRead for WatchedIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.project();
+        if let Some(error) = this.watch.ended() {
+            return Poll::Ready(Err(error));
+        }
+        let poll = this.inner.poll_read(cx, buf);
+        if poll.is_pending() {
+            this.watch.poll_limits(cx)?;
+        }
+        poll
+    }
+}
+
+impl<T: AsyncWrite> AsyncWrite for WatchedIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.project();
+        if let Some(error) = this.watch.ended() {
+            return Poll::Ready(Err(error));
+        }
+        let poll = this.inner.poll_write(cx, buf);
+        this.watch.record_write(&poll);
+        if poll.is_pending() {
+            this.watch.poll_limits(cx)?;
+        }
+        poll
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.project();
+        if let Some(error) = this.watch.ended() {
+            return Poll::Ready(Err(error));
+        }
+        let poll = this.inner.poll_write_vectored(cx, bufs);
+        this.watch.record_write(&poll);
+        if poll.is_pending() {
+            this.watch.poll_limits(cx)?;
+        }
+        poll
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.project();
+        if let Some(error) = this.watch.ended() {
+            return Poll::Ready(Err(error));
+        }
+        let poll = this.inner.poll_flush(cx);
+        this.watch.record_write(&poll);
+        if poll.is_pending() {
+            this.watch.poll_limits(cx)?;
+        }
+        poll
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().inner.poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,153 @@
+//! Plain `axum::serve`: what the documented set-up (`SseListener` +
+//! `make_service`) adds, and what a server without it is told. The lifecycle
+//! guarantees themselves run under both servers in `tests/lifecycle.rs`.
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use axum::routing::get;
+use sse_runtime::{Event, Shutdown, SseListener, SseResponse, make_service, sse_endpoint};
+use sse_test_support::{PATIENCE, request};
+
+async fn farewell() -> Vec<Event> {
+    vec![Event::data("bye").event("shutdown").unwrap()]
+}
+
+#[sse_endpoint(on_shutdown = farewell)]
+async fn ticks() {
+    for n in 0u64.. {
+        yield_!(n);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn axum_stopping_to_accept_triggers_the_shutdown_whatever_its_signal() {
+    // The signal given to axum is not the coordinator's: when it fires, axum
+    // drops the listener, and that tells the streams.
+    let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(30));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = Router::new().route("/", get(ticks));
+    let server = tokio::spawn(
+        axum::serve(SseListener::new(listener, &shutdown), make_service(app))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let (_, mut client) = request(addr, "GET", "/", &[]).await;
+    client.read_until("data: 1\n\n").await;
+    assert!(!shutdown.is_requested());
+    stop.send(()).unwrap();
+    let rest = tokio::time::timeout(PATIENCE, client.read_to_end())
+        .await
+        .expect("the stream ended once axum stopped accepting");
+    assert!(rest.ends_with("event: shutdown\ndata: bye\n\n"), "{rest:?}");
+    assert!(shutdown.is_requested());
+    tokio::time::timeout(PATIENCE, server)
+        .await
+        .expect("axum::serve returned once the stream had said goodbye")
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn make_service_hands_handlers_the_peer_and_the_coordinator() {
+    let shutdown = Shutdown::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new().route(
+        "/",
+        get(
+            |ConnectInfo(peer): ConnectInfo<SocketAddr>, shutdown: Shutdown| async move {
+                format!("{} {}", peer.ip(), shutdown.is_requested())
+            },
+        ),
+    );
+    tokio::spawn(
+        axum::serve(SseListener::new(listener, &shutdown), make_service(app)).into_future(),
+    );
+    let (head, client) = request(addr, "GET", "/", &[]).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(String::from_utf8_lossy(&client.body), "127.0.0.1 false");
+}
+
+/// Log lines written while `f` runs on this thread (a current-thread test
+/// runtime runs every task here).
+async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String {
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    f.await;
+    String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned()
+}
+
+/// Opens two streams on `path` of `app` under plain `axum::serve` with a
+/// plain `TcpListener` (nothing of ours) and reads their first event.
+async fn two_streams_without_set_up(app: Router, path: &str) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(axum::serve(listener, app).into_future());
+    for _ in 0..2 {
+        let (head, mut client) = request(addr, "GET", path, &[]).await;
+        assert_eq!(head.status, 200);
+        client.read_until("data: ").await;
+    }
+    server.abort();
+}
+
+#[tokio::test]
+async fn an_endpoint_served_without_a_coordinator_is_explained_once_with_the_fix() {
+    let app = Router::new().route("/", get(ticks));
+    let logs = logs_of(two_streams_without_set_up(app, "/")).await;
+    let explained = logs
+        .lines()
+        .filter(|line| line.contains("no shutdown coordinator"))
+        .collect::<Vec<_>>();
+    assert_eq!(explained.len(), 1, "{logs}");
+    assert!(explained[0].contains("ERROR"), "{logs}");
+    assert!(
+        explained[0].contains("sse_runtime::make_service(app)"),
+        "the line names the fix: {logs}"
+    );
+}
+
+#[tokio::test]
+async fn a_send_timeout_nothing_enforces_is_explained_once_with_the_fix() {
+    let app = Router::new().route(
+        "/",
+        get(|| async {
+            SseResponse::new(futures_util::stream::iter([Event::data("hello")]))
+                .send_timeout(Duration::from_secs(1))
+        }),
+    );
+    let logs = logs_of(two_streams_without_set_up(app, "/")).await;
+    let explained = logs
+        .lines()
+        .filter(|line| line.contains("send_timeout is not enforced"))
+        .collect::<Vec<_>>();
+    assert_eq!(explained.len(), 1, "{logs}");
+    assert!(explained[0].contains("ERROR"), "{logs}");
+    assert!(explained[0].contains("SseListener::new"), "{logs}");
+}

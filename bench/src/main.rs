@@ -227,7 +227,7 @@ async fn bench(args: Vec<String>) {
          ### One difference at a time\n\n\
          The servers differ in more than their responses (`sse_runtime::serve` sets `TCP_NODELAY` \
          and serves HTTP/1 only). These rows swap one part at a time: axum's responses under our \
-         server, ours under `axum::serve` (with `Shutdown::layer()`, as the docs set it up), and \
+         server, ours under `axum::serve` (on an `SseListener` with `make_service`, as the docs set it up), and \
          ours with a stream that is pending after every event, so nothing is coalesced.\n\n\
          {}\n\
          ### Successes\n\n\

@@ -23,8 +23,9 @@ pub enum Implementation {
     /// Isolation: the axum `Sse` responses served by `sse_runtime::serve`
     /// (`TCP_NODELAY`, HTTP/1 only): the server's share of a difference.
     AxumOnOurServe,
-    /// Isolation: the `SseResponse` responses served by `axum::serve`, set
-    /// up as the docs say: the response's share of a difference.
+    /// Isolation: the `SseResponse` responses served by `axum::serve` on an
+    /// `SseListener` with `make_service`, as the docs set it up: the
+    /// response's share of a difference.
     RuntimeOnAxumServe,
     /// Isolation: `SseResponse` whose stream is pending after every event,
     /// so each event is its own body frame: what coalescing ready events

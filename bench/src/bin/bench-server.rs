@@ -351,9 +351,12 @@ async fn main() -> std::io::Result<()> {
         }
         // Our responses under plain `axum::serve`, as the docs set it up.
         ("axum-serve", _) => {
-            axum::serve(listener, app.layer(shutdown.layer()))
-                .with_graceful_shutdown(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()))
-                .await
+            axum::serve(
+                sse_runtime::SseListener::new(listener, &shutdown),
+                sse_runtime::make_service(app),
+            )
+            .with_graceful_shutdown(sse_runtime::shutdown_signal())
+            .await
         }
         ("our-serve", _) => {
             tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));

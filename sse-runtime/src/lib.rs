@@ -156,20 +156,23 @@ pub mod __private {
 pub use sse_macros::sse_endpoint;
 
 /// Derives [`SseEvent`](trait@SseEvent) for a struct or enum: one named event
-/// with an optional id and JSON data.
+/// with an optional id, and as JSON data exactly what the type's own
+/// `Serialize` writes, less the id field.
 ///
 /// ```
+/// use serde::Serialize;
 /// use sse_runtime::{EventWriter, LineEnding, SseEvent};
 ///
-/// #[derive(SseEvent)]
+/// #[derive(Serialize, SseEvent)]
 /// #[sse(event = "tick")]              // default: the type name in snake_case
+/// #[serde(rename_all = "camelCase")]  // every serde attribute applies to the data
 /// struct Tick {
 ///     #[sse(id)]                      // sent as `id:`, not in the data
 ///     seq: u64,
-///     city: String,
+///     city_name: String,
 /// }
 ///
-/// #[derive(SseEvent)]
+/// #[derive(Serialize, SseEvent)]
 /// enum Room {
 ///     UserJoined { name: String },    // event: user_joined, data: {"name":..}
 ///     #[sse(event = "msg")]
@@ -178,18 +181,27 @@ pub use sse_macros::sse_endpoint;
 /// }
 ///
 /// let mut writer = EventWriter::new(LineEnding::Lf);
-/// writer.write(&Tick { seq: 7, city: "Zürich".into() }).unwrap();
+/// writer.write(&Tick { seq: 7, city_name: "Zürich".into() }).unwrap();
 /// writer.write(&Room::Message("hi".into())).unwrap();
 /// # let _ = Room::UserJoined { name: String::new() };
 /// # let _ = Room::Closed;
 /// assert_eq!(
 ///     std::str::from_utf8(writer.as_bytes()).unwrap(),
-///     "id: 7\nevent: tick\ndata: {\"city\":\"Zürich\"}\n\nevent: msg\ndata: \"hi\"\n\n"
+///     "id: 7\nevent: tick\ndata: {\"cityName\":\"Zürich\"}\n\nevent: msg\ndata: \"hi\"\n\n"
 /// );
 /// ```
 ///
-/// Field types must be `Serialize`; the id field an integer or a string.
-/// Field-level `#[serde(rename = "..")]` and `#[serde(skip)]` are honoured.
+/// The type must implement `Serialize` (derive it beside `SseEvent`); the id
+/// field must be an integer or a string. serde writes the data, so every
+/// serde attribute holds (`rename_all`, `rename`, `tag`, `content`,
+/// `untagged`, `skip`, `skip_serializing_if`, `flatten`, `transparent`,
+/// `serialize_with`, ..): the data is `serde_json::to_string(&value)` less
+/// the id field. An enum is usually externally tagged (`{"UserJoined":{..}}`
+/// in serde_json): there the event name says which variant it is, so the
+/// data is the variant's content. Where the id cannot be taken out of what
+/// serde writes (`transparent`, `into`, an adjacently tagged `content`, a
+/// tuple position moved by `skip_serializing_if`) the derive says so at
+/// compile time.
 #[doc(inline)]
 pub use sse_macros::SseEvent;
 

@@ -6,7 +6,10 @@ use quote::format_ident;
 use syn::{DeriveInput, Fields, Generics, Ident, LitStr, Member, Type};
 
 use crate::ctxt::Ctxt;
-use crate::derive::attr::{Place, serde_field, sse_attrs};
+use crate::derive::attr::{
+    Place, SerdeContainer, serde_container, serde_field, serde_variant, sse_attrs,
+};
+use crate::derive::rename::apply_to_field;
 
 pub(crate) struct Input<'a> {
     pub(crate) ident: &'a Ident,
@@ -14,6 +17,8 @@ pub(crate) struct Input<'a> {
     pub(crate) body: Body,
     /// `#[sse(event = "..")]` on an enum, where each variant names its own.
     pub(crate) enum_event: Option<LitStr>,
+    /// The type's serde attributes, which decide where its id is written.
+    pub(crate) serde: SerdeContainer,
 }
 
 pub(crate) enum Body {
@@ -36,10 +41,7 @@ pub(crate) struct Event {
 
 /// The fields of a struct or variant.
 pub(crate) struct Shape {
-    /// The name given to serde for the data object.
-    pub(crate) type_name: String,
     pub(crate) fields: Vec<Field>,
-    pub(crate) named: bool,
     pub(crate) unit: bool,
 }
 
@@ -49,27 +51,49 @@ pub(crate) struct Field {
     pub(crate) binding: Ident,
     /// Name in the pattern (`a` or `0`).
     pub(crate) member: Member,
-    /// JSON key for a named field.
+    /// The key serde writes a named field under, after `rename` and
+    /// `rename_all`.
     pub(crate) key: Option<String>,
     pub(crate) ty: Type,
     /// Where `#[sse(id)]` marks it as the id.
     pub(crate) id: Option<Span>,
+    /// serde never writes it.
     pub(crate) skip: bool,
+    /// serde writes it or not depending on its value.
+    pub(crate) skip_if: Option<Span>,
+}
+
+/// Where serde writes an event's id field, as the data writer finds it.
+pub(crate) enum IdSlot {
+    None,
+    Key(String),
+    Position(usize),
 }
 
 impl<'a> Input<'a> {
     pub(crate) fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Self {
         let container = sse_attrs(cx, &input.attrs, Place::Container);
+        let serde = serde_container(&input.attrs);
         let mut enum_event = None;
         let body = match &input.data {
             syn::Data::Struct(data) => {
-                Body::Struct(Event::new(cx, container.event, &input.ident, &data.fields))
+                let rule = serde.rename_all.as_deref();
+                let event = Event::new(cx, container.event, &input.ident, &data.fields, rule);
+                Body::Struct(event)
             }
             syn::Data::Enum(data) => {
                 enum_event = container.event;
                 let variants = data.variants.iter().map(|variant| {
                     let attrs = sse_attrs(cx, &variant.attrs, Place::Variant);
-                    let event = Event::new(cx, attrs.event, &variant.ident, &variant.fields);
+                    let rule = serde_variant(&variant.attrs).rename_all;
+                    let rule = rule.or_else(|| serde.rename_all_fields.clone());
+                    let event = Event::new(
+                        cx,
+                        attrs.event,
+                        &variant.ident,
+                        &variant.fields,
+                        rule.as_deref(),
+                    );
                     (variant.ident.clone(), event)
                 });
                 Body::Enum(variants.collect())
@@ -81,7 +105,15 @@ impl<'a> Input<'a> {
             generics: &input.generics,
             body,
             enum_event,
+            serde,
         }
+    }
+
+    /// Whether serde writes each variant wrapped in an object named after it
+    /// (the default, "externally tagged"): the event name already says which
+    /// variant it is, so the data is the variant's content.
+    pub(crate) fn externally_tagged_enum(&self) -> bool {
+        matches!(self.body, Body::Enum(_)) && self.serde.tag.is_none() && !self.serde.untagged
     }
 
     /// Every event of the type.
@@ -95,7 +127,13 @@ impl<'a> Input<'a> {
 }
 
 impl Event {
-    fn new(cx: &Ctxt, name_attr: Option<LitStr>, ident: &Ident, fields: &Fields) -> Self {
+    fn new(
+        cx: &Ctxt,
+        name_attr: Option<LitStr>,
+        ident: &Ident,
+        fields: &Fields,
+        rename_all: Option<&str>,
+    ) -> Self {
         let name = match &name_attr {
             Some(lit) => lit.value(),
             None => snake_case(&unraw(ident)),
@@ -103,48 +141,72 @@ impl Event {
         Self {
             name_attr,
             name,
-            shape: Shape::new(cx, ident, fields),
+            shape: Shape::new(cx, fields, rename_all),
         }
     }
 }
 
 impl Shape {
-    fn new(cx: &Ctxt, type_name: &Ident, syn_fields: &Fields) -> Self {
+    fn new(cx: &Ctxt, syn_fields: &Fields, rename_all: Option<&str>) -> Self {
         let fields = syn_fields
             .iter()
             .enumerate()
             .map(|(index, field)| {
                 let attrs = sse_attrs(cx, &field.attrs, Place::Field);
                 let serde = serde_field(&field.attrs);
+                let key = field.ident.as_ref().map(|ident| {
+                    let name = unraw(ident);
+                    serde.rename.unwrap_or_else(|| {
+                        rename_all
+                            .and_then(|rule| apply_to_field(rule, &name))
+                            .unwrap_or(name)
+                    })
+                });
                 Field {
                     binding: format_ident!("__sse_field{}", index),
                     member: match &field.ident {
                         Some(ident) => Member::Named(ident.clone()),
                         None => Member::Unnamed(index.into()),
                     },
-                    key: field
-                        .ident
-                        .as_ref()
-                        .map(|ident| serde.rename.unwrap_or_else(|| unraw(ident))),
+                    key,
                     ty: field.ty.clone(),
                     id: attrs.id,
                     skip: serde.skip,
+                    skip_if: serde.skip_if,
                 }
             })
             .collect();
         Self {
-            type_name: unraw(type_name),
-            named: matches!(syn_fields, Fields::Named(_)),
             unit: matches!(syn_fields, Fields::Unit),
             fields,
         }
     }
 
-    /// The fields sent as data: neither the id nor skipped.
-    pub(crate) fn data_fields(&self) -> impl Iterator<Item = &Field> {
-        self.fields
+    /// The field marked `#[sse(id)]`, if any.
+    pub(crate) fn id_field(&self) -> Option<&Field> {
+        self.fields.iter().find(|field| field.id.is_some())
+    }
+
+    /// Where serde writes the id: under its key, or at its position among
+    /// the elements serde writes (`check` refuses a position that depends on
+    /// a value).
+    pub(crate) fn id_slot(&self) -> IdSlot {
+        let Some(id) = self.id_field() else {
+            return IdSlot::None;
+        };
+        if id.skip {
+            return IdSlot::None;
+        }
+        if let Some(key) = &id.key {
+            return IdSlot::Key(key.clone());
+        }
+        let position = self
+            .fields
             .iter()
-            .filter(|field| field.id.is_none() && !field.skip)
+            .take_while(|field| field.id.is_none())
+            .filter(|field| !field.skip)
+            .count();
+        IdSlot::Position(position)
     }
 }
 

@@ -1,9 +1,12 @@
 //! The attributes `#[derive(SseEvent)]` reads: its own `#[sse(...)]`, and
-//! the field-level serde attributes its data view honours.
+//! the serde attributes that decide where serde writes the id field (the data
+//! is serde's own output, so serde applies every attribute; these only locate
+//! the id in it).
 
 use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Attribute, LitStr};
+use syn::{Attribute, LitStr, Token};
 
 use crate::ctxt::Ctxt;
 
@@ -54,32 +57,135 @@ pub(crate) fn sse_attrs(cx: &Ctxt, attrs: &[Attribute], place: Place) -> SseAttr
     out
 }
 
-/// What a field's serde attributes change in its data: a new key
-/// (`rename = ".."`), or no place in it (`skip`, `skip_serializing`).
+/// The serde attributes of the type that decide where the id is in what
+/// serde writes, and whether the variant's wrapper is there at all.
+#[derive(Default)]
+pub(crate) struct SerdeContainer {
+    /// `rename_all` (for serialization): how field keys are spelled.
+    pub(crate) rename_all: Option<String>,
+    /// `rename_all_fields`: the same for every variant's fields.
+    pub(crate) rename_all_fields: Option<String>,
+    /// `tag = ".."`: an internally (or, with `content`, adjacently) tagged enum.
+    pub(crate) tag: Option<LitStr>,
+    pub(crate) content: Option<LitStr>,
+    pub(crate) untagged: bool,
+    /// `transparent` and `into = ".."`: serde writes something else than the
+    /// fields, so no id can be taken out of it.
+    pub(crate) transparent: Option<Span>,
+    pub(crate) into: Option<Span>,
+}
+
+/// A variant's serde attributes that move its fields' keys.
+#[derive(Default)]
+pub(crate) struct SerdeVariant {
+    pub(crate) rename_all: Option<String>,
+}
+
+/// What a field's serde attributes change in where it lands: a new key
+/// (`rename = ".."`), no place at all (`skip`, `skip_serializing`), or a place
+/// that depends on its value (`skip_serializing_if`).
 #[derive(Default)]
 pub(crate) struct SerdeField {
     pub(crate) rename: Option<String>,
     pub(crate) skip: bool,
+    pub(crate) skip_if: Option<Span>,
 }
 
-/// Reads a field's `#[serde(...)]`; attributes it does not read are left to
-/// serde.
+pub(crate) fn serde_container(attrs: &[Attribute]) -> SerdeContainer {
+    let mut out = SerdeContainer::default();
+    for_each_serde_meta(attrs, |meta| {
+        if meta.path.is_ident("rename_all") {
+            out.rename_all = serialize_value(meta)?;
+        } else if meta.path.is_ident("rename_all_fields") {
+            out.rename_all_fields = serialize_value(meta)?;
+        } else if meta.path.is_ident("tag") {
+            out.tag = Some(meta.value()?.parse()?);
+        } else if meta.path.is_ident("content") {
+            out.content = Some(meta.value()?.parse()?);
+        } else if meta.path.is_ident("untagged") {
+            out.untagged = true;
+        } else if meta.path.is_ident("transparent") {
+            out.transparent = Some(meta.path.span());
+        } else if meta.path.is_ident("into") {
+            out.into = Some(meta.path.span());
+            skip_rest(meta)?;
+        } else {
+            skip_rest(meta)?;
+        }
+        Ok(())
+    });
+    out
+}
+
+pub(crate) fn serde_variant(attrs: &[Attribute]) -> SerdeVariant {
+    let mut out = SerdeVariant::default();
+    for_each_serde_meta(attrs, |meta| {
+        if meta.path.is_ident("rename_all") {
+            out.rename_all = serialize_value(meta)?;
+        } else {
+            skip_rest(meta)?;
+        }
+        Ok(())
+    });
+    out
+}
+
 pub(crate) fn serde_field(attrs: &[Attribute]) -> SerdeField {
     let mut out = SerdeField::default();
-    for attr in attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                if let Ok(lit) = meta.value().and_then(|value| value.parse::<LitStr>()) {
-                    out.rename = Some(lit.value());
-                }
-            } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
-                out.skip = true;
-            } else if let Ok(value) = meta.value() {
-                // Skip the value of attributes we do not read.
-                let _: syn::Expr = value.parse()?;
-            }
-            Ok(())
-        });
-    }
+    for_each_serde_meta(attrs, |meta| {
+        if meta.path.is_ident("rename") {
+            out.rename = serialize_value(meta)?;
+        } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
+            out.skip = true;
+        } else if meta.path.is_ident("skip_serializing_if") {
+            out.skip_if = Some(meta.path.span());
+            skip_rest(meta)?;
+        } else {
+            skip_rest(meta)?;
+        }
+        Ok(())
+    });
     out
+}
+
+/// Calls `f` on every item of every `#[serde(..)]`; a malformed attribute is
+/// serde's to report, so it is passed over here.
+fn for_each_serde_meta(
+    attrs: &[Attribute],
+    mut f: impl FnMut(&ParseNestedMeta<'_>) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| f(&meta));
+    }
+}
+
+/// The serialization side of `name = ".."` or `name(serialize = "..")`.
+fn serialize_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<String>> {
+    if meta.input.peek(Token![=]) {
+        let lit: LitStr = meta.value()?.parse()?;
+        return Ok(Some(lit.value()));
+    }
+    let mut out = None;
+    meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident("serialize") {
+            let lit: LitStr = inner.value()?.parse()?;
+            out = Some(lit.value());
+        } else {
+            skip_rest(&inner)?;
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Passes over the value of an attribute not read here: `= expr` or `(..)`.
+fn skip_rest(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        let _: proc_macro2::TokenStream = content.parse()?;
+    }
+    Ok(())
 }

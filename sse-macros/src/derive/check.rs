@@ -22,6 +22,59 @@ pub(crate) fn check(cx: &Ctxt, input: &Input<'_>) {
     for event in input.events() {
         check_name(cx, event);
         check_one_id(cx, event);
+        check_id_can_be_left_out(cx, input, event);
+    }
+}
+
+/// The data is serde's output less the id field, so serde must write the id
+/// where the data writer can find it and leave it out.
+fn check_id_can_be_left_out(cx: &Ctxt, input: &Input<'_>, event: &Event) {
+    let Some(id) = event.shape.id_field() else {
+        return;
+    };
+    let serde = &input.serde;
+    if let Some(span) = serde.transparent {
+        cx.syn_error(syn::Error::new(
+            span,
+            "a `transparent` type is sent as its one field, so it cannot also send a field as \
+             the `id`; drop `#[sse(id)]` or `transparent`",
+        ));
+    }
+    if let Some(span) = serde.into {
+        cx.syn_error(syn::Error::new(
+            span,
+            "the data of a type serialized `into` another is that other type, whose fields \
+             `#[sse(id)]` cannot mark; put `#[derive(SseEvent)]` on the other type",
+        ));
+    }
+    if let (Some(_), Some(content)) = (&serde.tag, &serde.content) {
+        cx.error_spanned_by(
+            content,
+            "an adjacently tagged variant's fields are nested in its `content`, out of reach \
+             for taking the `id` out; use `tag = \"..\"` alone, or no `#[sse(id)]`",
+        );
+    }
+    if matches!(input.body, Body::Enum(_))
+        && !input.externally_tagged_enum()
+        && id.key.is_none()
+        && event.shape.fields.len() == 1
+    {
+        cx.syn_error(syn::Error::new(
+            id.id.unwrap_or_else(proc_macro2::Span::call_site),
+            "serde writes the one field of this variant as the whole data (the enum is \
+             `untagged` or internally tagged), so it cannot also be the `id`",
+        ));
+    }
+    if id.key.is_none() {
+        // A tuple: the id is found by its position among what serde writes.
+        let before = event.shape.fields.iter().take_while(|f| f.id.is_none());
+        for span in before.chain([id]).filter_map(|field| field.skip_if) {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`skip_serializing_if` here moves the `id` field's position in what serde \
+                 writes depending on the value; name the fields, or use `skip`",
+            ));
+        }
     }
 }
 

@@ -1,23 +1,23 @@
 //! Code generation: the `SseEvent` impl, writing each event's `id:` (if a
-//! field is marked `#[sse(id)]`), its `event:` name, and the other fields as
-//! JSON `data:`, through a generated `Serialize` view so that the id is not
-//! sent twice. Field-level `#[serde(rename = "..")]` and `#[serde(skip)]`
-//! are honoured.
+//! field is marked `#[sse(id)]`), its `event:` name, and as JSON `data:` what
+//! the type's own `Serialize` writes, less the id field (located by
+//! `IdSlot`) and, for an externally tagged enum, less the variant's wrapper.
 
-use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::TokenStream;
+use quote::quote;
 
-use crate::derive::ast::{Body, Field, Input, Shape};
+use crate::derive::ast::{Body, IdSlot, Input, Shape};
 
 pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
     let name = input.ident;
     let private = quote!(::sse_runtime::__private);
+    let unwrap_variant = input.externally_tagged_enum();
     let mut bounds = Vec::new();
     let body = match &input.body {
         Body::Struct(event) => {
             bounds.extend(event.shape.bounds());
             let destructure = event.shape.pattern(quote!(#name));
-            let write = event.shape.write(&event.name);
+            let write = event.shape.write(&event.name, unwrap_variant);
             quote! {
                 let #destructure = self;
                 #write
@@ -28,7 +28,7 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
             let arms = variants.iter().map(|(ident, event)| {
                 bounds.extend(event.shape.bounds());
                 let pattern = event.shape.pattern(quote!(Self::#ident));
-                let write = event.shape.write(&event.name);
+                let write = event.shape.write(&event.name, unwrap_variant);
                 quote!(#pattern => { #write })
             });
             let arms: Vec<_> = arms.collect();
@@ -42,6 +42,8 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
     let mut predicates: Vec<TokenStream> = where_clause
         .map(|clause| clause.predicates.iter().map(|p| quote!(#p)).collect())
         .unwrap_or_default();
+    // The data is what the type's own `Serialize` writes.
+    predicates.push(quote!(#name #type_generics: #private::serde::Serialize));
     predicates.extend(bounds);
     quote! {
         #[automatically_derived]
@@ -60,111 +62,50 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
 }
 
 impl Shape {
-    /// Where-clause predicates the generated code needs.
+    /// Where-clause predicates the generated code needs: the id's type.
     fn bounds(&self) -> Vec<TokenStream> {
         let private = quote!(::sse_runtime::__private);
-        self.fields
-            .iter()
-            .filter(|field| !field.skip)
+        self.id_field()
             .map(|field| {
                 let ty = &field.ty;
-                if field.id.is_some() {
-                    quote!(#ty: #private::EventIdValue)
-                } else {
-                    quote!(#ty: #private::serde::Serialize)
-                }
+                quote!(#ty: #private::EventIdValue)
             })
+            .into_iter()
             .collect()
     }
 
-    /// `Path { a: __sse_field0, .. }`, `Path(__sse_field0, ..)` or `Path`.
+    /// `Path { id: __sse_field0, .. }`, binding the id field only, or `Path`
+    /// (`Path { .. }` fits a unit too, but says less).
     fn pattern(&self, path: TokenStream) -> TokenStream {
         if self.unit {
             return path;
         }
-        let bindings = self.fields.iter().map(|field| {
+        let id = self.id_field().map(|field| {
             let binding = &field.binding;
             let member = &field.member;
-            quote!(#member: #binding)
+            quote!(#member: #binding,)
         });
-        quote!(#path { #(#bindings,)* })
+        quote!(#path { #id .. })
     }
 
-    /// Writes the event from the bindings of [`pattern`](Self::pattern).
-    fn write(&self, event: &str) -> TokenStream {
+    /// Writes the event from the binding of [`pattern`](Self::pattern) and
+    /// the whole value.
+    fn write(&self, event: &str, unwrap_variant: bool) -> TokenStream {
         let private = quote!(::sse_runtime::__private);
-        let id = self
-            .fields
-            .iter()
-            .find(|field| field.id.is_some())
-            .map(|field| {
-                let binding = &field.binding;
-                quote!(#private::EventIdValue::write_id(#binding, __sse_writer)?;)
-            });
-        let data = self.data();
+        let id = self.id_field().map(|field| {
+            let binding = &field.binding;
+            quote!(#private::EventIdValue::write_id(#binding, __sse_writer)?;)
+        });
+        let slot = match self.id_slot() {
+            IdSlot::None => quote!(#private::IdField::None),
+            IdSlot::Key(key) => quote!(#private::IdField::Key(#key)),
+            IdSlot::Position(at) => quote!(#private::IdField::Position(#at)),
+        };
         quote! {
             #id
             __sse_writer.event(#event)?;
-            #data
+            __sse_writer.json_data(&#private::SerdeData::new(self, #slot, #unwrap_variant))?;
             ::core::result::Result::Ok(())
-        }
-    }
-
-    /// Writes the `data:` line.
-    fn data(&self) -> TokenStream {
-        let fields: Vec<&Field> = self.data_fields().collect();
-        if self.named {
-            return named_data(&fields, &self.type_name);
-        }
-        match fields.as_slice() {
-            [] => quote!(__sse_writer.json_data(&())?;),
-            [single] => {
-                let binding = &single.binding;
-                quote!(__sse_writer.json_data(#binding)?;)
-            }
-            many => {
-                let bindings = many.iter().map(|field| &field.binding);
-                quote!(__sse_writer.json_data(&(#(#bindings,)*))?;)
-            }
-        }
-    }
-}
-
-/// A named-field data object: a `Serialize` view over references to the
-/// fields, generic over their types so it needs none of the type's generics.
-fn named_data(fields: &[&Field], type_name: &str) -> TokenStream {
-    let private = quote!(::sse_runtime::__private);
-    let serde = quote!(#private::serde);
-    let params: Vec<Ident> = (0..fields.len())
-        .map(|i| format_ident!("__T{}", i))
-        .collect();
-    // Field 0 is the marker that uses the lifetime when there are no fields.
-    let indices = (1..=fields.len()).map(syn::Index::from);
-    let keys = fields
-        .iter()
-        .map(|field| field.key.clone().unwrap_or_default());
-    let bindings = fields.iter().map(|field| &field.binding);
-    let count = fields.len();
-    quote! {
-        {
-            struct __SseData<'__a, #(#params: ?::core::marker::Sized,)*>(
-                ::core::marker::PhantomData<&'__a ()>,
-                #(&'__a #params,)*
-            );
-            impl<'__a, #(#params: #serde::Serialize + ?::core::marker::Sized,)*> #serde::Serialize
-                for __SseData<'__a, #(#params,)*>
-            {
-                fn serialize<__S: #serde::Serializer>(
-                    &self,
-                    __serializer: __S,
-                ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                    use #serde::ser::SerializeStruct as _;
-                    let mut __object = __serializer.serialize_struct(#type_name, #count)?;
-                    #(__object.serialize_field(#keys, self.#indices)?;)*
-                    __object.end()
-                }
-            }
-            __sse_writer.json_data(&__SseData(::core::marker::PhantomData, #(#bindings,)*))?;
         }
     }
 }

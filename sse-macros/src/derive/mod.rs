@@ -18,6 +18,7 @@ mod attr;
 mod check;
 mod expand;
 mod fallback;
+mod rename;
 
 use proc_macro2::TokenStream;
 use syn::DeriveInput;

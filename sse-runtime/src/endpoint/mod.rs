@@ -7,6 +7,7 @@
 //! here change without notice.
 
 mod context;
+mod data;
 mod defaults;
 mod event_id;
 mod generator;
@@ -15,6 +16,7 @@ mod yielded;
 mod yielder;
 
 pub use self::context::EndpointContext;
+pub use self::data::{IdField, SerdeData};
 pub use self::defaults::Defaults;
 pub use self::event_id::EventIdValue;
 pub use self::generator::{BodyOutput, Generator, body};

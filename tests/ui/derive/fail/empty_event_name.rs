@@ -1,6 +1,6 @@
 use sse_runtime::SseEvent;
 
-#[derive(SseEvent)]
+#[derive(serde::Serialize, SseEvent)]
 #[sse(event = "")]
 struct Tick {
     n: u32,

@@ -1,6 +1,6 @@
 use sse_runtime::SseEvent;
 
-#[derive(SseEvent)]
+#[derive(serde::Serialize, SseEvent)]
 #[sse(event = "a\nb")]
 struct Tick {
     n: u32,

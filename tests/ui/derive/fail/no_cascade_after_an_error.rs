@@ -3,7 +3,7 @@
 //! error is the derive's.
 use sse_runtime::{SseEvent, sse_endpoint};
 
-#[derive(SseEvent)]
+#[derive(serde::Serialize, SseEvent)]
 #[sse(event = "a\nb")]
 struct Tick {
     n: u32,

@@ -1,6 +1,6 @@
 use sse_runtime::SseEvent;
 
-#[derive(SseEvent)]
+#[derive(serde::Serialize, SseEvent)]
 #[sse(event = "tick\0")]
 struct Tick {
     n: u32,

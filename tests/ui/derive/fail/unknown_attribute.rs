@@ -1,6 +1,6 @@
 use sse_runtime::SseEvent;
 
-#[derive(SseEvent)]
+#[derive(serde::Serialize, SseEvent)]
 struct Tick {
     #[sse(key)]
     n: u32,

@@ -1,14 +1,15 @@
-//! `#[derive(SseEvent)]` on structs and enums, with ids and names.
+//! `#[derive(Serialize, SseEvent)]` on structs and enums, with ids and names.
+use serde::Serialize;
 use sse_runtime::{SseEvent, sse_endpoint};
 
-#[derive(SseEvent)]
+#[derive(Serialize, SseEvent)]
 struct Tick {
     #[sse(id)]
     seq: u64,
     n: u32,
 }
 
-#[derive(SseEvent)]
+#[derive(Serialize, SseEvent)]
 #[sse(event = "price")]
 struct Price<'a> {
     #[sse(id)]
@@ -16,10 +17,10 @@ struct Price<'a> {
     cents: i64,
 }
 
-#[derive(SseEvent)]
+#[derive(Serialize, SseEvent)]
 struct Wrapper<T>(T);
 
-#[derive(SseEvent)]
+#[derive(Serialize, SseEvent)]
 enum Room {
     Joined { #[sse(id)] at: u32, name: String },
     #[sse(event = "msg")]

@@ -277,3 +277,33 @@ mod hooks {
             .unwrap();
     }
 }
+
+/// The usual `FromRef` sub-state: an endpoint taking `State<Greeting>`
+/// mounted with `routes![..]` on a router whose state is `AppState`, with no
+/// `state = ..`, serves the sub-state.
+#[tokio::test]
+async fn routes_mount_on_the_app_state_an_extracted_sub_state_comes_from() {
+    #[derive(Clone)]
+    struct Greeting(&'static str);
+    #[derive(Clone)]
+    struct AppState {
+        greeting: Greeting,
+    }
+    impl axum::extract::FromRef<AppState> for Greeting {
+        fn from_ref(state: &AppState) -> Greeting {
+            state.greeting.clone()
+        }
+    }
+    #[sse_endpoint(get "/greet")]
+    async fn greet(axum::extract::State(greeting): axum::extract::State<Greeting>) {
+        yield_!(greeting.0);
+    }
+    let app: axum::Router = sse_runtime::routes![greet].with_state(AppState {
+        greeting: Greeting("hello from the app state"),
+    });
+    let server = sse_test_support::serve(app, sse_runtime::Shutdown::new()).await;
+    let (_, mut client) = sse_test_support::request(server.addr, "GET", "/greet", &[]).await;
+    client
+        .read_until("data: hello from the app state\n\n")
+        .await;
+}

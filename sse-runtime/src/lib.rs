@@ -93,6 +93,7 @@ pub mod __private {
     pub use std::time::Duration;
 
     pub use axum::Router;
+    pub use axum::extract::FromRef;
     pub use axum::response::{IntoResponse, Response};
     pub use axum::routing;
     pub use serde;

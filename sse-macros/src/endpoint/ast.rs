@@ -9,8 +9,9 @@ pub(crate) struct Endpoint {
     pub(crate) item: ItemFn,
     /// The declared output of the body: `()` or a `Result<(), E>`.
     pub(crate) output: Option<Type>,
-    /// `T` of a `State<T>` argument, if there is one.
-    pub(crate) state: Option<Type>,
+    /// `T` of every `State<T>` argument: what the router's state must
+    /// provide (`T: FromRef<S>`).
+    pub(crate) states: Vec<Type>,
 }
 
 impl Endpoint {
@@ -34,7 +35,7 @@ impl Endpoint {
         if let Some(variadic) = &sig.variadic {
             cx.error_spanned_by(variadic, "an `#[sse_endpoint]` cannot be variadic");
         }
-        let mut state = None;
+        let mut states = Vec::new();
         for input in &sig.inputs {
             match input {
                 FnArg::Receiver(receiver) => cx.error_spanned_by(
@@ -42,11 +43,7 @@ impl Endpoint {
                     "an `#[sse_endpoint]` is an axum handler and cannot take `self`; \
                      make it a free function and pass what it needs as `State`",
                 ),
-                FnArg::Typed(arg) => {
-                    if state.is_none() {
-                        state = state_type(&arg.ty);
-                    }
-                }
+                FnArg::Typed(arg) => states.extend(state_type(&arg.ty)),
             }
         }
         let output = match &sig.output {
@@ -65,7 +62,7 @@ impl Endpoint {
         Self {
             item,
             output,
-            state,
+            states,
         }
     }
 }

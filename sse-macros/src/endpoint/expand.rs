@@ -36,7 +36,7 @@ pub(crate) fn expand(
     let Endpoint {
         item,
         output,
-        state,
+        states,
     } = endpoint;
     let attrs = &item.attrs;
     let vis = &item.vis;
@@ -61,14 +61,7 @@ pub(crate) fn expand(
     };
     let configure = configure(settings);
     let hooks = hooks(settings);
-    let route = route_module(
-        route,
-        vis,
-        name,
-        generics,
-        state.as_ref(),
-        settings.ty(Key::State),
-    );
+    let route = route_module(route, vis, name, generics, &states, settings.ty(Key::State));
 
     quote! {
         #(#attrs)*
@@ -163,7 +156,7 @@ pub(crate) fn route_module(
     vis: &Visibility,
     name: &Ident,
     generics: &Generics,
-    extracted_state: Option<&Type>,
+    extracted_states: &[Type],
     declared_state: Option<&Type>,
 ) -> TokenStream {
     let Some(route) = route else {
@@ -180,7 +173,16 @@ pub(crate) fn route_module(
     let params: Vec<_> = generics.params.iter().collect();
     let (_, type_generics, where_clause) = generics.split_for_impl();
     let turbofish = type_generics.as_turbofish();
-    let (state, state_param) = match declared_state.or(extracted_state) {
+    // Generic over the router's state, as a hand-written
+    // `.route(path, get(handler))` is: any state each `State<T>` can be
+    // taken from (`T: FromRef<S>`, which `T` itself satisfies), so an
+    // endpoint taking `State<Hub>` mounts on a `Router<AppState>`. Only a
+    // declared `state = T` fixes it.
+    // An endpoint generic over its state (`State<G>`) stays so: `route::<G>()`.
+    let generic_state = extracted_states
+        .iter()
+        .find(|ty| mentions_param(ty, generics));
+    let (state, state_param) = match declared_state.or(generic_state) {
         Some(state) => (quote!(#state), None),
         None => {
             let param = Ident::new("__S", Span::call_site());
@@ -188,7 +190,10 @@ pub(crate) fn route_module(
         }
     };
     let state_bound = state_param.as_ref().map(|param| {
-        quote!(#param: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,)
+        quote! {
+            #param: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+            #(#extracted_states: #private::FromRef<#param>,)*
+        }
     });
     let where_predicates = where_clause.map(|clause| {
         let predicates = &clause.predicates;
@@ -218,4 +223,17 @@ pub(crate) fn route_module(
             }
         }
     }
+}
+
+/// Whether `ty` names one of the function's type parameters.
+fn mentions_param(ty: &Type, generics: &Generics) -> bool {
+    let params: Vec<&Ident> = generics.type_params().map(|param| &param.ident).collect();
+    fn walk(tokens: TokenStream, params: &[&Ident]) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => params.iter().any(|param| **param == ident),
+            proc_macro2::TokenTree::Group(group) => walk(group.stream(), params),
+            _ => false,
+        })
+    }
+    !params.is_empty() && walk(quote!(#ty), &params)
 }

@@ -14,7 +14,7 @@ pub(crate) fn stub(item: &ItemFn, route: Option<&Route>, errors: syn::Error) -> 
     let vis = &item.vis;
     let name = &item.sig.ident;
     let errors = errors.to_compile_error();
-    let route = route_module(route, vis, name, &syn::Generics::default(), None, None);
+    let route = route_module(route, vis, name, &syn::Generics::default(), &[], None);
     quote! {
         #errors
         #(#attrs)*

@@ -115,7 +115,7 @@ keys! {
     OnShutdown: "on_shutdown", FnPath,
         "on_shutdown = path", "`async fn() -> Vec<Event>`, the farewell on shutdown";
     State: "state", Type,
-        "state = Type", "the router state, when no `State<T>` argument names it";
+        "state = Type", "fixes the router state of `NAME::route()` (by default any state every `State<T>` argument can be taken from, `T: FromRef<S>`)";
 }
 
 impl Key {

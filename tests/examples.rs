@@ -265,8 +265,10 @@ async fn axum_serve_drops_50_clients_that_stop_reading_and_holds_nothing_for_the
     let after_first = example.rss_kib();
     // glibc keeps the pages the dropped streams freed for reuse, so resident
     // memory does not fall back to where it started; what must not happen is
-    // growth per stuck client. Three more waves: each dropped in time, and
-    // the process no larger than after the first.
+    // growth per stuck client. Three more waves, each dropped in time: had
+    // the first wave's memory not been freed, they would add three times
+    // what it took; reused, they add little (allocator noise: up to 15% of
+    // it when this test was written).
     for wave in 2..=4 {
         let took = fifty_stuck_clients(&example, wave).await;
         assert!(
@@ -275,8 +277,10 @@ async fn axum_serve_drops_50_clients_that_stop_reading_and_holds_nothing_for_the
         );
     }
     let after_fourth = example.rss_kib();
+    let first_wave = after_first.saturating_sub(before);
+    let three_more = after_fourth.saturating_sub(after_first);
     assert!(
-        after_fourth * 10 <= after_first * 11,
+        three_more * 2 < first_wave,
         "RSS {before} KiB at the start, {after_first} KiB after the first 50 stuck clients \
          were dropped, {after_fourth} KiB after four waves: memory held per stuck client"
     );

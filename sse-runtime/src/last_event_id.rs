@@ -141,7 +141,18 @@ impl fmt::Display for LastEventIdRejection {
                 f.write_str("invalid Last-Event-ID: the header is not valid text")
             }
             LastEventIdRejection::Invalid { value, reason } => {
-                write!(f, "invalid Last-Event-ID {value:?}: {reason}")
+                // The value is the client's, up to hyper's header limit: say
+                // what it starts with, not all of it.
+                const SHOWN: usize = 64;
+                match value.char_indices().nth(SHOWN) {
+                    None => write!(f, "invalid Last-Event-ID {value:?}: {reason}"),
+                    Some((cut, _)) => write!(
+                        f,
+                        "invalid Last-Event-ID {:?}… ({} bytes): {reason}",
+                        &value[..cut],
+                        value.len()
+                    ),
+                }
             }
         }
     }

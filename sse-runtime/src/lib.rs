@@ -141,8 +141,12 @@ pub mod __private {
 ///   does not allow the `yield` keyword, hence the macro; it works inside
 ///   `tokio::select!` and other macros, and is a compile error inside a
 ///   closure, an `async` block or a nested function, where it could not send.
-/// - Return nothing, or `Result<(), E>` to use `?`: an error ends the stream
-///   after the `error_event`, if set.
+/// - Return nothing, or `Result<(), E>` to use `?`: an error is logged and
+///   ends the stream. What the client sees then: nothing more without
+///   `error_event`; `event: error` with `data: internal error` with
+///   `error_event = "error"` (the error's text could name hosts or tables,
+///   so it is never sent); the event your function makes from the error with
+///   `error_event = path` (`fn(&E) -> Event`).
 /// - Arguments are axum extractors: `State`, `Path`, `Query`, headers,
 ///   [`LastEventId`], your own. Take a [`Shutdown`] (or `Option<Shutdown>`)
 ///   to stop cooperatively with `shutdown.requested()` in `tokio::select!`.

@@ -152,6 +152,8 @@ fn parse_entry(input: ParseStream<'_>, attr: &Attr) -> syn::Result<Entry> {
         Kind::Count => input.parse().map(Value::Int),
         Kind::IdPolicy => input.call(syn::ext::IdentExt::parse_any).map(Value::Ident),
         Kind::FnPath => input.parse().map(Value::Path),
+        Kind::EventNameOrFn if input.peek(syn::LitStr) => input.parse().map(Value::Str),
+        Kind::EventNameOrFn => input.parse().map(Value::Path),
         Kind::Type => input.parse().map(Value::Type),
     };
     let value = value.map_err(|error| {

@@ -78,9 +78,10 @@ pub(crate) fn check(cx: &Ctxt, attr: &Attr) -> Settings {
             (Kind::Text, Value::Str(lit)) => Some(Checked::Text(lit.value())),
             (Kind::LineEnding, Value::Str(lit)) => line_ending(cx, lit).map(Checked::LineEnding),
             (Kind::Count, Value::Int(lit)) => count(cx, lit, key).map(Checked::Count),
-            (Kind::EventName, Value::Str(lit)) => {
+            (Kind::EventName | Kind::EventNameOrFn, Value::Str(lit)) => {
                 checked_event_name(cx, lit, key).map(Checked::Text)
             }
+            (Kind::EventNameOrFn, Value::Path(path)) => Some(Checked::Path(path.clone())),
             (Kind::IdPolicy, Value::Ident(policy)) => {
                 if policy == "sequential" {
                     Some(Checked::Sequential)

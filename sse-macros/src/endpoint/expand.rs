@@ -53,11 +53,19 @@ pub(crate) fn expand(
         Some(event) => quote!(::core::option::Option::Some(#event)),
         None => quote!(::core::option::Option::None),
     };
-    let sequential_from = match settings.get(Key::Id) {
-        Some(Checked::Sequential) => {
-            quote!(::core::option::Option::Some(__sse_cx.first_sequential_id()))
-        }
-        _ => quote!(::core::option::Option::None),
+    let (first_id, sequential_from) = match settings.get(Key::Id) {
+        Some(Checked::Sequential) => (
+            quote! {
+                let __sse_first_id = match __sse_cx.first_sequential_id() {
+                    ::core::result::Result::Ok(id) => id,
+                    ::core::result::Result::Err(refused) => {
+                        return #private::IntoResponse::into_response(refused);
+                    }
+                };
+            },
+            quote!(::core::option::Option::Some(__sse_first_id)),
+        ),
+        _ => (TokenStream::new(), quote!(::core::option::Option::None)),
     };
     let configure = configure(settings);
     let hooks = hooks(settings);
@@ -69,10 +77,10 @@ pub(crate) fn expand(
             __sse_cx: #private::EndpointContext,
             #inputs
         ) -> #private::Response #where_clause {
-            let (__sse_yielder, __sse_yields) = #private::Yielder::new(#private::Defaults {
-                event: #default_event,
-                sequential_from: #sequential_from,
-            });
+            #first_id
+            let (__sse_yielder, __sse_yields) = #private::Yielder::new(
+                #private::Defaults::new(#default_event, #sequential_from),
+            );
             let __sse_events = #private::Generator::new(
                 __sse_yields,
                 #private::body::<#output_ty, _>(async move {
@@ -144,6 +152,11 @@ fn hooks(settings: &Settings) -> TokenStream {
     if let Some(hook) = settings.path(Key::OnShutdown) {
         calls.extend(quote_spanned! {hook.span()=>
             let __sse_response = #private::on_shutdown(__sse_response, #hook);
+        });
+    }
+    if let Some(to_event) = settings.path(Key::ErrorEvent) {
+        calls.extend(quote_spanned! {to_event.span()=>
+            let __sse_response = __sse_response.error_event(#private::error_event_with(#to_event));
         });
     }
     calls

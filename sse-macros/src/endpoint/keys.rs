@@ -65,6 +65,8 @@ pub(crate) enum Kind {
     Count,
     /// A string that is a valid event name.
     EventName,
+    /// A valid event name, or the path of a function.
+    EventNameOrFn,
     /// The `sequential` id policy.
     IdPolicy,
     /// The path of an `async fn`.
@@ -84,6 +86,7 @@ impl Kind {
             Kind::LineEnding => r#"one of "\n", "\r\n", "\r""#,
             Kind::Count => "an integer",
             Kind::EventName => "an event name string",
+            Kind::EventNameOrFn => "an event name string, or the path of a `fn(&E) -> Event`",
             Kind::IdPolicy => "`sequential`",
             Kind::FnPath => "the path of an async fn",
             Kind::Type => "a type",
@@ -104,8 +107,8 @@ keys! {
         "send_timeout = \"10s\"", "drops clients that stop reading (under `sse_runtime::serve`)";
     MaxStreams: "max_streams", Count,
         "max_streams = 100", "beyond it, `503` with `Retry-After`";
-    ErrorEvent: "error_event", EventName,
-        "error_event = \"error\"", "on an error, sends `event: error` with its message";
+    ErrorEvent: "error_event", EventNameOrFn,
+        "error_event = \"error\"", "on an error, sends `event: error` with `data: internal error` (the error is logged, never sent); or `error_event = path` to a `fn(&E) -> Event` on the endpoint's error type";
     Event: "event", EventName,
         "event = \"tick\"", "event type of events that set none";
     Id: "id", IdPolicy,

@@ -4,6 +4,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use http::request::Parts;
 
 use crate::last_event_id::LastEventId;
@@ -41,8 +43,14 @@ impl<S: Send + Sync> FromRequestParts<S> for EndpointContext {
 
 impl EndpointContext {
     /// Where `id = sequential` starts: after the client's last id, or at 1.
-    pub fn first_sequential_id(&self) -> u64 {
-        self.last_event_id.map_or(1, |id| id.saturating_add(1))
+    /// A client that already has `u64::MAX`, the last id there is, is
+    /// answered `400 Bad Request` (an `EventSource` then stops reconnecting)
+    /// rather than numbered backwards.
+    pub fn first_sequential_id(&self) -> Result<u64, NoIdLeft> {
+        match self.last_event_id {
+            None => Ok(1),
+            Some(id) => id.checked_add(1).ok_or(NoIdLeft),
+        }
     }
 
     /// Wraps the generator in a response wired to the server's shutdown.
@@ -77,5 +85,22 @@ fn explain_missing_shutdown() {
              `axum::serve` with `axum::serve(SseListener::new(listener, &shutdown), \
              sse_runtime::make_service(app))` (logged once)"
         );
+    }
+}
+
+/// A client resumed after `u64::MAX`, the last id `id = sequential` has:
+/// answered `400 Bad Request`.
+#[derive(Debug, Clone, Copy)]
+pub struct NoIdLeft;
+
+impl IntoResponse for NoIdLeft {
+    fn into_response(self) -> Response {
+        tracing::info!("Last-Event-ID is u64::MAX, the last id; refused with 400");
+        (
+            StatusCode::BAD_REQUEST,
+            "Last-Event-ID is the largest id this stream numbers (u64::MAX); \
+             it cannot continue after it",
+        )
+            .into_response()
     }
 }

@@ -65,11 +65,27 @@ pub fn on_shutdown<S, H: OnShutdown>(response: SseResponse<S>, hook: H) -> SseRe
     response.on_shutdown(move || hook.call())
 }
 
-/// The `error_event` policy: the error's message as the data of an event of
-/// the given type.
+/// What `error_event = "name"` sends: an event of that type whose data says
+/// only that the stream failed. The error itself (a database message, a host
+/// name) goes to the log, never to the client.
+pub const GENERIC_ERROR_DATA: &str = "internal error";
+
+/// The `error_event = "name"` policy: `event: name` with
+/// [`GENERIC_ERROR_DATA`].
 pub fn error_event(name: &'static str) -> impl Fn(&BoxError) -> Option<Event> + Send + Sync {
-    move |error| {
-        // `name` was checked for line breaks at compile time.
-        Event::data(error.to_string()).event(name).ok()
+    move |_error| {
+        // `name` was checked at compile time.
+        Event::data(GENERIC_ERROR_DATA).event(name).ok()
     }
+}
+
+/// The `error_event = path` policy: the event `to_event` makes from the
+/// endpoint's own error type. A failure of another kind (a panic) sends no
+/// event; it is logged.
+pub fn error_event_with<E, F>(to_event: F) -> impl Fn(&BoxError) -> Option<Event> + Send + Sync
+where
+    E: std::error::Error + 'static,
+    F: Fn(&E) -> Event + Send + Sync + 'static,
+{
+    move |error| error.downcast_ref::<E>().map(&to_event)
 }

@@ -15,11 +15,14 @@ mod hooks;
 mod yielded;
 mod yielder;
 
-pub use self::context::EndpointContext;
+pub use self::context::{EndpointContext, NoIdLeft};
 pub use self::data::{IdField, SerdeData};
 pub use self::defaults::Defaults;
 pub use self::event_id::EventIdValue;
 pub use self::generator::{BodyOutput, Generator, body};
-pub use self::hooks::{OnDisconnect, OnShutdown, error_event, on_disconnect, on_shutdown};
+pub use self::hooks::{
+    GENERIC_ERROR_DATA, OnDisconnect, OnShutdown, error_event, error_event_with, on_disconnect,
+    on_shutdown,
+};
 pub use self::yielded::{ViaSerialize, ViaSseEvent, Yieldable, Yielded};
 pub use self::yielder::{Suspend, Yielder, Yields};

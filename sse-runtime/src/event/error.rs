@@ -35,6 +35,10 @@ pub enum EventError {
     /// An event published to a [`Hub`](crate::hub::Hub) set its own id; the
     /// hub numbers a topic's events itself.
     IdSetByHub,
+    /// `id = sequential` has numbered an event `u64::MAX`, the last id it
+    /// has: the stream ends rather than wrap around to ids a client would
+    /// resume from backwards.
+    SequentialIdsExhausted,
 }
 
 impl fmt::Display for EventError {
@@ -64,6 +68,10 @@ impl fmt::Display for EventError {
             EventError::IdSetByHub => f.write_str(
                 "an event published to a hub cannot set its own id: the hub numbers the \
                  topic's events so that Last-Event-ID can resume; leave the id out",
+            ),
+            EventError::SequentialIdsExhausted => f.write_str(
+                "`id = sequential` has used its last id (u64::MAX); the stream ends rather \
+                 than number events backwards",
             ),
         }
     }

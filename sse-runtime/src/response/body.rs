@@ -7,6 +7,7 @@
 //! every phase writes into, over the one reusable frame buffer.
 
 use std::convert::Infallible;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +27,7 @@ use crate::response::farewell::{ShutdownStep, StreamShutdown};
 use crate::response::keep_alive::KeepAliveTimer;
 use crate::response::limit::StreamPermit;
 use crate::response::stream::EventStream;
-use crate::response::streaming::{ErrorEventFn, write_events, write_ready_events};
+use crate::response::streaming::{ErrorEventFn, panic_message, write_events, write_ready_events};
 
 /// Where the body is in its life.
 enum Phase {
@@ -170,9 +171,20 @@ impl<S: EventStream> BodyState<'_, S> {
         let Phase::Farewell(farewell) = &mut *self.phase else {
             return;
         };
-        if let Poll::Ready(events) = farewell.as_mut().poll(cx) {
-            write_events(writer, &events, self.ending);
-            self.end(DisconnectReason::Shutdown);
+        match catch_unwind(AssertUnwindSafe(|| farewell.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => {}
+            Ok(Poll::Ready(events)) => {
+                write_events(writer, &events, self.ending);
+                self.end(DisconnectReason::Shutdown);
+            }
+            // The stream still ends as a shutdown does, with its last chunk.
+            Err(panic) => {
+                tracing::error!(
+                    panic = panic_message(&*panic),
+                    "the on_shutdown farewell panicked; ending the stream without it"
+                );
+                self.end(DisconnectReason::Shutdown);
+            }
         }
     }
 

@@ -200,7 +200,9 @@ impl Ending {
                 last_id = ?stats.last_id,
                 "client disconnected"
             ),
-            DisconnectReason::Error => tracing::warn!(
+            // The error itself was logged when it happened: one line per
+            // user error, not two.
+            DisconnectReason::Error => tracing::info!(
                 events = stats.events,
                 bytes = stats.bytes,
                 "stream ended by an error"

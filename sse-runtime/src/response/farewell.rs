@@ -2,11 +2,13 @@
 //! and sends the `on_shutdown` farewell (or, without one, lets the generator
 //! end by itself); once the grace period is over it is ended.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
 
 use crate::event::Event;
+use crate::response::streaming::panic_message;
 use crate::shutdown::{Notice, ShutdownListener};
 
 /// An `on_shutdown` hook, boxed.
@@ -56,7 +58,19 @@ impl StreamShutdown {
                 self.asked = true;
                 tracing::info!("shutdown: stream asked to finish");
                 Poll::Ready(match self.hook.take() {
-                    Some(hook) => ShutdownStep::Farewell(hook()),
+                    Some(hook) => match catch_unwind(AssertUnwindSafe(hook)) {
+                        Ok(farewell) => ShutdownStep::Farewell(farewell),
+                        // The stream still ends as a shutdown does, only
+                        // without its farewell.
+                        Err(panic) => {
+                            tracing::error!(
+                                panic = panic_message(&*panic),
+                                "the on_shutdown hook panicked; ending the stream without a \
+                                 farewell"
+                            );
+                            ShutdownStep::Farewell(Box::pin(std::future::ready(Vec::new())))
+                        }
+                    },
                     None => ShutdownStep::Finish,
                 })
             }

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -11,6 +12,7 @@ use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
 use crate::event::{Event, EventWriter};
+use crate::response::streaming::panic_message;
 
 /// The default keep-alive interval, as in sse-starlette and the HTML spec's
 /// authoring advice.
@@ -40,6 +42,9 @@ pub struct KeepAlive {
     ping: Ping,
 }
 
+/// The comment a keep-alive sends unless told otherwise: `: ping`.
+const DEFAULT_PING_TEXT: &str = "ping";
+
 /// What a keep-alive sends.
 #[derive(Clone)]
 enum Ping {
@@ -53,7 +58,7 @@ impl KeepAlive {
     pub fn every(interval: Duration) -> Self {
         Self {
             interval: (!interval.is_zero()).then_some(interval),
-            ping: Ping::Comment(Cow::Borrowed("ping")),
+            ping: Ping::Comment(Cow::Borrowed(DEFAULT_PING_TEXT)),
         }
     }
 
@@ -159,9 +164,26 @@ impl KeepAliveTimer {
                 writer.end();
             }
             Ping::Event(factory) => {
-                // An `Event`'s values were checked when it was built, so
-                // writing it cannot fail.
-                let _ = writer.write(&factory());
+                match catch_unwind(AssertUnwindSafe(|| factory())) {
+                    // An `Event`'s values were checked when it was built, so
+                    // writing it cannot fail.
+                    Ok(event) => {
+                        let _ = writer.write(&event);
+                    }
+                    // A panicking factory costs this stream its custom pings,
+                    // not its connection: it pings with a comment from now on,
+                    // and says so once.
+                    Err(panic) => {
+                        tracing::error!(
+                            panic = panic_message(&*panic),
+                            "the keep-alive event factory panicked; this stream pings with a \
+                             comment from now on"
+                        );
+                        self.ping = Ping::Comment(DEFAULT_PING_TEXT.into());
+                        writer.comment(DEFAULT_PING_TEXT);
+                        writer.end();
+                    }
+                }
             }
         }
         Poll::Ready(())

@@ -36,7 +36,14 @@ struct Counter {
     max: usize,
     open: AtomicUsize,
     retry_after: Duration,
+    /// Refusals not yet logged, and when the last log line was written: a
+    /// flood of refused clients gives one line per interval, not one each.
+    refused: AtomicUsize,
+    logged_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// At most one "stream limit reached" line per this long.
+const REFUSALS_LOGGED_EVERY: Duration = Duration::from_secs(10);
 
 impl StreamLimit {
     /// At most `max` streams at once; the refused get `Retry-After: 5`.
@@ -52,6 +59,8 @@ impl StreamLimit {
                 max,
                 open: AtomicUsize::new(0),
                 retry_after,
+                refused: AtomicUsize::new(0),
+                logged_at: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -64,6 +73,29 @@ impl StreamLimit {
     /// The maximum.
     pub fn max_streams(&self) -> usize {
         self.counter.max
+    }
+
+    /// Logs the refusals, at most once per [`REFUSALS_LOGGED_EVERY`].
+    fn log_refusal(&self, open: usize) {
+        let refused = self.counter.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut logged_at = self
+            .counter
+            .logged_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = std::time::Instant::now();
+        if logged_at.is_some_and(|at| now.duration_since(at) < REFUSALS_LOGGED_EVERY) {
+            return;
+        }
+        *logged_at = Some(now);
+        let refused = self.counter.refused.swap(0, Ordering::Relaxed).max(refused);
+        tracing::warn!(
+            open,
+            max = self.counter.max,
+            refused,
+            "stream limit reached; answering 503 (refusals since the last such line; \
+             at most one line per 10 s)"
+        );
     }
 
     /// A permit for one more stream, or the `503` response refusing it.
@@ -79,11 +111,7 @@ impl StreamLimit {
                 limit: self.clone(),
             }),
             Err(open) => {
-                tracing::warn!(
-                    open,
-                    max = self.counter.max,
-                    "stream limit reached; answering 503"
-                );
+                self.log_refusal(open);
                 let seconds = self.counter.retry_after.as_secs().max(1);
                 let mut response = (
                     StatusCode::SERVICE_UNAVAILABLE,

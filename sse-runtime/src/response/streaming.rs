@@ -55,7 +55,7 @@ pub(crate) fn write_ready_events<S: EventStream>(
                     panic = message,
                     "the event generator panicked; ending the stream"
                 );
-                BoxError::from(message)
+                BoxError::from(format!("generator panicked: {message}"))
             }
         };
         if let Some(event) = error_event.and_then(|to_event| to_event(&error)) {
@@ -76,13 +76,11 @@ pub(crate) fn write_events(writer: &mut EventWriter, events: &[Event], ending: &
     }
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> String {
-    let message = panic
+/// What a panic said, for the log.
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
         .downcast_ref::<&str>()
         .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str));
-    match message {
-        Some(message) => format!("generator panicked: {message}"),
-        None => "generator panicked".to_owned(),
-    }
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a panic without a message)")
 }

@@ -137,9 +137,24 @@ async fn browser_page_uses_event_source() {
     let page = client.read_to_end().await;
     assert!(page.contains("new EventSource(\"/ticks\")"), "{page}");
     let (_, mut ticks) = request(example.addr, "GET", "/ticks", &[]).await;
-    ticks
+    let first = ticks
         .read_until("id: 1\nevent: tick\ndata: {\"n\":1,")
         .await;
+    // What the page shows: a clock time, not a `SystemTime` debug dump.
+    let rest = ticks.read_until("}\n\n").await;
+    let at = rest
+        .split("\"at\":\"")
+        .nth(1)
+        .and_then(|tail| tail.split('"').next())
+        .unwrap_or_else(|| panic!("no time in {first}{rest}"));
+    let clock = at.strip_suffix(" UTC").expect(at);
+    assert!(
+        clock.len() == 8
+            && clock
+                .split(':')
+                .all(|part| part.len() == 2 && part.parse::<u8>().is_ok()),
+        "{at:?} is not HH:MM:SS UTC"
+    );
     example.terminate().await;
 }
 

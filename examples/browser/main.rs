@@ -26,9 +26,26 @@ async fn ticks(LastEventId(last): LastEventId<u64>) {
     let first = last.map_or(1, |id| id + 1);
     for n in first..first + 5 {
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let at = format!("{:?}", std::time::SystemTime::now());
-        yield_!(Tick { n, at });
+        yield_!(Tick {
+            n,
+            at: clock_time()
+        });
     }
+}
+
+/// The time of day in UTC, as a person reads it: `14:05:09 UTC`.
+fn clock_time() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+        % 86_400;
+    format!(
+        "{:02}:{:02}:{:02} UTC",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
 }
 
 async fn page() -> Html<&'static str> {

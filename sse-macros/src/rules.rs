@@ -74,9 +74,109 @@ pub(crate) fn parse_duration_ms(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{text:?} is too long"))
 }
 
+/// Why axum 0.8 would refuse a route path (it panics at start-up, far
+/// from the attribute), with the fix; `Ok` for a path it accepts. Pinned to
+/// axum's own verdicts by `tests/cases/route_paths.rs`.
+pub(crate) fn route_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("a route path cannot be empty: use \"/\" for the root".into());
+    }
+    if !path.starts_with('/') {
+        return Err(format!(
+            "a route path must start with `/`: write \"/{path}\""
+        ));
+    }
+    // axum 0.7's syntax, refused by 0.8 (whose captures are `{id}`).
+    if path
+        .split('/')
+        .any(|segment| segment.starts_with(':') || segment.starts_with('*'))
+    {
+        return Err(format!(
+            "axum 0.8 writes captures in braces: write \"{}\" (a segment starting with `:` \
+             or `*` is axum 0.7's syntax, refused at start-up)",
+            braced(path)
+        ));
+    }
+    let mut chars = path.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '{' if chars.peek().is_some_and(|&(_, next)| next == '{') => {
+                chars.next();
+            }
+            '}' if chars.peek().is_some_and(|&(_, next)| next == '}') => {
+                chars.next();
+            }
+            '}' => {
+                return Err(format!(
+                    "`}}` at byte {at} closes no capture: write a capture as `{{name}}`, or \
+                     `}}}}` for a literal brace"
+                ));
+            }
+            '{' => {
+                let rest = &path[at + 1..];
+                let Some(end) = rest.find('}') else {
+                    return Err(
+                        "a capture is opened with `{` and never closed: write `{name}`".into(),
+                    );
+                };
+                let name = &rest[..end];
+                let catch_all = name.strip_prefix('*');
+                if name.trim_start_matches('*').is_empty() {
+                    return Err("a capture needs a name: write `{id}` (or `{*rest}`)".into());
+                }
+                if catch_all.is_some() && at + 1 + end + 1 != path.len() {
+                    return Err(format!(
+                        "a catch-all capture `{{{name}}}` must end the path"
+                    ));
+                }
+                for _ in 0..=end {
+                    chars.next();
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `path` with axum 0.7's `:id` and `*rest` segments written as `{id}` and
+/// `{*rest}`.
+fn braced(path: &str) -> String {
+    let segments = path.split('/').map(|segment| {
+        if let Some(name) = segment.strip_prefix(':') {
+            format!("{{{name}}}")
+        } else if segment.starts_with('*') {
+            format!("{{{segment}}}")
+        } else {
+            segment.to_owned()
+        }
+    });
+    segments.collect::<Vec<_>>().join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// axum's own verdicts (`tests/route_paths.rs`).
+    const ROUTE_PATHS: &[(&str, &str)] = include!("../../tests/cases/route_paths.rs");
+
+    #[test]
+    fn route_paths_are_refused_where_axum_refuses_them() {
+        for &(path, verdict) in ROUTE_PATHS {
+            let ours = if route_path(path).is_ok() {
+                "ok"
+            } else {
+                "refused"
+            };
+            assert_eq!(ours, verdict, "{path:?}: {:?}", route_path(path));
+        }
+        assert_eq!(
+            route_path("/rooms/:id/files/*rest").unwrap_err(),
+            "axum 0.8 writes captures in braces: write \"/rooms/{id}/files/{*rest}\" (a \
+             segment starting with `:` or `*` is axum 0.7's syntax, refused at start-up)"
+        );
+    }
 
     /// The verdicts the runtime gives too (`sse-runtime/tests/event_names.rs`).
     const EVENT_NAMES: &[(&str, &str)] = include!("../../tests/cases/event_names.rs");

@@ -9,7 +9,7 @@ use syn::{LitInt, LitStr, Path, Type};
 use crate::ctxt::Ctxt;
 use crate::endpoint::attr::{Attr, Value};
 use crate::endpoint::keys::{Key, Kind};
-use crate::rules::{event_name, parse_duration_ms};
+use crate::rules::{event_name, parse_duration_ms, route_path};
 
 /// A value that passed its rule.
 pub(crate) enum Checked {
@@ -106,15 +106,11 @@ pub(crate) fn check(cx: &Ctxt, attr: &Attr) -> Settings {
     settings
 }
 
-/// A route path starts with `/`: axum panics at startup on one that does not,
-/// far from the attribute that caused it.
+/// A route path axum accepts: it panics at start-up on one it does not, far
+/// from the attribute that caused it.
 fn check_path(cx: &Ctxt, path: &LitStr) {
-    let value = path.value();
-    if !value.starts_with('/') {
-        cx.error_spanned_by(
-            path,
-            format!("a route path must start with `/`: write \"/{value}\""),
-        );
+    if let Err(message) = route_path(&path.value()) {
+        cx.error_spanned_by(path, message);
     }
 }
 

@@ -399,3 +399,39 @@ async fn shutdown_layer_under_plain_axum_serve_sends_farewells_and_the_server_ex
     let (end, _) = next_end(&mut ended).await;
     assert_eq!(end.reason, DisconnectReason::Shutdown);
 }
+
+/// With no `send_timeout` set, a client that stops reading is still dropped,
+/// after [`sse_runtime::DEFAULT_SEND_TIMEOUT`] (tokio's clock is paused, so
+/// the 30 s pass at once once everything waits).
+async fn the_default_send_timeout_drops_a_client_that_stops_reading(with: ServeWith) {
+    let (app, mut ended) = reporting_app(|_| {
+        let big = "d".repeat(64 * 1024);
+        SseResponse::new(stream::repeat_with(move || Event::data(big.clone())))
+    });
+    let server = serve_with(with, app, Shutdown::new()).await;
+    let (_, mut stuck) = request_small_buffer(server.addr, "/").await;
+    stuck.read_until("dddd").await;
+    let stopped_reading = tokio::time::Instant::now();
+    // `next_end`'s patience is shorter than the default, in tokio time.
+    let (end, _) = tokio::time::timeout(Duration::from_secs(120), ended.recv())
+        .await
+        .expect("dropped at all")
+        .unwrap();
+    let took = stopped_reading.elapsed();
+    assert_eq!(end.reason, DisconnectReason::SendTimeout);
+    let default = sse_runtime::DEFAULT_SEND_TIMEOUT;
+    assert!(
+        took >= default && took < default + Duration::from_secs(1),
+        "dropped after {took:?} of tokio time; the default send timeout is {default:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_send_timeout_under_sse_runtime_serve() {
+    the_default_send_timeout_drops_a_client_that_stops_reading(ServeWith::SseRuntime).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_send_timeout_under_axum_serve() {
+    the_default_send_timeout_drops_a_client_that_stops_reading(ServeWith::AxumServe).await;
+}

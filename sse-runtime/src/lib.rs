@@ -74,8 +74,8 @@ pub use crate::last_event_id::{
     LAST_EVENT_ID, LAST_EVENT_ID_QUERY, LastEventId, LastEventIdRejection,
 };
 pub use crate::response::{
-    BoxError, DEFAULT_KEEP_ALIVE, Disconnect, DisconnectReason, EventStream, KeepAlive,
-    SseResponse, StreamItem, StreamLimit, StreamStats,
+    BoxError, DEFAULT_KEEP_ALIVE, DEFAULT_SEND_TIMEOUT, Disconnect, DisconnectReason, EventStream,
+    KeepAlive, SseResponse, StreamItem, StreamLimit, StreamStats,
 };
 pub use crate::serve::{
     LISTEN_BACKLOG, MakeService, Serve, SseListener, bind, make_service, serve,

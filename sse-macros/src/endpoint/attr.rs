@@ -144,11 +144,9 @@ fn parse_entry(input: ParseStream<'_>, attr: &Attr) -> syn::Result<Entry> {
         .parse::<Token![=]>()
         .map_err(|_| syn::Error::new(name.span(), format!("expected `{name} = ...`")))?;
     let value = match key.kind() {
-        Kind::Duration
-        | Kind::PositiveDuration
-        | Kind::Text
-        | Kind::LineEnding
-        | Kind::EventName => input.parse().map(Value::Str),
+        Kind::Duration | Kind::Text | Kind::LineEnding | Kind::EventName => {
+            input.parse().map(Value::Str)
+        }
         Kind::Count => input.parse().map(Value::Int),
         Kind::IdPolicy => input.call(syn::ext::IdentExt::parse_any).map(Value::Ident),
         Kind::FnPath => input.parse().map(Value::Path),

@@ -72,9 +72,6 @@ pub(crate) fn check(cx: &Ctxt, attr: &Attr) -> Settings {
         let key = entry.key.name();
         let checked = match (entry.key.kind(), &entry.value) {
             (Kind::Duration, Value::Str(lit)) => duration(cx, lit, key).map(Checked::Millis),
-            (Kind::PositiveDuration, Value::Str(lit)) => {
-                positive_duration(cx, lit, key).map(Checked::Millis)
-            }
             (Kind::Text, Value::Str(lit)) => Some(Checked::Text(lit.value())),
             (Kind::LineEnding, Value::Str(lit)) => line_ending(cx, lit).map(Checked::LineEnding),
             (Kind::Count, Value::Int(lit)) => count(cx, lit, key).map(Checked::Count),
@@ -128,20 +125,6 @@ fn duration(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<u64> {
             None
         }
     }
-}
-
-/// A send timeout of zero would drop every client at its first slow write;
-/// leave the key out to have none.
-fn positive_duration(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<u64> {
-    let ms = duration(cx, lit, key)?;
-    if ms == 0 {
-        cx.error_spanned_by(
-            lit,
-            format!("`{key}` must be more than zero; leave it out for no timeout"),
-        );
-        return None;
-    }
-    Some(ms)
 }
 
 /// The separators the event-stream grammar allows, and nothing else: any other

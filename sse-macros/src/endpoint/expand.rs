@@ -122,6 +122,7 @@ fn configure(settings: &Settings) -> TokenStream {
         let text = ping_text.map(|text| quote!(.text(#text)));
         calls.extend(quote!(.keep_alive(#keep_alive #text)));
     }
+    // `"0s"` turns it off, as `Duration::ZERO` does for the builder.
     if let Some(ms) = settings.millis(Key::SendTimeout) {
         let timeout = millis(ms);
         calls.extend(quote!(.send_timeout(#timeout)));

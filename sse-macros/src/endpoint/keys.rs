@@ -55,8 +55,6 @@ macro_rules! keys {
 pub(crate) enum Kind {
     /// `"3s"`: a whole number and a unit.
     Duration,
-    /// A duration that must be more than zero.
-    PositiveDuration,
     /// Any string.
     Text,
     /// `"\n"`, `"\r\n"` or `"\r"`.
@@ -79,9 +77,7 @@ impl Kind {
     /// What a value of this kind looks like, for "`key` takes ..." errors.
     pub(crate) fn expected(self) -> &'static str {
         match self {
-            Kind::Duration | Kind::PositiveDuration => {
-                "a duration string such as \"3s\" or \"500ms\""
-            }
+            Kind::Duration => "a duration string such as \"3s\" or \"500ms\"",
             Kind::Text => "a string",
             Kind::LineEnding => r#"one of "\n", "\r\n", "\r""#,
             Kind::Count => "an integer",
@@ -103,8 +99,8 @@ keys! {
         "ping_text = \"...\"", "keep-alive comment text (default `ping`)";
     Sep: "sep", LineEnding,
         "sep = \"\\r\\n\"", "line ending (`\"\\n\"` default, `\"\\r\\n\"`, `\"\\r\"`)";
-    SendTimeout: "send_timeout", PositiveDuration,
-        "send_timeout = \"10s\"", "drops clients that stop reading (under `sse_runtime::serve`)";
+    SendTimeout: "send_timeout", Duration,
+        "send_timeout = \"10s\"", "drops a client whose writes wait that long (default 30 s; `\"0s\"` turns it off)";
     MaxStreams: "max_streams", Count,
         "max_streams = 100", "beyond it, `503` with `Retry-After`";
     ErrorEvent: "error_event", EventNameOrFn,

@@ -130,8 +130,8 @@ impl<S: EventStream> BodyState<'_, S> {
             static EXPLAINED: AtomicBool = AtomicBool::new(false);
             if !EXPLAINED.swap(true, Ordering::Relaxed) {
                 tracing::error!(
-                    "this stream's send_timeout is not enforced, so a client that stops \
-                     reading is never dropped: serve the router with \
+                    "this stream's send_timeout (30 s unless set) is not enforced, so a client \
+                     that stops reading is never dropped: serve the router with \
                      `sse_runtime::serve(listener, app)`, or keep `axum::serve` with \
                      `axum::serve(SseListener::new(listener, &shutdown), \
                      sse_runtime::make_service(app))` (logged once)"

@@ -15,6 +15,13 @@ use crate::response::limit::StreamLimit;
 use crate::response::streaming::ErrorEventFn;
 use crate::shutdown::Shutdown;
 
+/// How long one write may wait for a client that stopped reading before the
+/// client is dropped, unless [`SseResponse::send_timeout`](crate::SseResponse::send_timeout)
+/// says otherwise: long enough for a slow network, short enough that a
+/// client that went away without closing does not pin its buffered events
+/// for long.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Every setting of a response; the defaults are the table on
 /// [`SseResponse`](crate::SseResponse).
 pub(crate) struct Config {
@@ -40,7 +47,7 @@ impl Default for Config {
             line_ending: LineEnding::default(),
             retry: None,
             keep_alive: KeepAlive::default(),
-            send_timeout: None,
+            send_timeout: Some(DEFAULT_SEND_TIMEOUT),
             shutdown: None,
             on_shutdown: None,
             on_disconnect: None,

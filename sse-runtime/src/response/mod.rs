@@ -52,6 +52,7 @@ mod streaming;
 pub(crate) use self::enforcement::Enforcement;
 pub(crate) use self::streaming::FRAME_BUDGET;
 
+pub use self::config::DEFAULT_SEND_TIMEOUT;
 pub use self::disconnect::{Disconnect, DisconnectReason, StreamStats};
 pub use self::keep_alive::{DEFAULT_KEEP_ALIVE, KeepAlive};
 pub use self::limit::StreamLimit;

@@ -33,7 +33,7 @@ use crate::shutdown::Shutdown;
 /// | [`retry`](Self::retry) | none (browsers wait about 3 s) |
 /// | [`keep_alive`](Self::keep_alive) | `: ping` after 15 s idle |
 /// | [`line_ending`](Self::line_ending) | `\n` |
-/// | [`send_timeout`](Self::send_timeout) | none |
+/// | [`send_timeout`](Self::send_timeout) | [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT) (30 s); `Duration::ZERO` turns it off |
 /// | [`shutdown`](Self::shutdown) | none |
 /// | [`on_shutdown`](Self::on_shutdown) | none: the generator keeps running until it ends or the grace period passes |
 /// | [`on_disconnect`](Self::on_disconnect) | none |
@@ -133,6 +133,8 @@ impl<S> SseResponse<S> {
     /// than `timeout` because the client stopped reading. Its memory is freed
     /// and `on_disconnect` runs with
     /// [`DisconnectReason::SendTimeout`](crate::DisconnectReason::SendTimeout).
+    /// [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT) (30 s) unless set;
+    /// `Duration::ZERO` turns it off.
     ///
     /// Enforced by the connection's socket, so it needs
     /// [`serve`](crate::serve()), or `axum::serve` on an
@@ -142,7 +144,7 @@ impl<S> SseResponse<S> {
     /// other way, the timeout is not enforced and an ERROR (once per process)
     /// says how to fix it.
     pub fn send_timeout(mut self, timeout: Duration) -> Self {
-        self.config.send_timeout = Some(timeout);
+        self.config.send_timeout = (!timeout.is_zero()).then_some(timeout);
         self
     }
 

@@ -32,6 +32,12 @@ pub enum DisconnectReason {
     /// The client stopped reading and a write waited longer than the send
     /// timeout.
     SendTimeout,
+    /// The client's machine stopped answering (a closed laptop lid, a NAT or
+    /// mobile network that dropped the connection): data stayed
+    /// unacknowledged for [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT)
+    /// (`TCP_USER_TIMEOUT`), or TCP keep-alive probes went unanswered, and
+    /// the kernel gave the connection up.
+    PeerUnresponsive,
     /// The server shut down.
     Shutdown,
     /// The generator finished.
@@ -51,6 +57,7 @@ impl DisconnectReason {
         match self {
             DisconnectReason::ClientGone => "client_gone",
             DisconnectReason::SendTimeout => "send_timeout",
+            DisconnectReason::PeerUnresponsive => "peer_unresponsive",
             DisconnectReason::Shutdown => "shutdown",
             DisconnectReason::Completed => "completed",
             DisconnectReason::Error => "error",

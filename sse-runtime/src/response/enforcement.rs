@@ -24,7 +24,11 @@ pub(crate) struct Enforcement {
 
 /// The reasons a connection ends a stream for, as stored in
 /// [`Enforcement::ended_by`]; 0 means none.
-const ENDED_BY: [DisconnectReason; 2] = [DisconnectReason::SendTimeout, DisconnectReason::Shutdown];
+const ENDED_BY: [DisconnectReason; 3] = [
+    DisconnectReason::SendTimeout,
+    DisconnectReason::Shutdown,
+    DisconnectReason::PeerUnresponsive,
+];
 
 impl Enforcement {
     pub(crate) fn new(send_timeout: Option<Duration>) -> Self {

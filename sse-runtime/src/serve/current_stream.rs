@@ -2,19 +2,34 @@
 //! service when a response is an event stream, read by its socket to enforce
 //! that stream's send timeout.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::response::{DisconnectReason, Enforcement};
 
-/// Shared by one connection's service and guard.
+/// Shared by one connection's service, socket and guard.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct CurrentStream(Arc<Mutex<Option<Arc<Enforcement>>>>);
+pub(crate) struct CurrentStream(Arc<Slot>);
+
+#[derive(Debug, Default)]
+struct Slot {
+    stream: Mutex<Option<Arc<Enforcement>>>,
+    /// Set with every new response; the socket takes it to adjust itself.
+    changed: AtomicBool,
+}
 
 impl CurrentStream {
     /// The connection now carries `stream` (or a response that is not an
     /// event stream).
     pub(crate) fn set(&self, stream: Option<Arc<Enforcement>>) {
         *self.lock() = stream;
+        self.0.changed.store(true, Ordering::Release);
+    }
+
+    /// Whether a response was set since the last call: one atomic load on
+    /// the socket's write path.
+    pub(crate) fn take_changed(&self) -> bool {
+        self.0.changed.load(Ordering::Acquire) && self.0.changed.swap(false, Ordering::AcqRel)
     }
 
     /// The stream the connection carries, if it is an event stream.
@@ -33,6 +48,7 @@ impl CurrentStream {
     fn lock(&self) -> MutexGuard<'_, Option<Arc<Enforcement>>> {
         // Nothing panics while holding it; a poisoned value is still valid.
         self.0
+            .stream
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }

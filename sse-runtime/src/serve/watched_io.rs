@@ -22,6 +22,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::response::DisconnectReason;
 use crate::serve::current_stream::CurrentStream;
+use crate::serve::socket;
 use crate::shutdown::{Notice, Shutdown, ShutdownListener};
 
 pin_project_lite::pin_project! {
@@ -32,9 +33,9 @@ pin_project_lite::pin_project! {
     ///
     /// You do not build one; it is `SseListener`'s `axum::serve::Listener::Io`.
     #[derive(Debug)]
-    pub struct WatchedIo<T = TcpStream> {
+    pub struct WatchedIo {
         #[pin]
-        inner: T,
+        inner: TcpStream,
         watch: Watch,
     }
 }
@@ -55,9 +56,9 @@ pub(crate) struct Watch {
     ended: Option<DisconnectReason>,
 }
 
-impl<T> WatchedIo<T> {
+impl WatchedIo {
     pub(crate) fn new(
-        inner: T,
+        inner: TcpStream,
         current: CurrentStream,
         shutdown: Option<ShutdownListener>,
     ) -> Self {
@@ -150,6 +151,32 @@ impl Watch {
         Poll::Ready(())
     }
 
+    /// A new response on the connection: the kernel's own limit on
+    /// unacknowledged data (`TCP_USER_TIMEOUT`) follows its send timeout, so
+    /// that a peer that vanished is found as soon as one that stopped reading
+    /// (none where the stream turned the send timeout off).
+    fn follow_stream(&mut self, socket: &TcpStream) {
+        if !self.current.take_changed() {
+            return;
+        }
+        if let Some(stream) = self.current.get() {
+            socket::set_user_timeout(socket, stream.send_timeout);
+        }
+    }
+
+    /// Notes an error from the socket itself: `ETIMEDOUT` is the kernel
+    /// giving up on a peer that stopped acknowledging (`TCP_USER_TIMEOUT`, or
+    /// keep-alive probes), which the stream's report should say.
+    fn record_error<R>(&mut self, poll: &Poll<io::Result<R>>) {
+        if let Poll::Ready(Err(error)) = poll
+            && error.kind() == io::ErrorKind::TimedOut
+            && self.ended.is_none()
+        {
+            tracing::debug!(%error, "the peer stopped acknowledging; the kernel closed the connection");
+            self.current.end(DisconnectReason::PeerUnresponsive);
+        }
+    }
+
     /// Ends the connection's stream for `reason`; every operation fails from
     /// now on.
     fn end(&mut self, reason: DisconnectReason) -> io::Error {
@@ -160,7 +187,7 @@ impl Watch {
     }
 }
 
-impl<T: AsyncRead> AsyncRead for WatchedIo<T> {
+impl AsyncRead for WatchedIo {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -171,6 +198,7 @@ impl<T: AsyncRead> AsyncRead for WatchedIo<T> {
             return Poll::Ready(Err(error));
         }
         let poll = this.inner.poll_read(cx, buf);
+        this.watch.record_error(&poll);
         if poll.is_pending() {
             this.watch.poll_limits(cx)?;
         }
@@ -178,7 +206,7 @@ impl<T: AsyncRead> AsyncRead for WatchedIo<T> {
     }
 }
 
-impl<T: AsyncWrite> AsyncWrite for WatchedIo<T> {
+impl AsyncWrite for WatchedIo {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -188,8 +216,10 @@ impl<T: AsyncWrite> AsyncWrite for WatchedIo<T> {
         if let Some(error) = this.watch.ended() {
             return Poll::Ready(Err(error));
         }
+        this.watch.follow_stream(&this.inner);
         let poll = this.inner.poll_write(cx, buf);
         this.watch.record_write(&poll);
+        this.watch.record_error(&poll);
         if poll.is_pending() {
             this.watch.poll_limits(cx)?;
         }
@@ -205,8 +235,10 @@ impl<T: AsyncWrite> AsyncWrite for WatchedIo<T> {
         if let Some(error) = this.watch.ended() {
             return Poll::Ready(Err(error));
         }
+        this.watch.follow_stream(&this.inner);
         let poll = this.inner.poll_write_vectored(cx, bufs);
         this.watch.record_write(&poll);
+        this.watch.record_error(&poll);
         if poll.is_pending() {
             this.watch.poll_limits(cx)?;
         }

@@ -78,7 +78,8 @@ pub use crate::response::{
     KeepAlive, SseResponse, StreamItem, StreamLimit, StreamStats,
 };
 pub use crate::serve::{
-    LISTEN_BACKLOG, MakeService, Serve, SseListener, bind, make_service, serve,
+    DEFAULT_REQUEST_BODY_TIMEOUT, LISTEN_BACKLOG, MakeService, Serve, SseListener, bind,
+    make_service, serve,
 };
 pub use crate::shutdown::{DEFAULT_GRACE_PERIOD, MissingShutdown, Shutdown, shutdown_signal};
 

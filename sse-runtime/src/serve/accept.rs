@@ -17,6 +17,7 @@ pub(crate) async fn accept_until_shutdown(
     router: Router,
     shutdown: Shutdown,
     http2: bool,
+    body_timeout: Option<Duration>,
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(address = %local, "serving");
@@ -35,6 +36,7 @@ pub(crate) async fn accept_until_shutdown(
                         router: router.clone(),
                         shutdown: shutdown.clone(),
                         peer,
+                        body_timeout,
                     };
                     if http2 {
                         connections.spawn(connection.serve_auto(socket));

@@ -23,6 +23,7 @@ pub(crate) struct Connection {
     pub(crate) router: Router,
     pub(crate) shutdown: Shutdown,
     pub(crate) peer: SocketAddr,
+    pub(crate) body_timeout: Option<std::time::Duration>,
 }
 
 impl Connection {
@@ -39,6 +40,7 @@ impl Connection {
             shutdown: self.shutdown,
             peer: self.peer,
             current,
+            body_timeout: self.body_timeout,
         };
         (io, service, guard)
     }
@@ -112,6 +114,7 @@ mod tests {
             router: Router::new(),
             shutdown: Shutdown::new(),
             peer: SocketAddr::from(([127, 0, 0, 1], 1)),
+            body_timeout: None,
         };
         let task = connection.serve_http1(socket);
         let size = std::mem::size_of_val(&task);

@@ -5,11 +5,13 @@
 use std::convert::Infallible;
 use std::future::{Ready, ready};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::Router;
 use axum::serve::IncomingStream;
 use tower_service::Service;
 
+use crate::serve::body_timeout::DEFAULT_REQUEST_BODY_TIMEOUT;
 use crate::serve::listener::SseListener;
 use crate::serve::service::RouterService;
 
@@ -35,7 +37,10 @@ use crate::serve::service::RouterService;
 /// # let _ = run;
 /// ```
 pub fn make_service(router: Router) -> MakeService {
-    MakeService { router }
+    MakeService {
+        router,
+        body_timeout: Some(DEFAULT_REQUEST_BODY_TIMEOUT),
+    }
 }
 
 /// The router as `axum::serve` takes it with an [`SseListener`]; made by
@@ -48,6 +53,18 @@ pub fn make_service(router: Router) -> MakeService {
 #[derive(Clone, Debug)]
 pub struct MakeService {
     router: Router,
+    body_timeout: Option<Duration>,
+}
+
+impl MakeService {
+    /// How long a handler reading a request body waits for its next piece
+    /// before the read fails (default [`DEFAULT_REQUEST_BODY_TIMEOUT`], 30 s;
+    /// `Duration::ZERO` turns it off), as
+    /// [`Serve::request_body_timeout`](crate::Serve::request_body_timeout).
+    pub fn request_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = (!timeout.is_zero()).then_some(timeout);
+        self
+    }
 }
 
 impl Service<IncomingStream<'_, SseListener>> for MakeService {
@@ -67,6 +84,7 @@ impl Service<IncomingStream<'_, SseListener>> for MakeService {
             shutdown: io.shutdown().unwrap_or_default(),
             peer: *connection.remote_addr(),
             current: io.current().clone(),
+            body_timeout: self.body_timeout,
         }))
     }
 }

@@ -27,6 +27,7 @@
 
 mod accept;
 mod bind;
+mod body_timeout;
 mod connection;
 mod current_stream;
 mod guard;
@@ -38,11 +39,13 @@ mod watched_io;
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
 
 pub use self::bind::{LISTEN_BACKLOG, bind};
+pub use self::body_timeout::DEFAULT_REQUEST_BODY_TIMEOUT;
 pub use self::listener::SseListener;
 pub use self::make_service::{MakeService, make_service};
 pub use self::service::RouterService;
@@ -81,6 +84,7 @@ pub fn serve(listener: TcpListener, router: Router) -> Serve {
         router,
         shutdown: None,
         http2: false,
+        body_timeout: Some(DEFAULT_REQUEST_BODY_TIMEOUT),
     }
 }
 
@@ -103,6 +107,7 @@ pub struct Serve {
     router: Router,
     shutdown: Option<Shutdown>,
     http2: bool,
+    body_timeout: Option<Duration>,
 }
 
 impl Serve {
@@ -111,6 +116,15 @@ impl Serve {
     /// process ends.
     pub fn with_shutdown(mut self, shutdown: Shutdown) -> Self {
         self.shutdown = Some(shutdown);
+        self
+    }
+
+    /// How long a handler reading a request body waits for its next piece
+    /// before the read fails (default [`DEFAULT_REQUEST_BODY_TIMEOUT`], 30 s;
+    /// `Duration::ZERO` turns it off): a client that trickles a body cannot
+    /// hold a connection and a task indefinitely.
+    pub fn request_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = (!timeout.is_zero()).then_some(timeout);
         self
     }
 
@@ -136,6 +150,7 @@ impl IntoFuture for Serve {
             self.router,
             shutdown,
             self.http2,
+            self.body_timeout,
         ))
     }
 }

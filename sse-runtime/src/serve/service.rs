@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -17,6 +18,7 @@ use hyper::body::Incoming;
 use tower_service::Service;
 
 use crate::response::Enforcement;
+use crate::serve::body_timeout::TimedBody;
 use crate::serve::current_stream::CurrentStream;
 use crate::shutdown::Shutdown;
 
@@ -34,10 +36,16 @@ pub struct RouterService {
     pub(crate) shutdown: Shutdown,
     pub(crate) peer: SocketAddr,
     pub(crate) current: CurrentStream,
+    /// Each frame of a request body is due within this, once read.
+    pub(crate) body_timeout: Option<Duration>,
 }
 
 impl RouterService {
-    fn respond(&self, mut request: Request<Body>) -> RouterFuture {
+    fn respond(&self, request: Request<Body>) -> RouterFuture {
+        let mut request = match self.body_timeout {
+            Some(timeout) => request.map(|body| Body::new(TimedBody::new(body, timeout))),
+            None => request,
+        };
         request.extensions_mut().insert(self.shutdown.clone());
         request.extensions_mut().insert(ConnectInfo(self.peer));
         let response = self.router.clone().call(request);

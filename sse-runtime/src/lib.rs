@@ -107,7 +107,10 @@ pub mod __private {
 
 /// Turns an `async fn` whose body sends events with [`yield_!`] into an axum
 /// handler that streams them: sse-starlette's generator endpoints, checked by
-/// the compiler.
+/// the compiler. An endpoint is a free function, as axum handlers are (one
+/// with a route declares a type of its name beside it, which an `impl`
+/// block cannot hold); pass what a method would reach through `self` as
+/// `State`.
 ///
 /// ```
 /// use axum::extract::Query;

@@ -174,7 +174,9 @@ impl VisitMut for Rewriter<'_> {
                     self.cx,
                     &block.block,
                     "an `async` block",
-                    "await the block and yield its result",
+                    "await the block here and yield its result; from a spawned task, send \
+                     the values over a channel (`tokio::sync::mpsc`) and `yield_!` what the \
+                     endpoint receives",
                 );
             }
             _ => visit_mut::visit_expr_mut(self, expr),

@@ -178,8 +178,12 @@ pub async fn worker(args: &[String]) {
                 let mut on_event = |block: &[u8]| {
                     let mut tally = tally.lock().unwrap();
                     match data_of(block) {
-                        // The first comment says the stream is subscribed.
-                        None if !counted => {
+                        // The `: subscribed` comment says the stream is
+                        // subscribed (the opening `: ` comment, sent before
+                        // the endpoint subscribes, says nothing: counting it
+                        // let a publish overtake a Redis subscription still
+                        // being set up, which then never saw it).
+                        None if !counted && is_subscribed(block) => {
                             counted = true;
                             tally.subscribed += 1;
                             if tally.subscribed == count {
@@ -222,6 +226,14 @@ pub async fn worker(args: &[String]) {
     let mut stdin = tokio::io::stdin();
     let mut byte = [0u8; 1];
     while matches!(stdin.read(&mut byte).await, Ok(n) if n > 0) {}
+}
+
+/// Whether an event block is the `: subscribed` comment every fan-out
+/// endpoint sends once it follows the publishes.
+fn is_subscribed(block: &[u8]) -> bool {
+    block
+        .split(|&b| b == b'\n')
+        .any(|line| line.strip_prefix(b":").map(<[u8]>::trim_ascii) == Some(b"subscribed"))
 }
 
 /// One line to the coordinator; a worker whose coordinator is gone exits.

@@ -288,6 +288,12 @@ mod macros {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    // Warnings and errors (RUST_LOG=warn from the harness) to stderr, so a
+    // failed stream says why in the run's output.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
     let mut args = std::env::args().skip(1);
     let responses = args.next().unwrap_or_else(|| "runtime".into());
     let server = args.next().unwrap_or_else(|| "our-serve".into());

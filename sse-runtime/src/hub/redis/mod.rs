@@ -46,6 +46,11 @@ pub(super) struct RedisHub {
     publisher: ConnectionManager,
     config: HubConfig,
     topics: Mutex<HashMap<String, Arc<Topic>>>,
+    /// Held while a topic's reader is being started, so that a crowd
+    /// subscribing to a new topic at once asks Redis for its position once,
+    /// not once each (10,000 `XINFO`s queued on one connection made some
+    /// time out).
+    starting: tokio::sync::Mutex<()>,
 }
 
 struct Topic {
@@ -70,6 +75,7 @@ impl RedisHub {
             publisher,
             config,
             topics: Mutex::default(),
+            starting: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -162,6 +168,15 @@ impl RedisHub {
 
     /// The local fan-out of `topic`, starting its reader the first time.
     async fn topic(&self, name: &str) -> Result<Arc<Topic>, HubError> {
+        if let Some(topic) = self
+            .topics
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+        {
+            return Ok(topic.clone());
+        }
+        let _starting = self.starting.lock().await;
         if let Some(topic) = self
             .topics
             .lock()

@@ -69,7 +69,22 @@ pub(crate) fn expand(
     };
     let configure = configure(settings);
     let hooks = hooks(settings);
-    let route = route_module(route, vis, name, generics, &states, settings.ty(Key::State));
+    let arguments: Vec<Type> = inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(arg) => Some((*arg.ty).clone()),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let route = route_module(
+        route,
+        vis,
+        name,
+        generics,
+        &states,
+        settings.ty(Key::State),
+        &arguments,
+    );
 
     quote! {
         #(#attrs)*
@@ -172,6 +187,7 @@ pub(crate) fn route_module(
     generics: &Generics,
     extracted_states: &[Type],
     declared_state: Option<&Type>,
+    arguments: &[Type],
 ) -> TokenStream {
     let Some(route) = route else {
         return TokenStream::new();
@@ -209,6 +225,16 @@ pub(crate) fn route_module(
             #(#extracted_states: #private::FromRef<#param>,)*
         }
     });
+    // Each argument checked on its own, spanned at its type, so that one that
+    // is not an extractor for this router state is named (as axum-macros'
+    // `debug_handler` does) instead of only failing `get(handler)`.
+    let checks = arguments.iter().enumerate().map(|(index, ty)| {
+        if index + 1 == arguments.len() {
+            quote_spanned!(ty.span()=> #private::check_last_argument::<#state, _, #ty>();)
+        } else {
+            quote_spanned!(ty.span()=> #private::check_argument::<#state, #ty>();)
+        }
+    });
     let where_predicates = where_clause.map(|clause| {
         let predicates = &clause.predicates;
         quote!(#predicates,)
@@ -233,6 +259,7 @@ pub(crate) fn route_module(
                 #state_bound
                 #where_predicates
             {
+                #(#checks)*
                 #private::Router::new().route(Self::PATH, #private::routing::#method(#name #turbofish))
             }
         }

@@ -14,7 +14,14 @@ pub(crate) fn stub(item: &ItemFn, route: Option<&Route>, errors: syn::Error) -> 
     let vis = &item.vis;
     let name = &item.sig.ident;
     let errors = errors.to_compile_error();
-    let route = route_module(route, vis, name, &syn::Generics::default(), &[], None);
+    // A method (`&self`) sits in an `impl`, which cannot hold the route's
+    // type: its error would only repeat the one already given.
+    let is_method = matches!(item.sig.inputs.first(), Some(syn::FnArg::Receiver(_)));
+    let route = if is_method {
+        TokenStream::new()
+    } else {
+        route_module(route, vis, name, &syn::Generics::default(), &[], None, &[])
+    };
     quote! {
         #errors
         #(#attrs)*

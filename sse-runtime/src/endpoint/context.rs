@@ -104,3 +104,11 @@ impl IntoResponse for NoIdLeft {
             .into_response()
     }
 }
+
+/// Checks, at the argument's own span, that an endpoint argument other than
+/// the last is an extractor for router state `S`.
+pub fn check_argument<S, T: FromRequestParts<S>>() {}
+
+/// Checks, at the argument's own span, that an endpoint's last argument is
+/// an extractor for router state `S` (it may read the body).
+pub fn check_last_argument<S, M, T: axum::extract::FromRequest<S, M>>() {}

@@ -15,7 +15,7 @@ mod hooks;
 mod yielded;
 mod yielder;
 
-pub use self::context::{EndpointContext, NoIdLeft};
+pub use self::context::{EndpointContext, NoIdLeft, check_argument, check_last_argument};
 pub use self::data::{IdField, SerdeData};
 pub use self::defaults::Defaults;
 pub use self::event_id::EventIdValue;

@@ -172,8 +172,17 @@ impl Watch {
             && error.kind() == io::ErrorKind::TimedOut
             && self.ended.is_none()
         {
-            tracing::debug!(%error, "the peer stopped acknowledging; the kernel closed the connection");
-            self.current.end(DisconnectReason::PeerUnresponsive);
+            // The kernel's timeout also covers a client that acknowledges but
+            // stopped reading (zero-window probes), and may fire just before
+            // ours: with our writes waiting on a full buffer, that is a send
+            // timeout; with writes going through, the peer is gone.
+            let reason = if self.blocked_since.is_some() {
+                DisconnectReason::SendTimeout
+            } else {
+                DisconnectReason::PeerUnresponsive
+            };
+            tracing::debug!(%error, %reason, "the kernel timed the connection out");
+            self.current.end(reason);
         }
     }
 
@@ -218,8 +227,8 @@ impl AsyncWrite for WatchedIo {
         }
         this.watch.follow_stream(&this.inner);
         let poll = this.inner.poll_write(cx, buf);
-        this.watch.record_write(&poll);
         this.watch.record_error(&poll);
+        this.watch.record_write(&poll);
         if poll.is_pending() {
             this.watch.poll_limits(cx)?;
         }
@@ -237,8 +246,8 @@ impl AsyncWrite for WatchedIo {
         }
         this.watch.follow_stream(&this.inner);
         let poll = this.inner.poll_write_vectored(cx, bufs);
-        this.watch.record_write(&poll);
         this.watch.record_error(&poll);
+        this.watch.record_write(&poll);
         if poll.is_pending() {
             this.watch.poll_limits(cx)?;
         }

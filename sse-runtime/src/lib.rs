@@ -238,7 +238,8 @@ macro_rules! yield_ {
 /// A router mounting endpoints declared with a method and path, as in
 /// `#[sse_endpoint(get "/ticks")]`.
 ///
-/// `routes![a, b]` is `Router::new().merge(a::route()).merge(b::route())`.
+/// `routes![a, b]` is `Router::new().merge(a::route()).merge(b::route())`,
+/// and naming an endpoint without a route is a compile error that says so.
 ///
 /// ```
 /// use sse_runtime::{routes, sse_endpoint};
@@ -260,6 +261,6 @@ macro_rules! yield_ {
 macro_rules! routes {
     ($($($endpoint:ident)::+),* $(,)?) => {
         $crate::__private::Router::new()
-            $(.merge($($endpoint)::+::route()))*
+            $(.merge($crate::__private::route_of::<$($endpoint)::+, _>()))*
     };
 }

@@ -189,10 +189,17 @@ pub(crate) fn route_module(
     declared_state: Option<&Type>,
     arguments: &[Type],
 ) -> TokenStream {
-    let Some(route) = route else {
-        return TokenStream::new();
-    };
     let private = quote!(::sse_runtime::__private);
+    let Some(route) = route else {
+        // Without a route there is nothing to mount, but `routes![name]`
+        // should say so: the type it names lacks `Routed`, whose diagnostic
+        // explains.
+        return quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            #vis struct #name {}
+        };
+    };
     let method = Ident::new(&route.method.to_string(), route.method.span());
     let path = &route.path;
     let method_upper = route.method.to_string().to_uppercase();
@@ -239,6 +246,27 @@ pub(crate) fn route_module(
         let predicates = &clause.predicates;
         quote!(#predicates,)
     });
+    // What `routes![..]` mounts through; an endpoint generic over its own
+    // parameters has no single router, and mounts with `route::<..>()`.
+    let routed = params.is_empty().then(|| match &state_param {
+        Some(param) => quote! {
+            impl<#param> #private::Routed<#param> for #name
+            where
+                #state_bound
+            {
+                fn router() -> #private::Router<#param> {
+                    Self::route()
+                }
+            }
+        },
+        None => quote! {
+            impl #private::Routed<#state> for #name {
+                fn router() -> #private::Router<#state> {
+                    Self::route()
+                }
+            }
+        },
+    });
     // A braced struct lives in the type namespace only, so it can share the
     // handler's name: `get(numbers)` is the function, `numbers::route()` the
     // router. Unlike a module, it also works for endpoints declared inside a
@@ -263,6 +291,8 @@ pub(crate) fn route_module(
                 #private::Router::new().route(Self::PATH, #private::routing::#method(#name #turbofish))
             }
         }
+
+        #routed
     }
 }
 

@@ -12,6 +12,7 @@ mod defaults;
 mod event_id;
 mod generator;
 mod hooks;
+mod routed;
 mod yielded;
 mod yielder;
 
@@ -24,5 +25,6 @@ pub use self::hooks::{
     GENERIC_ERROR_DATA, OnDisconnect, OnShutdown, error_event, error_event_with, on_disconnect,
     on_shutdown,
 };
+pub use self::routed::{Routed, route_of};
 pub use self::yielded::{ViaSerialize, ViaSseEvent, Yieldable, Yielded};
 pub use self::yielder::{Suspend, Yielder, Yields};

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use sse_runtime::hub::{Hub, HubConfig};
-use sse_test_support::redis::{Redis, free_port};
+use sse_test_support::redis::Redis;
 use sse_test_support::{Client, Example, PATIENCE, post_form, request};
 
 /// Reads one chat message from `client`; returns its id and text.
@@ -41,8 +41,7 @@ async fn say(server: SocketAddr, text: &str) -> u64 {
 
 #[tokio::test]
 async fn two_processes_share_a_room_through_redis() {
-    let port = free_port();
-    let Some(redis) = Redis::start(port).await else {
+    let Some(redis) = Redis::start_on_a_free_port().await else {
         return;
     };
     let env = [("REDIS_URL", redis.url())];
@@ -90,6 +89,7 @@ async fn two_processes_share_a_room_through_redis() {
 
     // Redis goes away: publishing fails clearly, readers stay connected, and
     // once Redis is back they receive new messages without reconnecting.
+    let port = redis.port();
     redis.stop().await;
     let (status, body) = post_form(b.addr, "/send", "name=test&text=lost").await;
     assert_eq!(status, 503, "{body}");
@@ -114,7 +114,7 @@ async fn two_processes_share_a_room_through_redis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_has_no_gap_and_no_duplicate_while_publishes_race_on_redis() {
-    let Some(redis) = Redis::start(free_port()).await else {
+    let Some(redis) = Redis::start_on_a_free_port().await else {
         return;
     };
     let config = HubConfig {

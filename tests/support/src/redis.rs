@@ -13,6 +13,9 @@ use crate::PATIENCE;
 /// tests on purpose.
 pub const SKIP_VARIABLE: &str = "SSE_SKIP_REDIS_TESTS";
 
+/// How [`Redis::start`] says its port was taken by another server.
+const PORT_TAKEN: &str = "another server holds port";
+
 /// A running `redis-server`.
 pub struct Redis {
     child: Child,
@@ -54,7 +57,43 @@ impl Redis {
         })
         .await;
         assert!(up.is_ok(), "redis-server did not start on {port}");
-        Some(Redis { child, port })
+        let mut redis = Redis { child, port };
+        // Something answered on the port; make sure it is this server, not
+        // one another test started there first (ours then exits at once,
+        // unable to bind, and the test would share, then lose, the other).
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if let Ok(Some(status)) = redis.child.try_wait() {
+            panic!("{PORT_TAKEN} {port} (redis-server exited: {status})");
+        }
+        redis.port = port;
+        Some(redis)
+    }
+
+    /// Starts one on a port of its own: like [`Redis::start`] on a free
+    /// port, trying another if a parallel test took the same one first.
+    pub async fn start_on_a_free_port() -> Option<Redis> {
+        for _ in 0..5 {
+            match tokio::spawn(Redis::start(free_port())).await {
+                Ok(started) => return started,
+                Err(error) if error.is_panic() => {
+                    let panic = error.into_panic();
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .map(String::as_str)
+                        .unwrap_or_default();
+                    if !message.starts_with(PORT_TAKEN) {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+                Err(error) => panic!("starting redis-server: {error}"),
+            }
+        }
+        panic!("no free port for redis-server after 5 tries")
+    }
+
+    /// The port it listens on (to start another there once it stopped).
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Where to reach it.

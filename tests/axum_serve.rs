@@ -4,14 +4,13 @@
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::routing::get;
 use sse_runtime::{Event, Shutdown, SseListener, SseResponse, make_service, sse_endpoint};
-use sse_test_support::{PATIENCE, request};
+use sse_test_support::{PATIENCE, logs_of, request};
 
 async fn farewell() -> Vec<Event> {
     vec![Event::data("bye").event("shutdown").unwrap()]
@@ -79,31 +78,6 @@ async fn make_service_hands_handlers_the_peer_and_the_coordinator() {
     let (head, client) = request(addr, "GET", "/", &[]).await;
     assert_eq!(head.status, 200);
     assert_eq!(String::from_utf8_lossy(&client.body), "127.0.0.1 false");
-}
-
-/// Log lines written while `f` runs on this thread (a current-thread test
-/// runtime runs every task here).
-async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String {
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
-    f.await;
-    String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned()
 }
 
 /// Opens two streams on `path` of `app` under plain `axum::serve` with a

@@ -11,7 +11,7 @@ use sse_runtime::{
     Disconnect, DisconnectReason, Event, KeepAlive, Shutdown, SseResponse, StreamLimit,
     sse_endpoint,
 };
-use sse_test_support::{PATIENCE, request, serve};
+use sse_test_support::{PATIENCE, logs_of, request, serve};
 
 #[derive(Debug)]
 struct Overdrawn {
@@ -191,30 +191,6 @@ async fn a_refused_last_event_id_is_not_echoed_whole() {
     let body = String::from_utf8_lossy(&client.body).into_owned();
     assert!(body.len() < 300, "{} bytes: {body}", body.len());
     assert!(body.contains("10000 bytes"), "{body}");
-}
-
-/// Log lines written while `f` runs on this thread.
-async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String {
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
-    f.await;
-    String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned()
 }
 
 #[tokio::test]

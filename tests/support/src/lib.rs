@@ -6,6 +6,7 @@
 pub mod client;
 pub mod example;
 pub mod hub;
+pub mod logs;
 pub mod netns;
 pub mod redis;
 pub mod server;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 pub use crate::client::{Client, Head, post_form, post_form_with, request, request_small_buffer};
 pub use crate::example::Example;
+pub use crate::logs::logs_of;
 pub use crate::server::{ServeWith, TestServer, serve, serve_with, serve_with_axum};
 
 /// Upper bound for anything a test waits for; reaching it is a failure, not

@@ -400,11 +400,7 @@ async fn disconnect(
         &format!("disconnect: {streams} clients close → all generators dropped"),
         "ms",
         implementation,
-        Sample {
-            value: took.unwrap_or(f64::NAN),
-            succeeded: opened,
-            attempted: streams as u64,
-        },
+        Sample::timing(took, opened, streams),
     );
 }
 
@@ -427,10 +423,6 @@ async fn shutdown(
         &format!("shutdown with {streams} open streams: SIGTERM → exit"),
         "ms",
         implementation,
-        Sample {
-            value: took.unwrap_or(f64::NAN),
-            succeeded: opened,
-            attempted: streams as u64,
-        },
+        Sample::timing(took, opened, streams),
     );
 }

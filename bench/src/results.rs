@@ -22,6 +22,18 @@ pub struct Sample {
     pub attempted: u64,
 }
 
+impl Sample {
+    /// A timing in ms (`None`: it did not finish) over `succeeded` of
+    /// `attempted` streams.
+    pub fn timing(took: Option<f64>, succeeded: u64, attempted: usize) -> Self {
+        Sample {
+            value: took.unwrap_or(f64::NAN),
+            succeeded,
+            attempted: attempted as u64,
+        }
+    }
+}
+
 /// Metric → implementation → samples, in the order the rows were first seen.
 #[derive(Default)]
 pub struct Results {

@@ -196,22 +196,43 @@ impl Watch {
     }
 }
 
+impl WatchedIo {
+    /// Runs one socket operation under the watch: fails at once once the
+    /// connection has ended, notes a kernel timeout, and, for writes, what
+    /// the stream's send timeout needs; registers for the limits while the
+    /// operation waits.
+    fn watched<R>(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        writes: bool,
+        op: impl FnOnce(Pin<&mut TcpStream>, &mut Context<'_>) -> Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
+        let this = self.project();
+        if let Some(error) = this.watch.ended() {
+            return Poll::Ready(Err(error));
+        }
+        if writes {
+            this.watch.follow_stream(&this.inner);
+        }
+        let poll = op(this.inner, cx);
+        this.watch.record_error(&poll);
+        if writes {
+            this.watch.record_write(&poll);
+        }
+        if poll.is_pending() {
+            this.watch.poll_limits(cx)?;
+        }
+        poll
+    }
+}
+
 impl AsyncRead for WatchedIo {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.project();
-        if let Some(error) = this.watch.ended() {
-            return Poll::Ready(Err(error));
-        }
-        let poll = this.inner.poll_read(cx, buf);
-        this.watch.record_error(&poll);
-        if poll.is_pending() {
-            this.watch.poll_limits(cx)?;
-        }
-        poll
+        self.watched(cx, false, |inner, cx| inner.poll_read(cx, buf))
     }
 }
 
@@ -221,18 +242,7 @@ impl AsyncWrite for WatchedIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.project();
-        if let Some(error) = this.watch.ended() {
-            return Poll::Ready(Err(error));
-        }
-        this.watch.follow_stream(&this.inner);
-        let poll = this.inner.poll_write(cx, buf);
-        this.watch.record_error(&poll);
-        this.watch.record_write(&poll);
-        if poll.is_pending() {
-            this.watch.poll_limits(cx)?;
-        }
-        poll
+        self.watched(cx, true, |inner, cx| inner.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -240,18 +250,7 @@ impl AsyncWrite for WatchedIo {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.project();
-        if let Some(error) = this.watch.ended() {
-            return Poll::Ready(Err(error));
-        }
-        this.watch.follow_stream(&this.inner);
-        let poll = this.inner.poll_write_vectored(cx, bufs);
-        this.watch.record_error(&poll);
-        this.watch.record_write(&poll);
-        if poll.is_pending() {
-            this.watch.poll_limits(cx)?;
-        }
-        poll
+        self.watched(cx, true, |inner, cx| inner.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -259,16 +258,7 @@ impl AsyncWrite for WatchedIo {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.project();
-        if let Some(error) = this.watch.ended() {
-            return Poll::Ready(Err(error));
-        }
-        let poll = this.inner.poll_flush(cx);
-        this.watch.record_write(&poll);
-        if poll.is_pending() {
-            this.watch.poll_limits(cx)?;
-        }
-        poll
+        self.watched(cx, true, |inner, cx| inner.poll_flush(cx))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -27,6 +27,20 @@ pub fn sse_endpoint(attr: TokenStream, item: TokenStream) -> TokenStream {
     endpoint::expand(attr.into(), item.into()).into()
 }
 
+/// Emits the item and then the items given as the attribute's argument.
+///
+/// `#[sse_endpoint]` puts the module-level items an endpoint needs (its route
+/// struct's impls, the `yield_` fallback import) behind the route struct this
+/// way: inside an `impl`, where the struct is refused, they then vanish with
+/// it, and the user reads one error instead of one per item.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn __with_items(items: TokenStream, item: TokenStream) -> TokenStream {
+    let mut output = item;
+    output.extend(items);
+    output
+}
+
 /// Writes a struct or enum as one server-sent event: the event name from the
 /// type or variant, an `id:` from a field marked `#[sse(id)]`, and the other
 /// fields as JSON data. See `sse_runtime::SseEvent` for the guide.

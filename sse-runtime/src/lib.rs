@@ -103,6 +103,15 @@ pub mod __private {
     pub use crate::event::{Event, EventError, EventWriter, LineEnding, SseEvent};
     pub use crate::response::{Disconnect, KeepAlive, SseResponse, StreamLimit};
     pub use crate::shutdown::Shutdown;
+    pub use sse_macros::__with_items as with_items;
+
+    /// Glob-imported beside every endpoint: an explicit `use
+    /// sse_runtime::yield_` shadows it (and so counts as used), and where
+    /// there is none, a `yield_!` in a helper beside the endpoint still
+    /// resolves, to the macro that explains where yields work.
+    pub mod yield_fallback {
+        pub use crate::yield_;
+    }
 }
 
 /// Turns an `async fn` whose body sends events with [`yield_!`] into an axum
@@ -228,9 +237,16 @@ pub use sse_macros::SseEvent;
 /// ```
 #[macro_export]
 macro_rules! yield_ {
+    // What `#[sse_endpoint]` expands at each yield's own path, so that a
+    // `use sse_runtime::yield_` the body relies on counts as used.
+    (@__sse_used) => {
+        ()
+    };
     ($($value:tt)*) => {
         ::core::compile_error!(
-            "`yield_!` sends an event only directly inside an `#[sse_endpoint]` body"
+            "`yield_!` sends an event only directly inside an `#[sse_endpoint]` body: \
+             return the value to the body and yield it there, or, from another task, \
+             send it through a channel (`tokio::sync::mpsc`) whose receiver the body reads"
         )
     };
 }

@@ -32,6 +32,7 @@ pub(crate) fn expand(
     endpoint: Endpoint,
     route: Option<&Route>,
     settings: &Settings,
+    yield_paths: &[TokenStream],
 ) -> TokenStream {
     let Endpoint {
         item,
@@ -76,15 +77,17 @@ pub(crate) fn expand(
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
-    let route = route_module(
-        route,
-        vis,
-        name,
+    let mounting = Mounting {
         generics,
-        &states,
-        settings.ty(Key::State),
-        &arguments,
-    );
+        extracted_states: &states,
+        declared_state: settings.ty(Key::State),
+        arguments: &arguments,
+    };
+    let route = route_module(route, vis, name, &mounting, yield_paths);
+
+    // The body must be `Send` to be served; spanned at the function's name,
+    // the error says which function, and its notes which value and `.await`.
+    let respond = quote_spanned!(name.span()=> __sse_cx.respond(__sse_events));
 
     quote! {
         #(#attrs)*
@@ -103,7 +106,7 @@ pub(crate) fn expand(
                     #block
                 }),
             );
-            let __sse_response = __sse_cx.respond(__sse_events) #configure;
+            let __sse_response = #respond #configure;
             #hooks
             #private::IntoResponse::into_response(__sse_response)
         }
@@ -178,23 +181,54 @@ fn hooks(settings: &Settings) -> TokenStream {
     calls
 }
 
+/// What the route needs to know of the handler's signature.
+pub(crate) struct Mounting<'a> {
+    pub(crate) generics: &'a Generics,
+    /// The `T` of every `State<T>` argument.
+    pub(crate) extracted_states: &'a [Type],
+    /// `state = T` from the attribute.
+    pub(crate) declared_state: Option<&'a Type>,
+    /// Every argument's type, in order.
+    pub(crate) arguments: &'a [Type],
+}
+
 /// The `NAME::PATH` and `NAME::route()` that mount the endpoint declaratively,
 /// when the attribute names a method and path.
 pub(crate) fn route_module(
     route: Option<&Route>,
     vis: &Visibility,
     name: &Ident,
-    generics: &Generics,
-    extracted_states: &[Type],
-    declared_state: Option<&Type>,
-    arguments: &[Type],
+    mounting: &Mounting,
+    yield_paths: &[TokenStream],
 ) -> TokenStream {
+    let Mounting {
+        generics,
+        extracted_states,
+        declared_state,
+        arguments,
+    } = *mounting;
     let private = quote!(::sse_runtime::__private);
+    // Every endpoint's module-level items ride on a struct named after it,
+    // through `with_items`: inside an `impl` (endpoints are free functions)
+    // the struct is refused and they vanish with it, one error in all.
+    //
+    // The body's yields were rewritten, so nothing would resolve the
+    // `yield_` the user may have imported, and the import would warn as
+    // unused: each path the yields were written with is resolved here once,
+    // from the user's own tokens. Where nothing is imported the glob
+    // fallback answers (and an explicit import shadows it); it also makes a
+    // `yield_!` in a helper beside the endpoint explain itself.
+    let fallback = quote! {
+        #[allow(unused_imports, clippy::wildcard_imports)]
+        use ::sse_runtime::__private::yield_fallback::*;
+        const _: () = { #(#yield_paths!(@__sse_used);)* };
+    };
     let Some(route) = route else {
         // Without a route there is nothing to mount, but `routes![name]`
         // should say so: the type it names lacks `Routed`, whose diagnostic
         // explains.
         return quote! {
+            #[#private::with_items { #fallback }]
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
             #vis struct #name {}
@@ -271,11 +305,7 @@ pub(crate) fn route_module(
     // handler's name: `get(numbers)` is the function, `numbers::route()` the
     // router. Unlike a module, it also works for endpoints declared inside a
     // function body.
-    quote! {
-        #[doc = #doc]
-        #[allow(non_camel_case_types)]
-        #vis struct #name {}
-
+    let inherent = quote! {
         #[allow(dead_code)]
         impl #name {
             /// The path this endpoint is mounted at.
@@ -291,8 +321,16 @@ pub(crate) fn route_module(
                 #private::Router::new().route(Self::PATH, #private::routing::#method(#name #turbofish))
             }
         }
-
-        #routed
+    };
+    quote! {
+        #[#private::with_items {
+            #inherent
+            #routed
+            #fallback
+        }]
+        #[doc = #doc]
+        #[allow(non_camel_case_types)]
+        #vis struct #name {}
     }
 }
 

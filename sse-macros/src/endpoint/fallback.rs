@@ -7,7 +7,7 @@ use quote::quote;
 use syn::ItemFn;
 
 use crate::endpoint::attr::Route;
-use crate::endpoint::expand::route_module;
+use crate::endpoint::expand::{Mounting, route_module};
 
 pub(crate) fn stub(item: &ItemFn, route: Option<&Route>, errors: syn::Error) -> TokenStream {
     let attrs = &item.attrs;
@@ -20,7 +20,15 @@ pub(crate) fn stub(item: &ItemFn, route: Option<&Route>, errors: syn::Error) -> 
     let route = if is_method {
         TokenStream::new()
     } else {
-        route_module(route, vis, name, &syn::Generics::default(), &[], None, &[])
+        {
+            let mounting = Mounting {
+                generics: &syn::Generics::default(),
+                extracted_states: &[],
+                declared_state: None,
+                arguments: &[],
+            };
+            route_module(route, vis, name, &mounting, &[])
+        }
     };
     quote! {
         #errors

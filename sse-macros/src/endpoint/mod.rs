@@ -34,10 +34,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let attr = Attr::parse(&cx, attr);
     let settings = check::check(&cx, &attr);
-    yields::rewrite(&cx, &mut item.block);
+    let yield_paths = yields::rewrite(&cx, &mut item.block);
     let endpoint = Endpoint::from_item(&cx, item.clone());
     match cx.check() {
-        Ok(()) => expand::expand(endpoint, attr.route.as_ref(), &settings),
+        Ok(()) => expand::expand(endpoint, attr.route.as_ref(), &settings, &yield_paths),
         Err(errors) => fallback::stub(&item, attr.route.as_ref(), errors),
     }
 }

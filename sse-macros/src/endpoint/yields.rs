@@ -13,7 +13,7 @@
 //! branches work.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
@@ -24,16 +24,21 @@ use crate::ctxt::Ctxt;
 /// The name of the yield pseudo-macro.
 pub(crate) const YIELD_MACRO: &str = "yield_";
 
-/// Rewrites the yields of `block` in place; returns how many there were.
-pub(crate) fn rewrite(cx: &Ctxt, block: &mut Block) -> usize {
-    let mut rewriter = Rewriter { cx, yields: 0 };
+/// Rewrites the yields of `block` in place; returns the distinct paths they
+/// were written with (`yield_`, `sse_runtime::yield_`), which the expansion
+/// resolves once so that an import of `yield_` counts as used.
+pub(crate) fn rewrite(cx: &Ctxt, block: &mut Block) -> Vec<TokenStream> {
+    let mut rewriter = Rewriter {
+        cx,
+        paths: Vec::new(),
+    };
     rewriter.visit_block_mut(block);
-    rewriter.yields
+    rewriter.paths
 }
 
 struct Rewriter<'a> {
     cx: &'a Ctxt,
-    yields: usize,
+    paths: Vec<TokenStream>,
 }
 
 fn is_yield_macro(mac: &Macro) -> bool {
@@ -45,9 +50,16 @@ fn is_yield_macro(mac: &Macro) -> bool {
 
 impl Rewriter<'_> {
     /// The code a `yield_!(value)` becomes. `span` is the macro's, so type
-    /// errors about the value point at the user's yield.
-    fn expand_yield(&mut self, span: Span, tokens: TokenStream) -> TokenStream {
-        self.yields += 1;
+    /// errors about the value point at the user's yield; `path` is the one
+    /// the user wrote it with.
+    fn expand_yield(&mut self, path: TokenStream, span: Span, tokens: TokenStream) -> TokenStream {
+        if !self
+            .paths
+            .iter()
+            .any(|seen| seen.to_string() == path.to_string())
+        {
+            self.paths.push(path);
+        }
         let mut value: Expr = match syn::parse2(tokens.clone()) {
             Ok(value) => value,
             Err(_) if tokens.is_empty() => {
@@ -100,7 +112,8 @@ impl Rewriter<'_> {
                     match iter.next() {
                         Some(TokenTree::Group(args)) => {
                             let span = ident.span().join(args.span()).unwrap_or(ident.span());
-                            let expanded = self.expand_yield(span, args.stream());
+                            let path = TokenTree::Ident(ident.clone()).into();
+                            let expanded = self.expand_yield(path, span, args.stream());
                             out.extend([TokenTree::Group(Group::new(
                                 Delimiter::Parenthesis,
                                 expanded,
@@ -150,7 +163,8 @@ impl VisitMut for Rewriter<'_> {
         match expr {
             Expr::Macro(ExprMacro { mac, .. }) if is_yield_macro(mac) => {
                 let span = mac.span();
-                let expanded = self.expand_yield(span, mac.tokens.clone());
+                let path = mac.path.to_token_stream();
+                let expanded = self.expand_yield(path, span, mac.tokens.clone());
                 *expr = Expr::Verbatim(expanded);
             }
             Expr::Macro(ExprMacro { mac, .. }) => self.rewrite_macro(mac),
@@ -190,7 +204,8 @@ impl VisitMut for Rewriter<'_> {
             }) if is_yield_macro(mac) => {
                 let span = mac.span();
                 let semi = *semi_token;
-                let expanded = self.expand_yield(span, mac.tokens.clone());
+                let path = mac.path.to_token_stream();
+                let expanded = self.expand_yield(path, span, mac.tokens.clone());
                 *stmt = Stmt::Expr(Expr::Verbatim(expanded), semi);
             }
             Stmt::Macro(StmtMacro { mac, .. }) => self.rewrite_macro(mac),

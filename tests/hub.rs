@@ -18,6 +18,13 @@ async fn subscribe(hub: &Hub, topic: &str, last: Option<u64>) -> sse_runtime::hu
     hub.subscribe(topic, last).await.expect("subscribed")
 }
 
+/// A memory hub id's place in its topic: ids are `tag << 32 | n`, the tag
+/// telling the topic's incarnations apart.
+fn n(id: u64) -> u64 {
+    id & 0xFFFF_FFFF
+}
+
+/// The places (see [`n`]) of the next `count` messages.
 async fn take(sub: &mut sse_runtime::hub::Subscription, count: usize) -> Vec<u64> {
     let mut ids = Vec::new();
     while ids.len() < count {
@@ -25,7 +32,7 @@ async fn take(sub: &mut sse_runtime::hub::Subscription, count: usize) -> Vec<u64
             .await
             .expect("a message in time")
             .expect("subscription open");
-        ids.push(message.id());
+        ids.push(n(message.id()));
     }
     ids
 }
@@ -65,20 +72,22 @@ async fn replay_is_bounded_and_the_endpoint_learns_of_a_gap() {
         replay: 10,
         ..HubConfig::default()
     });
+    let mut ids = Vec::new();
     for n in 0..30 {
-        publish(&hub, "t", &Event::data(n.to_string())).await;
+        ids.push(publish(&hub, "t", &Event::data(n.to_string())).await);
     }
-    let mut sub = subscribe(&hub, "t", Some(5)).await;
+    let mut sub = subscribe(&hub, "t", Some(ids[4])).await;
     assert_eq!(sub.resume(), Resume::Gap { missed: Some(15) });
     assert_eq!(take(&mut sub, 10).await, (21..=30).collect::<Vec<_>>());
     assert_eq!(
-        subscribe(&hub, "t", Some(25)).await.resume(),
+        subscribe(&hub, "t", Some(ids[24])).await.resume(),
         Resume::Complete
     );
+    let ahead = ids[29] + 1000;
     assert_eq!(
-        subscribe(&hub, "t", Some(1000)).await.resume(),
+        subscribe(&hub, "t", Some(ahead)).await.resume(),
         Resume::Unknown {
-            last_event_id: 1000
+            last_event_id: ahead
         }
     );
     assert_eq!(subscribe(&hub, "t", None).await.resume(), Resume::Fresh);
@@ -110,7 +119,7 @@ async fn a_slow_subscriber_skips_ahead_with_a_lagged_event() {
     for n in 0..10 {
         publish(&hub, "t", &Event::data(n.to_string())).await;
         // The fast one keeps up; the publisher never waits for the slow one.
-        assert_eq!(fast.next().await.unwrap().id(), n + 1);
+        assert_eq!(self::n(fast.next().await.unwrap().id()), n + 1);
     }
     let lagged = slow.next().await.unwrap();
     assert_eq!(lagged.as_bytes(), b"event: lagged\ndata: 6\n\n");
@@ -149,7 +158,7 @@ async fn ids_are_the_hubs() {
         "{error}"
     );
     assert_eq!(
-        publish(&hub, "t", &Event::data("y")).await,
+        n(publish(&hub, "t", &Event::data("y")).await),
         1,
         "a refused event takes no id"
     );
@@ -203,15 +212,17 @@ async fn over_http_with_resume_and_a_private_topic() {
     let (_, mut b) = request(server.addr, "GET", "/topics/room", &[]).await;
     a.read_until(": \n\n").await;
     b.read_until(": \n\n").await;
-    publish(&hub, "room", &Event::data("hello").event("chat").unwrap()).await;
-    publish(&hub, "room", &Event::data("world").event("chat").unwrap()).await;
+    let hello = publish(&hub, "room", &Event::data("hello").event("chat").unwrap()).await;
+    let world = publish(&hub, "room", &Event::data("world").event("chat").unwrap()).await;
     for client in [&mut a, &mut b] {
         client
-            .read_until("id: 1\nevent: chat\ndata: hello\n\nid: 2\nevent: chat\ndata: world\n\n")
+            .read_until(&format!(
+                "id: {hello}\nevent: chat\ndata: hello\n\nid: {world}\nevent: chat\ndata: world\n\n"
+            ))
             .await;
     }
     drop(a);
-    publish(
+    let away = publish(
         &hub,
         "room",
         &Event::data("while away").event("chat").unwrap(),
@@ -221,10 +232,10 @@ async fn over_http_with_resume_and_a_private_topic() {
         server.addr,
         "GET",
         "/topics/room",
-        &[("last-event-id", "2")],
+        &[("last-event-id", &world.to_string())],
     )
     .await;
-    back.read_until(": \n\nid: 3\nevent: chat\ndata: while away\n\n")
+    back.read_until(&format!(": \n\nid: {away}\nevent: chat\ndata: while away\n\n"))
         .await;
 
     let (denied, mut body) = request(server.addr, "GET", "/private", &[]).await;
@@ -291,12 +302,12 @@ async fn every_subscriber_sends_the_same_bytes_uncopied() {
     assert_eq!(&next_data(&mut by_hand).await[..], b": \n\n");
     assert_eq!(&next_data(&mut by_macro).await[..], b": \n\n");
 
-    publish(&hub, "t", &Event::data("shared").event("chat").unwrap()).await;
+    let id = publish(&hub, "t", &Event::data("shared").event("chat").unwrap()).await;
     let (a, b) = (
         next_data(&mut by_hand).await,
         next_data(&mut by_macro).await,
     );
-    assert_eq!(&a[..], b"id: 1\nevent: chat\ndata: shared\n\n");
+    assert_eq!(a, format!("id: {id}\nevent: chat\ndata: shared\n\n"));
     assert_eq!(a, b);
     assert_eq!(
         a.as_ptr(),
@@ -319,7 +330,7 @@ async fn relay(State(hub): State<Hub>) {
 async fn encoded_events_go_out_as_encoded_whether_copied_or_shared() {
     use axum::response::IntoResponse;
     let hub = Hub::new();
-    publish(&hub, "relay", &Event::data("replayed")).await;
+    let replayed = publish(&hub, "relay", &Event::data("replayed")).await;
     let mut by_hand = sse_runtime::SseResponse::new(subscribe(&hub, "relay", None).await)
         .into_response()
         .into_body();
@@ -329,12 +340,12 @@ async fn encoded_events_go_out_as_encoded_whether_copied_or_shared() {
     // endpoint's default name; the message itself gets none.
     assert_eq!(
         std::str::from_utf8(&next_data(&mut relayed).await).unwrap(),
-        ": \n\nevent: default\ndata: first\n\nid: 1\ndata: replayed\n\n"
+        format!(": \n\nevent: default\ndata: first\n\nid: {replayed}\ndata: replayed\n\n")
     );
 
-    publish(&hub, "relay", &Event::data("live")).await;
+    let live = publish(&hub, "relay", &Event::data("live")).await;
     let (direct, through_arc) = (next_data(&mut by_hand).await, next_data(&mut relayed).await);
-    assert_eq!(&through_arc[..], b"id: 2\ndata: live\n\n");
+    assert_eq!(through_arc, format!("id: {live}\ndata: live\n\n"));
     assert_eq!(
         direct.as_ptr(),
         through_arc.as_ptr(),

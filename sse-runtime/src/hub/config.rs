@@ -54,6 +54,11 @@ pub struct HubConfig {
     pub lag: LagPolicy,
     /// Line ending of the encoded events (default `\n`).
     pub line_ending: LineEnding,
+    /// Topics this process holds at once (default 100,000). A topic is held
+    /// while it has subscribers or events to replay, and reclaimed after;
+    /// one more is refused with [`HubError::TooManyTopics`](super::HubError::TooManyTopics),
+    /// so that clients choosing topic names cannot exhaust memory.
+    pub max_topics: usize,
 }
 
 impl Default for HubConfig {
@@ -64,6 +69,7 @@ impl Default for HubConfig {
             buffer: 1_024,
             lag: LagPolicy::Disconnect,
             line_ending: LineEnding::Lf,
+            max_topics: 100_000,
         }
     }
 }

@@ -27,6 +27,11 @@ pub enum HubError {
     /// The backend (Redis) could not be reached or refused the command; the
     /// event was not published.
     Backend(BoxError),
+    /// A new topic would exceed [`HubConfig::max_topics`](super::HubConfig::max_topics).
+    TooManyTopics {
+        /// The configured limit.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for HubError {
@@ -38,6 +43,12 @@ impl fmt::Display for HubError {
                 "the hub's backend failed, nothing was published or subscribed: {error}; \
                  retry, or tell the client to (503)"
             ),
+            HubError::TooManyTopics { limit } => write!(
+                f,
+                "the hub holds its limit of {limit} topics; a topic is freed when it has \
+                 no subscriber and nothing to replay (raise `HubConfig::max_topics`, or \
+                 tell the client to retry later: 503)"
+            ),
         }
     }
 }
@@ -47,7 +58,48 @@ impl std::error::Error for HubError {
         match self {
             HubError::Event(error) => Some(error),
             HubError::Backend(error) => Some(&**error),
+            HubError::TooManyTopics { .. } => None,
         }
+    }
+}
+
+/// `503 Service Unavailable` with `Retry-After: 1` for a backend failure or
+/// the topic limit (the client may retry), `500` for an event that cannot be
+/// written (a bug in the publisher); the message as plain text.
+///
+/// ```
+/// use axum::extract::{Path, State};
+/// use sse_runtime::hub::{Hub, HubError, Subscription};
+/// use sse_runtime::{LastEventId, SseResponse};
+///
+/// // Answers 503 before any event when the hub cannot take the topic.
+/// async fn room(
+///     State(hub): State<Hub>,
+///     Path(room): Path<String>,
+///     LastEventId(last): LastEventId<u64>,
+/// ) -> Result<SseResponse<Subscription>, HubError> {
+///     Ok(SseResponse::new(hub.subscribe(&room, last).await?))
+/// }
+/// # let app: axum::Router = axum::Router::new()
+/// #     .route("/rooms/{room}", axum::routing::get(room))
+/// #     .with_state(Hub::new());
+/// # drop(app);
+/// ```
+impl axum::response::IntoResponse for HubError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{StatusCode, header};
+        let status = match self {
+            HubError::Event(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HubError::Backend(_) | HubError::TooManyTopics { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self, "publishing failed");
+        } else {
+            tracing::warn!(error = %self, "hub unavailable; answering 503");
+        }
+        (status, [(header::RETRY_AFTER, "1")], self.to_string()).into_response()
     }
 }
 

@@ -57,6 +57,7 @@
 
 mod config;
 mod error;
+mod fanout;
 mod memory;
 mod message;
 #[cfg(feature = "redis")]
@@ -161,14 +162,16 @@ impl Hub {
     /// # Errors
     /// [`HubError::Event`] if the event cannot be written or sets its own
     /// id (ids are the hub's, so that `Last-Event-ID` always means a position
-    /// in the topic); [`HubError::Backend`] if Redis failed.
+    /// in the topic); [`HubError::Backend`] if Redis failed;
+    /// [`HubError::TooManyTopics`] if `topic` is new and the hub holds
+    /// [`HubConfig::max_topics`] already.
     pub async fn publish<E: SseEvent + ?Sized>(
         &self,
         topic: &str,
         event: &E,
     ) -> Result<u64, HubError> {
         match &self.backend {
-            Backend::Memory(hub) => Ok(hub.publish(topic, event)?),
+            Backend::Memory(hub) => hub.publish(topic, event),
             #[cfg(feature = "redis")]
             Backend::Redis(hub) => hub.publish(topic, event).await,
         }
@@ -178,14 +181,16 @@ impl Hub {
     /// `last_event_id` (a client's `Last-Event-ID`), then live events.
     ///
     /// # Errors
-    /// [`HubError::Backend`] if Redis failed (never for the in-memory hub).
+    /// [`HubError::Backend`] if Redis failed (never for the in-memory hub);
+    /// [`HubError::TooManyTopics`] if `topic` is new and the hub holds
+    /// [`HubConfig::max_topics`] already.
     pub async fn subscribe(
         &self,
         topic: &str,
         last_event_id: Option<u64>,
     ) -> Result<Subscription, HubError> {
         match &self.backend {
-            Backend::Memory(hub) => Ok(hub.subscribe(topic, last_event_id)),
+            Backend::Memory(hub) => hub.subscribe(topic, last_event_id),
             #[cfg(feature = "redis")]
             Backend::Redis(hub) => hub.subscribe(topic, last_event_id).await,
         }

@@ -26,15 +26,20 @@ pub enum Resume {
     Fresh,
     /// Everything after the client's last id is replayed: nothing was missed.
     Complete,
-    /// The client's last id is older than the replay buffer: events it did
-    /// not see are gone. Tell the client to reload its state.
+    /// Events the client did not see are gone: its last id is older than
+    /// the replay window, or comes from a history this topic no longer has
+    /// (the server or Redis restarted empty, the topic was reclaimed). What
+    /// the topic holds is replayed; tell the client to reload its state.
     Gap {
-        /// How many, when the backend knows (in memory it does; Redis does
-        /// not count what it trimmed).
+        /// How many, when the backend knows (in memory it does, unless the
+        /// id is from another history; Redis does not count what it
+        /// trimmed).
         missed: Option<u64>,
     },
-    /// The id is newer than anything published (the hub restarted, or the id
-    /// is not the hub's): live events only.
+    /// The id is newer than anything published (a history that lost its
+    /// newest entries, or an id that is not the hub's): live events only.
+    /// Whether the client missed anything cannot be known; treat it as a
+    /// gap where that matters.
     Unknown {
         /// The id the client sent.
         last_event_id: u64,
@@ -51,25 +56,40 @@ pub(crate) struct History {
     /// Whether ids number the events one by one, so that the size of a gap
     /// is known.
     pub(crate) consecutive: bool,
+    /// The id cannot come from this history: it belongs to another
+    /// incarnation of the topic.
+    pub(crate) foreign: bool,
+    /// The first id this history ever gave, when the backend knows it.
+    pub(crate) first_id: Option<u64>,
 }
 
 impl Resume {
-    /// The rule: no id is `Fresh`; an id past the newest is `Unknown` (ids
-    /// start above 0, so 0 means "from the start"); an id before something
-    /// dropped is a `Gap`; anything else is `Complete`.
+    /// The rule: no id is `Fresh`; an id from another history is a `Gap` of
+    /// unknown size; an id past the newest is `Unknown` (ids start above 0,
+    /// so 0 means "from the start"); an id before something dropped is a
+    /// `Gap`; anything else is `Complete`.
     pub(crate) fn after(last_event_id: Option<u64>, history: History) -> Self {
         let Some(last) = last_event_id else {
             return Resume::Fresh;
         };
+        if last != 0 && history.foreign {
+            return Resume::Gap { missed: None };
+        }
         if last > history.newest.unwrap_or(0) {
             return Resume::Unknown {
                 last_event_id: last,
             };
         }
         match history.dropped_through {
-            Some(dropped) if dropped > last => Resume::Gap {
-                missed: history.consecutive.then(|| dropped - last),
-            },
+            Some(dropped) if dropped > last => {
+                let seen = match history.first_id {
+                    Some(first) => last.max(first - 1),
+                    None => last,
+                };
+                Resume::Gap {
+                    missed: history.consecutive.then(|| dropped - seen),
+                }
+            }
             _ => Resume::Complete,
         }
     }
@@ -89,6 +109,8 @@ mod tests {
             newest,
             dropped_through,
             consecutive: true,
+            foreign: false,
+            first_id: Some(1),
         }
     }
 
@@ -121,6 +143,20 @@ mod tests {
         assert_eq!(
             Resume::after(Some(2), uncounted),
             Resume::Gap { missed: None }
+        );
+        let elsewhere = History {
+            foreign: true,
+            ..kept_6_to_10
+        };
+        assert_eq!(
+            Resume::after(Some(7), elsewhere),
+            Resume::Gap { missed: None },
+            "an id from another history is never a position in this one"
+        );
+        assert_eq!(
+            Resume::after(Some(0), elsewhere),
+            Resume::Gap { missed: Some(5) },
+            "0 is the start of any history"
         );
     }
 }

@@ -2,22 +2,24 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use tokio::sync::broadcast::{self, error::RecvError};
-use tokio_util::sync::ReusableBoxFuture;
 
 use crate::event::LineEnding;
 use crate::hub::config::LagPolicy;
+use crate::hub::fanout::{Cursor, Fanout, Next};
 use crate::hub::message::Message;
 use crate::hub::resume::Resume;
 
-type Recv = (Result<Message, RecvError>, broadcast::Receiver<Message>);
+/// A topic as its subscribers see it: a log to read, and who to tell when
+/// the last of them leaves.
+pub(crate) trait Source: Send + Sync {
+    fn fanout(&self) -> &Fanout;
 
-async fn recv(mut live: broadcast::Receiver<Message>) -> Recv {
-    let result = live.recv().await;
-    (result, live)
+    /// The last subscriber left: the hub may reclaim the topic.
+    fn idle(&self);
 }
 
 /// The messages of one topic for one subscriber: a `Stream` of [`Message`]s,
@@ -46,9 +48,10 @@ async fn recv(mut live: broadcast::Receiver<Message>) -> Recv {
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Subscription {
+    /// Fetched from the backend before the cursor's messages (Redis).
     replay: VecDeque<Message>,
-    // Reused for every receive: no allocation per message.
-    live: ReusableBoxFuture<'static, Recv>,
+    source: Arc<dyn Source>,
+    cursor: Cursor,
     resume: Resume,
     lag: LagPolicy,
     line_ending: LineEnding,
@@ -60,14 +63,16 @@ pub struct Subscription {
 impl Subscription {
     pub(crate) fn new(
         replay: VecDeque<Message>,
-        live: broadcast::Receiver<Message>,
+        source: Arc<dyn Source>,
+        cursor: Cursor,
         resume: Resume,
         lag: LagPolicy,
         line_ending: LineEnding,
     ) -> Self {
         Self {
             replay,
-            live: ReusableBoxFuture::new(recv(live)),
+            source,
+            cursor,
             resume,
             lag,
             line_ending,
@@ -76,10 +81,18 @@ impl Subscription {
         }
     }
 
-    /// Drops live messages with ids up to `id` (they came from the replay).
+    /// Adds the `replay` fetched from the backend, and drops live messages
+    /// with ids up to `skip_through` (the replay has them).
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn skipping_live_through(mut self, id: u64) -> Self {
-        self.skip_through = id;
+    pub(crate) fn resumed(
+        mut self,
+        replay: VecDeque<Message>,
+        resume: Resume,
+        skip_through: u64,
+    ) -> Self {
+        self.replay = replay;
+        self.resume = resume;
+        self.skip_through = skip_through;
         self
     }
 
@@ -105,31 +118,45 @@ impl Stream for Subscription {
         if self.ended {
             return Poll::Ready(None);
         }
+        let this = &mut *self;
         loop {
-            let (result, live) = std::task::ready!(self.live.poll(cx));
-            self.live.set(recv(live));
-            return match result {
+            let next = std::task::ready!(this.source.fanout().poll_next(&mut this.cursor, cx));
+            return match next {
                 // Already replayed (see `skipping_live_through`).
-                Ok(message) if message.id() != 0 && message.id() <= self.skip_through => continue,
-                Ok(message) => Poll::Ready(Some(message)),
-                Err(RecvError::Closed) => {
-                    self.ended = true;
+                Next::Message(message)
+                    if message.id() != 0 && message.id() <= this.skip_through =>
+                {
+                    continue;
+                }
+                Next::Message(message) => Poll::Ready(Some(message)),
+                Next::Closed => {
+                    this.ended = true;
                     Poll::Ready(None)
                 }
-                Err(RecvError::Lagged(skipped)) => match self.lag {
+                Next::Lagged(skipped) => match this.lag {
                     LagPolicy::Skip => {
-                        Poll::Ready(Some(Message::lagged(skipped, self.line_ending)))
+                        Poll::Ready(Some(Message::lagged(skipped, this.line_ending)))
                     }
                     LagPolicy::Disconnect => {
                         tracing::warn!(
                             skipped,
                             "subscriber fell behind; ending its stream so it resumes"
                         );
-                        self.ended = true;
+                        this.ended = true;
                         Poll::Ready(None)
                     }
                 },
             };
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let fanout = self.source.fanout();
+        if let Some(log) = fanout.leave(&self.cursor) {
+            drop(log);
+            self.source.idle();
         }
     }
 }

@@ -1,82 +1,222 @@
 //! The Redis Streams backend: several processes share topics.
 //!
 //! Design:
-//! - A topic is the stream `sse:<topic>`. `publish` is one `XADD … MAXLEN ~
-//!   <replay> * e <fields>`: Redis assigns the id (`<ms>-<seq>`, packed into a
-//!   `u64` as `ms << 20 | seq`, so ids stay ordered numbers for
-//!   `LastEventId<u64>`) and keeps the history.
-//! - Each process runs one reader per topic it serves (`XREAD BLOCK` from the
-//!   stream's last id at the moment the reader started) and fans each entry
-//!   out to its local subscribers through a broadcast channel: one Redis read
-//!   and one encoding per process, however many subscribers.
-//! - `subscribe` first joins the local channel, then replays `XRANGE (last +`
+//! - A topic is the stream `sse:<topic>`. `publish` runs one script: `XADD …
+//!   MAXLEN ~ <replay> * e <fields>` (Redis assigns the id, `<ms>-<seq>`,
+//!   packed into a `u64` as `ms << 20 | seq`, so ids stay ordered numbers for
+//!   `LastEventId<u64>`, and keeps the history), then `PUBLISH` of the entry
+//!   on the channel of the same name. One script: the channel carries the
+//!   entries in stream order.
+//! - Each process holds one Pub/Sub connection, subscribed to the channels of
+//!   the topics it serves (`reader.rs`), and fans each entry out to its local
+//!   subscribers: one encoding per process, however many subscribers, and
+//!   one connection however many topics (100,000 topics cost one
+//!   subscription each on that connection, not a task or a connection).
+//! - A topic starts on its first local subscriber (`SUBSCRIBE`, then `XINFO`
+//!   for the stream's newest id: entries after it are live, and what arrives
+//!   in between is held until the start is known) and stops when its last
+//!   local subscriber leaves (`UNSUBSCRIBE`); starts and stops pass one at a
+//!   time through a gate, so a channel is never unsubscribed under a new
+//!   subscriber. At most [`HubConfig::max_topics`] at once.
+//! - `subscribe` first joins the local fan-out, then replays `XRANGE (last +`
 //!   from Redis; live messages with ids up to the last replayed one are
-//!   dropped. The reader started before the `XRANGE`, so together they cover
+//!   dropped. The topic started before the `XRANGE`, so together they cover
 //!   every entry after `last` exactly once.
 //! - Delivery guarantee: a subscriber gets every entry Redis still holds after
 //!   its `Last-Event-ID`, once, in order. When Redis is unreachable, publishes
-//!   fail with [`HubError::Backend`](crate::hub::HubError::Backend); readers retry with backoff and continue
-//!   from the last id they saw, so subscribers stay connected and miss nothing
-//!   that Redis kept. A Redis restarted without persistence starts empty:
-//!   what it lost is lost, and a resume from an old id reports
-//!   [`Resume::Unknown`](crate::hub::Resume::Unknown) or a gap.
+//!   fail with [`HubError::Backend`](crate::hub::HubError::Backend); the
+//!   reader reconnects with backoff and jitter, subscribes again and reads
+//!   from each stream what it missed, so subscribers stay connected and miss
+//!   nothing that Redis kept.
+//! - A history Redis lost (restarted without persistence, `FLUSHALL`, a
+//!   failover to a replica that lagged) is detected on resume: an id older
+//!   than the stream's oldest entry that is not the last one trimmed cannot
+//!   come from this stream's history, and is reported as
+//!   [`Resume::Gap`](crate::hub::Resume::Gap); an id newer than anything
+//!   in the stream as [`Resume::Unknown`](crate::hub::Resume::Unknown).
 
 mod reader;
 mod stream;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use ::redis::Client;
-use ::redis::aio::ConnectionManager;
+use ::redis::aio::{ConnectionManager, PubSubSink};
 use ::redis::streams::StreamRangeReply;
-use tokio::sync::broadcast;
+use ::redis::{Client, Script};
 use tokio::task::JoinHandle;
 
 use self::stream::{backend, key, message, pack, stream_info, unpack};
-use crate::event::SseEvent;
+use crate::event::{LineEnding, SseEvent};
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
+use crate::hub::fanout::{Fanout, Limits};
 use crate::hub::message::{Message, encode_for_topic};
 use crate::hub::resume::{History, Resume};
-use crate::hub::subscription::Subscription;
+use crate::hub::subscription::{Source, Subscription};
+
+/// Stores the entry and publishes it on the topic's channel, atomically, so
+/// that the channel carries the entries in the stream's order.
+const PUBLISH: &str = r"
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+redis.call('PUBLISH', KEYS[1], id .. '\n' .. ARGV[2])
+return id
+";
 
 pub(super) struct RedisHub {
-    client: Client,
-    publisher: ConnectionManager,
-    config: HubConfig,
-    topics: Mutex<HashMap<String, Arc<Topic>>>,
-    /// Held while a topic's reader is being started, so that a crowd
-    /// subscribing to a new topic at once asks Redis for its position once,
-    /// not once each (10,000 `XINFO`s queued on one connection made some
-    /// time out).
-    starting: tokio::sync::Mutex<()>,
-}
-
-struct Topic {
-    live: broadcast::Sender<Message>,
+    shared: Arc<Shared>,
     reader: JoinHandle<()>,
 }
 
-impl Drop for Topic {
+/// What the hub, its reader and its topics share.
+pub(super) struct Shared {
+    client: Client,
+    connection: ConnectionManager,
+    config: HubConfig,
+    publish: Script,
+    topics: Mutex<HashMap<String, Arc<RedisTopic>>>,
+    /// The Pub/Sub connection's sink, and the gate that topics start and
+    /// stop through one at a time.
+    gate: tokio::sync::Mutex<PubSubSink>,
+}
+
+/// A topic this process serves.
+pub(crate) struct RedisTopic {
+    name: String,
+    fanout: Fanout,
+    delivery: Mutex<Delivery>,
+    shared: Weak<Shared>,
+}
+
+struct Delivery {
+    /// The last id delivered; `None` while the topic is starting.
+    last: Option<u64>,
+    /// What arrived while starting, sorted out when the start is known.
+    pending: Vec<Message>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    pub(super) fn topic(&self, name: &str) -> Option<Arc<RedisTopic>> {
+        lock(&self.topics).get(name).cloned()
+    }
+
+    pub(super) fn topics(&self) -> Vec<Arc<RedisTopic>> {
+        lock(&self.topics).values().cloned().collect()
+    }
+
+    /// Stops serving `topic` if it still has no subscriber.
+    async fn reclaim(&self, topic: Arc<RedisTopic>) {
+        let mut sink = self.gate.lock().await;
+        {
+            let mut topics = lock(&self.topics);
+            match topics.get(&topic.name) {
+                Some(current) if Arc::ptr_eq(current, &topic) => {}
+                _ => return,
+            }
+            let mut log = topic.fanout.lock();
+            if log.subscribers() > 0 {
+                return;
+            }
+            log.removed = true;
+            drop(log);
+            topics.remove(&topic.name);
+        }
+        // On failure the connection is gone, and a reconnect subscribes only
+        // to the topics still served.
+        if let Err(error) = sink.unsubscribe(key(&topic.name)).await {
+            tracing::debug!(%error, topic = topic.name, "unsubscribing failed");
+        }
+    }
+}
+
+impl RedisTopic {
+    pub(super) fn last_delivered(&self) -> Option<u64> {
+        lock(&self.delivery).last
+    }
+
+    /// An entry from the channel.
+    pub(super) fn deliver(&self, id: u64, fields: &[u8], line_ending: LineEnding) {
+        self.deliver_message(Message::stored(id, fields, line_ending));
+    }
+
+    /// An entry, unless it was delivered already.
+    pub(super) fn deliver_message(&self, message: Message) {
+        let mut delivery = lock(&self.delivery);
+        match delivery.last {
+            None => delivery.pending.push(message),
+            Some(last) if message.id() <= last => {}
+            Some(_) => {
+                delivery.last = Some(message.id());
+                let _ = self.fanout.publish(|_| Ok::<_, ()>(message));
+            }
+        }
+    }
+
+    /// The topic's live messages are those after `start`.
+    fn started(&self, start: u64) {
+        let mut delivery = lock(&self.delivery);
+        delivery.last = Some(start);
+        let pending = std::mem::take(&mut delivery.pending);
+        drop(delivery);
+        for message in pending {
+            self.deliver_message(message);
+        }
+    }
+}
+
+impl Source for RedisTopic {
+    fn fanout(&self) -> &Fanout {
+        &self.fanout
+    }
+
+    fn idle(&self) {
+        let (Some(shared), Ok(runtime)) =
+            (self.shared.upgrade(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let Some(topic) = shared.topic(&self.name) else {
+            return;
+        };
+        if !std::ptr::eq(&*topic, self) {
+            return;
+        }
+        runtime.spawn(async move { shared.reclaim(topic).await });
+    }
+}
+
+impl Drop for RedisHub {
     fn drop(&mut self) {
         self.reader.abort();
+        for topic in self.shared.topics() {
+            topic.fanout.close();
+        }
     }
 }
 
 impl RedisHub {
     pub(super) async fn connect(url: &str, config: HubConfig) -> Result<Self, HubError> {
         let client = Client::open(url).map_err(backend)?;
-        let publisher = ConnectionManager::new(client.clone())
+        let connection = ConnectionManager::new(client.clone())
             .await
             .map_err(backend)?;
-        Ok(Self {
+        let (sink, stream) = client.get_async_pubsub().await.map_err(backend)?.split();
+        let shared = Arc::new(Shared {
             client,
-            publisher,
+            connection,
             config,
+            publish: Script::new(PUBLISH),
             topics: Mutex::default(),
-            starting: tokio::sync::Mutex::new(()),
-        })
+            gate: tokio::sync::Mutex::new(sink),
+        });
+        let reader = tokio::spawn(reader::run(shared.clone(), stream));
+        Ok(Self { shared, reader })
     }
 
     pub(super) async fn publish<E: SseEvent + ?Sized>(
@@ -85,17 +225,15 @@ impl RedisHub {
         event: &E,
     ) -> Result<u64, HubError> {
         // Stored without an id: Redis assigns it, and readers write it.
-        let encoded = encode_for_topic(event, None, self.config.line_ending)?;
-        let mut connection = self.publisher.clone();
-        let id: String = ::redis::cmd("XADD")
-            .arg(key(topic))
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(self.config.replay)
-            .arg("*")
-            .arg("e")
+        let shared = &self.shared;
+        let encoded = encode_for_topic(event, None, shared.config.line_ending)?;
+        let mut connection = shared.connection.clone();
+        let id: String = shared
+            .publish
+            .key(key(topic))
+            .arg(shared.config.replay)
             .arg(encoded.fields())
-            .query_async(&mut connection)
+            .invoke_async(&mut connection)
             .await
             .map_err(backend)?;
         pack(&id).ok_or_else(|| {
@@ -105,28 +243,36 @@ impl RedisHub {
 
     pub(super) async fn subscribe(
         &self,
-        topic: &str,
+        name: &str,
         last_event_id: Option<u64>,
     ) -> Result<Subscription, HubError> {
-        // Join the local fan-out first: its reader started before the replay
+        // Join the local fan-out first: the topic started before the replay
         // below, so together they cover every entry after `last`.
-        let local = self.topic(topic).await?;
-        let live = local.live.subscribe();
-        let (replay, resume) = match last_event_id {
-            None => (VecDeque::new(), Resume::Fresh),
-            Some(last) => self.replay_after(topic, last).await?,
+        let (topic, cursor) = loop {
+            let topic = self.topic(name).await?;
+            let mut log = topic.fanout.lock();
+            let head = log.head();
+            if let Some(cursor) = Fanout::join(&mut log, head) {
+                drop(log);
+                break (topic, cursor);
+            }
         };
-        let skip_through = replay
-            .back()
-            .map_or(last_event_id.unwrap_or(0), Message::id);
-        Ok(Subscription::new(
-            replay,
-            live,
-            resume,
-            self.config.lag,
-            self.config.line_ending,
-        )
-        .skipping_live_through(skip_through))
+        let config = &self.shared.config;
+        let subscription = Subscription::new(
+            VecDeque::new(),
+            topic,
+            cursor,
+            Resume::Fresh,
+            config.lag,
+            config.line_ending,
+        );
+        let Some(last) = last_event_id else {
+            return Ok(subscription);
+        };
+        // On an error the subscription is dropped, and leaves the topic.
+        let (replay, resume) = self.replay_after(name, last).await?;
+        let skip_through = replay.back().map_or(last, Message::id);
+        Ok(subscription.resumed(replay, resume, skip_through))
     }
 
     /// What the stream holds after `last`, and how that relates to it.
@@ -135,7 +281,7 @@ impl RedisHub {
         topic: &str,
         last: u64,
     ) -> Result<(VecDeque<Message>, Resume), HubError> {
-        let mut connection = self.publisher.clone();
+        let mut connection = self.shared.connection.clone();
         let stream = key(topic);
         let replay: StreamRangeReply = ::redis::cmd("XRANGE")
             .arg(&stream)
@@ -147,65 +293,90 @@ impl RedisHub {
         // Asked after the replay: an entry after `last` trimmed away before
         // the replay read it shows up here as a gap.
         let info = stream_info(&mut connection, &stream).await?;
+        // The oldest entry kept follows the last one trimmed: an id before
+        // it, other than that one, is from a history Redis no longer has.
+        let foreign = info
+            .first_kept
+            .is_some_and(|first| last < first && info.dropped_through != Some(last));
         let resume = Resume::after(
             Some(last),
             History {
                 newest: info.newest.as_deref().and_then(pack),
                 dropped_through: info.dropped_through,
                 consecutive: false,
+                foreign,
+                first_id: None,
             },
         );
         if !resume.replays() {
             return Ok((VecDeque::new(), resume));
         }
+        let line_ending = self.shared.config.line_ending;
         let messages = replay
             .ids
             .iter()
-            .filter_map(|entry| message(&entry.id, &entry.map, self.config.line_ending))
+            .filter_map(|entry| message(&entry.id, &entry.map, line_ending))
             .collect();
         Ok((messages, resume))
     }
 
-    /// The local fan-out of `topic`, starting its reader the first time.
-    async fn topic(&self, name: &str) -> Result<Arc<Topic>, HubError> {
-        if let Some(topic) = self
-            .topics
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(name)
-        {
-            return Ok(topic.clone());
+    /// The local fan-out of `name`, started the first time.
+    async fn topic(&self, name: &str) -> Result<Arc<RedisTopic>, HubError> {
+        let shared = &self.shared;
+        if let Some(topic) = shared.topic(name) {
+            return Ok(topic);
         }
-        let _starting = self.starting.lock().await;
-        if let Some(topic) = self
-            .topics
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(name)
-        {
-            return Ok(topic.clone());
+        let mut sink = shared.gate.lock().await;
+        let topic = {
+            let mut topics = lock(&shared.topics);
+            if let Some(topic) = topics.get(name) {
+                return Ok(topic.clone());
+            }
+            if topics.len() >= shared.config.max_topics {
+                return Err(HubError::TooManyTopics {
+                    limit: shared.config.max_topics,
+                });
+            }
+            let buffer = shared.config.buffer.max(1);
+            let topic = Arc::new(RedisTopic {
+                name: name.to_owned(),
+                fanout: Fanout::new(Limits {
+                    keep_idle: 0,
+                    keep_busy: buffer,
+                    buffer,
+                }),
+                delivery: Mutex::new(Delivery {
+                    last: None,
+                    pending: Vec::new(),
+                }),
+                shared: Arc::downgrade(shared),
+            });
+            // In the map before subscribing: what the channel brings from
+            // then on is held until the start is known.
+            topics.insert(name.to_owned(), topic.clone());
+            topic
+        };
+        let started = async {
+            sink.subscribe(key(name)).await.map_err(backend)?;
+            // Where live messages start: the stream's newest entry now,
+            // before any subscriber of this process replays.
+            let mut connection = shared.connection.clone();
+            let info = stream_info(&mut connection, &key(name)).await?;
+            Ok::<_, HubError>(info.newest.as_deref().and_then(pack).unwrap_or(0))
         }
-        // Where the reader starts: the stream's newest entry now, before any
-        // subscriber of this process replays, so nothing falls between.
-        let mut connection = self.publisher.clone();
-        let start = stream_info(&mut connection, &key(name))
-            .await?
-            .newest
-            .unwrap_or_else(|| "0-0".to_owned());
-        let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(topic) = topics.get(name) {
-            return Ok(topic.clone());
+        .await;
+        match started {
+            Ok(start) => {
+                topic.started(start);
+                Ok(topic)
+            }
+            Err(error) => {
+                topic.fanout.lock().removed = true;
+                topic.fanout.close();
+                lock(&shared.topics).remove(name);
+                let _ = sink.unsubscribe(key(name)).await;
+                Err(error)
+            }
         }
-        let (live, _) = broadcast::channel(self.config.buffer.max(1));
-        let reader = tokio::spawn(reader::read(
-            self.client.clone(),
-            key(name),
-            start,
-            live.clone(),
-            self.config.line_ending,
-        ));
-        let topic = Arc::new(Topic { live, reader });
-        topics.insert(name.to_owned(), topic.clone());
-        Ok(topic)
     }
 }

@@ -1,71 +1,133 @@
-//! A topic's reader: follows its Redis stream and fans every entry out to
-//! this process's subscribers.
+//! The process's one reader: a Redis Pub/Sub connection subscribed to the
+//! channel of every topic this process serves, fanning each entry out to
+//! the topic's local subscribers.
+//!
+//! A publish stores the entry in the topic's stream and publishes it on the
+//! channel of the same name in one script, so the channel carries the
+//! entries in stream order and the reader needs no read per entry. Pub/Sub
+//! forgets what it could not deliver: when the connection drops, the reader
+//! reconnects with backoff and jitter, subscribes again, and reads from each
+//! stream what came after the last entry it delivered. Entries at or before
+//! a topic's last delivered id are skipped, so each is delivered once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use ::redis::streams::StreamReadReply;
-use ::redis::{AsyncConnectionConfig, Client};
-use tokio::sync::broadcast;
+use ::redis::Msg;
+use ::redis::aio::PubSubSink;
+use ::redis::streams::StreamRangeReply;
+use futures_util::StreamExt;
 
-use crate::event::LineEnding;
-use crate::hub::message::Message;
-use crate::hub::redis::stream::message;
+use crate::hub::redis::stream::{key, message, pack, unpack};
+use crate::hub::redis::{RedisTopic, Shared};
 
-/// Follows `stream` from `start` and sends every entry to the local
-/// subscribers; on any error, reconnects with backoff and continues from the
-/// last id seen.
-pub(super) async fn read(
-    client: Client,
-    stream: String,
-    mut last: String,
-    live: broadcast::Sender<Message>,
-    line_ending: LineEnding,
-) {
+/// Subscribing in batches keeps each command small after a reconnect.
+const SUBSCRIBE_BATCH: usize = 1_000;
+
+/// Runs until the hub is dropped.
+pub(super) async fn run(shared: Arc<Shared>, mut stream: ::redis::aio::PubSubStream) {
+    loop {
+        while let Some(entry) = stream.next().await {
+            deliver(&shared, &entry);
+        }
+        tracing::warn!("the hub's Redis Pub/Sub connection closed; reconnecting");
+        stream = reconnect(&shared).await;
+    }
+}
+
+/// One published entry: `<id>\n<fields>`.
+fn deliver(shared: &Shared, entry: &Msg) {
+    let Some(topic) = entry
+        .get_channel_name()
+        .strip_prefix("sse:")
+        .and_then(|name| shared.topic(name))
+    else {
+        return;
+    };
+    let payload = entry.get_payload_bytes();
+    let Some(split) = payload.iter().position(|&b| b == b'\n') else {
+        return;
+    };
+    let (id, fields) = (&payload[..split], &payload[split + 1..]);
+    let Some(id) = std::str::from_utf8(id).ok().and_then(pack) else {
+        return;
+    };
+    topic.deliver(id, fields, shared.config.line_ending);
+}
+
+/// A new Pub/Sub connection with every served topic subscribed again, and
+/// what each topic missed meanwhile read from its stream.
+async fn reconnect(shared: &Arc<Shared>) -> ::redis::aio::PubSubStream {
     let mut backoff = Duration::from_millis(100);
     loop {
-        let connection = client
-            .get_multiplexed_async_connection_with_config(
-                &AsyncConnectionConfig::new().set_response_timeout(None),
-            )
-            .await;
-        let mut connection = match connection {
-            Ok(connection) => connection,
+        tokio::time::sleep(jitter(backoff)).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+        // Holding the gate: no topic starts or stops while the set is
+        // re-subscribed.
+        let mut gate = shared.gate.lock().await;
+        let (mut sink, stream) = match shared.client.get_async_pubsub().await {
+            Ok(pubsub) => pubsub.split(),
             Err(error) => {
-                tracing::warn!(%error, stream, ?backoff, "cannot reach Redis; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(2));
+                tracing::warn!(%error, ?backoff, "cannot reach Redis; retrying");
                 continue;
             }
         };
-        loop {
-            let reply: Result<Option<StreamReadReply>, _> = ::redis::cmd("XREAD")
-                .arg("BLOCK")
-                .arg(5_000)
-                .arg("COUNT")
-                .arg(512)
-                .arg("STREAMS")
-                .arg(&stream)
-                .arg(&last)
-                .query_async(&mut connection)
-                .await;
-            match reply {
-                Ok(reply) => {
-                    backoff = Duration::from_millis(100);
-                    for entry in reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids) {
-                        if let Some(message) = message(&entry.id, &entry.map, line_ending) {
-                            // No local subscribers is fine.
-                            let _ = live.send(message);
-                        }
-                        last = entry.id;
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, stream, "reading from Redis failed; reconnecting");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(2));
-                    break;
-                }
+        let topics = shared.topics();
+        if let Err(error) = subscribe_all(&mut sink, &topics).await {
+            tracing::warn!(%error, ?backoff, "re-subscribing failed; retrying");
+            continue;
+        }
+        *gate = sink;
+        drop(gate);
+        match catch_up(shared, &topics).await {
+            Ok(()) => {
+                tracing::info!(topics = topics.len(), "the hub reconnected to Redis");
+                return stream;
+            }
+            Err(error) => {
+                tracing::warn!(%error, ?backoff, "catching up from Redis failed; retrying");
             }
         }
     }
+}
+
+async fn subscribe_all(
+    sink: &mut PubSubSink,
+    topics: &[Arc<RedisTopic>],
+) -> ::redis::RedisResult<()> {
+    for batch in topics.chunks(SUBSCRIBE_BATCH) {
+        let channels: Vec<String> = batch.iter().map(|topic| key(&topic.name)).collect();
+        sink.subscribe(channels).await?;
+    }
+    Ok(())
+}
+
+/// Reads from each topic's stream what came after its last delivered entry.
+async fn catch_up(shared: &Shared, topics: &[Arc<RedisTopic>]) -> ::redis::RedisResult<()> {
+    let mut connection = shared.connection.clone();
+    for topic in topics {
+        let Some(last) = topic.last_delivered() else {
+            continue;
+        };
+        let missed: StreamRangeReply = ::redis::cmd("XRANGE")
+            .arg(key(&topic.name))
+            .arg(format!("({}", unpack(last)))
+            .arg("+")
+            .query_async(&mut connection)
+            .await?;
+        for entry in &missed.ids {
+            if let Some(message) = message(&entry.id, &entry.map, shared.config.line_ending) {
+                topic.deliver_message(message);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `backoff` ± 25 %, so that many processes do not reconnect in step.
+fn jitter(backoff: Duration) -> Duration {
+    use std::hash::{BuildHasher, RandomState};
+    let random = RandomState::new().hash_one(std::time::Instant::now());
+    let spread = backoff / 2;
+    backoff - backoff / 4 + spread.mul_f64((random % 1_000) as f64 / 1_000.0)
 }

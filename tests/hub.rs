@@ -352,3 +352,148 @@ async fn encoded_events_go_out_as_encoded_whether_copied_or_shared() {
         "an Arc of a message is shared like the message"
     );
 }
+
+#[tokio::test]
+async fn topics_are_reclaimed_when_nothing_needs_them() {
+    let hub = Hub::new();
+    // A client naming 20,000 rooms once each leaves nothing behind.
+    for room in 0..20_000 {
+        let subscription = subscribe(&hub, &format!("room-{room}"), None).await;
+        drop(subscription);
+    }
+    assert_eq!(hub.topic_count(), 0);
+
+    // A topic with events to replay stays; one whose window is empty goes.
+    publish(&hub, "kept", &Event::data("x")).await;
+    assert_eq!(hub.topic_count(), 1);
+    let nothing_kept = Hub::with_config(HubConfig {
+        replay: 0,
+        ..HubConfig::default()
+    });
+    let listener = subscribe(&nothing_kept, "t", None).await;
+    nothing_kept.publish("t", &Event::data("x")).await.unwrap();
+    drop(listener);
+    assert_eq!(nothing_kept.topic_count(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_topic_beyond_the_cap_is_refused_until_one_is_free() {
+    let hub = Hub::with_config(HubConfig {
+        max_topics: 2,
+        replay_for: Some(Duration::from_secs(60)),
+        ..HubConfig::default()
+    });
+    let a = subscribe(&hub, "a", None).await;
+    publish(&hub, "b", &Event::data("kept for a minute")).await;
+    let refused = hub.subscribe("c", None).await.unwrap_err();
+    assert!(
+        matches!(refused, HubError::TooManyTopics { limit: 2 }),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("max_topics"), "{refused}");
+    assert!(matches!(
+        hub.publish("c", &Event::data("x")).await,
+        Err(HubError::TooManyTopics { .. })
+    ));
+    // Known topics still work at the cap.
+    publish(&hub, "a", &Event::data("x")).await;
+    // "b" is freed once its replay window expires.
+    tokio::time::advance(Duration::from_secs(61)).await;
+    let c = subscribe(&hub, "c", None).await;
+    // "a" is freed when its subscriber leaves.
+    drop(a);
+    let d = subscribe(&hub, "d", None).await;
+    assert_eq!(hub.topic_count(), 2);
+    drop((c, d));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reclaiming_never_loses_a_publish_to_a_new_subscriber() {
+    // The last subscriber leaving (which reclaims the topic) races with a
+    // new subscriber and a publish: the new subscriber must get it, never
+    // be left on a topic taken out of the hub. Nothing is kept for replay,
+    // so every round reclaims the topic.
+    let hub = Hub::with_config(HubConfig {
+        replay: 0,
+        ..HubConfig::default()
+    });
+    for round in 0..2_000 {
+        assert_eq!(hub.topic_count(), 0, "reclaimed after round {round}");
+        let leaving = subscribe(&hub, "t", None).await;
+        let leave = tokio::spawn(async move { drop(leaving) });
+        let mut joining = subscribe(&hub, "t", None).await;
+        let id = publish(&hub, "t", &Event::data(round.to_string())).await;
+        let got = tokio::time::timeout(PATIENCE, joining.next())
+            .await
+            .expect("a message in time")
+            .expect("open");
+        assert_eq!(got.id(), id, "round {round}");
+        leave.await.unwrap();
+        drop(joining);
+    }
+    assert_eq!(hub.topic_count(), 0);
+}
+
+#[tokio::test]
+async fn an_id_from_another_incarnation_of_the_topic_is_a_gap() {
+    // A server restart: the new process's hub has its own history.
+    let before = Hub::new();
+    let old = publish(&before, "t", &Event::data("before the restart")).await;
+    drop(before);
+    let after = Hub::new();
+    let mut published = Vec::new();
+    for n in 0..3 {
+        published.push(publish(&after, "t", &Event::data(n.to_string())).await);
+    }
+    let mut resumed = subscribe(&after, "t", Some(old)).await;
+    assert_eq!(resumed.resume(), Resume::Gap { missed: None });
+    assert_eq!(take(&mut resumed, 3).await, vec![1, 2, 3], "what it holds");
+    assert_eq!(
+        subscribe(&after, "t", Some(published[0])).await.resume(),
+        Resume::Complete
+    );
+
+    // A reclaimed topic: nothing was kept, so the next incarnation starts a
+    // history of its own.
+    let hub = Hub::with_config(HubConfig {
+        replay: 0,
+        ..HubConfig::default()
+    });
+    let mut listener = subscribe(&hub, "t", None).await;
+    let seen = publish(&hub, "t", &Event::data("x")).await;
+    listener.next().await.unwrap();
+    drop(listener);
+    assert_eq!(hub.topic_count(), 0);
+    publish(&hub, "t", &Event::data("y")).await;
+    assert_eq!(
+        subscribe(&hub, "t", Some(seen)).await.resume(),
+        Resume::Gap { missed: None }
+    );
+}
+
+/// By hand, so that a refused topic answers before the stream starts.
+async fn room(
+    State(hub): State<Hub>,
+    Path(room): Path<String>,
+) -> Result<sse_runtime::SseResponse<sse_runtime::hub::Subscription>, HubError> {
+    Ok(sse_runtime::SseResponse::new(hub.subscribe(&room, None).await?))
+}
+
+#[tokio::test]
+async fn a_refused_topic_is_a_503_with_retry_after() {
+    let hub = Hub::with_config(HubConfig {
+        max_topics: 1,
+        ..HubConfig::default()
+    });
+    let app = Router::new()
+        .route("/rooms/{room}", axum::routing::get(room))
+        .with_state(hub);
+    let server = serve(app, Shutdown::new()).await;
+    let (open, mut first) = request(server.addr, "GET", "/rooms/one", &[]).await;
+    assert_eq!(open.status, 200);
+    first.read_until(": \n\n").await;
+    let (refused, mut body) = request(server.addr, "GET", "/rooms/two", &[]).await;
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert!(body.read_to_end().await.contains("max_topics"));
+}

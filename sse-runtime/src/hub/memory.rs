@@ -115,6 +115,10 @@ impl MemoryHub {
         Ok(topic)
     }
 
+    pub(super) fn topic_count(&self) -> usize {
+        lock(&self.topics).map.len()
+    }
+
     /// Takes out every topic with no subscriber and nothing left to replay.
     fn sweep(&self, topics: &mut Topics) {
         topics.map.retain(|_, topic| {
@@ -287,5 +291,45 @@ fn expire(log: &mut Log, config: &HubConfig) {
         {
             log.pop_oldest();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+
+    #[test]
+    fn a_topic_reclaimed_after_its_lookup_is_looked_up_again() {
+        // The window a publish or subscribe can hit: the topic was looked
+        // up, then its last subscriber left and reclaimed it, then the lock.
+        let hub = Arc::new(MemoryHub::new(HubConfig {
+            replay: 0,
+            ..HubConfig::default()
+        }));
+        let looked_up = hub.topic("t").unwrap();
+        drop(hub.subscribe("t", None).unwrap());
+        assert_eq!(hub.topic_count(), 0, "reclaimed");
+        assert!(
+            Fanout::join(&mut looked_up.fanout.lock(), 0).is_none(),
+            "a reclaimed topic takes no subscriber"
+        );
+        assert!(
+            looked_up
+                .fanout
+                .publish(|_| Err::<Message, ()>(()))
+                .is_none(),
+            "nor a publish"
+        );
+        // Both look again, and meet on the new incarnation.
+        let mut subscription = hub.subscribe("t", None).unwrap();
+        let id = hub.publish("t", &Event::data("x")).unwrap();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let got = std::pin::Pin::new(&mut subscription);
+        match futures_core::Stream::poll_next(got, &mut cx) {
+            std::task::Poll::Ready(Some(message)) => assert_eq!(message.id(), id),
+            _ => panic!("the publish reached the new subscriber"),
+        }
+        assert_ne!(id & !0xFFFF_FFFF, looked_up.base, "a new incarnation");
     }
 }

@@ -177,6 +177,32 @@ impl Hub {
         }
     }
 
+    /// How many topics this process holds now: those with subscribers here,
+    /// and (in memory) those with events left to replay. A topic is
+    /// reclaimed once it has neither (see [`HubConfig::max_topics`]); for
+    /// metrics and tests.
+    ///
+    /// ```
+    /// use sse_runtime::hub::Hub;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), sse_runtime::hub::HubError> {
+    /// let hub = Hub::new();
+    /// let subscription = hub.subscribe("room-42", None).await?;
+    /// assert_eq!(hub.topic_count(), 1);
+    /// drop(subscription);
+    /// assert_eq!(hub.topic_count(), 0, "nothing to replay, nobody listening");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn topic_count(&self) -> usize {
+        match &self.backend {
+            Backend::Memory(hub) => hub.topic_count(),
+            #[cfg(feature = "redis")]
+            Backend::Redis(hub) => hub.topic_count(),
+        }
+    }
+
     /// Subscribes to `topic`, first replaying what came after
     /// `last_event_id` (a client's `Last-Event-ID`), then live events.
     ///

@@ -219,6 +219,10 @@ impl RedisHub {
         Ok(Self { shared, reader })
     }
 
+    pub(super) fn topic_count(&self) -> usize {
+        lock(&self.shared.topics).len()
+    }
+
     pub(super) async fn publish<E: SseEvent + ?Sized>(
         &self,
         topic: &str,

@@ -305,3 +305,59 @@ async fn axum_serve_drops_50_clients_that_stop_reading_and_holds_nothing_for_the
     );
     example.terminate().await;
 }
+
+#[tokio::test]
+async fn chat_has_no_default_token_and_matches_the_scheme_in_any_case() {
+    let example = Example::start("chat").await;
+    example.wait_for_log("CHAT_TOKEN is not set").await;
+    let log = example.log.lock().unwrap().clone();
+    let token = log
+        .split("token=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|token| token.trim_matches('"').to_owned())
+        .unwrap_or_else(|| panic!("no token logged: {log}"));
+    assert_eq!(token.len(), 32, "{token}");
+    for (credentials, status) in [
+        ("Bearer change-me", 403),
+        (&format!("Bearer {}", &token[..31]) as &str, 403),
+        (&format!("bearer {token}"), 200),
+        (&format!("BEARER  {token}"), 200),
+        (&format!("Basic {token}"), 401),
+    ] {
+        let (head, _) = request(
+            example.addr,
+            "GET",
+            "/announcements",
+            &[("authorization", credentials)],
+        )
+        .await;
+        assert_eq!(head.status, status, "{credentials}");
+    }
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn chat_tells_a_client_of_a_restarted_server_to_reload() {
+    // The in-memory hub forgets on restart; an id from before must not be
+    // taken as a position in the new history.
+    let before = Example::start("chat").await;
+    let (status, old) = sse_test_support::post_form(before.addr, "/send", "name=a&text=old").await;
+    assert_eq!(status, 200);
+    before.terminate().await;
+    let after = Example::start("chat").await;
+    let (status, _) = sse_test_support::post_form(after.addr, "/send", "name=a&text=new").await;
+    assert_eq!(status, 200);
+    let (_, mut resumed) = request(
+        after.addr,
+        "GET",
+        "/events",
+        &[("last-event-id", old.trim())],
+    )
+    .await;
+    resumed
+        .read_until("event: reset\ndata: some messages are gone; reload\n\n")
+        .await;
+    resumed.read_until("\"text\":\"new\"").await;
+    after.terminate().await;
+}

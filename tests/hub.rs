@@ -235,8 +235,10 @@ async fn over_http_with_resume_and_a_private_topic() {
         &[("last-event-id", &world.to_string())],
     )
     .await;
-    back.read_until(&format!(": \n\nid: {away}\nevent: chat\ndata: while away\n\n"))
-        .await;
+    back.read_until(&format!(
+        ": \n\nid: {away}\nevent: chat\ndata: while away\n\n"
+    ))
+    .await;
 
     let (denied, mut body) = request(server.addr, "GET", "/private", &[]).await;
     assert_eq!(denied.status, 401);
@@ -476,7 +478,9 @@ async fn room(
     State(hub): State<Hub>,
     Path(room): Path<String>,
 ) -> Result<sse_runtime::SseResponse<sse_runtime::hub::Subscription>, HubError> {
-    Ok(sse_runtime::SseResponse::new(hub.subscribe(&room, None).await?))
+    Ok(sse_runtime::SseResponse::new(
+        hub.subscribe(&room, None).await?,
+    ))
 }
 
 #[tokio::test]

@@ -128,3 +128,146 @@ async fn resume_has_no_gap_and_no_duplicate_while_publishes_race_on_redis() {
     eprintln!("{checked} resumes crossed the replay/live join on Redis");
     redis.stop().await;
 }
+
+/// A plain connection to `redis`, for the test's own commands.
+async fn connect(redis: &Redis) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// How many clients `redis` has connected.
+async fn clients(connection: &mut redis::aio::MultiplexedConnection) -> usize {
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query_async(connection)
+        .await
+        .unwrap();
+    list.lines().count()
+}
+
+/// Waits until `check` holds, failing after `PATIENCE`.
+async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
+    let held = tokio::time::timeout(PATIENCE, async {
+        while !check().await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(held.is_ok(), "{what}");
+}
+
+#[tokio::test]
+async fn many_topics_share_one_connection_and_are_released() {
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    let mut admin = connect(&redis).await;
+    let before = clients(&mut admin).await;
+    let hub = Hub::redis(&redis.url(), HubConfig::default())
+        .await
+        .expect("connected");
+    let mut subscriptions = Vec::new();
+    for room in 0..500 {
+        subscriptions.push(hub.subscribe(&format!("room-{room}"), None).await.unwrap());
+    }
+    assert_eq!(hub.topic_count(), 500);
+    // The hub's publishing connection and its one Pub/Sub connection.
+    assert_eq!(
+        clients(&mut admin).await - before,
+        2,
+        "connections for 500 topics"
+    );
+    let publisher = Hub::redis(&redis.url(), HubConfig::default())
+        .await
+        .unwrap();
+    let id = publisher
+        .publish("room-250", &sse_runtime::Event::data("x"))
+        .await
+        .unwrap();
+    let got = tokio::time::timeout(PATIENCE, subscriptions[250].next())
+        .await
+        .expect("in time")
+        .expect("open");
+    assert_eq!(got.id(), id);
+
+    drop(subscriptions);
+    eventually("every topic released", async || hub.topic_count() == 0).await;
+    eventually("every channel unsubscribed", async || {
+        let channels: Vec<String> = redis::cmd("PUBSUB")
+            .arg("CHANNELS")
+            .arg("sse:*")
+            .query_async(&mut admin)
+            .await
+            .unwrap();
+        channels.is_empty()
+    })
+    .await;
+    redis.stop().await;
+}
+
+/// Publishes `count` events to `topic`; returns their ids.
+async fn publish_many(hub: &Hub, topic: &str, count: usize) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let event = sse_runtime::Event::data(n.to_string());
+        ids.push(hub.publish(topic, &event).await.expect("published"));
+    }
+    ids
+}
+
+#[tokio::test]
+async fn resume_after_redis_lost_its_data_is_a_gap() {
+    use sse_runtime::hub::Resume;
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    let hub = Hub::redis(&redis.url(), HubConfig::default())
+        .await
+        .unwrap();
+    let seen = publish_many(&hub, "t", 3).await;
+    let last = seen[1];
+
+    // FLUSHALL: the history the id came from is gone.
+    redis::cmd("FLUSHALL")
+        .query_async::<()>(&mut connect(&redis).await)
+        .await
+        .unwrap();
+    let after = publish_many(&hub, "t", 250).await;
+    let mut resumed = hub.subscribe("t", Some(last)).await.unwrap();
+    assert_eq!(resumed.resume(), Resume::Gap { missed: None });
+    let mut replayed = Vec::new();
+    for _ in 0..250 {
+        replayed.push(resumed.next().await.unwrap().id());
+    }
+    assert_eq!(replayed, after, "what Redis holds now, replayed");
+    // An id of this history still resumes completely.
+    assert_eq!(
+        hub.subscribe("t", Some(after[100])).await.unwrap().resume(),
+        Resume::Complete
+    );
+
+    // Killed (SIGKILL) and restarted empty, with no persistence.
+    let last = after[249];
+    let port = redis.port();
+    redis.stop().await;
+    let redis = Redis::start(port).await.expect("restarted");
+    let hub = Hub::redis(&redis.url(), HubConfig::default())
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            hub.subscribe("t", Some(last)).await.unwrap().resume(),
+            Resume::Unknown { .. }
+        ),
+        "an empty stream cannot place the id"
+    );
+    publish_many(&hub, "t", 5).await;
+    assert_eq!(
+        hub.subscribe("t", Some(last)).await.unwrap().resume(),
+        Resume::Gap { missed: None }
+    );
+    redis.stop().await;
+}

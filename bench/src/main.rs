@@ -34,6 +34,9 @@ struct Sizes {
     publishes: usize,
     connects: Vec<usize>,
     drain: Vec<usize>,
+    /// Distinct rooms subscribed once and left (in memory), and rooms held
+    /// at once (on Redis).
+    rooms: (usize, usize),
 }
 
 impl Sizes {
@@ -47,6 +50,7 @@ impl Sizes {
             publishes: 20,
             connects: vec![1_000, 10_000],
             drain: vec![1_000, 10_000],
+            rooms: (100_000, 10_000),
         }
     }
 
@@ -60,6 +64,7 @@ impl Sizes {
             publishes: 5,
             connects: vec![200],
             drain: vec![200],
+            rooms: (2_000, 500),
         }
     }
 }
@@ -140,7 +145,7 @@ async fn bench(args: Vec<String>) {
         main: main.clone(),
         isolation: Implementation::ISOLATION.to_vec(),
     };
-    let redis = if wanted("hub") {
+    let redis = if wanted("hub") || wanted("rooms") {
         target::Redis::start().await
     } else {
         None
@@ -149,6 +154,7 @@ async fn bench(args: Vec<String>) {
         progress("redis-server is not installed; the Redis hub scenario is skipped");
     }
     let mut results = Results::default();
+    let mut rooms = RoomRows::default();
     for round in 1..=sizes.rounds {
         let label = format!("round {round}/{}", sizes.rounds);
         if wanted("firehose") {
@@ -189,6 +195,9 @@ async fn bench(args: Vec<String>) {
                 &label,
             )
             .await;
+        }
+        if wanted("rooms") {
+            rooms.measure(&sizes, redis.as_ref(), &label).await;
         }
         for &streams in sizes.drain.iter().filter(|_| wanted("disconnect")) {
             for implementation in lineup.for_scenario("disconnect", round) {
@@ -231,10 +240,11 @@ async fn bench(args: Vec<String>) {
          ours with a stream that is pending after every event, so nothing is coalesced.\n\n\
          {}\n\
          ### Successes\n\n\
-         {}\n{encoding}",
+         {}\n{}{encoding}",
         results.table(&main),
         results.table(&Implementation::ISOLATION),
         results.completeness(&everyone),
+        rooms.table(&sizes),
     );
     println!("{table}");
     if write {
@@ -379,6 +389,85 @@ async fn hub(
         )
         .await;
         server.kill().await;
+    }
+}
+
+/// The hub's topics under a client that names its own rooms: memory once
+/// they all left, and Redis connections while they are held.
+#[derive(Default)]
+struct RoomRows {
+    /// Per round: MiB grown, topics left, rooms subscribed.
+    memory: Vec<(f64, u64, u64)>,
+    /// Per round: Redis connections, topics left, rooms subscribed.
+    redis: Vec<(f64, u64, u64)>,
+}
+
+impl RoomRows {
+    async fn measure(&mut self, sizes: &Sizes, redis: Option<&target::Redis>, label: &str) {
+        let (left_rooms, held_rooms) = sizes.rooms;
+        let server = Server::start(Implementation::Macro).await;
+        let row = scenarios::rooms_left(&server, left_rooms).await;
+        server.kill().await;
+        progress(&format!(
+            "rooms {label}: {}/{left_rooms} rooms subscribed once and left: +{:.1} MiB, {} topics held",
+            row.2, row.0, row.1
+        ));
+        self.memory.push(row);
+        let Some(redis) = redis else {
+            return;
+        };
+        let env = [("REDIS_URL", redis.url.as_str())];
+        let server = Server::start_with_env(Implementation::Macro, &env).await;
+        let row = scenarios::rooms_on_redis(&server, redis.addr(), held_rooms).await;
+        server.kill().await;
+        progress(&format!(
+            "rooms {label}: {}/{held_rooms} rooms held on Redis: {} Redis connections, {} topics held after",
+            row.2, row.0, row.1
+        ));
+        self.redis.push(row);
+    }
+
+    fn table(&self, sizes: &Sizes) -> String {
+        if self.memory.is_empty() {
+            return String::new();
+        }
+        let (left_rooms, held_rooms) = sizes.rooms;
+        let mut table = String::from(
+            "### Hub topics a client names\n\n\
+             `#[sse_endpoint]` at `/hub/rooms/{room}` subscribing to the hub topic named in \
+             the path. Each cell: the median of the rounds (lowest–highest).\n\n\
+             | scenario | measured | topics held after the clients left | subscribed |\n\
+             |---|---|---|---|\n",
+        );
+        let mut row = |name: String, unit: &str, rows: &[(f64, u64, u64)], attempted: usize| {
+            let mut values: Vec<f64> = rows.iter().map(|r| r.0).collect();
+            values.sort_by(f64::total_cmp);
+            let median = values[values.len() / 2];
+            let left = rows.iter().map(|r| r.1).max().unwrap_or(0);
+            let subscribed: u64 = rows.iter().map(|r| r.2).sum();
+            table.push_str(&format!(
+                "| {name} | {median:.1} {unit} ({:.1}–{:.1}) | {left} | {subscribed}/{} |\n",
+                values[0],
+                values[values.len() - 1],
+                attempted * rows.len()
+            ));
+        };
+        row(
+            format!("{left_rooms} rooms subscribed once and left, in memory"),
+            "MiB of server memory grown",
+            &self.memory,
+            left_rooms,
+        );
+        if !self.redis.is_empty() {
+            row(
+                format!("{held_rooms} rooms with a subscriber each, on Redis"),
+                "Redis connections held by the server",
+                &self.redis,
+                held_rooms,
+            );
+        }
+        table.push('\n');
+        table
     }
 }
 

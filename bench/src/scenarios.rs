@@ -181,3 +181,112 @@ async fn open_streams(
     }
     readers
 }
+
+/// Opens `/hub/rooms/{room}` and waits for the endpoint's `: subscribed`.
+async fn open_room(addr: SocketAddr, index: usize, room: usize) -> Option<Reader> {
+    let path = format!("/hub/rooms/room-{room}");
+    let mut reader = Reader::get_small(addr, index, &path).await.ok()?;
+    let mut subscribed = false;
+    while !subscribed {
+        let mut on_event = |block: &[u8]| subscribed |= block.starts_with(b": subscribed");
+        if !within(Duration::from_secs(30), reader.read(&mut on_event))
+            .await?
+            .ok()?
+        {
+            return None;
+        }
+    }
+    Some(reader)
+}
+
+/// Opens the rooms `rooms` at once; those that subscribed.
+async fn open_rooms(addr: SocketAddr, rooms: std::ops::Range<usize>) -> Vec<Reader> {
+    let tasks: Vec<_> = rooms
+        .map(|room| tokio::spawn(open_room(addr, room, room)))
+        .collect();
+    let mut readers = Vec::new();
+    for task in tasks {
+        if let Ok(Some(reader)) = task.await {
+            readers.push(reader);
+        }
+    }
+    readers
+}
+
+/// Polls `/hub/topics` until it reads 0 (up to 10 s); returns what it read last.
+async fn topics_left(addr: SocketAddr) -> u64 {
+    let mut left = u64::MAX;
+    let _ = within(Duration::from_secs(10), async {
+        loop {
+            left = get_text(addr, "/hub/topics").await.parse().unwrap_or(u64::MAX);
+            if left == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    left
+}
+
+/// Subscribes once to each of `rooms` distinct rooms, 500 at a time, and
+/// leaves: the server's resident memory growth in MiB once they all left,
+/// the topics its hub still holds, and how many subscribed.
+pub async fn rooms_left(server: &Server, rooms: usize) -> (f64, u64, u64) {
+    // A first batch warms code paths and allocator pools.
+    drop(open_rooms(server.addr, rooms..rooms + 500).await);
+    topics_left(server.addr).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = server.rss_kib();
+    let mut subscribed = 0;
+    for start in (0..rooms).step_by(500) {
+        let batch = open_rooms(server.addr, start..(start + 500).min(rooms)).await;
+        subscribed += batch.len() as u64;
+    }
+    let left = topics_left(server.addr).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let grown = server.rss_kib().saturating_sub(before) as f64 / 1024.0;
+    (grown, left, subscribed)
+}
+
+/// Holds a subscriber on each of `rooms` distinct rooms of a server whose
+/// hub is on `redis`: the Redis connections the server holds meanwhile
+/// (every client Redis lists, less this one), the topics left once they
+/// all left, and how many subscribed.
+pub async fn rooms_on_redis(server: &Server, redis: SocketAddr, rooms: usize) -> (f64, u64, u64) {
+    let mut readers = Vec::with_capacity(rooms);
+    for start in (0..rooms).step_by(500) {
+        readers.extend(open_rooms(server.addr, start..(start + 500).min(rooms)).await);
+    }
+    let subscribed = readers.len() as u64;
+    let connections = redis_clients(redis).await.map_or(f64::NAN, |n| (n - 1) as f64);
+    drop(readers);
+    let left = topics_left(server.addr).await;
+    (connections, left, subscribed)
+}
+
+/// How many clients `CLIENT LIST` shows, over a connection of its own.
+async fn redis_clients(redis: SocketAddr) -> Option<usize> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(redis).await.ok()?;
+    socket
+        .write_all(b"*2\r\n$6\r\nCLIENT\r\n$4\r\nLIST\r\n")
+        .await
+        .ok()?;
+    // A bulk string: `$<length>\r\n<text>\r\n`.
+    let mut reply = Vec::new();
+    loop {
+        let mut chunk = [0u8; 4096];
+        let read = socket.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        reply.extend_from_slice(&chunk[..read]);
+        let text = String::from_utf8_lossy(&reply);
+        let (length, rest) = text.strip_prefix('$')?.split_once("\r\n")?;
+        let length: usize = length.parse().ok()?;
+        if rest.len() >= length {
+            return Some(rest[..length].lines().count());
+        }
+    }
+}

@@ -223,6 +223,12 @@ impl Redis {
         })
     }
 
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        let port = self.url.rsplit(':').next().and_then(|p| p.parse().ok());
+        SocketAddr::from(([127, 0, 0, 1], port.unwrap_or(6379)))
+    }
+
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }

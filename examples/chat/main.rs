@@ -5,7 +5,9 @@
 //! room lives in Redis, so several server processes share it:
 //! `PORT=8001 REDIS_URL=redis://127.0.0.1:6379 cargo run --example chat` beside
 //! `PORT=8002 …`, and a message posted to one reaches readers of the other.
-//! `/announcements` is a private topic behind a bearer token (`CHAT_TOKEN`).
+//! `/announcements` is a private topic behind a bearer token (`CHAT_TOKEN`;
+//! without it, a random token is generated and logged at start-up: an
+//! example is what gets copied, so it has no default secret).
 //! A fresh page asks for the history (`?lastEventId=0`); a reconnect, or a
 //! move to another process, resumes with `Last-Event-ID`: no message is missed
 //! or shown twice.
@@ -14,7 +16,7 @@
 mod common;
 
 use axum::Form;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::Html;
@@ -50,33 +52,104 @@ async fn events(
     Ok(())
 }
 
-/// Staff only: a bearer token (`CHAT_TOKEN`, default `change-me`) guards the
-/// private `announcements` topic. The hub never decides who reads a topic;
-/// this extractor does, before anything is subscribed.
+/// The token staff send as `Authorization: Bearer <token>`.
+#[derive(Clone)]
+struct StaffToken(std::sync::Arc<str>);
+
+impl StaffToken {
+    /// `CHAT_TOKEN`, or a random one logged for this run.
+    fn from_env() -> Self {
+        match std::env::var("CHAT_TOKEN") {
+            Ok(token) if !token.is_empty() => Self(token.into()),
+            _ => {
+                let token = random_token();
+                tracing::warn!(
+                    token,
+                    "CHAT_TOKEN is not set: staff use this token for this run"
+                );
+                Self(token.into())
+            }
+        }
+    }
+}
+
+/// 128 bits from the standard library's randomly keyed hasher (seeded by
+/// the operating system), as hex.
+fn random_token() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    (0..2)
+        .map(|n| format!("{:016x}", RandomState::new().hash_one(n)))
+        .collect()
+}
+
+/// Compares without stopping at the first difference, so that the time a
+/// refusal takes does not tell an attacker how much of a guess was right.
+fn same_secret(given: &[u8], secret: &[u8]) -> bool {
+    let differences = given
+        .iter()
+        .zip(secret)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    std::hint::black_box(differences) == 0 && given.len() == secret.len()
+}
+
+/// The credentials of an `Authorization: Bearer <token>` header. The scheme
+/// is case-insensitive (RFC 7235 §2.1).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_start_matches(' '))
+}
+
+/// Staff only: a bearer token guards the private `announcements` topic. The
+/// hub never decides who reads a topic; this extractor does, before
+/// anything is subscribed.
 struct Staff;
 
-impl<S: Send + Sync> FromRequestParts<S> for Staff {
+impl<S: Send + Sync> FromRequestParts<S> for Staff
+where
+    StaffToken: FromRef<S>,
+{
     type Rejection = (StatusCode, &'static str);
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let token = std::env::var("CHAT_TOKEN").unwrap_or_else(|_| "change-me".into());
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let StaffToken(token) = StaffToken::from_ref(state);
         let given = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
+            .and_then(bearer);
         match given {
             None => Err((
                 StatusCode::UNAUTHORIZED,
                 "send Authorization: Bearer <token>",
             )),
-            Some(given) if given == token => Ok(Staff),
+            Some(given) if same_secret(given.as_bytes(), token.as_bytes()) => Ok(Staff),
             Some(_) => Err((StatusCode::FORBIDDEN, "wrong token")),
         }
     }
 }
 
-#[sse_endpoint(get "/announcements")]
+/// What the handlers share.
+#[derive(Clone)]
+struct Chatroom {
+    hub: Hub,
+    staff_token: StaffToken,
+}
+
+impl FromRef<Chatroom> for Hub {
+    fn from_ref(room: &Chatroom) -> Hub {
+        room.hub.clone()
+    }
+}
+
+impl FromRef<Chatroom> for StaffToken {
+    fn from_ref(room: &Chatroom) -> StaffToken {
+        room.staff_token.clone()
+    }
+}
+
+#[sse_endpoint(get "/announcements", state = Chatroom)]
 async fn announcements(
     _staff: Staff,
     State(hub): State<Hub>,
@@ -126,6 +199,7 @@ async fn page() -> Html<&'static str> {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    common::log_to_stderr();
     let hub = match std::env::var("REDIS_URL") {
         Ok(url) => Hub::redis(&url, HubConfig::default())
             .await
@@ -138,6 +212,9 @@ async fn main() -> std::io::Result<()> {
         .route("/", get(page))
         .route("/send", post(send))
         .route("/announce", post(announce))
-        .with_state(hub);
+        .with_state(Chatroom {
+            hub,
+            staff_token: StaffToken::from_env(),
+        });
     common::run(app, "/").await
 }

@@ -22,14 +22,15 @@ pub(crate) async fn run(app: Router, path: &str) -> std::io::Result<()> {
         .await
 }
 
-/// Logs to stderr at `RUST_LOG` (default `info`).
+/// Logs to stderr at `RUST_LOG` (default `info`); once, however often it is
+/// called (an example that logs before `run` calls it first).
 pub(crate) fn log_to_stderr() {
-    tracing_subscriber::fmt()
+    let _already = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
-        .init();
+        .try_init();
 }
 
 /// `127.0.0.1:$PORT`, 8000 by default.

@@ -95,6 +95,26 @@ async fn hub_fanout(State(bench): State<Bench>) -> Result<(), HubError> {
     Ok(())
 }
 
+/// Follows the hub topic the client names: a topic per request, as a room
+/// server does.
+#[sse_endpoint]
+async fn hub_room(
+    State(bench): State<Bench>,
+    axum::extract::Path(room): axum::extract::Path<String>,
+) -> Result<(), HubError> {
+    let mut messages = bench.hub.subscribe(&room, None).await?;
+    yield_!(Event::new().comment("subscribed"));
+    while let Some(message) = messages.next().await {
+        yield_!(message);
+    }
+    Ok(())
+}
+
+/// How many topics the hub holds.
+async fn hub_topics(State(bench): State<Bench>) -> String {
+    bench.hub.topic_count().to_string()
+}
+
 async fn stats(State(bench): State<Bench>) -> String {
     bench.open.load(Ordering::SeqCst).to_string()
 }
@@ -313,7 +333,9 @@ async fn main() -> std::io::Result<()> {
         .route("/publish", get(publish))
         .route("/stats", get(stats))
         .route("/hub/publish", get(hub_publish))
-        .route("/hub/fanout", get(hub_fanout));
+        .route("/hub/fanout", get(hub_fanout))
+        .route("/hub/rooms/{room}", get(hub_room))
+        .route("/hub/topics", get(hub_topics));
     let app = match responses.as_str() {
         "axum" => common
             .route("/firehose", get(axum_sse::firehose))

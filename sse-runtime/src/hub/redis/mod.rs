@@ -37,9 +37,10 @@
 
 mod reader;
 mod stream;
+mod topics;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex};
 
 use ::redis::aio::{ConnectionManager, PubSubSink};
 use ::redis::streams::StreamRangeReply;
@@ -47,13 +48,14 @@ use ::redis::{Client, Script};
 use tokio::task::JoinHandle;
 
 use self::stream::{backend, key, message, pack, stream_info, unpack};
-use crate::event::{LineEnding, SseEvent};
+use self::topics::{RedisTopic, lock};
+use crate::event::SseEvent;
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
-use crate::hub::fanout::{Fanout, Limits};
+use crate::hub::fanout::Fanout;
 use crate::hub::message::{Message, encode_for_topic};
 use crate::hub::resume::{History, Resume};
-use crate::hub::subscription::{Source, Subscription};
+use crate::hub::subscription::Subscription;
 
 /// Stores the entry and publishes it on the topic's channel, atomically, so
 /// that the channel carries the entries in the stream's order.
@@ -78,117 +80,6 @@ pub(super) struct Shared {
     /// The Pub/Sub connection's sink, and the gate that topics start and
     /// stop through one at a time.
     gate: tokio::sync::Mutex<PubSubSink>,
-}
-
-/// A topic this process serves.
-pub(crate) struct RedisTopic {
-    name: String,
-    fanout: Fanout,
-    delivery: Mutex<Delivery>,
-    shared: Weak<Shared>,
-}
-
-struct Delivery {
-    /// The last id delivered; `None` while the topic is starting.
-    last: Option<u64>,
-    /// What arrived while starting, sorted out when the start is known.
-    pending: Vec<Message>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Shared {
-    pub(super) fn topic(&self, name: &str) -> Option<Arc<RedisTopic>> {
-        lock(&self.topics).get(name).cloned()
-    }
-
-    pub(super) fn topics(&self) -> Vec<Arc<RedisTopic>> {
-        lock(&self.topics).values().cloned().collect()
-    }
-
-    /// Stops serving `topic` if it still has no subscriber.
-    async fn reclaim(&self, topic: Arc<RedisTopic>) {
-        let mut sink = self.gate.lock().await;
-        {
-            let mut topics = lock(&self.topics);
-            match topics.get(&topic.name) {
-                Some(current) if Arc::ptr_eq(current, &topic) => {}
-                _ => return,
-            }
-            let mut log = topic.fanout.lock();
-            if log.subscribers() > 0 {
-                return;
-            }
-            log.removed = true;
-            drop(log);
-            topics.remove(&topic.name);
-        }
-        // On failure the connection is gone, and a reconnect subscribes only
-        // to the topics still served.
-        if let Err(error) = sink.unsubscribe(key(&topic.name)).await {
-            tracing::debug!(%error, topic = topic.name, "unsubscribing failed");
-        }
-    }
-}
-
-impl RedisTopic {
-    pub(super) fn last_delivered(&self) -> Option<u64> {
-        lock(&self.delivery).last
-    }
-
-    /// An entry from the channel.
-    pub(super) fn deliver(&self, id: u64, fields: &[u8], line_ending: LineEnding) {
-        self.deliver_message(Message::stored(id, fields, line_ending));
-    }
-
-    /// An entry, unless it was delivered already.
-    pub(super) fn deliver_message(&self, message: Message) {
-        let mut delivery = lock(&self.delivery);
-        match delivery.last {
-            None => delivery.pending.push(message),
-            Some(last) if message.id() <= last => {}
-            Some(_) => {
-                delivery.last = Some(message.id());
-                let _ = self.fanout.publish(|_| Ok::<_, ()>(message));
-            }
-        }
-    }
-
-    /// The topic's live messages are those after `start`.
-    fn started(&self, start: u64) {
-        let mut delivery = lock(&self.delivery);
-        delivery.last = Some(start);
-        let pending = std::mem::take(&mut delivery.pending);
-        drop(delivery);
-        for message in pending {
-            self.deliver_message(message);
-        }
-    }
-}
-
-impl Source for RedisTopic {
-    fn fanout(&self) -> &Fanout {
-        &self.fanout
-    }
-
-    fn idle(&self) {
-        let (Some(shared), Ok(runtime)) =
-            (self.shared.upgrade(), tokio::runtime::Handle::try_current())
-        else {
-            return;
-        };
-        let Some(topic) = shared.topic(&self.name) else {
-            return;
-        };
-        if !std::ptr::eq(&*topic, self) {
-            return;
-        }
-        runtime.spawn(async move { shared.reclaim(topic).await });
-    }
 }
 
 impl Drop for RedisHub {
@@ -253,7 +144,7 @@ impl RedisHub {
         // Join the local fan-out first: the topic started before the replay
         // below, so together they cover every entry after `last`.
         let (topic, cursor) = loop {
-            let topic = self.topic(name).await?;
+            let topic = self.shared.start(name).await?;
             let mut log = topic.fanout.lock();
             let head = log.head();
             if let Some(cursor) = Fanout::join(&mut log, head) {
@@ -322,65 +213,5 @@ impl RedisHub {
             .filter_map(|entry| message(&entry.id, &entry.map, line_ending))
             .collect();
         Ok((messages, resume))
-    }
-
-    /// The local fan-out of `name`, started the first time.
-    async fn topic(&self, name: &str) -> Result<Arc<RedisTopic>, HubError> {
-        let shared = &self.shared;
-        if let Some(topic) = shared.topic(name) {
-            return Ok(topic);
-        }
-        let mut sink = shared.gate.lock().await;
-        let topic = {
-            let mut topics = lock(&shared.topics);
-            if let Some(topic) = topics.get(name) {
-                return Ok(topic.clone());
-            }
-            if topics.len() >= shared.config.max_topics {
-                return Err(HubError::TooManyTopics {
-                    limit: shared.config.max_topics,
-                });
-            }
-            let buffer = shared.config.buffer.max(1);
-            let topic = Arc::new(RedisTopic {
-                name: name.to_owned(),
-                fanout: Fanout::new(Limits {
-                    keep_idle: 0,
-                    keep_busy: buffer,
-                    buffer,
-                }),
-                delivery: Mutex::new(Delivery {
-                    last: None,
-                    pending: Vec::new(),
-                }),
-                shared: Arc::downgrade(shared),
-            });
-            // In the map before subscribing: what the channel brings from
-            // then on is held until the start is known.
-            topics.insert(name.to_owned(), topic.clone());
-            topic
-        };
-        let started = async {
-            sink.subscribe(key(name)).await.map_err(backend)?;
-            // Where live messages start: the stream's newest entry now,
-            // before any subscriber of this process replays.
-            let mut connection = shared.connection.clone();
-            let info = stream_info(&mut connection, &key(name)).await?;
-            Ok::<_, HubError>(info.newest.as_deref().and_then(pack).unwrap_or(0))
-        }
-        .await;
-        match started {
-            Ok(start) => {
-                topic.started(start);
-                Ok(topic)
-            }
-            Err(error) => {
-                topic.fanout.lock().removed = true;
-                topic.fanout.close();
-                lock(&shared.topics).remove(name);
-                let _ = sink.unsubscribe(key(name)).await;
-                Err(error)
-            }
-        }
     }
 }

@@ -18,8 +18,9 @@ use ::redis::aio::PubSubSink;
 use ::redis::streams::StreamRangeReply;
 use futures_util::StreamExt;
 
+use crate::hub::redis::Shared;
 use crate::hub::redis::stream::{key, message, pack, unpack};
-use crate::hub::redis::{RedisTopic, Shared};
+use crate::hub::redis::topics::RedisTopic;
 
 /// Subscribing in batches keeps each command small after a reconnect.
 const SUBSCRIBE_BATCH: usize = 1_000;

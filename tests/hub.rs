@@ -501,3 +501,21 @@ async fn a_refused_topic_is_a_503_with_retry_after() {
     assert_eq!(refused.header("retry-after"), Some("1"));
     assert!(body.read_to_end().await.contains("max_topics"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_publish_key_stores_once_within_its_window() {
+    let hub = Hub::with_config(HubConfig {
+        idempotency_window: Duration::from_secs(60),
+        ..HubConfig::default()
+    });
+    let mut listener = subscribe(&hub, "t", None).await;
+    let event = Event::data("once");
+    let first = hub.publish_once("t", "k", &event).await.unwrap();
+    assert_eq!(hub.publish_once("t", "k", &event).await.unwrap(), first);
+    let other = hub.publish_once("t", "other", &event).await.unwrap();
+    assert_ne!(other, first);
+    tokio::time::advance(Duration::from_secs(61)).await;
+    let again = hub.publish_once("t", "k", &event).await.unwrap();
+    assert_ne!(again, first, "forgotten after the window");
+    assert_eq!(take(&mut listener, 3).await, vec![1, 2, 3]);
+}

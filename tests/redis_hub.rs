@@ -271,3 +271,119 @@ async fn resume_after_redis_lost_its_data_is_a_gap() {
     );
     redis.stop().await;
 }
+
+/// A TCP proxy in front of Redis that, once armed, swallows the next reply
+/// Redis sends on any connection and cuts that connection: the command was
+/// carried out, its caller never learns.
+struct ReplyCutter {
+    addr: SocketAddr,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ReplyCutter {
+    async fn start(redis: SocketAddr) -> ReplyCutter {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let armed_ = armed.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let server = tokio::net::TcpStream::connect(redis).await.unwrap();
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                });
+                let armed = armed_.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let Ok(read) = server_read.read(&mut buf).await else {
+                            return;
+                        };
+                        if read == 0 {
+                            return;
+                        }
+                        if armed.swap(false, Ordering::SeqCst) {
+                            // Dropping both halves closes the client's side.
+                            return;
+                        }
+                        if client_write.write_all(&buf[..read]).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        ReplyCutter { addr, armed }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://{}", self.addr)
+    }
+
+    fn cut_next_reply(&self) {
+        self.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_publish_whose_reply_was_lost_is_stored_once_when_retried_with_its_key() {
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    let cutter = ReplyCutter::start(SocketAddr::from(([127, 0, 0, 1], redis.port()))).await;
+    let hub = Hub::redis(&cutter.url(), HubConfig::default()).await.unwrap();
+    let event = sse_runtime::Event::data("pay 10 EUR");
+    // Loads the script, so the cut publish is the one command.
+    hub.publish_once("payments", "warm-up", &event).await.unwrap();
+
+    cutter.cut_next_reply();
+    let lost = hub.publish_once("payments", "payment-42", &event).await;
+    assert!(
+        matches!(lost, Err(sse_runtime::hub::HubError::Backend(_))),
+        "{lost:?}"
+    );
+    let message = lost.unwrap_err().to_string();
+    assert!(message.contains("may or may not"), "{message}");
+    let mut admin = connect(&redis).await;
+    let stored: usize = redis::cmd("XLEN")
+        .arg("sse:payments")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(stored, 2, "Redis stored it although the publish failed");
+
+    // The retry finds the key: the same id, nothing stored again.
+    let retried = hub.publish_once("payments", "payment-42", &event).await.unwrap();
+    let newest: Vec<redis::streams::StreamId> = redis::cmd("XREVRANGE")
+        .arg("sse:payments")
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async::<redis::streams::StreamRangeReply>(&mut admin)
+        .await
+        .unwrap()
+        .ids;
+    let (ms, seq) = newest[0].id.split_once('-').unwrap();
+    let newest_id = ms.parse::<u64>().unwrap() << 20 | seq.parse::<u64>().unwrap();
+    assert_eq!(retried, newest_id, "the id it was stored under");
+    let stored: usize = redis::cmd("XLEN")
+        .arg("sse:payments")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(stored, 2, "stored once");
+    // Another key is another message.
+    hub.publish_once("payments", "payment-43", &event).await.unwrap();
+    let stored: usize = redis::cmd("XLEN")
+        .arg("sse:payments")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(stored, 3);
+    redis.stop().await;
+}

@@ -59,6 +59,10 @@ pub struct HubConfig {
     /// one more is refused with [`HubError::TooManyTopics`](super::HubError::TooManyTopics),
     /// so that clients choosing topic names cannot exhaust memory.
     pub max_topics: usize,
+    /// How long a key given to [`Hub::publish_once`](super::Hub::publish_once)
+    /// is remembered (default 10 minutes): a retry with the same key within
+    /// it returns the first publish's id and stores nothing again.
+    pub idempotency_window: Duration,
 }
 
 impl Default for HubConfig {
@@ -70,6 +74,7 @@ impl Default for HubConfig {
             lag: LagPolicy::Disconnect,
             line_ending: LineEnding::Lf,
             max_topics: 100_000,
+            idempotency_window: Duration::from_secs(600),
         }
     }
 }

@@ -24,8 +24,10 @@ use crate::response::BoxError;
 pub enum HubError {
     /// The event could not be written (or set its own id).
     Event(EventError),
-    /// The backend (Redis) could not be reached or refused the command; the
-    /// event was not published.
+    /// The backend (Redis) could not be reached, refused the command, or the
+    /// connection failed before its reply: the event **may or may not** have
+    /// been stored. Publish with [`Hub::publish_once`](super::Hub::publish_once)
+    /// and retry with the same key to be sure it is stored exactly once.
     Backend(BoxError),
     /// A new topic would exceed [`HubConfig::max_topics`](super::HubConfig::max_topics).
     TooManyTopics {
@@ -40,8 +42,9 @@ impl fmt::Display for HubError {
             HubError::Event(error) => write!(f, "{error}"),
             HubError::Backend(error) => write!(
                 f,
-                "the hub's backend failed, nothing was published or subscribed: {error}; \
-                 retry, or tell the client to (503)"
+                "the hub's backend failed: {error}; a publish may or may not have been \
+                 stored (retry `publish_once` with the same key to be sure), a subscribe \
+                 did not happen; retry, or tell the client to (503)"
             ),
             HubError::TooManyTopics { limit } => write!(
                 f,

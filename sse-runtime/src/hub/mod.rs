@@ -60,6 +60,7 @@ mod error;
 mod fanout;
 mod memory;
 mod message;
+mod publish_keys;
 #[cfg(feature = "redis")]
 mod redis;
 mod resume;
@@ -173,7 +174,47 @@ impl Hub {
         match &self.backend {
             Backend::Memory(hub) => hub.publish(topic, event),
             #[cfg(feature = "redis")]
-            Backend::Redis(hub) => hub.publish(topic, event).await,
+            Backend::Redis(hub) => hub.publish_with(topic, None, event).await,
+        }
+    }
+
+    /// Publishes `event` to `topic` unless a publish with the same `key`
+    /// was stored there within [`HubConfig::idempotency_window`]; returns the
+    /// id it was stored under either way.
+    ///
+    /// A publish whose connection failed after Redis stored it reports
+    /// [`HubError::Backend`] although subscribers will get it: retrying with
+    /// a plain [`publish`](Hub::publish) would store it twice. With a key the
+    /// caller chooses (a message id from its client, a request id), retry
+    /// until it succeeds: the event is stored once.
+    ///
+    /// ```
+    /// use sse_runtime::Event;
+    /// use sse_runtime::hub::Hub;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), sse_runtime::hub::HubError> {
+    /// let hub = Hub::new();
+    /// let event = Event::data("hello").event("chat")?;
+    /// let first = hub.publish_once("lobby", "msg-7f3a", &event).await?;
+    /// let retried = hub.publish_once("lobby", "msg-7f3a", &event).await?;
+    /// assert_eq!(first, retried, "stored once");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`publish`](Hub::publish).
+    pub async fn publish_once<E: SseEvent + ?Sized>(
+        &self,
+        topic: &str,
+        key: &str,
+        event: &E,
+    ) -> Result<u64, HubError> {
+        match &self.backend {
+            Backend::Memory(hub) => hub.publish_once(topic, key, event),
+            #[cfg(feature = "redis")]
+            Backend::Redis(hub) => hub.publish_with(topic, Some(key), event).await,
         }
     }
 

@@ -58,9 +58,18 @@ use crate::hub::resume::{History, Resume};
 use crate::hub::subscription::Subscription;
 
 /// Stores the entry and publishes it on the topic's channel, atomically, so
-/// that the channel carries the entries in the stream's order.
+/// that the channel carries the entries in the stream's order. With a second
+/// key (a publish key's record), a key seen within the window returns the id
+/// it was stored under and stores nothing.
 const PUBLISH: &str = r"
+if KEYS[2] then
+  local seen = redis.call('GET', KEYS[2])
+  if seen then return seen end
+end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+if KEYS[2] then
+  redis.call('SET', KEYS[2], id, 'PX', ARGV[3])
+end
 redis.call('PUBLISH', KEYS[1], id .. '\n' .. ARGV[2])
 return id
 ";
@@ -114,20 +123,28 @@ impl RedisHub {
         lock(&self.shared.topics).len()
     }
 
-    pub(super) async fn publish<E: SseEvent + ?Sized>(
+    /// Publishes `event`, once per `publish_key` within the window when one
+    /// is given.
+    pub(super) async fn publish_with<E: SseEvent + ?Sized>(
         &self,
         topic: &str,
+        publish_key: Option<&str>,
         event: &E,
     ) -> Result<u64, HubError> {
         // Stored without an id: Redis assigns it, and readers write it.
         let shared = &self.shared;
         let encoded = encode_for_topic(event, None, shared.config.line_ending)?;
         let mut connection = shared.connection.clone();
-        let id: String = shared
-            .publish
-            .key(key(topic))
+        let mut invocation = shared.publish.key(key(topic));
+        if let Some(publish_key) = publish_key {
+            // Length-prefixed, so that no topic and key pair reads as another.
+            invocation.key(format!("sse-once:{}:{topic}:{publish_key}", topic.len()));
+        }
+        let window = shared.config.idempotency_window.as_millis().max(1) as u64;
+        let id: String = invocation
             .arg(shared.config.replay)
             .arg(encoded.fields())
+            .arg(window)
             .invoke_async(&mut connection)
             .await
             .map_err(backend)?;

@@ -17,19 +17,18 @@
 //!   incarnation (the server restarted, the topic was reclaimed) is a gap,
 //!   never silently a position in this one.
 
+mod topic;
+
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::time::Instant;
-
+use self::topic::{Topic, expire, random_tag};
 use crate::event::{EventError, SseEvent};
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits, Log};
 use crate::hub::message::Message;
-use crate::hub::resume::{History, Resume};
-use crate::hub::subscription::{Source, Subscription};
+use crate::hub::subscription::Subscription;
 
 /// Topics held in this process.
 #[derive(Debug)]
@@ -45,30 +44,14 @@ struct Topics {
     sweep_at: usize,
 }
 
-/// One incarnation of a topic.
-#[derive(Debug)]
-pub(crate) struct Topic {
-    name: String,
-    /// `tag << 32`: the ids of this incarnation are `base + n`.
-    base: u64,
-    fanout: Fanout,
-    hub: Weak<MemoryHub>,
-}
-
 /// The smallest sweep threshold.
 const SWEEP_FROM: usize = 1_024;
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // The guarded data stays consistent at every await-free step.
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// A random tag in 1..2^31, so that ids stay below 2^63.
-fn random_tag() -> u64 {
-    let tag = RandomState::new().hash_one(std::time::SystemTime::now()) >> 33;
-    tag.max(1)
 }
 
 impl MemoryHub {
@@ -109,6 +92,7 @@ impl MemoryHub {
             name: name.to_owned(),
             base: random_tag() << 32,
             fanout: Fanout::new(self.limits()),
+            keys: Mutex::default(),
             hub: Arc::downgrade(self),
         });
         topics.map.insert(name.to_owned(), topic.clone());
@@ -123,7 +107,7 @@ impl MemoryHub {
     fn sweep(&self, topics: &mut Topics) {
         topics.map.retain(|_, topic| {
             let mut log = topic.fanout.lock();
-            let reclaimable = self.reclaimable(&mut log);
+            let reclaimable = self.reclaimable(topic, &mut log);
             log.removed |= reclaimable;
             !reclaimable
         });
@@ -134,17 +118,18 @@ impl MemoryHub {
     }
 
     /// Whether nothing needs the topic: no subscriber, nothing to replay
-    /// (after expiring what is older than the replay window).
-    fn reclaimable(&self, log: &mut Log) -> bool {
+    /// (after expiring what is older than the replay window), no publish key
+    /// to remember.
+    fn reclaimable(&self, topic: &Topic, log: &mut Log) -> bool {
         if log.subscribers() > 0 {
             return false;
         }
         expire(log, &self.config);
-        log.messages.is_empty()
+        log.messages.is_empty() && lock(&topic.keys).is_empty(self.config.idempotency_window)
     }
 
     /// Called when `topic`'s last subscriber left.
-    fn idle(&self, topic: &Topic) {
+    pub(super) fn idle(&self, topic: &Topic) {
         let mut topics = lock(&self.topics);
         let Some(current) = topics.map.get(&topic.name) else {
             return;
@@ -153,7 +138,7 @@ impl MemoryHub {
             return;
         }
         let mut log = topic.fanout.lock();
-        if self.reclaimable(&mut log) {
+        if self.reclaimable(topic, &mut log) {
             log.removed = true;
             drop(log);
             topics.map.remove(&topic.name);
@@ -165,22 +150,56 @@ impl MemoryHub {
         name: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        let line_ending = self.config.line_ending;
         loop {
             let topic = self.topic(name)?;
-            let published = topic.fanout.publish(|position| {
-                let n = position + 1;
-                if n >= 1 << 32 {
-                    return Err(EventError::SequentialIdsExhausted);
-                }
-                Message::published(topic.base | n, event, line_ending)
-            });
-            match published {
-                Some(message) => return Ok(message?.id()),
-                // Reclaimed between the lookup and the lock: look again.
-                None => continue,
+            if let Some(published) = self.publish_on(&topic, event) {
+                return published;
             }
         }
+    }
+
+    pub(super) fn publish_once<E: SseEvent + ?Sized>(
+        self: &Arc<Self>,
+        name: &str,
+        key: &str,
+        event: &E,
+    ) -> Result<u64, HubError> {
+        let window = self.config.idempotency_window;
+        loop {
+            let topic = self.topic(name)?;
+            // Held across the publish: the same key races with itself here.
+            let mut keys = lock(&topic.keys);
+            if let Some(id) = keys.get(key, window) {
+                return Ok(id);
+            }
+            if let Some(published) = self.publish_on(&topic, event) {
+                let id = published?;
+                keys.insert(key, id);
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Appends `event` to `topic`; `None` if the topic was reclaimed between
+    /// its lookup and the lock, and the caller must look it up again.
+    fn publish_on<E: SseEvent + ?Sized>(
+        &self,
+        topic: &Topic,
+        event: &E,
+    ) -> Option<Result<u64, HubError>> {
+        let line_ending = self.config.line_ending;
+        let published = topic.fanout.publish(|position| {
+            let n = position + 1;
+            if n >= 1 << 32 {
+                return Err(EventError::SequentialIdsExhausted);
+            }
+            Message::published(topic.base | n, event, line_ending)
+        })?;
+        Some(
+            published
+                .map(|message| message.id())
+                .map_err(HubError::from),
+        )
     }
 
     pub(super) fn subscribe(
@@ -212,84 +231,11 @@ impl MemoryHub {
     }
 }
 
-impl Topic {
-    /// Where a subscriber that last saw `last_event_id` starts reading, and
-    /// how that relates to the id.
-    fn resume_after(
-        &self,
-        log: &Log,
-        last_event_id: Option<u64>,
-        config: &HubConfig,
-    ) -> (u64, Resume) {
-        let head = log.head();
-        // Messages older than the replay window are kept for lagging
-        // subscribers only: a resume does not replay them.
-        let first = log.head() - log.messages.len() as u64;
-        let young = match config.replay_for {
-            Some(age) => {
-                let now = Instant::now();
-                let old = log
-                    .messages
-                    .iter()
-                    .take_while(|m| now.duration_since(m.at()) > age)
-                    .count();
-                first + old as u64
-            }
-            None => first,
-        }
-        .max(head.saturating_sub(config.replay as u64));
-        let id = |position: u64| self.base | (position + 1);
-        let history = History {
-            newest: (head > 0).then(|| id(head - 1)),
-            dropped_through: (young > 0).then(|| id(young - 1)),
-            consecutive: true,
-            foreign: last_event_id.is_some_and(|last| last & !0xFFFF_FFFF != self.base),
-            first_id: Some(id(0)),
-        };
-        let resume = Resume::after(last_event_id, history);
-        let start = match last_event_id {
-            Some(last) if resume.replays() && !history.foreign && last != 0 => {
-                (last & 0xFFFF_FFFF).max(young)
-            }
-            Some(_) if resume.replays() => young,
-            _ => head,
-        };
-        (start, resume)
-    }
-}
-
-impl Source for Topic {
-    fn fanout(&self) -> &Fanout {
-        &self.fanout
-    }
-
-    fn idle(&self) {
-        if let Some(hub) = self.hub.upgrade() {
-            hub.idle(self);
-        }
-    }
-}
-
 impl Drop for MemoryHub {
     fn drop(&mut self) {
         // Subscribers end after what they have buffered.
         for topic in lock(&self.topics).map.values() {
             topic.fanout.close();
-        }
-    }
-}
-
-/// Drops what is older than the replay window from an idle log.
-fn expire(log: &mut Log, config: &HubConfig) {
-    log.trim_to(config.replay);
-    if let Some(age) = config.replay_for {
-        let now = Instant::now();
-        while log
-            .messages
-            .front()
-            .is_some_and(|m| now.duration_since(m.at()) > age)
-        {
-            log.pop_oldest();
         }
     }
 }

@@ -335,10 +335,14 @@ async fn a_publish_whose_reply_was_lost_is_stored_once_when_retried_with_its_key
         return;
     };
     let cutter = ReplyCutter::start(SocketAddr::from(([127, 0, 0, 1], redis.port()))).await;
-    let hub = Hub::redis(&cutter.url(), HubConfig::default()).await.unwrap();
+    let hub = Hub::redis(&cutter.url(), HubConfig::default())
+        .await
+        .unwrap();
     let event = sse_runtime::Event::data("pay 10 EUR");
     // Loads the script, so the cut publish is the one command.
-    hub.publish_once("payments", "warm-up", &event).await.unwrap();
+    hub.publish_once("payments", "warm-up", &event)
+        .await
+        .unwrap();
 
     cutter.cut_next_reply();
     let lost = hub.publish_once("payments", "payment-42", &event).await;
@@ -357,7 +361,10 @@ async fn a_publish_whose_reply_was_lost_is_stored_once_when_retried_with_its_key
     assert_eq!(stored, 2, "Redis stored it although the publish failed");
 
     // The retry finds the key: the same id, nothing stored again.
-    let retried = hub.publish_once("payments", "payment-42", &event).await.unwrap();
+    let retried = hub
+        .publish_once("payments", "payment-42", &event)
+        .await
+        .unwrap();
     let newest: Vec<redis::streams::StreamId> = redis::cmd("XREVRANGE")
         .arg("sse:payments")
         .arg("+")
@@ -378,12 +385,243 @@ async fn a_publish_whose_reply_was_lost_is_stored_once_when_retried_with_its_key
         .unwrap();
     assert_eq!(stored, 2, "stored once");
     // Another key is another message.
-    hub.publish_once("payments", "payment-43", &event).await.unwrap();
+    hub.publish_once("payments", "payment-43", &event)
+        .await
+        .unwrap();
     let stored: usize = redis::cmd("XLEN")
         .arg("sse:payments")
         .query_async(&mut admin)
         .await
         .unwrap();
     assert_eq!(stored, 3);
+    redis.stop().await;
+}
+
+/// What the outage test saw.
+struct Outage {
+    /// Ids whose publish was acknowledged, in order.
+    acknowledged: Vec<u64>,
+    /// Publishes refused while Redis was away.
+    refused: usize,
+    /// Publishes acknowledged while it was away (none can be), and in the
+    /// seconds after it came back.
+    during: usize,
+    after: usize,
+    /// Connections the hub attempted per second while Redis was away.
+    attempts_per_second: f64,
+}
+
+/// 200 subscribers, publishes at about 1,000/s; Redis is killed (SIGKILL),
+/// its port held by a listener counting the hub's connection attempts for
+/// `away`, then Redis starts again (`restart`). Publishing goes on for
+/// three seconds after; then every subscriber must have every acknowledged id
+/// exactly once, in order.
+async fn outage_under_load<F, Fut>(redis: Redis, away: Duration, restart: F) -> (Outage, Redis)
+where
+    F: FnOnce(u16) -> Fut,
+    Fut: std::future::Future<Output = Redis>,
+{
+    // The subscribers are read at the end: the buffer holds every publish,
+    // and the streams keep what is published while the hub reconnects.
+    let config = HubConfig {
+        buffer: 20_000,
+        replay: 20_000,
+        ..HubConfig::default()
+    };
+    let hub = Hub::redis(&redis.url(), config).await.unwrap();
+    let mut subscribers = Vec::new();
+    for _ in 0..200 {
+        subscribers.push(hub.subscribe("load", None).await.unwrap());
+    }
+    let publishing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let publisher = {
+        let (hub, publishing) = (hub.clone(), publishing.clone());
+        let acknowledged = acknowledged.clone();
+        tokio::spawn(async move {
+            let mut refused = 0;
+            let mut tick = tokio::time::interval(Duration::from_millis(1));
+            // At most 1,000/s: no burst to make up for ticks a refused
+            // publish waited through.
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            let mut n = 0u64;
+            while publishing.load(std::sync::atomic::Ordering::SeqCst) {
+                tick.tick().await;
+                n += 1;
+                let event = sse_runtime::Event::data(n.to_string());
+                match hub.publish("load", &event).await {
+                    Ok(id) => acknowledged.lock().unwrap().push(id),
+                    Err(sse_runtime::hub::HubError::Backend(_)) => refused += 1,
+                    Err(error) => panic!("{error}"),
+                }
+            }
+            refused
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let port = redis.port();
+    redis.stop().await;
+    let before_outage = acknowledged.lock().unwrap().len();
+    let holder = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counting = {
+        let attempts = attempts.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = holder.accept().await {
+                attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(socket);
+            }
+        })
+    };
+    tokio::time::sleep(away).await;
+    counting.abort();
+    let _ = counting.await;
+    let attempts = attempts.load(std::sync::atomic::Ordering::SeqCst);
+    let redis = restart(port).await;
+    let after_outage = acknowledged.lock().unwrap().len();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    publishing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let refused = publisher.await.unwrap();
+    let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+    for (index, subscriber) in subscribers.iter_mut().enumerate() {
+        let mut got = Vec::new();
+        while got.len() < acknowledged.len() {
+            let message = tokio::time::timeout(PATIENCE, subscriber.next())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "subscriber {index} got {} of {}",
+                        got.len(),
+                        acknowledged.len()
+                    )
+                })
+                .expect("the stream stays open");
+            got.push(message.id());
+        }
+        assert_eq!(
+            got, acknowledged,
+            "subscriber {index}: exactly once, in order"
+        );
+    }
+    let outage = Outage {
+        during: after_outage - before_outage,
+        after: acknowledged.len() - after_outage,
+        acknowledged,
+        refused,
+        attempts_per_second: attempts as f64 / away.as_secs_f64(),
+    };
+    (outage, redis)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stops_for_five_seconds_under_load_without_persistence() {
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    let (outage, redis) = outage_under_load(redis, Duration::from_secs(5), async |port| {
+        Redis::start(port).await.expect("restarted")
+    })
+    .await;
+    report_and_check(&outage);
+    redis.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stops_for_five_seconds_under_load_with_persistence() {
+    let dir = std::env::temp_dir().join(format!("sse-redis-aof-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let Some(redis) = Redis::start_persistent(sse_test_support::redis::free_port(), &dir).await
+    else {
+        return;
+    };
+    let (outage, redis) = outage_under_load(redis, Duration::from_secs(5), async |port| {
+        Redis::start_persistent(port, &dir)
+            .await
+            .expect("restarted")
+    })
+    .await;
+    report_and_check(&outage);
+    redis.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn report_and_check(outage: &Outage) {
+    eprintln!(
+        "{} publishes acknowledged and delivered once to each of 200 subscribers ({} in the 3 s \
+         after Redis came back); {} refused during the outage; {:.1} connection attempts per \
+         second while Redis was away",
+        outage.acknowledged.len(),
+        outage.after,
+        outage.refused,
+        outage.attempts_per_second
+    );
+    assert_eq!(
+        outage.during, 0,
+        "nothing acknowledged while Redis was away"
+    );
+    // Refused promptly (within `backend_timeout`, 2 s): at least two in 5 s.
+    assert!(outage.refused >= 2, "{} refused", outage.refused);
+    assert!(outage.after > 500, "publishing resumed: {}", outage.after);
+    assert!(outage.acknowledged.len() > 500, "publishing went on");
+    // Backoff, not a storm: the reader's and the publisher's reconnects
+    // only, however many publishes fail meanwhile.
+    assert!(
+        outage.attempts_per_second <= 10.0,
+        "{:.1} connection attempts per second",
+        outage.attempts_per_second
+    );
+}
+
+#[tokio::test]
+async fn subscribers_learn_of_entries_the_hub_could_not_read_back() {
+    use sse_runtime::hub::LagPolicy;
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    // The stream keeps about 10 entries; 300 are published while the hub's
+    // Pub/Sub connection is down, so it cannot read them all back.
+    let config = |lag| HubConfig {
+        replay: 10,
+        lag,
+        ..HubConfig::default()
+    };
+    let hub = Hub::redis(&redis.url(), config(LagPolicy::Disconnect))
+        .await
+        .unwrap();
+    let skipping = Hub::redis(&redis.url(), config(LagPolicy::Skip))
+        .await
+        .unwrap();
+    let publisher = Hub::redis(&redis.url(), config(LagPolicy::Skip))
+        .await
+        .unwrap();
+    let mut ending = hub.subscribe("t", None).await.unwrap();
+    let mut told = skipping.subscribe("t", None).await.unwrap();
+    let mut admin = connect(&redis).await;
+    let killed: usize = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(killed, 2, "both hubs' Pub/Sub connections");
+    let published = publish_many(&publisher, "t", 300).await;
+    // Under `Disconnect` the stream ends, so the client resumes and learns
+    // of the gap from `resume()`.
+    let ended =
+        tokio::time::timeout(PATIENCE, async { while ending.next().await.is_some() {} }).await;
+    assert!(ended.is_ok(), "the stream ended");
+    // Under `Skip`: `event: lagged` with `unknown`, then what the stream
+    // still held.
+    let first = tokio::time::timeout(PATIENCE, told.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.as_bytes(), b"event: lagged\ndata: unknown\n\n");
+    let next = told.next().await.unwrap();
+    assert!(published.contains(&next.id()) && next.id() >= published[200]);
     redis.stop().await;
 }

@@ -19,11 +19,14 @@ use crate::event::LineEnding;
 #[non_exhaustive]
 pub enum LagPolicy {
     /// End its stream. A browser reconnects with `Last-Event-ID` and resumes
-    /// from the replay buffer, losing nothing the buffer still holds.
+    /// from the replay buffer, losing nothing the buffer still holds (and
+    /// learning of a gap when it does not). The same happens to every
+    /// subscriber when the hub itself lost messages.
     #[default]
     Disconnect,
     /// Skip ahead to the oldest event still buffered, after an event
-    /// `event: lagged` whose data is the number of events skipped.
+    /// `event: lagged` whose data is the number of events skipped (or
+    /// `unknown` when the hub itself lost them: see [`Hub::redis`](super::Hub::redis)).
     Skip,
 }
 
@@ -63,6 +66,11 @@ pub struct HubConfig {
     /// is remembered (default 10 minutes): a retry with the same key within
     /// it returns the first publish's id and stores nothing again.
     pub idempotency_window: Duration,
+    /// How long a publish or subscribe waits for Redis before failing with
+    /// [`HubError::Backend`](super::HubError::Backend) (default 2 s), so that
+    /// while Redis is away requests are refused promptly (answer 503) instead
+    /// of waiting out the reconnection. In memory nothing waits.
+    pub backend_timeout: Duration,
 }
 
 impl Default for HubConfig {
@@ -75,6 +83,7 @@ impl Default for HubConfig {
             line_ending: LineEnding::Lf,
             max_topics: 100_000,
             idempotency_window: Duration::from_secs(600),
+            backend_timeout: Duration::from_secs(2),
         }
     }
 }

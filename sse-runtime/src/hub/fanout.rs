@@ -57,6 +57,9 @@ pub(crate) struct Log {
     pub(crate) removed: bool,
     /// The hub is gone: cursors end after what is buffered.
     closed: bool,
+    /// Positions before which messages were lost (the backend could not
+    /// deliver them): a cursor reaching one learns of the gap.
+    gaps: Vec<u64>,
 }
 
 /// What a cursor reads next.
@@ -64,6 +67,8 @@ pub(crate) enum Next {
     Message(Message),
     /// The cursor fell behind and skipped this many messages.
     Lagged(u64),
+    /// Messages were lost here, how many is not known.
+    Gap,
     Closed,
 }
 
@@ -76,6 +81,8 @@ pub(crate) struct Cursor {
     replay_end: u64,
     /// Its slot among the log's waiters, and the generation it belongs to.
     waiter: Option<(u64, usize)>,
+    /// The gap it last learned of, so that it learns of each once.
+    gap_seen: Option<u64>,
 }
 
 fn lock(log: &Mutex<Log>) -> MutexGuard<'_, Log> {
@@ -124,6 +131,7 @@ impl Fanout {
                 generation: 0,
                 removed: false,
                 closed: false,
+                gaps: Vec::new(),
             }),
             limits,
         }
@@ -146,6 +154,8 @@ impl Fanout {
             position: position.clamp(log.first, log.head()),
             replay_end: log.head(),
             waiter: None,
+            // A gap before it joined is not its own.
+            gap_seen: log.gaps.last().copied(),
         })
     }
 
@@ -177,6 +187,21 @@ impl Fanout {
         Some(Ok(message))
     }
 
+    /// Records that messages were lost at the head (the backend could not
+    /// deliver them): every cursor learns of it when it gets there.
+    pub(crate) fn mark_gap(&self) {
+        let mut log = self.lock();
+        let head = log.head();
+        let first = log.first;
+        log.gaps.retain(|&gap| gap >= first);
+        if !log.gaps.contains(&head) {
+            log.gaps.push(head);
+        }
+        let waiters = wake_all(&mut log);
+        drop(log);
+        waiters.into_iter().flatten().for_each(Waker::wake);
+    }
+
     /// Ends every cursor after what is buffered: the hub is gone.
     pub(crate) fn close(&self) {
         let mut log = self.lock();
@@ -204,6 +229,12 @@ impl Fanout {
             let skipped = floor - cursor.position;
             cursor.position = floor;
             return Poll::Ready(Next::Lagged(skipped));
+        }
+        if let Some(&gap) = log.gaps.iter().find(|&&gap| gap == cursor.position)
+            && cursor.gap_seen != Some(gap)
+        {
+            cursor.gap_seen = Some(gap);
+            return Poll::Ready(Next::Gap);
         }
         if cursor.position < head {
             let index = (cursor.position - log.first) as usize;
@@ -275,6 +306,7 @@ mod tests {
             Poll::Ready(Next::Message(message)) => Some(message.id()),
             Poll::Ready(Next::Lagged(skipped)) => Some(1000 + skipped),
             Poll::Ready(Next::Closed) => Some(0),
+            Poll::Ready(Next::Gap) => Some(u64::MAX),
             Poll::Pending => None,
         }
     }
@@ -315,6 +347,21 @@ mod tests {
         assert_eq!(fanout.lock().messages.len(), 6);
         let log = fanout.leave(&cursor).expect("the last one");
         assert_eq!(log.messages.len(), 2);
+    }
+
+    #[test]
+    fn every_cursor_learns_of_a_gap_once_where_it_happened() {
+        let fanout = fanout(4);
+        let mut cursor = Fanout::join(&mut fanout.lock(), 0).unwrap();
+        fanout.publish(message).unwrap().unwrap();
+        fanout.mark_gap();
+        fanout.publish(message).unwrap().unwrap();
+        let mut later = Fanout::join(&mut fanout.lock(), 2).unwrap();
+        assert_eq!(next(&fanout, &mut cursor), Some(1));
+        assert_eq!(next(&fanout, &mut cursor), Some(u64::MAX), "the gap");
+        assert_eq!(next(&fanout, &mut cursor), Some(2));
+        assert_eq!(next(&fanout, &mut cursor), None);
+        assert_eq!(next(&fanout, &mut later), None, "joined after it");
     }
 
     #[test]

@@ -76,6 +76,22 @@ impl Message {
         }
     }
 
+    /// The notice a subscriber gets under [`LagPolicy::Skip`](super::LagPolicy::Skip)
+    /// when the hub itself lost messages (its Redis connection was down
+    /// longer than the stream's history covers): `event: lagged`, data
+    /// `unknown`, no id.
+    pub(crate) fn lost(line_ending: LineEnding) -> Self {
+        let mut writer = EventWriter::new(line_ending);
+        writer.event_field("lagged");
+        writer.data_line("unknown");
+        writer.end();
+        Self {
+            id: 0,
+            at: Instant::now(),
+            event: EncodedEvent::from_writer(writer),
+        }
+    }
+
     /// The id the hub gave this event (0 for a `lagged` notice, which has
     /// none).
     pub fn id(&self) -> u64 {

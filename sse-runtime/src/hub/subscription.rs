@@ -133,6 +133,16 @@ impl Stream for Subscription {
                     this.ended = true;
                     Poll::Ready(None)
                 }
+                Next::Gap => match this.lag {
+                    LagPolicy::Skip => Poll::Ready(Some(Message::lost(this.line_ending))),
+                    LagPolicy::Disconnect => {
+                        tracing::warn!(
+                            "the hub lost messages of this topic; ending the stream so it resumes"
+                        );
+                        this.ended = true;
+                        Poll::Ready(None)
+                    }
+                },
                 Next::Lagged(skipped) => match this.lag {
                     LagPolicy::Skip => {
                         Poll::Ready(Some(Message::lagged(skipped, this.line_ending)))

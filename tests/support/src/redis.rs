@@ -28,9 +28,30 @@ impl Redis {
     /// [`SKIP_VARIABLE`]`=1`: then `None`, and the caller returns (a test
     /// that passes with nothing checked would hide the skip).
     pub async fn start(port: u16) -> Option<Redis> {
+        Self::start_with(port, &["--save", "", "--appendonly", "no"]).await
+    }
+
+    /// Starts one on `port` that persists every write to an append-only file
+    /// in `dir` before replying, so that a restart there finds it.
+    pub async fn start_persistent(port: u16, dir: &std::path::Path) -> Option<Redis> {
+        let dir = dir.to_str().expect("a UTF-8 path");
+        let args = [
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--dir",
+            dir,
+        ];
+        Self::start_with(port, &args).await
+    }
+
+    async fn start_with(port: u16, persistence: &[&str]) -> Option<Redis> {
         let spawned = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(persistence)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)

@@ -41,8 +41,9 @@ mod topics;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use ::redis::aio::{ConnectionManager, PubSubSink};
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use ::redis::streams::StreamRangeReply;
 use ::redis::{Client, Script};
 use tokio::task::JoinHandle;
@@ -103,7 +104,15 @@ impl Drop for RedisHub {
 impl RedisHub {
     pub(super) async fn connect(url: &str, config: HubConfig) -> Result<Self, HubError> {
         let client = Client::open(url).map_err(backend)?;
-        let connection = ConnectionManager::new(client.clone())
+        // Reconnects back off up to a second apart, however many publishes
+        // fail meanwhile (they share one reconnection), and each publish
+        // waits at most `backend_timeout` for it.
+        let manager = ConnectionManagerConfig::new()
+            .set_min_delay(Duration::from_millis(100))
+            .set_max_delay(Duration::from_secs(1))
+            .set_connection_timeout(Some(config.backend_timeout))
+            .set_response_timeout(Some(config.backend_timeout));
+        let connection = ConnectionManager::new_with_config(client.clone(), manager)
             .await
             .map_err(backend)?;
         let (sink, stream) = client.get_async_pubsub().await.map_err(backend)?.split();
@@ -141,13 +150,15 @@ impl RedisHub {
             invocation.key(format!("sse-once:{}:{topic}:{publish_key}", topic.len()));
         }
         let window = shared.config.idempotency_window.as_millis().max(1) as u64;
-        let id: String = invocation
+        invocation
             .arg(shared.config.replay)
             .arg(encoded.fields())
-            .arg(window)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(backend)?;
+            .arg(window);
+        let id: String = within(
+            shared.config.backend_timeout,
+            invocation.invoke_async(&mut connection),
+        )
+        .await?;
         pack(&id).ok_or_else(|| {
             HubError::Backend(format!("Redis returned an unexpected id {id:?}").into())
         })
@@ -161,6 +172,8 @@ impl RedisHub {
         // Join the local fan-out first: the topic started before the replay
         // below, so together they cover every entry after `last`.
         let (topic, cursor) = loop {
+            // Not cut short from here: its own steps are bounded, and a
+            // failed start cleans up after itself.
             let topic = self.shared.start(name).await?;
             let mut log = topic.fanout.lock();
             let head = log.head();
@@ -182,7 +195,7 @@ impl RedisHub {
             return Ok(subscription);
         };
         // On an error the subscription is dropped, and leaves the topic.
-        let (replay, resume) = self.replay_after(name, last).await?;
+        let (replay, resume) = timed(config.backend_timeout, self.replay_after(name, last)).await?;
         let skip_through = replay.back().map_or(last, Message::id);
         Ok(subscription.resumed(replay, resume, skip_through))
     }
@@ -230,5 +243,26 @@ impl RedisHub {
             .filter_map(|entry| message(&entry.id, &entry.map, line_ending))
             .collect();
         Ok((messages, resume))
+    }
+}
+
+/// `request`, failing as [`HubError::Backend`] after `limit`.
+pub(super) async fn within<T>(
+    limit: Duration,
+    request: impl Future<Output = ::redis::RedisResult<T>>,
+) -> Result<T, HubError> {
+    timed(limit, async { request.await.map_err(backend) }).await
+}
+
+/// `request`, failing as [`HubError::Backend`] after `limit`.
+pub(super) async fn timed<T>(
+    limit: Duration,
+    request: impl Future<Output = Result<T, HubError>>,
+) -> Result<T, HubError> {
+    match tokio::time::timeout(limit, request).await {
+        Ok(result) => result,
+        Err(_) => Err(HubError::Backend(
+            format!("Redis did not answer within {limit:?}").into(),
+        )),
     }
 }

@@ -18,8 +18,9 @@ use ::redis::aio::PubSubSink;
 use ::redis::streams::StreamRangeReply;
 use futures_util::StreamExt;
 
+use crate::hub::error::HubError;
 use crate::hub::redis::Shared;
-use crate::hub::redis::stream::{key, message, pack, unpack};
+use crate::hub::redis::stream::{backend, key, message, pack, stream_info, unpack};
 use crate::hub::redis::topics::RedisTopic;
 
 /// Subscribing in batches keeps each command small after a reconnect.
@@ -62,7 +63,9 @@ async fn reconnect(shared: &Arc<Shared>) -> ::redis::aio::PubSubStream {
     let mut backoff = Duration::from_millis(100);
     loop {
         tokio::time::sleep(jitter(backoff)).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        // At most a second apart: entries published meanwhile are read back
+        // from the streams only while they still hold them.
+        backoff = (backoff * 2).min(Duration::from_secs(1));
         // Holding the gate: no topic starts or stops while the set is
         // re-subscribed.
         let mut gate = shared.gate.lock().await;
@@ -104,7 +107,7 @@ async fn subscribe_all(
 }
 
 /// Reads from each topic's stream what came after its last delivered entry.
-async fn catch_up(shared: &Shared, topics: &[Arc<RedisTopic>]) -> ::redis::RedisResult<()> {
+async fn catch_up(shared: &Shared, topics: &[Arc<RedisTopic>]) -> Result<(), HubError> {
     let mut connection = shared.connection.clone();
     for topic in topics {
         let Some(last) = topic.last_delivered() else {
@@ -115,7 +118,28 @@ async fn catch_up(shared: &Shared, topics: &[Arc<RedisTopic>]) -> ::redis::Redis
             .arg(format!("({}", unpack(last)))
             .arg("+")
             .query_async(&mut connection)
-            .await?;
+            .await
+            .map_err(backend)?;
+        // Asked after the read: if entries after `last` were trimmed before
+        // it, they are lost to this process's subscribers, who must learn so.
+        // Trimming removes the oldest entries first: if entries went and the
+        // oldest left is past `last`, some after it may have gone too. (Off
+        // by one only when `last` was exactly the newest trimmed: a notice
+        // too many, never one too few.)
+        let info = stream_info(&mut connection, &key(&topic.name)).await?;
+        if info.trimmed && info.first_kept.is_some_and(|first| first > last) {
+            tracing::warn!(
+                topic = topic.name,
+                "entries were trimmed from the stream while the hub was disconnected; \
+                 its subscribers are told of the gap (raise HubConfig::replay to cover outages)"
+            );
+            topic.fanout.mark_gap();
+        }
+        tracing::debug!(
+            topic = topic.name,
+            missed = missed.ids.len(),
+            "caught up from the stream"
+        );
         for entry in &missed.ids {
             if let Some(message) = message(&entry.id, &entry.map, shared.config.line_ending) {
                 topic.deliver_message(message);

@@ -54,6 +54,9 @@ pub(super) struct StreamInfo {
     pub(super) dropped_through: Option<u64>,
     /// The oldest entry kept (`first-entry`), packed.
     pub(super) first_kept: Option<u64>,
+    /// Whether entries were trimmed away (`entries-added` exceeds `length`;
+    /// Redis 7.0 leaves `max-deleted-entry-id` alone when it trims).
+    pub(super) trimmed: bool,
 }
 
 /// What Redis holds of `stream`; nothing if it does not exist.
@@ -100,7 +103,21 @@ pub(super) async fn stream_info(
             .find(|(k, _)| text(k).as_deref() == Some(name))
             .and_then(|(_, v)| text(v))
     };
+    let number = |name: &str| -> Option<u64> {
+        pairs
+            .iter()
+            .find(|(k, _)| text(k).as_deref() == Some(name))
+            .and_then(|(_, v)| match v {
+                Value::Int(n) => u64::try_from(*n).ok(),
+                other => text(other).and_then(|t| t.parse().ok()),
+            })
+    };
+    let trimmed = match (number("entries-added"), number("length")) {
+        (Some(added), Some(length)) => added > length,
+        _ => false,
+    };
     Ok(StreamInfo {
+        trimmed,
         newest: field("last-generated-id").filter(|id| pack(id).is_some_and(|id| id > 0)),
         dropped_through: field("max-deleted-entry-id")
             .and_then(|id| pack(&id))

@@ -11,8 +11,8 @@ use crate::event::LineEnding;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits};
 use crate::hub::message::Message;
-use crate::hub::redis::Shared;
-use crate::hub::redis::stream::{backend, key, pack, stream_info};
+use crate::hub::redis::stream::{key, pack, stream_info};
+use crate::hub::redis::{Shared, timed, within};
 use crate::hub::subscription::Source;
 
 /// A topic this process serves.
@@ -43,7 +43,8 @@ impl Shared {
         if let Some(topic) = shared.topic(name) {
             return Ok(topic);
         }
-        let mut sink = shared.gate.lock().await;
+        let limit = shared.config.backend_timeout;
+        let mut sink = timed(limit, async { Ok(shared.gate.lock().await) }).await?;
         let topic = {
             let mut topics = lock(&shared.topics);
             if let Some(topic) = topics.get(name) {
@@ -73,12 +74,14 @@ impl Shared {
             topics.insert(name.to_owned(), topic.clone());
             topic
         };
+        // Each step bounded, so that a start fails (and is undone below)
+        // rather than hanging while Redis is away.
         let started = async {
-            sink.subscribe(key(name)).await.map_err(backend)?;
+            within(limit, sink.subscribe(key(name))).await?;
             // Where live messages start: the stream's newest entry now,
             // before any subscriber of this process replays.
             let mut connection = shared.connection.clone();
-            let info = stream_info(&mut connection, &key(name)).await?;
+            let info = timed(limit, stream_info(&mut connection, &key(name))).await?;
             Ok::<_, HubError>(info.newest.as_deref().and_then(pack).unwrap_or(0))
         }
         .await;

@@ -218,7 +218,10 @@ async fn topics_left(addr: SocketAddr) -> u64 {
     let mut left = u64::MAX;
     let _ = within(Duration::from_secs(10), async {
         loop {
-            left = get_text(addr, "/hub/topics").await.parse().unwrap_or(u64::MAX);
+            left = get_text(addr, "/hub/topics")
+                .await
+                .parse()
+                .unwrap_or(u64::MAX);
             if left == 0 {
                 return;
             }
@@ -259,7 +262,9 @@ pub async fn rooms_on_redis(server: &Server, redis: SocketAddr, rooms: usize) ->
         readers.extend(open_rooms(server.addr, start..(start + 500).min(rooms)).await);
     }
     let subscribed = readers.len() as u64;
-    let connections = redis_clients(redis).await.map_or(f64::NAN, |n| (n - 1) as f64);
+    let connections = redis_clients(redis)
+        .await
+        .map_or(f64::NAN, |n| (n - 1) as f64);
     drop(readers);
     let left = topics_left(server.addr).await;
     (connections, left, subscribed)

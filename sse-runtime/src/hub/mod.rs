@@ -52,6 +52,19 @@
 //!   memory: also no older than [`HubConfig::replay_for`]); a subscriber may
 //!   fall at most [`HubConfig::buffer`] events behind, then [`LagPolicy`]
 //!   applies. Neither a slow subscriber nor a burst blocks the publisher.
+//! - **Topics come and go.** A topic costs memory for what it buffers, and
+//!   is reclaimed once it has no subscriber and nothing to replay, so a
+//!   client naming rooms (`/rooms/{room}`) cannot grow the server: 100,000
+//!   rooms subscribed once and left grow it by about 7 MiB, all reclaimed
+//!   (BENCHMARKS.md). At most [`HubConfig::max_topics`] live at once; one
+//!   more is [`HubError::TooManyTopics`], which answers `503`.
+//! - **Honest resume.** An id from another history (the server restarted,
+//!   Redis lost its data, the topic was reclaimed) resumes as
+//!   [`Resume::Gap`], never as a position in this one; messages the hub
+//!   itself lost reach subscribers as a gap too.
+//! - **Retry-safe publishing.** A failed publish may have been stored;
+//!   [`Hub::publish_once`] with the caller's key stores it once however
+//!   often it is retried.
 //! - **Not an authority.** The hub never decides who may read a topic: the
 //!   endpoint does, with its extractors, before it subscribes.
 
@@ -143,11 +156,17 @@ impl Hub {
     /// (`redis://127.0.0.1:6379`), shared by every process connected to it.
     ///
     /// Ids come from Redis (`<ms>-<seq>` packed into a `u64`), history is the
-    /// stream trimmed to about [`HubConfig::replay`] entries, and each process
-    /// reads each topic it serves once, then fans it out locally.
-    /// Delivery: at least what Redis still holds; a client that resumes with
-    /// `Last-Event-ID` gets every entry after it that the stream still holds,
-    /// exactly once.
+    /// stream trimmed to about [`HubConfig::replay`] entries. Each process
+    /// holds two Redis connections however many topics it serves: one for
+    /// commands, one Pub/Sub connection on which every entry arrives once
+    /// and is fanned out locally. Delivery: a client that resumes with
+    /// `Last-Event-ID` gets every entry after it that the stream still
+    /// holds, exactly once. While Redis is away, publishes and subscribes
+    /// fail within [`HubConfig::backend_timeout`]; open subscriptions stay
+    /// open, and when Redis is back the hub reads from each stream what it
+    /// missed. Entries the stream no longer holds by then (more than
+    /// `replay` were published meanwhile) reach subscribers as a gap
+    /// ([`LagPolicy`]). Needs Redis 7.0 or newer.
     ///
     /// # Errors
     /// [`HubError::Backend`] if Redis cannot be reached.

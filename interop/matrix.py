@@ -20,6 +20,22 @@ CLIENTS = [
     ("eventsource-stream", "eventsource-stream (Rust)"),
 ]
 
+# Clients of protocols built on SSE, each against the example that speaks
+# the protocol; their checks are rows of a table of their own.
+PROTOCOL_CLIENTS = [
+    ("openai-python", "openai (Python)"),
+    ("openai-node", "openai (npm)"),
+]
+
+PROTOCOL_CHECKS = {
+    "chat-stream": "Chat Completions, streamed: the text reassembled, `finish_reason: stop`, `[DONE]`",
+    "chat-complete": "Chat Completions with `stream: false`, from the same token stream",
+    "responses-stream": "Responses API events, `response.created` … `response.completed`, `sequence_number` 0, 1, 2, …",
+    "responses-helper": "the SDK's `responses.stream` helper rebuilds the final response",
+    "error-object": "an unknown model: 404 and the OpenAI error object (`model_not_found`)",
+    "cancel": "the client stops after 3 tokens: at most one more token produced",
+}
+
 DEVIATIONS = """\
 ## Client deviations from the spec
 
@@ -115,6 +131,7 @@ def main():
                 failures.append(f"- {client}, {check}: {results[client][check]}")
         out.append("| " + " | ".join(row) + " |")
     out.append("")
+    out.extend(protocol_table(directory, missing, failures))
     if failures:
         out.append("## Failures\n")
         out.extend(failures)
@@ -127,6 +144,39 @@ def main():
         out.append(f"Skipped (not installed when generated): {', '.join(sorted(missing))}.\n")
     out.append(DEVIATIONS)
     print("\n".join(out))
+
+
+def protocol_table(directory, missing, failures):
+    """The official clients of protocols built on SSE, against the examples."""
+    results = {}
+    for client, _ in PROTOCOL_CLIENTS:
+        path = os.path.join(directory, f"{client}.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                results[client] = json.load(f)
+    out = ["## Protocol clients\n"]
+    out.append(
+        "The official clients of the protocols people build on SSE, against the example "
+        "that speaks each (`examples/llm`: OpenAI's Chat Completions and Responses streams).\n"
+    )
+    out.append("| check | what | " + " | ".join(name for _, name in PROTOCOL_CLIENTS) + " |")
+    out.append("|---|---|" + "---|" * len(PROTOCOL_CLIENTS))
+    for check, what in PROTOCOL_CHECKS.items():
+        row = [check, what]
+        for client, _ in PROTOCOL_CLIENTS:
+            result = results.get(client, {}).get(check)
+            if client in missing:
+                row.append("skipped")
+            elif result is None:
+                row.append("?")
+            elif result == "pass":
+                row.append("✓")
+            else:
+                row.append("✗")
+                failures.append(f"- {client}, {check}: {result}")
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    return out
 
 
 if __name__ == "__main__":

@@ -361,3 +361,75 @@ async fn chat_tells_a_client_of_a_restarted_server_to_reload() {
     resumed.read_until("\"text\":\"new\"").await;
     after.terminate().await;
 }
+
+#[tokio::test]
+async fn llm_streams_chat_completions_and_stops_the_model_when_the_client_leaves() {
+    let example = Example::start_with("llm", &[("LLM_TOKEN_DELAY_MS", "30")]).await;
+    let chat =
+        r#"{"model":"fake-1","stream":true,"messages":[{"role":"user","content":"hello there"}]}"#;
+    let (head, mut stream) =
+        sse_test_support::post_json(example.addr, "/v1/chat/completions", chat).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    let body = stream.read_until("data: [DONE]\n\n").await;
+    for token in [
+        "\"content\":\"You said:\"",
+        "\"content\":\" hello\"",
+        "\"content\":\" there\"",
+    ] {
+        assert!(body.contains(token), "{token} in {body}");
+    }
+    assert!(body.contains("\"finish_reason\":\"stop\""), "{body}");
+
+    // The same request without `stream`: one JSON completion.
+    let plain = chat.replace("\"stream\":true", "\"stream\":false");
+    let (head, mut whole) =
+        sse_test_support::post_json(example.addr, "/v1/chat/completions", &plain).await;
+    assert_eq!(head.status, 200);
+    assert!(
+        whole
+            .read_to_end()
+            .await
+            .contains("\"content\":\"You said: hello there\"")
+    );
+
+    // An unknown model: the OpenAI error object, before any stream.
+    let unknown = chat.replace("fake-1", "gpt-unknown");
+    let (head, mut error) =
+        sse_test_support::post_json(example.addr, "/v1/chat/completions", &unknown).await;
+    assert_eq!(head.status, 404);
+    assert!(
+        error
+            .read_to_end()
+            .await
+            .contains("\"code\":\"model_not_found\"")
+    );
+
+    // A client that leaves after 3 tokens stops the model.
+    let produced = async || -> u64 {
+        let (_, mut stats) = request(example.addr, "GET", "/stats", &[]).await;
+        let text = stats.read_to_end().await;
+        let number = text.split("\"produced\":").nth(1).unwrap();
+        number.trim_end_matches(['}', '\n']).trim().parse().unwrap()
+    };
+    let before = produced().await;
+    let words = vec!["word"; 200].join(" ");
+    let long = chat.replace("hello there", &words);
+    let (_, mut stream) =
+        sse_test_support::post_json(example.addr, "/v1/chat/completions", &long).await;
+    stream.read_until("\"content\":\" word\"").await;
+    stream.read_until("\"content\":\" word\"").await;
+    drop(stream);
+    example
+        .wait_for_log("completion stream ended reason=client_gone")
+        .await;
+    let stopped = produced().await - before;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        produced().await - before,
+        stopped,
+        "nothing produced after the stream ended"
+    );
+    assert!(stopped <= 4, "{stopped} tokens produced for 3 read");
+    example.terminate().await;
+}

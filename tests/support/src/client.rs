@@ -73,6 +73,19 @@ pub async fn post_form_with(
     (head.status, body)
 }
 
+/// Posts `json` and returns the response as it streams, as [`request`] does.
+pub async fn post_json(addr: SocketAddr, path: &str, json: &str) -> (Head, Client) {
+    let socket = TcpStream::connect(addr).await.unwrap();
+    request_on(
+        socket,
+        "POST",
+        path,
+        &[("content-type", "application/json")],
+        json,
+    )
+    .await
+}
+
 /// Like [`request`], with a tiny receive buffer, so that a client that stops
 /// reading fills the socket quickly.
 pub async fn request_small_buffer(addr: SocketAddr, path: &str) -> (Head, Client) {

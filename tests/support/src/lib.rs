@@ -13,7 +13,9 @@ pub mod server;
 
 use std::time::Duration;
 
-pub use crate::client::{Client, Head, post_form, post_form_with, request, request_small_buffer};
+pub use crate::client::{
+    Client, Head, post_form, post_form_with, post_json, request, request_small_buffer,
+};
 pub use crate::example::Example;
 pub use crate::logs::logs_of;
 pub use crate::server::{ServeWith, TestServer, serve, serve_with, serve_with_axum};

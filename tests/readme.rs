@@ -22,3 +22,35 @@ fn the_llm_excerpt_is_the_examples_code() {
         "README's LLM excerpt differs from examples/llm/main.rs; copy it again:\n{excerpt}"
     );
 }
+
+/// The cells of BENCHMARKS.md's row that starts with `scenario`.
+fn benchmark_row(scenario: &str) -> Vec<String> {
+    let benchmarks =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/BENCHMARKS.md")).unwrap();
+    let line = benchmarks
+        .lines()
+        .find(|line| line.starts_with(&format!("| {scenario}")))
+        .unwrap_or_else(|| panic!("BENCHMARKS.md has no row {scenario:?}; run bench/run --write"));
+    line.split('|').map(|cell| cell.trim().to_owned()).collect()
+}
+
+#[test]
+fn the_readmes_topic_figures_are_the_benchmarks_and_hold() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    // | scenario | 7.0 MiB of server memory grown (..) | topics held | subscribed |
+    let row = benchmark_row("100000 rooms subscribed once and left, in memory");
+    let grown: f64 = row[2].split(' ').next().unwrap().parse().unwrap();
+    assert!(
+        grown < 10.0,
+        "the hub keeps {grown} MiB after 100,000 rooms left"
+    );
+    assert_eq!(row[3], "0", "topics held after the clients left");
+    let (subscribed, attempted) = row[4].split_once('/').unwrap();
+    assert_eq!(subscribed, attempted, "every room subscribed");
+    let claim = format!("100,000 rooms subscribed once and left: +{:.1} MiB", grown);
+    assert!(readme.contains(&claim), "README should say {claim:?}");
+
+    let row = benchmark_row("10000 rooms with a subscriber each, on Redis");
+    assert!(row[2].starts_with("2.0 Redis connections"), "{}", row[2]);
+    assert!(readme.contains("over one Pub/Sub connection per\nprocess however many topics"));
+}

@@ -410,6 +410,7 @@ async fn llm_streams_chat_completions_and_stops_the_model_when_the_client_leaves
         let (_, mut stats) = request(example.addr, "GET", "/stats", &[]).await;
         let text = stats.read_to_end().await;
         let number = text.split("\"produced\":").nth(1).unwrap();
+        let number = number.split([',', '}']).next().unwrap();
         number.trim_end_matches(['}', '\n']).trim().parse().unwrap()
     };
     let before = produced().await;

@@ -14,6 +14,7 @@
 mod benchmarks_md;
 mod criterion_table;
 mod fanout;
+mod llm;
 mod load;
 mod results;
 mod scenarios;
@@ -37,6 +38,8 @@ struct Sizes {
     /// Distinct rooms subscribed once and left (in memory), and rooms held
     /// at once (on Redis).
     rooms: (usize, usize),
+    /// Tokens streamed for the cost per token, and aborts timed.
+    llm: (usize, usize),
 }
 
 impl Sizes {
@@ -51,6 +54,7 @@ impl Sizes {
             connects: vec![1_000, 10_000],
             drain: vec![1_000, 10_000],
             rooms: (100_000, 10_000),
+            llm: (100_000, 20),
         }
     }
 
@@ -65,6 +69,7 @@ impl Sizes {
             connects: vec![200],
             drain: vec![200],
             rooms: (2_000, 500),
+            llm: (10_000, 5),
         }
     }
 }
@@ -155,6 +160,7 @@ async fn bench(args: Vec<String>) {
     }
     let mut results = Results::default();
     let mut rooms = RoomRows::default();
+    let mut llm_rows = LlmRows::default();
     for round in 1..=sizes.rounds {
         let label = format!("round {round}/{}", sizes.rounds);
         if wanted("firehose") {
@@ -199,6 +205,9 @@ async fn bench(args: Vec<String>) {
         if wanted("rooms") {
             rooms.measure(&sizes, redis.as_ref(), &label).await;
         }
+        if wanted("llm") {
+            llm_rows.measure(&sizes, &label).await;
+        }
         for &streams in sizes.drain.iter().filter(|_| wanted("disconnect")) {
             for implementation in lineup.for_scenario("disconnect", round) {
                 disconnect(&mut results, streams, implementation, &label).await;
@@ -240,11 +249,12 @@ async fn bench(args: Vec<String>) {
          ours with a stream that is pending after every event, so nothing is coalesced.\n\n\
          {}\n\
          ### Successes\n\n\
-         {}\n{}{encoding}",
+         {}\n{}{}{encoding}",
         results.table(&main),
         results.table(&Implementation::ISOLATION),
         results.completeness(&everyone),
         rooms.table(&sizes),
+        llm_rows.table(&sizes),
     );
     println!("{table}");
     if write {
@@ -465,6 +475,91 @@ impl RoomRows {
                 &self.redis,
                 held_rooms,
             );
+        }
+        table.push('\n');
+        table
+    }
+}
+
+/// The `llm` example: the cost per streamed token, and how soon the model
+/// stops after a client aborts.
+#[derive(Default)]
+struct LlmRows {
+    /// Per round: µs per token and tokens per second.
+    per_token: Vec<(f64, f64)>,
+    /// Per round: p50 and p99 ms from abort to stop, most extra tokens,
+    /// aborts measured.
+    cancellation: Vec<(f64, f64, u64, usize)>,
+}
+
+impl LlmRows {
+    async fn measure(&mut self, sizes: &Sizes, label: &str) {
+        let (tokens, aborts) = sizes.llm;
+        let Some(server) = llm::LlmServer::start(0).await else {
+            progress("examples/llm is not built (bench/run builds it); skipping the llm rows");
+            return;
+        };
+        if let Some(row) = llm::per_token(&server, tokens).await {
+            progress(&format!(
+                "llm {label}: {tokens} tokens streamed: {:.2} µs per token, {:.0} tokens/s",
+                row.0, row.1
+            ));
+            self.per_token.push(row);
+        }
+        server.kill().await;
+        let Some(server) = llm::LlmServer::start(20).await else {
+            return;
+        };
+        let row = llm::cancellation(&server, aborts).await;
+        server.kill().await;
+        progress(&format!(
+            "llm {label}: abort → model stopped p50 {:.2} ms p99 {:.2} ms, at most {} extra tokens ({}/{aborts})",
+            row.0, row.1, row.2, row.3
+        ));
+        self.cancellation.push(row);
+    }
+
+    fn table(&self, sizes: &Sizes) -> String {
+        if self.per_token.is_empty() && self.cancellation.is_empty() {
+            return String::new();
+        }
+        let (tokens, aborts) = sizes.llm;
+        let range = |values: &mut Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            let median = values[values.len() / 2];
+            format!(
+                "{median:.2} ({:.2}–{:.2})",
+                values[0],
+                values[values.len() - 1]
+            )
+        };
+        let mut table = String::from(
+            "### LLM token streams\n\n\
+             `examples/llm`, an OpenAI-compatible server over a fake model, with the official \
+             request and chunk format (a `chat.completion.chunk` of JSON per token). Each cell: \
+             the median of the rounds (lowest–highest).\n\n\
+             | scenario | measured |\n|---|---|\n",
+        );
+        if !self.per_token.is_empty() {
+            let mut micros: Vec<f64> = self.per_token.iter().map(|r| r.0).collect();
+            let mut rate: Vec<f64> = self.per_token.iter().map(|r| r.1).collect();
+            table.push_str(&format!(
+                "| one completion of {tokens} tokens, no model delay: the framework's cost per token | {} µs per token; {} tokens/s |\n",
+                range(&mut micros, 2),
+                range(&mut rate, 0)
+            ));
+        }
+        if !self.cancellation.is_empty() {
+            let mut p50: Vec<f64> = self.cancellation.iter().map(|r| r.0).collect();
+            let mut p99: Vec<f64> = self.cancellation.iter().map(|r| r.1).collect();
+            let extra = self.cancellation.iter().map(|r| r.2).max().unwrap_or(0);
+            let measured: usize = self.cancellation.iter().map(|r| r.3).sum();
+            table.push_str(&format!(
+                "| a client aborts after 3 tokens (20 ms per token): abort → model stopped | p50 {} ms, p99 {} ms; at most {extra} token(s) produced beyond those read ({measured}/{} aborts measured) |\n",
+                range(&mut p50, 2),
+                range(&mut p99, 2),
+                aborts * self.cancellation.len()
+            ));
         }
         table.push('\n');
         table

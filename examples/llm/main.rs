@@ -15,7 +15,8 @@
 //!   dropped with the response (`GET /stats` counts the tokens produced),
 //!   and the disconnect hook logs why and how many tokens were sent.
 //!
-//! `LLM_TOKEN_DELAY_MS` sets the time per token (default 20).
+//! `LLM_TOKEN_DELAY_MS` sets the time per token (default 20; 0 for none,
+//! as `bench/run` measures the framework's cost per token).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -204,9 +205,10 @@ async fn responses(
     });
 }
 
-/// Tokens produced so far: `{"produced": n}`.
+/// Tokens produced so far, and when a generation last stopped (Unix
+/// microseconds): `{"produced": n, "stopped_at": t}`.
 async fn stats(State(model): State<Model>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "produced": model.produced() }))
+    Json(serde_json::json!({ "produced": model.produced(), "stopped_at": model.stopped_at() }))
 }
 
 #[tokio::main]

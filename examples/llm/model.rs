@@ -15,6 +15,21 @@ pub(crate) struct Model {
     /// Between two tokens, as a real model's decoding step.
     pub(crate) delay: Duration,
     produced: Arc<AtomicU64>,
+    /// When a generation last stopped (finished, or dropped with its
+    /// response), in microseconds since the Unix epoch.
+    stopped_at: Arc<AtomicU64>,
+}
+
+/// Records when the generation holding it stops.
+struct Stopped(Arc<AtomicU64>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_micros() as u64);
+        self.0.store(now, Ordering::SeqCst);
+    }
 }
 
 impl Model {
@@ -27,12 +42,19 @@ impl Model {
         Self {
             delay: Duration::from_millis(delay),
             produced: Arc::default(),
+            stopped_at: Arc::default(),
         }
     }
 
     /// Tokens produced so far, by every request.
     pub(crate) fn produced(&self) -> u64 {
         self.produced.load(Ordering::SeqCst)
+    }
+
+    /// When a generation last stopped, in microseconds since the Unix epoch
+    /// (0 before any did).
+    pub(crate) fn stopped_at(&self) -> u64 {
+        self.stopped_at.load(Ordering::SeqCst)
     }
 
     /// The reply to `prompt`: `You said:` and the prompt's words, each token
@@ -55,9 +77,13 @@ impl Model {
     ) -> impl Stream<Item = String> + Send + 'static {
         let tokens = Self::reply(prompt, max_tokens);
         let (delay, produced) = (self.delay, self.produced.clone());
+        let stopped = Stopped(self.stopped_at.clone());
         async_stream::stream! {
+            let _stopped = stopped;
             for token in tokens {
-                tokio::time::sleep(delay).await;
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 produced.fetch_add(1, Ordering::SeqCst);
                 yield token;
             }

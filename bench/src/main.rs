@@ -524,14 +524,11 @@ impl LlmRows {
             return String::new();
         }
         let (tokens, aborts) = sizes.llm;
-        let range = |values: &mut Vec<f64>| {
+        let range = |values: &mut Vec<f64>, digits: usize| {
             values.sort_by(f64::total_cmp);
             let median = values[values.len() / 2];
-            format!(
-                "{median:.2} ({:.2}–{:.2})",
-                values[0],
-                values[values.len() - 1]
-            )
+            let (low, high) = (values[0], values[values.len() - 1]);
+            format!("{median:.digits$} ({low:.digits$}–{high:.digits$})")
         };
         let mut table = String::from(
             "### LLM token streams\n\n\

@@ -154,6 +154,22 @@ pub mod __private {
 ///   does not allow the `yield` keyword, hence the macro; it works inside
 ///   `tokio::select!` and other macros, and is a compile error inside a
 ///   closure, an `async` block or a nested function, where it could not send.
+/// - `yields = T` declares what the endpoint sends: every `yield_!` must then
+///   send a `T` (for an enum, any of its variants; or a `&T`), and one that
+///   sends anything else is a compile error on that `yield_!`, naming both
+///   types. The type is the endpoint's contract with its clients.
+///
+///   ```compile_fail,E0277
+///   # use sse_runtime::sse_endpoint;
+///   #[derive(serde::Serialize)]
+///   struct Tick { n: u64 }
+///
+///   #[sse_endpoint(get "/ticks", yields = Tick)]
+///   async fn ticks() {
+///       yield_!(Tick { n: 1 });
+///       yield_!("not a tick");   // error: this endpoint declares `yields = Tick`
+///   }
+///   ```
 /// - Return nothing, or `Result<(), E>` to use `?`: an error is logged and
 ///   ends the stream. What the client sees then: nothing more without
 ///   `error_event`; `event: error` with `data: internal error` with

@@ -113,6 +113,8 @@ keys! {
         "on_disconnect = path", "`async fn(Disconnect)`, run once the stream ended";
     OnShutdown: "on_shutdown", FnPath,
         "on_shutdown = path", "`async fn() -> Vec<Event>`, the farewell on shutdown";
+    Yields: "yields", Type,
+        "yields = RoomEvent", "the endpoint's contract: every `yield_!` must send a `RoomEvent` (for an enum, any of its variants); anything else is a compile error on that `yield_!`";
     State: "state", Type,
         "state = Type", "fixes the router state of `NAME::route()` (by default any state every `State<T>` argument can be taken from, `T: FromRef<S>`)";
 }

@@ -19,6 +19,7 @@ use syn::ItemFn;
 use crate::ctxt::Ctxt;
 use crate::endpoint::ast::Endpoint;
 use crate::endpoint::attr::Attr;
+use crate::endpoint::keys::Key;
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut item = match syn::parse2::<ItemFn>(item) {
@@ -34,7 +35,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let attr = Attr::parse(&cx, attr);
     let settings = check::check(&cx, &attr);
-    let yield_paths = yields::rewrite(&cx, &mut item.block);
+    let yield_paths = yields::rewrite(&cx, &mut item.block, settings.ty(Key::Yields));
     let endpoint = Endpoint::from_item(&cx, item.clone());
     match cx.check() {
         Ok(()) => expand::expand(endpoint, attr.route.as_ref(), &settings, &yield_paths),

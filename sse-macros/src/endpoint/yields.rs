@@ -17,7 +17,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, ExprMacro, Item, Macro, Stmt, StmtMacro};
+use syn::{Block, Expr, ExprMacro, Item, Macro, Stmt, StmtMacro, Type};
 
 use crate::ctxt::Ctxt;
 
@@ -27,10 +27,14 @@ pub(crate) const YIELD_MACRO: &str = "yield_";
 /// Rewrites the yields of `block` in place; returns the distinct paths they
 /// were written with (`yield_`, `sse_runtime::yield_`), which the expansion
 /// resolves once so that an import of `yield_` counts as used.
-pub(crate) fn rewrite(cx: &Ctxt, block: &mut Block) -> Vec<TokenStream> {
+///
+/// With `declared` (`yields = T`), each yielded value must be a `T` (or a
+/// `&T`), checked at its own span.
+pub(crate) fn rewrite(cx: &Ctxt, block: &mut Block, declared: Option<&Type>) -> Vec<TokenStream> {
     let mut rewriter = Rewriter {
         cx,
         paths: Vec::new(),
+        declared,
     };
     rewriter.visit_block_mut(block);
     rewriter.paths
@@ -39,6 +43,7 @@ pub(crate) fn rewrite(cx: &Ctxt, block: &mut Block) -> Vec<TokenStream> {
 struct Rewriter<'a> {
     cx: &'a Ctxt,
     paths: Vec<TokenStream>,
+    declared: Option<&'a Type>,
 }
 
 fn is_yield_macro(mac: &Macro) -> bool {
@@ -80,6 +85,11 @@ impl Rewriter<'_> {
         let write = quote_spanned! {value_span=>
             (&&::sse_runtime::__private::Yielded(&__sse_value)).__sse_write(&__sse_yielder)
         };
+        let contract = self.declared.map(|declared| {
+            quote_spanned! {value_span=>
+                ::sse_runtime::__private::declared::<#declared, _>(&__sse_value);
+            }
+        });
         quote_spanned! {span=>
             {
                 #[allow(unused_imports)]
@@ -87,6 +97,7 @@ impl Rewriter<'_> {
                 {
                     // Dropped before the suspension: the value need not be Send.
                     let __sse_value = #value;
+                    #contract
                     #write;
                 }
                 __sse_yielder.suspend().await

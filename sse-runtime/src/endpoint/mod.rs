@@ -7,6 +7,7 @@
 //! here change without notice.
 
 mod context;
+mod contract;
 mod data;
 mod defaults;
 mod event_id;
@@ -17,6 +18,7 @@ mod yielded;
 mod yielder;
 
 pub use self::context::{EndpointContext, NoIdLeft, check_argument, check_last_argument};
+pub use self::contract::{Declared, declared};
 pub use self::data::{IdField, SerdeData};
 pub use self::defaults::Defaults;
 pub use self::event_id::EventIdValue;

@@ -17,10 +17,10 @@ use crate::event::{EncodedEvent, EventError, EventWriter, LineEnding, SseEvent};
 /// # async fn main() -> Result<(), sse_runtime::hub::HubError> {
 /// let hub = Hub::new();
 /// let mut lobby = hub.subscribe("lobby", None).await?;
-/// hub.publish("lobby", &Event::data("hello").event("chat")?).await?;
+/// let id = hub.publish("lobby", &Event::data("hello").event("chat")?).await?;
 /// let message = lobby.next().await.expect("published");
-/// assert_eq!(message.id(), 1);
-/// assert_eq!(message.as_bytes(), b"id: 1\nevent: chat\ndata: hello\n\n");
+/// assert_eq!(message.id(), id);
+/// assert_eq!(message.as_bytes(), format!("id: {id}\nevent: chat\ndata: hello\n\n").as_bytes());
 /// # Ok(())
 /// # }
 /// ```

@@ -100,11 +100,12 @@ use crate::event::SseEvent;
 /// # async fn main() -> Result<(), sse_runtime::hub::HubError> {
 /// let hub = Hub::new();
 /// let first = hub.publish("news", &Event::data("one")).await?;
-/// hub.publish("news", &Event::data("two")).await?;
+/// let second = hub.publish("news", &Event::data("two")).await?;
 /// // A client that saw the first event resumes after it.
 /// let mut resumed = hub.subscribe("news", Some(first)).await?;
 /// assert_eq!(resumed.resume(), Resume::Complete);
-/// assert_eq!(resumed.next().await.expect("replayed").as_bytes(), b"id: 2\ndata: two\n\n");
+/// let replayed = resumed.next().await.expect("replayed");
+/// assert_eq!(replayed.as_bytes(), format!("id: {second}\ndata: two\n\n").as_bytes());
 /// # Ok(())
 /// # }
 /// ```

@@ -10,11 +10,12 @@
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), sse_runtime::hub::HubError> {
 /// let hub = Hub::with_config(HubConfig { replay: 2, ..HubConfig::default() });
+/// let mut ids = Vec::new();
 /// for n in 1..=5 {
-///     hub.publish("news", &Event::data(n.to_string())).await?;
+///     ids.push(hub.publish("news", &Event::data(n.to_string())).await?);
 /// }
-/// // The client saw id 1; ids 2 and 3 are no longer kept.
-/// let resumed = hub.subscribe("news", Some(1)).await?;
+/// // The client saw the first event; the second and third are no longer kept.
+/// let resumed = hub.subscribe("news", Some(ids[0])).await?;
 /// assert_eq!(resumed.resume(), Resume::Gap { missed: Some(2) });
 /// # Ok(())
 /// # }

@@ -78,10 +78,12 @@ try {
   await waitFor(three, "cut-8");
   const resumed = (await texts(three)).filter((t) => t.includes(": cut-"));
   const expected = Array.from({ length: 9 }, (_, n) => `one: cut-${n}`);
+  // The sending page's notices say when a post itself failed.
+  const notices = await one.$$eval("#log li.notice", (items) => items.map((li) => li.textContent));
   results["chat-connection-cut-resumes-without-gap"] =
     JSON.stringify(resumed) === JSON.stringify(expected) && cuts === 2
       ? "pass"
-      : `fail: ${JSON.stringify(resumed)}`;
+      : `fail: ${JSON.stringify(resumed)} (sender's notices: ${JSON.stringify(notices)})`;
   proxy.close();
 } catch (error) {
   results["chat"] = `fail: ${error.message}`;

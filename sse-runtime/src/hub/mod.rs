@@ -80,7 +80,7 @@ mod resume;
 mod subscription;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use self::config::{HubConfig, LagPolicy};
 pub use self::error::HubError;
@@ -88,6 +88,14 @@ pub use self::message::Message;
 pub use self::resume::Resume;
 pub use self::subscription::Subscription;
 use crate::event::SseEvent;
+
+/// Locks `mutex`, whether or not a panic poisoned it: every lock in the hub
+/// guards data that each await-free step leaves consistent.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Topics to publish to and subscribe to. Cheap to clone; clones share the
 /// topics.

@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
+use crate::hub::lock;
 use crate::hub::message::Message;
 
 /// How many messages a log keeps.
@@ -83,11 +84,6 @@ pub(crate) struct Cursor {
     waiter: Option<(u64, usize)>,
     /// The gap it last learned of, so that it learns of each once.
     gap_seen: Option<u64>,
-}
-
-fn lock(log: &Mutex<Log>) -> MutexGuard<'_, Log> {
-    // Every step under the lock leaves the log consistent.
-    log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Log {

@@ -20,13 +20,14 @@
 mod topic;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use self::topic::{Topic, expire, random_tag};
 use crate::event::{EventError, SseEvent};
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits, Log};
+use crate::hub::lock;
 use crate::hub::message::Message;
 use crate::hub::subscription::Subscription;
 
@@ -46,13 +47,6 @@ struct Topics {
 
 /// The smallest sweep threshold.
 const SWEEP_FROM: usize = 1_024;
-
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The guarded data stays consistent at every await-free step.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 impl MemoryHub {
     pub(super) fn new(config: HubConfig) -> Self {

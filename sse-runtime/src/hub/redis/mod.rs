@@ -49,11 +49,12 @@ use ::redis::{Client, Script};
 use tokio::task::JoinHandle;
 
 use self::stream::{backend, key, message, pack, stream_info, unpack};
-use self::topics::{RedisTopic, lock};
+use self::topics::RedisTopic;
 use crate::event::SseEvent;
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::Fanout;
+use crate::hub::lock;
 use crate::hub::message::{Message, encode_for_topic};
 use crate::hub::resume::{History, Resume};
 use crate::hub::subscription::Subscription;

@@ -5,11 +5,12 @@
 //! a time through the gate that holds the Pub/Sub sink, so a channel is never
 //! unsubscribed under a topic that just started again.
 
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::event::LineEnding;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits};
+use crate::hub::lock;
 use crate::hub::message::Message;
 use crate::hub::redis::stream::{key, pack, stream_info};
 use crate::hub::redis::{Shared, timed, within};
@@ -28,12 +29,6 @@ struct Delivery {
     last: Option<u64>,
     /// What arrived while starting, sorted out when the start is known.
     pending: Vec<Message>,
-}
-
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {

@@ -138,6 +138,15 @@ async fn connect(redis: &Redis) -> redis::aio::MultiplexedConnection {
         .unwrap()
 }
 
+/// How many entries the stream of `topic` holds.
+async fn stream_length(connection: &mut redis::aio::MultiplexedConnection, topic: &str) -> usize {
+    redis::cmd("XLEN")
+        .arg(format!("sse:{topic}"))
+        .query_async(connection)
+        .await
+        .unwrap()
+}
+
 /// How many clients `redis` has connected.
 async fn clients(connection: &mut redis::aio::MultiplexedConnection) -> usize {
     let list: String = redis::cmd("CLIENT")
@@ -353,12 +362,11 @@ async fn a_publish_whose_reply_was_lost_is_stored_once_when_retried_with_its_key
     let message = lost.unwrap_err().to_string();
     assert!(message.contains("may or may not"), "{message}");
     let mut admin = connect(&redis).await;
-    let stored: usize = redis::cmd("XLEN")
-        .arg("sse:payments")
-        .query_async(&mut admin)
-        .await
-        .unwrap();
-    assert_eq!(stored, 2, "Redis stored it although the publish failed");
+    assert_eq!(
+        stream_length(&mut admin, "payments").await,
+        2,
+        "Redis stored it although the publish failed"
+    );
 
     // The retry finds the key: the same id, nothing stored again.
     let retried = hub
@@ -378,22 +386,16 @@ async fn a_publish_whose_reply_was_lost_is_stored_once_when_retried_with_its_key
     let (ms, seq) = newest[0].id.split_once('-').unwrap();
     let newest_id = ms.parse::<u64>().unwrap() << 20 | seq.parse::<u64>().unwrap();
     assert_eq!(retried, newest_id, "the id it was stored under");
-    let stored: usize = redis::cmd("XLEN")
-        .arg("sse:payments")
-        .query_async(&mut admin)
-        .await
-        .unwrap();
-    assert_eq!(stored, 2, "stored once");
+    assert_eq!(
+        stream_length(&mut admin, "payments").await,
+        2,
+        "stored once"
+    );
     // Another key is another message.
     hub.publish_once("payments", "payment-43", &event)
         .await
         .unwrap();
-    let stored: usize = redis::cmd("XLEN")
-        .arg("sse:payments")
-        .query_async(&mut admin)
-        .await
-        .unwrap();
-    assert_eq!(stored, 3);
+    assert_eq!(stream_length(&mut admin, "payments").await, 3);
     redis.stop().await;
 }
 

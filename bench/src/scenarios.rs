@@ -170,9 +170,16 @@ async fn open_streams(
     path: &'static str,
 ) -> Vec<Reader> {
     let addr = server.addr;
-    let tasks: Vec<_> = indices
-        .map(|index| tokio::spawn(open_stream(addr, index, path)))
-        .collect();
+    open_all(indices, |index| open_stream(addr, index, path)).await
+}
+
+/// Runs `open` for every index at once; the readers that opened.
+async fn open_all<F, Fut>(indices: impl Iterator<Item = usize>, open: F) -> Vec<Reader>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Option<Reader>> + Send + 'static,
+{
+    let tasks: Vec<_> = indices.map(|index| tokio::spawn(open(index))).collect();
     let mut readers = Vec::new();
     for task in tasks {
         if let Ok(Some(reader)) = task.await {
@@ -201,16 +208,7 @@ async fn open_room(addr: SocketAddr, index: usize, room: usize) -> Option<Reader
 
 /// Opens the rooms `rooms` at once; those that subscribed.
 async fn open_rooms(addr: SocketAddr, rooms: std::ops::Range<usize>) -> Vec<Reader> {
-    let tasks: Vec<_> = rooms
-        .map(|room| tokio::spawn(open_room(addr, room, room)))
-        .collect();
-    let mut readers = Vec::new();
-    for task in tasks {
-        if let Ok(Some(reader)) = task.await {
-            readers.push(reader);
-        }
-    }
-    readers
+    open_all(rooms, |room| open_room(addr, room, room)).await
 }
 
 /// Polls `/hub/topics` until it reads 0 (up to 10 s); returns what it read last.

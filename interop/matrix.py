@@ -115,20 +115,11 @@ def main():
     for check in checks:
         row = [check]
         for client, _ in CLIENTS:
-            if client in missing:
-                row.append("skipped")
-            elif client not in results:
+            if client not in missing and client not in results:
                 row.append("?")
-            elif check not in results[client]:
-                row.append("–")
-            elif results[client][check] == "pass":
-                row.append("✓")
-            elif results[client][check].startswith("deviation"):
-                row.append("≈")
-                deviations.append(f"- {client}, {check}: {results[client][check]}")
-            else:
-                row.append("✗")
-                failures.append(f"- {client}, {check}: {results[client][check]}")
+                continue
+            result = results.get(client, {}).get(check)
+            row.append(cell(client, check, result, missing, failures, deviations, absent="–"))
         out.append("| " + " | ".join(row) + " |")
     out.append("")
     out.extend(protocol_table(directory, missing, failures))
@@ -144,6 +135,25 @@ def main():
         out.append(f"Skipped (not installed when generated): {', '.join(sorted(missing))}.\n")
     out.append(DEVIATIONS)
     print("\n".join(out))
+
+
+def cell(client, check, result, missing, failures, deviations, absent):
+    """One client's mark for one check, noting a failure or deviation.
+
+    `result` is None when the client has no result for the check (`absent`
+    is then shown); `deviations` is None where the table knows none.
+    """
+    if client in missing:
+        return "skipped"
+    if result is None:
+        return absent
+    if result == "pass":
+        return "✓"
+    if deviations is not None and result.startswith("deviation"):
+        deviations.append(f"- {client}, {check}: {result}")
+        return "≈"
+    failures.append(f"- {client}, {check}: {result}")
+    return "✗"
 
 
 def protocol_table(directory, missing, failures):
@@ -165,15 +175,7 @@ def protocol_table(directory, missing, failures):
         row = [check, what]
         for client, _ in PROTOCOL_CLIENTS:
             result = results.get(client, {}).get(check)
-            if client in missing:
-                row.append("skipped")
-            elif result is None:
-                row.append("?")
-            elif result == "pass":
-                row.append("✓")
-            else:
-                row.append("✗")
-                failures.append(f"- {client}, {check}: {result}")
+            row.append(cell(client, check, result, missing, failures, None, absent="?"))
         out.append("| " + " | ".join(row) + " |")
     out.append("")
     return out

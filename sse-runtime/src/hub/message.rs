@@ -65,15 +65,7 @@ impl Message {
     /// (under [`LagPolicy::Skip`](super::LagPolicy::Skip)): `event: lagged`,
     /// the count as data, no id.
     pub(crate) fn lagged(skipped: u64, line_ending: LineEnding) -> Self {
-        let mut writer = EventWriter::new(line_ending);
-        writer.event_field("lagged");
-        writer.data_line(itoa::Buffer::new().format(skipped));
-        writer.end();
-        Self {
-            id: 0,
-            at: Instant::now(),
-            event: EncodedEvent::from_writer(writer),
-        }
+        Self::lagged_notice(itoa::Buffer::new().format(skipped), line_ending)
     }
 
     /// The notice a subscriber gets under [`LagPolicy::Skip`](super::LagPolicy::Skip)
@@ -81,9 +73,14 @@ impl Message {
     /// longer than the stream's history covers): `event: lagged`, data
     /// `unknown`, no id.
     pub(crate) fn lost(line_ending: LineEnding) -> Self {
+        Self::lagged_notice("unknown", line_ending)
+    }
+
+    /// `event: lagged` with `data`, no id.
+    fn lagged_notice(data: &str, line_ending: LineEnding) -> Self {
         let mut writer = EventWriter::new(line_ending);
         writer.event_field("lagged");
-        writer.data_line("unknown");
+        writer.data_line(data);
         writer.end();
         Self {
             id: 0,

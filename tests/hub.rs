@@ -519,3 +519,17 @@ async fn a_publish_key_stores_once_within_its_window() {
     assert_ne!(again, first, "forgotten after the window");
     assert_eq!(take(&mut listener, 3).await, vec![1, 2, 3]);
 }
+
+#[tokio::test]
+async fn ids_can_name_their_topic() {
+    let hub = Hub::with_config(HubConfig {
+        topic_in_ids: true,
+        ..HubConfig::default()
+    });
+    sse_test_support::hub::check_ids_name_their_topic(&hub).await;
+    assert_eq!(
+        hub.topic_count(),
+        2,
+        "nothing stored for the refused topics"
+    );
+}

@@ -656,3 +656,23 @@ async fn subscribers_learn_of_entries_the_hub_could_not_read_back() {
     );
     redis.stop().await;
 }
+
+#[tokio::test]
+async fn ids_can_name_their_topic_on_redis() {
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    let config = HubConfig {
+        topic_in_ids: true,
+        ..HubConfig::default()
+    };
+    let hub = Hub::redis(&redis.url(), config).await.unwrap();
+    sse_test_support::hub::check_ids_name_their_topic(&hub).await;
+    let mut connection = connect(&redis).await;
+    assert_eq!(
+        stream_length(&mut connection, "a\nid: 9").await,
+        0,
+        "nothing stored"
+    );
+    redis.stop().await;
+}

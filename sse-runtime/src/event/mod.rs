@@ -49,6 +49,7 @@ mod writer;
 
 pub use self::builder::Event;
 pub use self::error::EventError;
+pub(crate) use self::fields::check_id;
 pub use self::json::Json;
 pub use self::line_ending::{InvalidLineEnding, LineEnding};
 pub use self::sse_event::{EncodedEvent, SseEvent};

@@ -71,6 +71,13 @@ pub struct HubConfig {
     /// while Redis is away requests are refused promptly (answer 503) instead
     /// of waiting out the reconnection. In memory nothing waits.
     pub backend_timeout: Duration,
+    /// Write ids as `<topic>:<n>` instead of `<n>` (default `false`), so
+    /// that a `Last-Event-ID` alone names the topic to resume: parse it as
+    /// a [`TopicEventId`](super::TopicEventId). For a topic per stream, such
+    /// as MCP's per-request streams, resumed by a `GET` that says nothing
+    /// else. A topic holding CR, LF or NUL is then refused with
+    /// [`HubError::Event`](super::HubError::Event).
+    pub topic_in_ids: bool,
 }
 
 impl Default for HubConfig {
@@ -84,6 +91,7 @@ impl Default for HubConfig {
             max_topics: 100_000,
             idempotency_window: Duration::from_secs(600),
             backend_timeout: Duration::from_secs(2),
+            topic_in_ids: false,
         }
     }
 }

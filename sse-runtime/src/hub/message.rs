@@ -4,6 +4,7 @@
 use tokio::time::Instant;
 
 use crate::event::{EncodedEvent, EventError, EventWriter, LineEnding, SseEvent};
+use crate::hub::topic_ids::WireId;
 
 /// One published event, encoded once and shared by every subscriber: each
 /// subscriber's response sends the same bytes, uncopied when the message
@@ -35,12 +36,12 @@ pub struct Message {
 impl Message {
     /// `event` as published to a topic under `id`.
     pub(crate) fn published<E: SseEvent + ?Sized>(
-        id: u64,
+        id: WireId<'_>,
         event: &E,
         line_ending: LineEnding,
     ) -> Result<Self, EventError> {
         Ok(Self {
-            id,
+            id: id.n,
             at: Instant::now(),
             event: encode_for_topic(event, Some(id), line_ending)?,
         })
@@ -49,13 +50,13 @@ impl Message {
     /// A message whose fields (without id) were encoded by
     /// [`encode_for_topic`] elsewhere, and stored.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn stored(id: u64, fields: &[u8], line_ending: LineEnding) -> Self {
+    pub(crate) fn stored(id: WireId<'_>, fields: &[u8], line_ending: LineEnding) -> Self {
         let mut writer = EventWriter::new(line_ending);
-        writer.id_u64(id);
+        id.write(&mut writer);
         writer.append_encoded(fields, None);
         writer.end();
         Self {
-            id,
+            id: id.n,
             at: Instant::now(),
             event: EncodedEvent::from_writer(writer),
         }
@@ -121,7 +122,7 @@ impl SseEvent for Message {
 /// an event that sets its own is refused.
 pub(crate) fn encode_for_topic<E: SseEvent + ?Sized>(
     event: &E,
-    id: Option<u64>,
+    id: Option<WireId<'_>>,
     line_ending: LineEnding,
 ) -> Result<EncodedEvent, EventError> {
     EncodedEvent::encode(line_ending, |writer| {
@@ -130,7 +131,7 @@ pub(crate) fn encode_for_topic<E: SseEvent + ?Sized>(
                 return Err(EventError::IdSetByHub);
             }
             if let Some(id) = id {
-                writer.id_u64(id);
+                id.write(writer);
             }
             Ok(())
         })

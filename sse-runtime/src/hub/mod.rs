@@ -78,6 +78,7 @@ mod publish_keys;
 mod redis;
 mod resume;
 mod subscription;
+mod topic_ids;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -87,6 +88,7 @@ pub use self::error::HubError;
 pub use self::message::Message;
 pub use self::resume::Resume;
 pub use self::subscription::Subscription;
+pub use self::topic_ids::{InvalidTopicEventId, TopicEventId};
 use crate::event::SseEvent;
 
 /// Locks `mutex`, whether or not a panic poisoned it: every lock in the hub

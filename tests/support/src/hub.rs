@@ -76,3 +76,73 @@ async fn read_through(subscription: &mut Subscription, ids: &mut Vec<u64>, throu
         ids.push(message.id());
     }
 }
+
+/// With [`HubConfig::topic_in_ids`](sse_runtime::hub::HubConfig::topic_in_ids)
+/// on `hub`: live and replayed messages carry `id: <topic>:<n>`, the id alone
+/// resumes its topic (and no other), and a topic that cannot be part of an id
+/// is refused before anything is stored.
+pub async fn check_ids_name_their_topic(hub: &Hub) {
+    use sse_runtime::EventError;
+    use sse_runtime::hub::{HubError, TopicEventId};
+
+    let mut live = hub.subscribe("s-1/call:2", None).await.expect("subscribed");
+    let mut wire_ids = Vec::new();
+    for n in 0..3 {
+        let id = hub
+            .publish("s-1/call:2", &Event::data(n.to_string()))
+            .await
+            .expect("published");
+        wire_ids.push(format!("s-1/call:2:{id}"));
+    }
+    hub.publish("s-1/call:3", &Event::data("other stream"))
+        .await
+        .expect("published");
+    for (n, wire) in wire_ids.iter().enumerate() {
+        let message = tokio::time::timeout(PATIENCE, live.next())
+            .await
+            .expect("in time")
+            .expect("open");
+        assert_eq!(
+            String::from_utf8_lossy(message.as_bytes()),
+            format!("id: {wire}\ndata: {n}\n\n"),
+            "live"
+        );
+    }
+
+    let last: TopicEventId = wire_ids[0].parse().expect("a topic id");
+    assert_eq!(last.topic, "s-1/call:2");
+    let mut resumed = hub
+        .subscribe(&last.topic, Some(last.id))
+        .await
+        .expect("subscribed");
+    assert_eq!(resumed.resume(), Resume::Complete);
+    for (n, wire) in wire_ids.iter().enumerate().skip(1) {
+        let message = tokio::time::timeout(PATIENCE, resumed.next())
+            .await
+            .expect("in time")
+            .expect("open");
+        assert_eq!(
+            String::from_utf8_lossy(message.as_bytes()),
+            format!("id: {wire}\ndata: {n}\n\n"),
+            "replayed"
+        );
+    }
+
+    for topic in ["a\nid: 9", "a\r", "a\0"] {
+        let published = hub.publish(topic, &Event::data("x")).await;
+        assert!(
+            matches!(
+                published,
+                Err(HubError::Event(
+                    EventError::LineBreakInId | EventError::NulInId
+                ))
+            ),
+            "publish to {topic:?}: {published:?}"
+        );
+        let subscribed = hub.subscribe(topic, None).await.map(|_| ());
+        assert!(
+            matches!(subscribed, Err(HubError::Event(_))),
+            "subscribe to {topic:?}: {subscribed:?}"
+        );
+    }
+}

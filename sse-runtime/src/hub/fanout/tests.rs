@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::event::{Event, LineEnding};
+use crate::hub::topic_ids::WireId;
 use std::task::Waker;
 
 fn fanout(buffer: usize) -> Fanout {
@@ -13,7 +14,15 @@ fn fanout(buffer: usize) -> Fanout {
 }
 
 fn message(position: u64) -> Result<Message, ()> {
-    Ok(Message::published(position + 1, &Event::data("x"), LineEnding::Lf).unwrap())
+    Ok(Message::published(
+        WireId {
+            n: position + 1,
+            topic: None,
+        },
+        &Event::data("x"),
+        LineEnding::Lf,
+    )
+    .unwrap())
 }
 
 fn next(fanout: &Fanout, cursor: &mut Cursor) -> Option<u64> {

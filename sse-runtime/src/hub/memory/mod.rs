@@ -30,6 +30,7 @@ use crate::hub::fanout::{Fanout, Limits, Log};
 use crate::hub::lock;
 use crate::hub::message::Message;
 use crate::hub::subscription::Subscription;
+use crate::hub::topic_ids::{WireId, check_topic_for_ids};
 
 /// Topics held in this process.
 #[derive(Debug)]
@@ -70,6 +71,9 @@ impl MemoryHub {
 
     /// The live incarnation of `name`, created if there is none.
     fn topic(self: &Arc<Self>, name: &str) -> Result<Arc<Topic>, HubError> {
+        if self.config.topic_in_ids {
+            check_topic_for_ids(name)?;
+        }
         let mut topics = lock(&self.topics);
         if let Some(topic) = topics.map.get(name) {
             return Ok(topic.clone());
@@ -181,13 +185,17 @@ impl MemoryHub {
         topic: &Topic,
         event: &E,
     ) -> Option<Result<u64, HubError>> {
-        let line_ending = self.config.line_ending;
+        let (line_ending, ids_name_topic) = (self.config.line_ending, self.config.topic_in_ids);
         let published = topic.fanout.publish(|position| {
             let n = position + 1;
             if n >= 1 << 32 {
                 return Err(EventError::SequentialIdsExhausted);
             }
-            Message::published(topic.base | n, event, line_ending)
+            let id = WireId {
+                n: topic.base | n,
+                topic: ids_name_topic.then_some(topic.name.as_str()),
+            };
+            Message::published(id, event, line_ending)
         })?;
         Some(
             published

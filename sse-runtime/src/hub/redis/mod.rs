@@ -58,6 +58,7 @@ use crate::hub::lock;
 use crate::hub::message::{Message, encode_for_topic};
 use crate::hub::resume::{History, Resume};
 use crate::hub::subscription::Subscription;
+use crate::hub::topic_ids::check_topic_for_ids;
 
 /// Stores the entry and publishes it on the topic's channel, atomically, so
 /// that the channel carries the entries in the stream's order. With a second
@@ -143,6 +144,9 @@ impl RedisHub {
     ) -> Result<u64, HubError> {
         // Stored without an id: Redis assigns it, and readers write it.
         let shared = &self.shared;
+        if shared.config.topic_in_ids {
+            check_topic_for_ids(topic)?;
+        }
         let encoded = encode_for_topic(event, None, shared.config.line_ending)?;
         let mut connection = shared.connection.clone();
         let mut invocation = shared.publish.key(key(topic));
@@ -172,6 +176,9 @@ impl RedisHub {
     ) -> Result<Subscription, HubError> {
         // Join the local fan-out first: the topic started before the replay
         // below, so together they cover every entry after `last`.
+        if self.shared.config.topic_in_ids {
+            check_topic_for_ids(name)?;
+        }
         let (topic, cursor) = loop {
             // Not cut short from here: its own steps are bounded, and a
             // failed start cleans up after itself.
@@ -237,11 +244,12 @@ impl RedisHub {
         if !resume.replays() {
             return Ok((VecDeque::new(), resume));
         }
-        let line_ending = self.shared.config.line_ending;
+        let config = &self.shared.config;
+        let scope = config.topic_in_ids.then_some(topic);
         let messages = replay
             .ids
             .iter()
-            .filter_map(|entry| message(&entry.id, &entry.map, line_ending))
+            .filter_map(|entry| message(&entry.id, &entry.map, scope, config.line_ending))
             .collect();
         Ok((messages, resume))
     }

@@ -54,7 +54,7 @@ fn deliver(shared: &Shared, entry: &Msg) {
     let Some(id) = std::str::from_utf8(id).ok().and_then(pack) else {
         return;
     };
-    topic.deliver(id, fields, shared.config.line_ending);
+    topic.deliver(id, fields, &shared.config);
 }
 
 /// A new Pub/Sub connection with every served topic subscribed again, and
@@ -141,7 +141,9 @@ async fn catch_up(shared: &Shared, topics: &[Arc<RedisTopic>]) -> Result<(), Hub
             "caught up from the stream"
         );
         for entry in &missed.ids {
-            if let Some(message) = message(&entry.id, &entry.map, shared.config.line_ending) {
+            let scope = shared.config.topic_in_ids.then_some(topic.name.as_str());
+            if let Some(message) = message(&entry.id, &entry.map, scope, shared.config.line_ending)
+            {
                 topic.deliver_message(message);
             }
         }

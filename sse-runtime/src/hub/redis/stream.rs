@@ -9,6 +9,7 @@ use ::redis::aio::ConnectionManager;
 use crate::event::LineEnding;
 use crate::hub::error::HubError;
 use crate::hub::message::Message;
+use crate::hub::topic_ids::WireId;
 
 pub(super) fn backend(error: ::redis::RedisError) -> HubError {
     HubError::Backend(Box::new(error))
@@ -33,16 +34,18 @@ pub(super) fn unpack(id: u64) -> String {
 }
 
 /// A stream entry as a message: the `id:` line, then the stored fields.
+/// `topic` is written into the id when the hub names topics in ids.
 pub(super) fn message(
     id: &str,
     map: &HashMap<String, Value>,
+    topic: Option<&str>,
     line_ending: LineEnding,
 ) -> Option<Message> {
-    let packed = pack(id)?;
+    let n = pack(id)?;
     let Some(Value::BulkString(fields)) = map.get("e") else {
         return None;
     };
-    Some(Message::stored(packed, fields, line_ending))
+    Some(Message::stored(WireId { n, topic }, fields, line_ending))
 }
 
 /// What `XINFO STREAM` says of a stream.

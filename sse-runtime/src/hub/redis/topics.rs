@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex, Weak};
 
-use crate::event::LineEnding;
+use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits};
 use crate::hub::lock;
@@ -15,6 +15,7 @@ use crate::hub::message::Message;
 use crate::hub::redis::stream::{key, pack, stream_info};
 use crate::hub::redis::{Shared, timed, within};
 use crate::hub::subscription::Source;
+use crate::hub::topic_ids::WireId;
 
 /// A topic this process serves.
 pub(crate) struct RedisTopic {
@@ -134,8 +135,12 @@ impl RedisTopic {
     }
 
     /// An entry from the channel.
-    pub(super) fn deliver(&self, id: u64, fields: &[u8], line_ending: LineEnding) {
-        self.deliver_message(Message::stored(id, fields, line_ending));
+    pub(super) fn deliver(&self, n: u64, fields: &[u8], config: &HubConfig) {
+        let id = WireId {
+            n,
+            topic: config.topic_in_ids.then_some(self.name.as_str()),
+        };
+        self.deliver_message(Message::stored(id, fields, config.line_ending));
     }
 
     /// An entry, unless it was delivered already.

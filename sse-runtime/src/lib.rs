@@ -45,6 +45,7 @@
 //! | [`serve`](mod@serve) | a server that enforces send timeouts and ends shutdown on time; a listener for reconnect storms | [`serve()`], [`bind`] |
 //! | [`last_event_id`] | the reconnecting client's last id, typed | [`LastEventId`] |
 //! | [`hub`] | topics with replay for `Last-Event-ID`, in memory or on Redis (feature `redis`) | |
+//! | [`origin`] | refuses other sites' pages and foreign host names (DNS rebinding) with `403` | |
 //!
 //! The layers read bottom-up: `event` knows the wire format, `response`
 //! streams events, `serve` carries responses on connections; `shutdown` and
@@ -63,6 +64,7 @@ mod endpoint;
 pub mod event;
 pub mod hub;
 pub mod last_event_id;
+pub mod origin;
 pub mod response;
 pub mod serve;
 pub mod shutdown;

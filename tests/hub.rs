@@ -533,3 +533,8 @@ async fn ids_can_name_their_topic() {
         "nothing stored for the refused topics"
     );
 }
+
+#[tokio::test]
+async fn a_last_message_ends_its_subscriptions() {
+    sse_test_support::hub::check_last_message_ends_subscriptions(&Hub::new()).await;
+}

@@ -676,3 +676,15 @@ async fn ids_can_name_their_topic_on_redis() {
     );
     redis.stop().await;
 }
+
+#[tokio::test]
+async fn a_last_message_ends_its_subscriptions_on_redis() {
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    let hub = Hub::redis(&redis.url(), HubConfig::default())
+        .await
+        .unwrap();
+    sse_test_support::hub::check_last_message_ends_subscriptions(&hub).await;
+    redis.stop().await;
+}

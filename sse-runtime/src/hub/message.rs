@@ -29,6 +29,9 @@ use crate::hub::topic_ids::WireId;
 pub struct Message {
     id: u64,
     at: Instant,
+    /// Published with [`Hub::publish_last`](super::Hub::publish_last): a
+    /// subscription ends after it.
+    last: bool,
     /// The whole event, `id:` first, blank line included.
     event: EncodedEvent,
 }
@@ -38,11 +41,13 @@ impl Message {
     pub(crate) fn published<E: SseEvent + ?Sized>(
         id: WireId<'_>,
         event: &E,
+        last: bool,
         line_ending: LineEnding,
     ) -> Result<Self, EventError> {
         Ok(Self {
             id: id.n,
             at: Instant::now(),
+            last,
             event: encode_for_topic(event, Some(id), line_ending)?,
         })
     }
@@ -50,7 +55,12 @@ impl Message {
     /// A message whose fields (without id) were encoded by
     /// [`encode_for_topic`] elsewhere, and stored.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn stored(id: WireId<'_>, fields: &[u8], line_ending: LineEnding) -> Self {
+    pub(crate) fn stored(
+        id: WireId<'_>,
+        fields: &[u8],
+        last: bool,
+        line_ending: LineEnding,
+    ) -> Self {
         let mut writer = EventWriter::new(line_ending);
         id.write(&mut writer);
         writer.append_encoded(fields, None);
@@ -58,6 +68,7 @@ impl Message {
         Self {
             id: id.n,
             at: Instant::now(),
+            last,
             event: EncodedEvent::from_writer(writer),
         }
     }
@@ -86,6 +97,7 @@ impl Message {
         Self {
             id: 0,
             at: Instant::now(),
+            last: false,
             event: EncodedEvent::from_writer(writer),
         }
     }
@@ -94,6 +106,12 @@ impl Message {
     /// none).
     pub fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Whether it was published with [`Hub::publish_last`](super::Hub::publish_last):
+    /// the last message of its topic, after which a subscription ends.
+    pub fn is_last(&self) -> bool {
+        self.last
     }
 
     /// When this process published or received it.

@@ -202,9 +202,9 @@ impl Hub {
         event: &E,
     ) -> Result<u64, HubError> {
         match &self.backend {
-            Backend::Memory(hub) => hub.publish(topic, event),
+            Backend::Memory(hub) => hub.publish(topic, event, false),
             #[cfg(feature = "redis")]
-            Backend::Redis(hub) => hub.publish_with(topic, None, event).await,
+            Backend::Redis(hub) => hub.publish_with(topic, None, event, false).await,
         }
     }
 
@@ -244,7 +244,55 @@ impl Hub {
         match &self.backend {
             Backend::Memory(hub) => hub.publish_once(topic, key, event),
             #[cfg(feature = "redis")]
-            Backend::Redis(hub) => hub.publish_with(topic, Some(key), event).await,
+            Backend::Redis(hub) => hub.publish_with(topic, Some(key), event, false).await,
+        }
+    }
+
+    /// Publishes `event` as the last of `topic`: every subscription, live or
+    /// replaying, ends after it. For a topic per job or per request (a tool
+    /// call's progress, then its result; a generation's tokens), so that a
+    /// client that resumes with `Last-Event-ID` gets the rest and its stream
+    /// then ends, as the first one would have.
+    ///
+    /// ```
+    /// use sse_runtime::Event;
+    /// use sse_runtime::hub::Hub;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), sse_runtime::hub::HubError> {
+    /// let hub = Hub::new();
+    /// let mut job = hub.subscribe("job-9", None).await?;
+    /// let half = hub.publish("job-9", &Event::data("50%")).await?;
+    /// hub.publish_last("job-9", &Event::data("done")).await?;
+    ///
+    /// assert_eq!(job.next().await.map(|m| m.is_last()), Some(false));
+    /// assert_eq!(job.next().await.map(|m| m.is_last()), Some(true));
+    /// assert!(job.next().await.is_none(), "ended after the last");
+    ///
+    /// // Resuming after `half` replays the rest, then ends too.
+    /// let mut resumed = hub.subscribe("job-9", Some(half)).await?;
+    /// assert!(resumed.next().await.is_some_and(|m| m.is_last()));
+    /// assert!(resumed.next().await.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// A subscription that starts after the last message (without a
+    /// `Last-Event-ID`, or resuming from it) waits for new messages: answer
+    /// such a request before subscribing, from what the application knows
+    /// of the job.
+    ///
+    /// # Errors
+    /// As [`publish`](Hub::publish).
+    pub async fn publish_last<E: SseEvent + ?Sized>(
+        &self,
+        topic: &str,
+        event: &E,
+    ) -> Result<u64, HubError> {
+        match &self.backend {
+            Backend::Memory(hub) => hub.publish(topic, event, true),
+            #[cfg(feature = "redis")]
+            Backend::Redis(hub) => hub.publish_with(topic, None, event, true).await,
         }
     }
 

@@ -102,7 +102,8 @@ impl Subscription {
     }
 
     /// The next message, or `None` when the subscription has ended (the hub
-    /// is gone, or it lagged under [`LagPolicy::Disconnect`]).
+    /// is gone, it lagged under [`LagPolicy::Disconnect`], or it delivered a
+    /// message published with [`Hub::publish_last`](super::Hub::publish_last)).
     pub async fn next(&mut self) -> Option<Message> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
@@ -112,11 +113,12 @@ impl Stream for Subscription {
     type Item = Message;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        if let Some(message) = self.replay.pop_front() {
-            return Poll::Ready(Some(message));
-        }
         if self.ended {
             return Poll::Ready(None);
+        }
+        if let Some(message) = self.replay.pop_front() {
+            self.ended = message.is_last();
+            return Poll::Ready(Some(message));
         }
         let this = &mut *self;
         loop {
@@ -128,7 +130,10 @@ impl Stream for Subscription {
                 {
                     continue;
                 }
-                Next::Message(message) => Poll::Ready(Some(message)),
+                Next::Message(message) => {
+                    this.ended = message.is_last();
+                    Poll::Ready(Some(message))
+                }
                 Next::Closed => {
                     this.ended = true;
                     Poll::Ready(None)

@@ -146,3 +146,34 @@ pub async fn check_ids_name_their_topic(hub: &Hub) {
         );
     }
 }
+
+/// [`Hub::publish_last`]: a live subscription and one resuming before the
+/// last message each get the rest, the last one flagged, and then end.
+pub async fn check_last_message_ends_subscriptions(hub: &Hub) {
+    let mut live = hub.subscribe("job", None).await.expect("subscribed");
+    let first = publish(hub, "job", "1").await;
+    let second = publish(hub, "job", "2").await;
+    let last = hub
+        .publish_last("job", &Event::data("done"))
+        .await
+        .expect("published");
+    let mut resumed = hub.subscribe("job", Some(first)).await.expect("subscribed");
+    for (name, subscription, want) in [
+        ("live", &mut live, vec![first, second, last]),
+        ("resumed", &mut resumed, vec![second, last]),
+    ] {
+        let mut got = Vec::new();
+        while let Some(message) = tokio::time::timeout(PATIENCE, subscription.next())
+            .await
+            .expect("ended in time")
+        {
+            got.push((message.id(), message.is_last()));
+        }
+        let flags: Vec<bool> = (0..want.len()).map(|at| at == want.len() - 1).collect();
+        let want: Vec<(u64, bool)> = want.into_iter().zip(flags).collect();
+        assert_eq!(
+            got, want,
+            "{name}: the rest, only the last flagged, then the end"
+        );
+    }
+}

@@ -20,6 +20,7 @@ fn message(position: u64) -> Result<Message, ()> {
             topic: None,
         },
         &Event::data("x"),
+        false,
         LineEnding::Lf,
     )
     .unwrap())

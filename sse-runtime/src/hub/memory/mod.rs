@@ -147,10 +147,11 @@ impl MemoryHub {
         self: &Arc<Self>,
         name: &str,
         event: &E,
+        last: bool,
     ) -> Result<u64, HubError> {
         loop {
             let topic = self.topic(name)?;
-            if let Some(published) = self.publish_on(&topic, event) {
+            if let Some(published) = self.publish_on(&topic, event, last) {
                 return published;
             }
         }
@@ -170,7 +171,7 @@ impl MemoryHub {
             if let Some(id) = keys.get(key, window) {
                 return Ok(id);
             }
-            if let Some(published) = self.publish_on(&topic, event) {
+            if let Some(published) = self.publish_on(&topic, event, false) {
                 let id = published?;
                 keys.insert(key, id);
                 return Ok(id);
@@ -184,6 +185,7 @@ impl MemoryHub {
         &self,
         topic: &Topic,
         event: &E,
+        last: bool,
     ) -> Option<Result<u64, HubError>> {
         let (line_ending, ids_name_topic) = (self.config.line_ending, self.config.topic_in_ids);
         let published = topic.fanout.publish(|position| {
@@ -195,7 +197,7 @@ impl MemoryHub {
                 n: topic.base | n,
                 topic: ids_name_topic.then_some(topic.name.as_str()),
             };
-            Message::published(id, event, line_ending)
+            Message::published(id, event, last, line_ending)
         })?;
         Some(
             published
@@ -271,7 +273,7 @@ mod tests {
         );
         // Both look again, and meet on the new incarnation.
         let mut subscription = hub.subscribe("t", None).unwrap();
-        let id = hub.publish("t", &Event::data("x")).unwrap();
+        let id = hub.publish("t", &Event::data("x"), false).unwrap();
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         let got = std::pin::Pin::new(&mut subscription);
         match futures_core::Stream::poll_next(got, &mut cx) {

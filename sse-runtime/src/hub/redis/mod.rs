@@ -5,8 +5,9 @@
 //!   MAXLEN ~ <replay> * e <fields>` (Redis assigns the id, `<ms>-<seq>`,
 //!   packed into a `u64` as `ms << 20 | seq`, so ids stay ordered numbers for
 //!   `LastEventId<u64>`, and keeps the history), then `PUBLISH` of the entry
-//!   on the channel of the same name. One script: the channel carries the
-//!   entries in stream order.
+//!   on the channel of the same name (`<id>\n<fields>`). One script: the
+//!   channel carries the entries in stream order. An entry published with
+//!   `publish_last` has the field `l` too, and `<id>;last` on the channel.
 //! - Each process holds one Pub/Sub connection, subscribed to the channels of
 //!   the topics it serves (`reader.rs`), and fans each entry out to its local
 //!   subscribers: one encoding per process, however many subscribers, and
@@ -64,16 +65,25 @@ use crate::hub::topic_ids::check_topic_for_ids;
 /// that the channel carries the entries in the stream's order. With a second
 /// key (a publish key's record), a key seen within the window returns the id
 /// it was stored under and stores nothing.
+/// After the id on the channel, and as the field `l` in the stream: the
+/// entry was published with [`Hub::publish_last`](crate::hub::Hub::publish_last).
+pub(super) const LAST: &str = ";last";
+
 const PUBLISH: &str = r"
 if KEYS[2] then
   local seen = redis.call('GET', KEYS[2])
   if seen then return seen end
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+local id
+if ARGV[4] == '' then
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+else
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2], 'l', '1')
+end
 if KEYS[2] then
   redis.call('SET', KEYS[2], id, 'PX', ARGV[3])
 end
-redis.call('PUBLISH', KEYS[1], id .. '\n' .. ARGV[2])
+redis.call('PUBLISH', KEYS[1], id .. ARGV[4] .. '\n' .. ARGV[2])
 return id
 ";
 
@@ -141,6 +151,7 @@ impl RedisHub {
         topic: &str,
         publish_key: Option<&str>,
         event: &E,
+        last: bool,
     ) -> Result<u64, HubError> {
         // Stored without an id: Redis assigns it, and readers write it.
         let shared = &self.shared;
@@ -158,7 +169,8 @@ impl RedisHub {
         invocation
             .arg(shared.config.replay)
             .arg(encoded.fields())
-            .arg(window);
+            .arg(window)
+            .arg(if last { LAST } else { "" });
         let id: String = within(
             shared.config.backend_timeout,
             invocation.invoke_async(&mut connection),

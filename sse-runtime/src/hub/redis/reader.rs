@@ -19,6 +19,7 @@ use ::redis::streams::StreamRangeReply;
 use futures_util::StreamExt;
 
 use crate::hub::error::HubError;
+use crate::hub::redis::LAST;
 use crate::hub::redis::Shared;
 use crate::hub::redis::stream::{backend, key, message, pack, stream_info, unpack};
 use crate::hub::redis::topics::RedisTopic;
@@ -51,10 +52,14 @@ fn deliver(shared: &Shared, entry: &Msg) {
         return;
     };
     let (id, fields) = (&payload[..split], &payload[split + 1..]);
+    let (id, last) = match id.strip_suffix(LAST.as_bytes()) {
+        Some(id) => (id, true),
+        None => (id, false),
+    };
     let Some(id) = std::str::from_utf8(id).ok().and_then(pack) else {
         return;
     };
-    topic.deliver(id, fields, &shared.config);
+    topic.deliver(id, fields, last, &shared.config);
 }
 
 /// A new Pub/Sub connection with every served topic subscribed again, and

@@ -45,7 +45,8 @@ pub(super) fn message(
     let Some(Value::BulkString(fields)) = map.get("e") else {
         return None;
     };
-    Some(Message::stored(WireId { n, topic }, fields, line_ending))
+    let last = map.contains_key("l");
+    Some(Message::stored(WireId { n, topic }, fields, last, line_ending))
 }
 
 /// What `XINFO STREAM` says of a stream.

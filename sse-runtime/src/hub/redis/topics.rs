@@ -135,12 +135,12 @@ impl RedisTopic {
     }
 
     /// An entry from the channel.
-    pub(super) fn deliver(&self, n: u64, fields: &[u8], config: &HubConfig) {
+    pub(super) fn deliver(&self, n: u64, fields: &[u8], last: bool, config: &HubConfig) {
         let id = WireId {
             n,
             topic: config.topic_in_ids.then_some(self.name.as_str()),
         };
-        self.deliver_message(Message::stored(id, fields, config.line_ending));
+        self.deliver_message(Message::stored(id, fields, last, config.line_ending));
     }
 
     /// An entry, unless it was delivered already.

@@ -20,14 +20,7 @@ CLIENTS = [
     ("eventsource-stream", "eventsource-stream (Rust)"),
 ]
 
-# Clients of protocols built on SSE, each against the example that speaks
-# the protocol; their checks are rows of a table of their own.
-PROTOCOL_CLIENTS = [
-    ("openai-python", "openai (Python)"),
-    ("openai-node", "openai (npm)"),
-]
-
-PROTOCOL_CHECKS = {
+OPENAI_CHECKS = {
     "chat-stream": "Chat Completions, streamed: the text reassembled, `finish_reason: stop`, `[DONE]`",
     "chat-complete": "Chat Completions with `stream: false`, from the same token stream",
     "responses-stream": "Responses API events, `response.created` … `response.completed`, `sequence_number` 0, 1, 2, …",
@@ -35,6 +28,39 @@ PROTOCOL_CHECKS = {
     "error-object": "an unknown model: 404 and the OpenAI error object (`model_not_found`)",
     "cancel": "the client stops after 3 tokens: at most one more token produced",
 }
+
+MCP_CLIENTS = [
+    ("mcp-python", "mcp (Python)"),
+    ("mcp-typescript", "@modelcontextprotocol/sdk"),
+]
+
+MCP_CHECKS = {
+    "revision-2026-07-28": "`server/discover`, then per-request envelopes: list tools, call `countdown` (6 progress notifications, then the result)",
+    "revision-2025-11-25": "`initialize` (session), list tools, call `countdown`: priming event, 6 progress notifications, the result",
+    "revision-2025-06-18": "the same against a server that speaks up to 2025-06-18 (negotiated down)",
+    "revision-2025-03-26": "the same against a server that speaks up to 2025-03-26",
+    "resume": "the server closes each stream after 3 events: the client resumes with `GET` + `Last-Event-ID` (at least twice) and gets every notification and the result exactly once",
+    "cancel-2026-07-28": "the call is cancelled after 0.35 s (the client closes the stream): the tool stops counting",
+    "cancel-2025-11-25": "the call is cancelled after 0.35 s (`notifications/cancelled`): the tool stops counting",
+}
+
+# Clients of protocols built on SSE, each against the example that speaks
+# the protocol, with the checks of their own table.
+PROTOCOLS = [
+    (
+        "OpenAI streams",
+        "The official `openai` clients against `examples/llm` (Chat Completions and Responses streams).",
+        [("openai-python", "openai (Python)"), ("openai-node", "openai (npm)")],
+        OPENAI_CHECKS,
+    ),
+    (
+        "MCP Streamable HTTP",
+        "The official MCP SDK clients against `examples/mcp`, for every revision they negotiate. "
+        "The TypeScript SDK speaks the handshake revisions only (up to 2025-11-25).",
+        MCP_CLIENTS,
+        MCP_CHECKS,
+    ),
+]
 
 DEVIATIONS = """\
 ## Client deviations from the spec
@@ -158,26 +184,32 @@ def cell(client, check, result, missing, failures, deviations, absent):
 
 def protocol_table(directory, missing, failures):
     """The official clients of protocols built on SSE, against the examples."""
-    results = {}
-    for client, _ in PROTOCOL_CLIENTS:
-        path = os.path.join(directory, f"{client}.json")
-        if os.path.exists(path):
-            with open(path) as f:
-                results[client] = json.load(f)
     out = ["## Protocol clients\n"]
     out.append(
         "The official clients of the protocols people build on SSE, against the example "
-        "that speaks each (`examples/llm`: OpenAI's Chat Completions and Responses streams).\n"
+        "that speaks each.\n"
     )
-    out.append("| check | what | " + " | ".join(name for _, name in PROTOCOL_CLIENTS) + " |")
-    out.append("|---|---|" + "---|" * len(PROTOCOL_CLIENTS))
-    for check, what in PROTOCOL_CHECKS.items():
-        row = [check, what]
-        for client, _ in PROTOCOL_CLIENTS:
-            result = results.get(client, {}).get(check)
-            row.append(cell(client, check, result, missing, failures, None, absent="?"))
-        out.append("| " + " | ".join(row) + " |")
-    out.append("")
+    for title, intro, clients, checks in PROTOCOLS:
+        results = {}
+        for client, _ in clients:
+            path = os.path.join(directory, f"{client}.json")
+            if os.path.exists(path):
+                with open(path) as f:
+                    results[client] = json.load(f)
+        out.append(f"### {title}\n")
+        out.append(intro + "\n")
+        out.append("| check | what | " + " | ".join(name for _, name in clients) + " |")
+        out.append("|---|---|" + "---|" * len(clients))
+        for check, what in checks.items():
+            row = [check, what]
+            for client, _ in clients:
+                if client in results and check not in results[client]:
+                    row.append("–")
+                    continue
+                result = results.get(client, {}).get(check)
+                row.append(cell(client, check, result, missing, failures, None, absent="?"))
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
     return out
 
 

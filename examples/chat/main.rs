@@ -62,7 +62,7 @@ impl StaffToken {
         match std::env::var("CHAT_TOKEN") {
             Ok(token) if !token.is_empty() => Self(token.into()),
             _ => {
-                let token = random_token();
+                let token = common::random_token();
                 tracing::warn!(
                     token,
                     "CHAT_TOKEN is not set: staff use this token for this run"
@@ -71,15 +71,6 @@ impl StaffToken {
             }
         }
     }
-}
-
-/// 128 bits from the standard library's randomly keyed hasher (seeded by
-/// the operating system), as hex.
-fn random_token() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    (0..2)
-        .map(|n| format!("{:016x}", RandomState::new().hash_one(n)))
-        .collect()
 }
 
 /// Compares without stopping at the first difference, so that the time a

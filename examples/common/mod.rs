@@ -44,3 +44,13 @@ pub(crate) fn address() -> std::io::Result<SocketAddr> {
     })?;
     Ok(([127, 0, 0, 1], port).into())
 }
+
+/// 128 bits from the standard library's randomly keyed hasher (seeded by
+/// the operating system), as hex: a secret token or session id.
+#[allow(dead_code)] // used by the examples that hand out secrets
+pub(crate) fn random_token() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    (0..2)
+        .map(|n| format!("{:016x}", RandomState::new().hash_one(n)))
+        .collect()
+}

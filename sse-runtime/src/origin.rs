@@ -143,9 +143,7 @@ fn origin(headers: &HeaderMap) -> Origin<'_> {
     let mut values = headers.get_all(header::ORIGIN).iter();
     match (values.next(), values.next()) {
         (None, _) => Origin::Absent,
-        (Some(value), None) => value
-            .to_str()
-            .map_or(Origin::Unreadable, |origin| Origin::Present(origin)),
+        (Some(value), None) => value.to_str().map_or(Origin::Unreadable, Origin::Present),
         // Browsers send one; two is not a browser, and not to be guessed.
         (Some(_), Some(_)) => Origin::Unreadable,
     }

@@ -86,6 +86,20 @@ pub async fn post_json(addr: SocketAddr, path: &str, json: &str) -> (Head, Clien
     .await
 }
 
+/// Sends `method` with `headers` (which replace the default `host` and
+/// `accept` when they name them) and `body`; returns the response as it
+/// streams, as [`request`] does.
+pub async fn request_with_body(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (Head, Client) {
+    let socket = TcpStream::connect(addr).await.unwrap();
+    request_on(socket, method, path, headers, body).await
+}
+
 /// Like [`request`], with a tiny receive buffer, so that a client that stops
 /// reading fills the socket quickly.
 pub async fn request_small_buffer(addr: SocketAddr, path: &str) -> (Head, Client) {
@@ -102,8 +116,19 @@ async fn request_on(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (Head, Client) {
-    let mut text =
-        format!("{method} {path} HTTP/1.1\r\nhost: test\r\naccept: text/event-stream\r\n");
+    // `host` and `accept` unless the caller gives its own.
+    let given = |wanted: &str| {
+        headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(wanted))
+    };
+    let mut text = format!("{method} {path} HTTP/1.1\r\n");
+    if !given("host") {
+        text.push_str("host: test\r\n");
+    }
+    if !given("accept") {
+        text.push_str("accept: text/event-stream\r\n");
+    }
     for (name, value) in headers {
         text.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -125,7 +150,11 @@ async fn request_on(
     client.chunked = head
         .header("transfer-encoding")
         .is_some_and(|te| te.eq_ignore_ascii_case("chunked"));
-    if method == "HEAD" || head.header("content-length") == Some("0") {
+    // No body: HEAD, 204 and 304 (RFC 9112 §6.3), or an empty one.
+    if method == "HEAD"
+        || matches!(head.status, 204 | 304)
+        || head.header("content-length") == Some("0")
+    {
         client.ended = true;
     } else if !client.chunked {
         // Plain bodies (errors, rejections): read to EOF or content-length.

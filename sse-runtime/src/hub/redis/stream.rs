@@ -46,7 +46,12 @@ pub(super) fn message(
         return None;
     };
     let last = map.contains_key("l");
-    Some(Message::stored(WireId { n, topic }, fields, last, line_ending))
+    Some(Message::stored(
+        WireId { n, topic },
+        fields,
+        last,
+        line_ending,
+    ))
 }
 
 /// What `XINFO STREAM` says of a stream.

@@ -1,0 +1,307 @@
+//! What MCP's Streamable HTTP transport asks of a server, checked on the
+//! `mcp` example over real sockets: statuses, headers, sessions, the
+//! priming event, stream-scoped ids and `Last-Event-ID` replay, the
+//! per-request revision, and `Origin`/`Host` validation. The official SDK
+//! clients run against it in `interop/mcp_client.*`.
+
+use sse_test_support::{Example, Head, request_with_body};
+
+const ACCEPT_BOTH: (&str, &str) = ("accept", "application/json, text/event-stream");
+const JSON: (&str, &str) = ("content-type", "application/json");
+const LOCAL: (&str, &str) = ("host", "127.0.0.1");
+
+async fn start(env: &[(&str, &str)]) -> Example {
+    let mut env = env.to_vec();
+    env.push(("MCP_STEP_MS", "20"));
+    Example::start_with("mcp", &env).await
+}
+
+/// POSTs `body` with the headers every MCP client sends, plus `extra`;
+/// returns the head and the whole body.
+async fn post(example: &Example, extra: &[(&str, &str)], body: &str) -> (Head, String) {
+    let mut headers = vec![LOCAL, ACCEPT_BOTH, JSON];
+    headers.extend_from_slice(extra);
+    let (head, mut client) = request_with_body(example.addr, "POST", "/mcp", &headers, body).await;
+    let body = client.read_to_end().await;
+    (head, body)
+}
+
+async fn get(example: &Example, extra: &[(&str, &str)]) -> (Head, String) {
+    let mut headers = vec![LOCAL];
+    headers.extend_from_slice(extra);
+    let (head, mut client) = request_with_body(example.addr, "GET", "/mcp", &headers, "").await;
+    let body = client.read_to_end().await;
+    (head, body)
+}
+
+fn initialize(version: &str) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"{version}","capabilities":{{}},"clientInfo":{{"name":"test","version":"1"}}}}}}"#
+    )
+}
+
+const CALL: &str = r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"countdown","arguments":{"steps":3},"_meta":{"progressToken":"p"}}}"#;
+const LIST: &str = r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#;
+
+/// Opens a session; returns its id.
+async fn open_session(example: &Example, version: &str, negotiated: &str) -> String {
+    let (head, body) = post(example, &[], &initialize(version)).await;
+    assert_eq!(head.status, 200, "{body}");
+    assert!(
+        body.contains(&format!(r#""protocolVersion":"{negotiated}""#)),
+        "{body}"
+    );
+    let session = head
+        .header("mcp-session-id")
+        .expect("a session id")
+        .to_owned();
+    assert!(
+        !session.is_empty() && session.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+        "visible ASCII: {session:?}"
+    );
+    session
+}
+
+/// The `id:` of every event in `body`, in order.
+fn ids(body: &str) -> Vec<&str> {
+    body.lines()
+        .filter_map(|line| line.strip_prefix("id: "))
+        .collect()
+}
+
+#[tokio::test]
+async fn mcp_sessions_streams_and_resumption_follow_the_transport() {
+    let example = start(&[]).await;
+    let session = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let with_session = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "2025-11-25"),
+    ];
+
+    // Notifications and responses: 202, no body.
+    let initialized = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+    let (head, body) = post(&example, &with_session, initialized).await;
+    assert_eq!((head.status, body.as_str()), (202, ""));
+    let response = r#"{"jsonrpc":"2.0","id":"s1","result":{}}"#;
+    assert_eq!(post(&example, &with_session, response).await.0.status, 202);
+
+    // A tool call: `retry`, the priming event (an id, empty data), then the
+    // progress notifications and the result, every id naming this stream.
+    let (head, call) = post(&example, &with_session, CALL).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    assert!(call.starts_with("retry: 200\n"), "{call}");
+    let prefix = format!("{session}/1:");
+    let call_ids = ids(&call);
+    assert_eq!(call_ids.len(), 5, "priming, 3 progress, result: {call}");
+    assert!(
+        call_ids.iter().all(|id| id.starts_with(&prefix)),
+        "{call_ids:?}"
+    );
+    assert!(
+        call.contains(&format!("id: {}\ndata: \n\n", call_ids[0])),
+        "priming event first: {call}"
+    );
+    assert_eq!(call.matches("notifications/progress").count(), 3, "{call}");
+    assert_eq!(call.matches(r#""progressToken":"p""#).count(), 3, "{call}");
+    assert!(call.contains(r#""progress":3,"#), "{call}");
+    assert!(call.contains("liftoff after 3 steps"), "{call}");
+
+    // Resumed after the second progress notification: the rest of that
+    // stream only, then it ends.
+    let after = [
+        ("last-event-id", call_ids[2]),
+        ("accept", "text/event-stream"),
+    ];
+    let (head, replay) = get(&example, &[&with_session[..], &after[..]].concat()).await;
+    assert_eq!(head.status, 200, "{replay}");
+    assert_eq!(ids(&replay), call_ids[3..].to_vec(), "{replay}");
+    assert!(replay.contains("liftoff after 3 steps"), "{replay}");
+
+    // An id of no stream of this session: refused, nothing replayed.
+    for foreign in ["someone-else/1:5", "garbage", &format!("{session}/x:1")] {
+        let last = [("last-event-id", foreign), ("accept", "text/event-stream")];
+        let (head, _) = get(&example, &[&with_session[..], &last[..]].concat()).await;
+        assert_eq!(head.status, 400, "{foreign}");
+    }
+
+    // Wrong revision header: 400. No session: 400. Unknown session: 404.
+    let wrong_version = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "1999-01-01"),
+    ];
+    assert_eq!(post(&example, &wrong_version, LIST).await.0.status, 400);
+    assert_eq!(post(&example, &[], LIST).await.0.status, 400);
+    assert_eq!(
+        post(&example, &[("mcp-session-id", "nope")], LIST)
+            .await
+            .0
+            .status,
+        404
+    );
+
+    // DELETE ends the session: 404 after.
+    let (head, mut client) = request_with_body(
+        example.addr,
+        "DELETE",
+        "/mcp",
+        &[LOCAL, with_session[0]],
+        "",
+    )
+    .await;
+    client.read_to_end().await;
+    assert_eq!(head.status, 204);
+    assert_eq!(post(&example, &with_session, LIST).await.0.status, 404);
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn mcp_refuses_what_the_transport_refuses() {
+    let example = start(&[]).await;
+    let init = initialize("2025-11-25");
+    // Accept without text/event-stream: 406; a body that is not JSON: 415
+    // by type, 400 by content.
+    let (head, _) = request_with_body(
+        example.addr,
+        "POST",
+        "/mcp",
+        &[LOCAL, ("accept", "application/json"), JSON],
+        &init,
+    )
+    .await;
+    assert_eq!(head.status, 406);
+    let (head, _) = request_with_body(
+        example.addr,
+        "POST",
+        "/mcp",
+        &[LOCAL, ACCEPT_BOTH, ("content-type", "text/plain")],
+        &init,
+    )
+    .await;
+    assert_eq!(head.status, 415);
+    let (head, body) = post(&example, &[], "{not json").await;
+    assert_eq!(head.status, 400);
+    assert!(body.contains("-32700"), "a JSON-RPC parse error: {body}");
+    let (head, body) = post(&example, &[], &format!("[{init}]")).await;
+    assert_eq!(head.status, 400, "batches: {body}");
+
+    // Methods the endpoint does not have: 405.
+    let (head, _) = request_with_body(example.addr, "PUT", "/mcp", &[LOCAL], "").await;
+    assert_eq!(head.status, 405);
+
+    // Other sites' pages, and DNS rebinding (a foreign Host): 403. A page
+    // served from localhost, or no Origin at all: allowed.
+    for (host, origin) in [
+        ("127.0.0.1", Some("https://evil.example")),
+        ("127.0.0.1", Some("null")),
+        ("evil.example:8000", Some("http://evil.example:8000")),
+        ("evil.example:8000", None),
+    ] {
+        let mut headers = vec![("host", host), ACCEPT_BOTH, JSON];
+        headers.extend(origin.map(|origin| ("origin", origin)));
+        let (head, _) = request_with_body(example.addr, "POST", "/mcp", &headers, &init).await;
+        assert_eq!(head.status, 403, "{host} {origin:?}");
+    }
+    let local_page = [("origin", "http://localhost:5173")];
+    assert_eq!(post(&example, &local_page, &init).await.0.status, 200);
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn mcp_before_2025_11_25_streams_without_priming_or_retry() {
+    let example = start(&[("MCP_NEWEST", "2025-06-18")]).await;
+    // The client asks for the newest; the server counter-offers its own.
+    let session = open_session(&example, "2025-11-25", "2025-06-18").await;
+    let with_session = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "2025-06-18"),
+    ];
+    let (head, call) = post(&example, &with_session, CALL).await;
+    assert_eq!(head.status, 200);
+    assert!(!call.contains("retry:"), "{call}");
+    assert!(!call.contains("data: \n"), "no priming event: {call}");
+    assert_eq!(
+        ids(&call).len(),
+        4,
+        "3 progress and the result, each with an id: {call}"
+    );
+    // Without the per-request revision, a discover probe is just a request
+    // without a session.
+    let discover = r#"{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{}}"#;
+    assert_eq!(post(&example, &[], discover).await.0.status, 400);
+    example.terminate().await;
+}
+
+const ENVELOPE: &str = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#;
+
+#[tokio::test]
+async fn mcp_2026_07_28_checks_each_request_and_streams_without_a_session() {
+    let example = start(&[]).await;
+    let modern = |method| {
+        [
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", method),
+        ]
+    };
+
+    let discover =
+        format!(r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{ENVELOPE}}}}}"#);
+    let (head, body) = post(&example, &modern("server/discover"), &discover).await;
+    assert_eq!(head.status, 200, "{body}");
+    assert!(
+        body.contains(r#""2026-07-28""#) && body.contains(r#""2025-11-25""#),
+        "{body}"
+    );
+    assert!(head.header("mcp-session-id").is_none(), "no sessions");
+
+    // The headers must agree with the body; the revision must be spoken.
+    let (head, body) = post(&example, &modern("tools/list"), &discover).await;
+    assert_eq!(head.status, 400);
+    assert!(body.contains("-32020"), "header mismatch: {body}");
+    let future = discover.replace("2026-07-28", "2099-01-01");
+    let headers = [
+        ("mcp-protocol-version", "2099-01-01"),
+        ("mcp-method", "server/discover"),
+    ];
+    let (head, body) = post(&example, &headers, &future).await;
+    assert_eq!(head.status, 400);
+    assert!(
+        body.contains("-32022") && body.contains(r#""supported":["2026-07-28"]"#),
+        "{body}"
+    );
+    let bare = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}"#;
+    let (head, body) = post(&example, &modern("tools/list"), bare).await;
+    assert_eq!(head.status, 400);
+    assert!(body.contains("-32602"), "missing capabilities: {body}");
+
+    // A tool call streams on its own response: no priming, no ids.
+    let call = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"countdown","arguments":{"steps":2},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":"t"}}}"#;
+    let mut headers = modern("tools/call").to_vec();
+    headers.push(("mcp-name", "countdown"));
+    let (head, body) = post(&example, &headers, call).await;
+    assert_eq!(head.status, 200, "{body}");
+    assert!(ids(&body).is_empty() && !body.contains("retry:"), "{body}");
+    assert_eq!(body.matches(r#""progressToken":"t""#).count(), 2, "{body}");
+    assert!(
+        body.contains(r#""resultType":"complete""#) && body.contains("liftoff after 2 steps"),
+        "{body}"
+    );
+    headers[2] = ("mcp-name", "other");
+    assert_eq!(
+        post(&example, &headers, call).await.0.status,
+        400,
+        "Mcp-Name must match"
+    );
+
+    // No GET stream in this revision.
+    let (head, _) = get(
+        &example,
+        &[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("accept", "text/event-stream"),
+        ],
+    )
+    .await;
+    assert_eq!(head.status, 405);
+    example.terminate().await;
+}

@@ -12,7 +12,9 @@ const LOCAL: (&str, &str) = ("host", "127.0.0.1");
 
 async fn start(env: &[(&str, &str)]) -> Example {
     let mut env = env.to_vec();
-    env.push(("MCP_STEP_MS", "20"));
+    if !env.iter().any(|(name, _)| *name == "MCP_STEP_MS") {
+        env.push(("MCP_STEP_MS", "20"));
+    }
     Example::start_with("mcp", &env).await
 }
 
@@ -152,6 +154,27 @@ async fn mcp_sessions_streams_and_resumption_follow_the_transport() {
     client.read_to_end().await;
     assert_eq!(head.status, 204);
     assert_eq!(post(&example, &with_session, LIST).await.0.status, 404);
+    example.terminate().await;
+}
+
+#[tokio::test]
+async fn mcp_progress_leaves_as_each_step_is_counted() {
+    // Half a second a step: when the first notification arrives, the
+    // second step cannot have been counted, unless notifications wait.
+    let example = start(&[("MCP_STEP_MS", "500")]).await;
+    let session = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let headers = [
+        LOCAL,
+        ACCEPT_BOTH,
+        JSON,
+        ("mcp-session-id", session.as_str()),
+    ];
+    let (head, mut call) = request_with_body(example.addr, "POST", "/mcp", &headers, CALL).await;
+    assert_eq!(head.status, 200);
+    call.read_until(r#""progress":1,"#).await;
+    let (_, mut stats) = request_with_body(example.addr, "GET", "/stats", &[LOCAL], "").await;
+    let stats = stats.read_to_end().await;
+    assert!(stats.contains(r#""steps_counted":1,"#), "{stats}");
     example.terminate().await;
 }
 

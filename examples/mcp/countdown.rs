@@ -38,6 +38,20 @@ pub(crate) fn descriptor() -> Value {
     })
 }
 
+/// What a call sends: notifications while it runs, then its answer.
+pub(crate) enum Output {
+    Progress(Value),
+    Answer(Value),
+}
+
+impl Output {
+    pub(crate) fn message(&self) -> &Value {
+        match self {
+            Output::Progress(message) | Output::Answer(message) => message,
+        }
+    }
+}
+
 /// One `tools/call` of `countdown`.
 pub(crate) struct Countdown {
     request: Value,
@@ -86,18 +100,18 @@ impl Countdown {
     /// The call's messages: a progress notification per step (when asked
     /// for), then the response, whose `result` gets `extra` fields (a
     /// modern revision's `resultType`). Dropping the stream stops the count.
-    pub(crate) fn run(self, step: Duration, extra: Value) -> impl Stream<Item = Value> + Send {
+    pub(crate) fn run(self, step: Duration, extra: Value) -> impl Stream<Item = Output> + Send {
         async_stream::stream! {
             for done in 1..=self.steps {
                 tokio::time::sleep(step).await;
                 STEPS_COUNTED.fetch_add(1, Ordering::Relaxed);
                 if let Some(token) = &self.progress_token {
-                    yield notification("notifications/progress", json!({
+                    yield Output::Progress(notification("notifications/progress", json!({
                         "progressToken": token,
                         "progress": done,
                         "total": self.steps,
                         "message": format!("{} to go", self.steps - done),
-                    }));
+                    })));
                 }
             }
             let mut answer = json!({
@@ -107,7 +121,7 @@ impl Countdown {
             if let (Value::Object(answer), Value::Object(extra)) = (&mut answer, extra) {
                 answer.extend(extra);
             }
-            yield result(&self.request, answer);
+            yield Output::Answer(result(&self.request, answer));
         }
     }
 }

@@ -55,7 +55,7 @@ use sse_runtime::hub::{Hub, HubConfig, HubError, Resume, TopicEventId};
 use sse_runtime::origin::OriginCheck;
 use sse_runtime::{Disconnect, Event, LAST_EVENT_ID, SseResponse};
 
-use crate::countdown::Countdown;
+use crate::countdown::{Countdown, Output};
 use crate::protocol::{
     HANDSHAKE_VERSIONS, METHOD_NOT_FOUND, MODERN_VERSIONS, Message, PRIMING_FROM, RpcError,
     negotiate, notification, result,
@@ -258,42 +258,47 @@ async fn call_tool(
 ) -> Result<Response, RpcError> {
     let call = Countdown::from_call(id, params).map_err(RpcError::in_band)?;
     let topic = session.new_stream();
-    // Subscribed before anything is published, so the response misses
-    // nothing.
+    // Subscribed before anything is published: the response misses nothing.
     let stream = app.hub.subscribe(&topic, None).await.map_err(hub_failure)?;
     let priming = primes(session.version);
-    let (hub, step, request) = (app.hub.clone(), app.step, id.clone());
-    let calls = session.clone();
+    let (hub, step, calls, request) = (app.hub.clone(), app.step, session.clone(), id.clone());
     let task = tokio::spawn(async move {
-        let published = async {
-            if priming {
-                hub.publish(&topic, &Event::data("")).await?;
-            }
-            let log = notification(
-                "notifications/message",
-                json!({ "level": "info", "logger": "countdown", "data": format!("counting {} steps", call.steps()) }),
-            );
-            hub.publish(&calls.standalone_stream(), &Event::json(&log)?)
-                .await?;
-            let mut messages = pin!(call.run(step, json!({})));
-            let mut pending = messages.next().await;
-            while let Some(message) = pending.take() {
-                let event = Event::json(&message)?;
-                pending = messages.next().await;
-                match pending {
-                    Some(_) => hub.publish(&topic, &event).await?,
-                    None => hub.publish_last(&topic, &event).await?,
-                };
-            }
-            Ok::<_, HubError>(())
-        };
-        if let Err(error) = published.await {
+        if let Err(error) = publish_call(&hub, &calls, &topic, call, step, priming).await {
             tracing::error!(%error, topic, "a tool call could not publish");
         }
         calls.finished(&request);
     });
     session.track(id, task.abort_handle());
     Ok(respond(stream, priming, app.close_after))
+}
+
+/// Publishes a call to its topic: the priming event, the progress
+/// notifications, then the answer as the topic's last message, which ends
+/// every stream of it, resumed ones included.
+async fn publish_call(
+    hub: &Hub,
+    session: &Session,
+    topic: &str,
+    call: Countdown,
+    step: Duration,
+    priming: bool,
+) -> Result<(), HubError> {
+    if priming {
+        hub.publish(topic, &Event::data("")).await?;
+    }
+    let log = json!({ "level": "info", "logger": "countdown", "data": format!("counting {} steps", call.steps()) });
+    let log = notification("notifications/message", log);
+    hub.publish(&session.standalone_stream(), &Event::json(&log)?)
+        .await?;
+    let mut outputs = pin!(call.run(step, json!({})));
+    while let Some(output) = outputs.next().await {
+        let event = Event::json(output.message())?;
+        match output {
+            Output::Progress(_) => hub.publish(topic, &event).await?,
+            Output::Answer(_) => hub.publish_last(topic, &event).await?,
+        };
+    }
+    Ok(())
 }
 
 /// A stream of a session's topic, with `retry` and early closing where the

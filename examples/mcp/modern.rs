@@ -153,7 +153,7 @@ pub(crate) async fn handle(
             let call = Countdown::from_call(&id, &params)?;
             let events = call
                 .run(app.step, complete())
-                .map(|message| Event::json(&message));
+                .map(|output| Event::json(output.message()));
             // Dropped with the response when the client closes it: the
             // count stops, which is how this revision cancels.
             return Ok(SseResponse::new(events)

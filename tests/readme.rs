@@ -3,15 +3,16 @@
 
 use std::fs;
 
-#[test]
-fn the_llm_excerpt_is_the_examples_code() {
+/// The first `rust,ignore` block of README's section `heading` appears in
+/// `source`, line for line.
+fn check_excerpt(heading: &str, source: &str) {
     let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let source =
-        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/llm/main.rs")).unwrap();
+    let path = format!("{}/{source}", env!("CARGO_MANIFEST_DIR"));
+    let source = fs::read_to_string(&path).unwrap();
     let section = readme
-        .split("### LLM token streams")
+        .split(heading)
         .nth(1)
-        .expect("the README's LLM section");
+        .unwrap_or_else(|| panic!("the README's section {heading:?}"));
     let excerpt = section
         .split("```rust,ignore\n")
         .nth(1)
@@ -19,8 +20,18 @@ fn the_llm_excerpt_is_the_examples_code() {
         .expect("its code block");
     assert!(
         source.contains(excerpt),
-        "README's LLM excerpt differs from examples/llm/main.rs; copy it again:\n{excerpt}"
+        "README's excerpt under {heading:?} differs from {path}; copy it again:\n{excerpt}"
     );
+}
+
+#[test]
+fn the_llm_excerpt_is_the_examples_code() {
+    check_excerpt("### LLM token streams", "examples/llm/main.rs");
+}
+
+#[test]
+fn the_mcp_excerpt_is_the_examples_code() {
+    check_excerpt("### MCP servers", "examples/mcp/main.rs");
 }
 
 /// The cells of BENCHMARKS.md's row that starts with `scenario`.

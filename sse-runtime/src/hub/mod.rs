@@ -65,6 +65,12 @@
 //! - **Retry-safe publishing.** A failed publish may have been stored;
 //!   [`Hub::publish_once`] with the caller's key stores it once however
 //!   often it is retried.
+//! - **A topic per job or request.** [`Hub::publish_last`] ends every
+//!   subscription of a topic after its last message, replayed or live, and
+//!   with [`HubConfig::topic_in_ids`] each id names its topic
+//!   ([`TopicEventId`]), so a `Last-Event-ID` alone resumes the right
+//!   stream: a tool call's progress and result under MCP (`examples/mcp`),
+//!   a generation that outlives its connection.
 //! - **Not an authority.** The hub never decides who may read a topic: the
 //!   endpoint does, with its extractors, before it subscribes.
 

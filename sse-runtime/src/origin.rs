@@ -22,6 +22,7 @@
 //! let app: Router = Router::new()
 //!     .route("/mcp", post(tool))
 //!     .layer(OriginCheck::localhost());
+//! # drop(app);
 //!
 //! // A deployed one: its own front end, under its own name.
 //! let app: Router = Router::new()

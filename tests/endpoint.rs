@@ -54,7 +54,7 @@ async fn strings_events_and_data_each_go_out_their_way() {
     );
 }
 
-#[derive(Serialize, SseEvent)]
+#[derive(Debug, PartialEq, Serialize, Deserialize, SseEvent)]
 #[sse(event = "tick")]
 struct Numbered {
     #[sse(id)]
@@ -62,7 +62,7 @@ struct Numbered {
     label: String,
 }
 
-#[derive(Serialize, SseEvent)]
+#[derive(Debug, PartialEq, Serialize, Deserialize, SseEvent)]
 enum Chat {
     UserJoined {
         name: String,
@@ -95,6 +95,23 @@ async fn derived_events() {
          event: message\ndata: \"hi\"\n\n\
          event: bye\ndata: null\n\n"
     );
+}
+
+#[tokio::test]
+async fn derived_events_read_back_in_process() {
+    let mut events = sse_runtime::test::get(typed::route(), "/typed").await;
+    let numbered = Numbered {
+        seq: 7,
+        label: "Zürich\nnorth".into(),
+    };
+    assert_eq!(events.next_as::<Numbered>().await, numbered);
+    assert_eq!(
+        events.next_as::<Chat>().await,
+        Chat::UserJoined { name: "ann".into() }
+    );
+    assert_eq!(events.next_as::<Chat>().await, Chat::Message("hi".into()));
+    assert_eq!(events.next_as::<Chat>().await, Chat::Left);
+    events.expect_end().await;
 }
 
 #[sse_endpoint(get "/sequential", id = sequential, event = "tick", retry = "2s")]

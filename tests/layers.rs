@@ -12,6 +12,7 @@ const RUNTIME_LAYERS: &[&[&str]] = &[
     &["event", "shutdown", "last_event_id", "origin"],
     &["response"],
     &["serve", "hub", "endpoint"],
+    &["test"],
 ];
 
 /// A file above this many lines holds more than one idea.

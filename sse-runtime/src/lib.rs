@@ -56,6 +56,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `redis` | off | [`Hub::redis`](hub::Hub::redis): hub topics in Redis Streams, shared by several processes |
+//! | `test-util` | off | [`test`](mod@test): read an endpoint's events in process, in tests, typed |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
@@ -68,6 +69,9 @@ pub mod origin;
 pub mod response;
 pub mod serve;
 pub mod shutdown;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod test;
 
 pub use crate::event::{
     Event, EventError, EventWriter, InvalidLineEnding, Json, LineEnding, SseEvent,

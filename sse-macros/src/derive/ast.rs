@@ -9,7 +9,7 @@ use crate::ctxt::Ctxt;
 use crate::derive::attr::{
     Place, SerdeContainer, serde_container, serde_field, serde_variant, sse_attrs,
 };
-use crate::derive::rename::apply_to_field;
+use crate::derive::rename::{apply_to_field, apply_to_variant};
 
 pub(crate) struct Input<'a> {
     pub(crate) ident: &'a Ident,
@@ -36,6 +36,8 @@ pub(crate) struct Event {
     pub(crate) name_attr: Option<LitStr>,
     /// The name sent: the attribute's, or the type or variant in snake_case.
     pub(crate) name: String,
+    /// A variant's name as serde reads it back (empty for a struct).
+    pub(crate) serde_name: String,
     pub(crate) shape: Shape,
 }
 
@@ -85,15 +87,24 @@ impl<'a> Input<'a> {
                 enum_event = container.event;
                 let variants = data.variants.iter().map(|variant| {
                     let attrs = sse_attrs(cx, &variant.attrs, Place::Variant);
-                    let rule = serde_variant(&variant.attrs).rename_all;
+                    let variant_serde = serde_variant(&variant.attrs);
+                    let rule = variant_serde.rename_all;
                     let rule = rule.or_else(|| serde.rename_all_fields.clone());
-                    let event = Event::new(
+                    let mut event = Event::new(
                         cx,
                         attrs.event,
                         &variant.ident,
                         &variant.fields,
                         rule.as_deref(),
                     );
+                    let ident = unraw(&variant.ident);
+                    event.serde_name = variant_serde
+                        .rename_de
+                        .or_else(|| {
+                            let rule = serde.rename_all_de.as_deref()?;
+                            apply_to_variant(rule, &ident)
+                        })
+                        .unwrap_or(ident);
                     (variant.ident.clone(), event)
                 });
                 Body::Enum(variants.collect())
@@ -141,6 +152,7 @@ impl Event {
         Self {
             name_attr,
             name,
+            serde_name: String::new(),
             shape: Shape::new(cx, fields, rename_all),
         }
     }

@@ -65,6 +65,8 @@ pub(crate) struct SerdeContainer {
     pub(crate) rename_all: Option<String>,
     /// `rename_all_fields`: the same for every variant's fields.
     pub(crate) rename_all_fields: Option<String>,
+    /// `rename_all` for deserialization: how variant names are read back.
+    pub(crate) rename_all_de: Option<String>,
     /// `tag = ".."`: an internally (or, with `content`, adjacently) tagged enum.
     pub(crate) tag: Option<LitStr>,
     pub(crate) content: Option<LitStr>,
@@ -79,6 +81,8 @@ pub(crate) struct SerdeContainer {
 #[derive(Default)]
 pub(crate) struct SerdeVariant {
     pub(crate) rename_all: Option<String>,
+    /// `rename` for deserialization: the name serde reads the variant by.
+    pub(crate) rename_de: Option<String>,
 }
 
 /// What a field's serde attributes change in where it lands: a new key
@@ -95,7 +99,7 @@ pub(crate) fn serde_container(attrs: &[Attribute]) -> SerdeContainer {
     let mut out = SerdeContainer::default();
     for_each_serde_meta(attrs, |meta| {
         if meta.path.is_ident("rename_all") {
-            out.rename_all = serialize_value(meta)?;
+            (out.rename_all, out.rename_all_de) = both_values(meta)?;
         } else if meta.path.is_ident("rename_all_fields") {
             out.rename_all_fields = serialize_value(meta)?;
         } else if meta.path.is_ident("tag") {
@@ -122,6 +126,8 @@ pub(crate) fn serde_variant(attrs: &[Attribute]) -> SerdeVariant {
     for_each_serde_meta(attrs, |meta| {
         if meta.path.is_ident("rename_all") {
             out.rename_all = serialize_value(meta)?;
+        } else if meta.path.is_ident("rename") {
+            out.rename_de = both_values(meta)?.1;
         } else {
             skip_rest(meta)?;
         }
@@ -161,21 +167,30 @@ fn for_each_serde_meta(
 
 /// The serialization side of `name = ".."` or `name(serialize = "..")`.
 fn serialize_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<String>> {
+    Ok(both_values(meta)?.0)
+}
+
+/// Both sides, serialization and deserialization, of `name = ".."` or
+/// `name(serialize = "..", deserialize = "..")`.
+fn both_values(meta: &ParseNestedMeta<'_>) -> syn::Result<(Option<String>, Option<String>)> {
     if meta.input.peek(Token![=]) {
         let lit: LitStr = meta.value()?.parse()?;
-        return Ok(Some(lit.value()));
+        return Ok((Some(lit.value()), Some(lit.value())));
     }
-    let mut out = None;
+    let (mut ser, mut de) = (None, None);
     meta.parse_nested_meta(|inner| {
         if inner.path.is_ident("serialize") {
             let lit: LitStr = inner.value()?.parse()?;
-            out = Some(lit.value());
+            ser = Some(lit.value());
+        } else if inner.path.is_ident("deserialize") {
+            let lit: LitStr = inner.value()?.parse()?;
+            de = Some(lit.value());
         } else {
             skip_rest(&inner)?;
         }
         Ok(())
     })?;
-    Ok(out)
+    Ok((ser, de))
 }
 
 /// Passes over the value of an attribute not read here: `= expr` or `(..)`.

@@ -42,10 +42,24 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
     let mut predicates: Vec<TokenStream> = where_clause
         .map(|clause| clause.predicates.iter().map(|p| quote!(#p)).collect())
         .unwrap_or_default();
+    let table = input.events().into_iter().map(|event| {
+        let (event_name, serde_name) = (&event.name, &event.serde_name);
+        let id = event.shape.id_field_tokens();
+        quote!(#private::DerivedEvent { name: #event_name, serde_name: #serde_name, id: #id })
+    });
+    let table = quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::DerivedEvents for #name #type_generics #where_clause {
+            const EVENTS: &'static [#private::DerivedEvent] = &[#(#table),*];
+            const EXTERNALLY_TAGGED: bool = #unwrap_variant;
+        }
+    };
     // The data is what the type's own `Serialize` writes.
     predicates.push(quote!(#name #type_generics: #private::serde::Serialize));
     predicates.extend(bounds);
     quote! {
+        #table
+
         #[automatically_derived]
         impl #impl_generics #private::SseEvent for #name #type_generics
         where
@@ -88,6 +102,16 @@ impl Shape {
         quote!(#path { #id .. })
     }
 
+    /// Where serde writes the id, as an `IdField`.
+    fn id_field_tokens(&self) -> TokenStream {
+        let private = quote!(::sse_runtime::__private);
+        match self.id_slot() {
+            IdSlot::None => quote!(#private::IdField::None),
+            IdSlot::Key(key) => quote!(#private::IdField::Key(#key)),
+            IdSlot::Position(at) => quote!(#private::IdField::Position(#at)),
+        }
+    }
+
     /// Writes the event from the binding of [`pattern`](Self::pattern) and
     /// the whole value.
     fn write(&self, event: &str, unwrap_variant: bool) -> TokenStream {
@@ -96,11 +120,7 @@ impl Shape {
             let binding = &field.binding;
             quote!(#private::EventIdValue::write_id(#binding, __sse_writer)?;)
         });
-        let slot = match self.id_slot() {
-            IdSlot::None => quote!(#private::IdField::None),
-            IdSlot::Key(key) => quote!(#private::IdField::Key(#key)),
-            IdSlot::Position(at) => quote!(#private::IdField::Position(#at)),
-        };
+        let slot = self.id_field_tokens();
         quote! {
             #id
             __sse_writer.event(#event)?;

@@ -22,6 +22,38 @@ pub(crate) fn apply_to_field(rule: &str, field: &str) -> Option<String> {
     })
 }
 
+/// `variant` (a Rust variant name in PascalCase) spelled by `rule`, as
+/// serde_derive spells variants, or `None` for a rule serde does not know.
+pub(crate) fn apply_to_variant(rule: &str, variant: &str) -> Option<String> {
+    let snake = || {
+        let mut out = String::new();
+        for (i, ch) in variant.char_indices() {
+            if i > 0 && ch.is_uppercase() {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        }
+        out
+    };
+    Some(match rule {
+        "PascalCase" => variant.to_owned(),
+        "lowercase" => variant.to_ascii_lowercase(),
+        "UPPERCASE" => variant.to_ascii_uppercase(),
+        "camelCase" => {
+            let mut chars = variant.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        }
+        "snake_case" => snake(),
+        "SCREAMING_SNAKE_CASE" => snake().to_ascii_uppercase(),
+        "kebab-case" => snake().replace('_', "-"),
+        "SCREAMING-KEBAB-CASE" => snake().to_ascii_uppercase().replace('_', "-"),
+        _ => return None,
+    })
+}
+
 fn pascal(field: &str) -> String {
     let mut out = String::new();
     let mut capitalize = true;
@@ -40,7 +72,27 @@ fn pascal(field: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::apply_to_field;
+    use super::{apply_to_field, apply_to_variant};
+
+    /// The table serde_derive's own tests use for variants.
+    #[test]
+    fn spells_variants_as_serde_does() {
+        for (rule, expected) in [
+            ("lowercase", "verytasty"),
+            ("UPPERCASE", "VERYTASTY"),
+            ("PascalCase", "VeryTasty"),
+            ("camelCase", "veryTasty"),
+            ("snake_case", "very_tasty"),
+            ("SCREAMING_SNAKE_CASE", "VERY_TASTY"),
+            ("kebab-case", "very-tasty"),
+            ("SCREAMING-KEBAB-CASE", "VERY-TASTY"),
+        ] {
+            assert_eq!(
+                apply_to_variant(rule, "VeryTasty").as_deref(),
+                Some(expected)
+            );
+        }
+    }
 
     /// The table serde_derive's own tests use for fields.
     #[test]

@@ -10,6 +10,7 @@ mod context;
 mod contract;
 mod data;
 mod defaults;
+mod derived;
 mod event_id;
 mod generator;
 mod hooks;
@@ -21,6 +22,7 @@ pub use self::context::{EndpointContext, NoIdLeft, check_argument, check_last_ar
 pub use self::contract::{Declared, declared};
 pub use self::data::{IdField, SerdeData};
 pub use self::defaults::Defaults;
+pub use self::derived::{DerivedEvent, DerivedEvents};
 pub use self::event_id::EventIdValue;
 pub use self::generator::{BodyOutput, Generator, body};
 pub use self::hooks::{

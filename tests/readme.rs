@@ -30,6 +30,14 @@ fn the_llm_excerpt_is_the_examples_code() {
 }
 
 #[test]
+fn the_testing_example_is_a_test_that_runs() {
+    check_excerpt(
+        "## Testing your endpoints",
+        "tests/testing_your_endpoints.rs",
+    );
+}
+
+#[test]
 fn the_mcp_excerpt_is_the_examples_code() {
     check_excerpt("### MCP servers", "examples/mcp/main.rs");
 }

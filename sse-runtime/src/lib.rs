@@ -56,6 +56,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `redis` | off | [`Hub::redis`](hub::Hub::redis): hub topics in Redis Streams, shared by several processes |
+//! | `schema` | off | [`schema`]: JSON Schema of event types and OpenAPI 3.2 of endpoints (schemars) |
 //! | `test-util` | off | [`test`](mod@test): read an endpoint's events in process, in tests, typed |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -67,6 +68,9 @@ pub mod hub;
 pub mod last_event_id;
 pub mod origin;
 pub mod response;
+#[cfg(feature = "schema")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schema")))]
+pub mod schema;
 pub mod serve;
 pub mod shutdown;
 #[cfg(feature = "test-util")]
@@ -118,6 +122,22 @@ pub mod __private {
     pub mod yield_fallback {
         pub use crate::yield_;
     }
+}
+
+/// Expands its input when the `schema` feature is on, to nothing otherwise:
+/// how `#[sse_endpoint]` emits `name::operation()` only where schemas exist.
+#[cfg(feature = "schema")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_schema {
+    ($($item:tt)*) => { $($item)* };
+}
+
+#[cfg(not(feature = "schema"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_schema {
+    ($($item:tt)*) => {};
 }
 
 /// Turns an `async fn` whose body sends events with [`yield_!`] into an axum

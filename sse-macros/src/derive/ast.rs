@@ -38,6 +38,8 @@ pub(crate) struct Event {
     pub(crate) name: String,
     /// A variant's name as serde reads it back (empty for a struct).
     pub(crate) serde_name: String,
+    /// A variant's name as serde writes it (empty for a struct).
+    pub(crate) wire_name: String,
     pub(crate) shape: Shape,
 }
 
@@ -98,13 +100,15 @@ impl<'a> Input<'a> {
                         rule.as_deref(),
                     );
                     let ident = unraw(&variant.ident);
-                    event.serde_name = variant_serde
-                        .rename_de
-                        .or_else(|| {
-                            let rule = serde.rename_all_de.as_deref()?;
-                            apply_to_variant(rule, &ident)
-                        })
-                        .unwrap_or(ident);
+                    let spelled = |rename: Option<String>, rule: Option<&str>| {
+                        rename
+                            .or_else(|| apply_to_variant(rule?, &ident))
+                            .unwrap_or_else(|| ident.clone())
+                    };
+                    event.serde_name =
+                        spelled(variant_serde.rename_de, serde.rename_all_de.as_deref());
+                    event.wire_name =
+                        spelled(variant_serde.rename_ser, serde.rename_all.as_deref());
                     (variant.ident.clone(), event)
                 });
                 Body::Enum(variants.collect())
@@ -153,6 +157,7 @@ impl Event {
             name_attr,
             name,
             serde_name: String::new(),
+            wire_name: String::new(),
             shape: Shape::new(cx, fields, rename_all),
         }
     }

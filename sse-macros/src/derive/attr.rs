@@ -81,6 +81,8 @@ pub(crate) struct SerdeContainer {
 #[derive(Default)]
 pub(crate) struct SerdeVariant {
     pub(crate) rename_all: Option<String>,
+    /// `rename` for serialization: the name serde writes the variant as.
+    pub(crate) rename_ser: Option<String>,
     /// `rename` for deserialization: the name serde reads the variant by.
     pub(crate) rename_de: Option<String>,
 }
@@ -127,7 +129,7 @@ pub(crate) fn serde_variant(attrs: &[Attribute]) -> SerdeVariant {
         if meta.path.is_ident("rename_all") {
             out.rename_all = serialize_value(meta)?;
         } else if meta.path.is_ident("rename") {
-            out.rename_de = both_values(meta)?.1;
+            (out.rename_ser, out.rename_de) = both_values(meta)?;
         } else {
             skip_rest(meta)?;
         }

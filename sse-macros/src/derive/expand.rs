@@ -43,9 +43,17 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
         .map(|clause| clause.predicates.iter().map(|p| quote!(#p)).collect())
         .unwrap_or_default();
     let table = input.events().into_iter().map(|event| {
-        let (event_name, serde_name) = (&event.name, &event.serde_name);
+        let (event_name, serde_name, wire_name) =
+            (&event.name, &event.serde_name, &event.wire_name);
         let id = event.shape.id_field_tokens();
-        quote!(#private::DerivedEvent { name: #event_name, serde_name: #serde_name, id: #id })
+        quote! {
+            #private::DerivedEvent {
+                name: #event_name,
+                serde_name: #serde_name,
+                wire_name: #wire_name,
+                id: #id,
+            }
+        }
     });
     let table = quote! {
         #[automatically_derived]

@@ -77,11 +77,13 @@ pub(crate) fn expand(
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
+    let described = describe(settings, &arguments);
     let mounting = Mounting {
         generics,
         extracted_states: &states,
         declared_state: settings.ty(Key::State),
         arguments: &arguments,
+        described,
     };
     let route = route_module(route, vis, name, &mounting, yield_paths);
 
@@ -190,6 +192,35 @@ pub(crate) struct Mounting<'a> {
     pub(crate) declared_state: Option<&'a Type>,
     /// Every argument's type, in order.
     pub(crate) arguments: &'a [Type],
+    /// What `operation()` adds to the method and path: `.events::<T>()`,
+    /// `.retry(..)`, `.sequential_ids()`, `.last_event_id()`.
+    pub(crate) described: TokenStream,
+}
+
+/// The builder calls that describe the endpoint beyond its route, for
+/// `name::operation()` (feature `schema` of the runtime).
+fn describe(settings: &Settings, arguments: &[Type]) -> TokenStream {
+    let mut calls = TokenStream::new();
+    if let Some(ty) = settings.ty(Key::Yields) {
+        calls.extend(quote!(.events::<#ty>()));
+    }
+    if let Some(ms) = settings.millis(Key::Retry) {
+        calls.extend(quote!(.retry(::core::time::Duration::from_millis(#ms))));
+    }
+    if matches!(settings.get(Key::Id), Some(Checked::Sequential)) {
+        calls.extend(quote!(.sequential_ids()));
+    }
+    // A `LastEventId<T>` argument (or `Option<LastEventId<T>>`), by name.
+    let reads_last_event_id = arguments.iter().any(|ty| {
+        quote!(#ty)
+            .to_string()
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|word| word == "LastEventId")
+    });
+    if reads_last_event_id {
+        calls.extend(quote!(.last_event_id()));
+    }
+    calls
 }
 
 /// The `NAME::PATH` and `NAME::route()` that mount the endpoint declaratively,
@@ -206,6 +237,7 @@ pub(crate) fn route_module(
         extracted_states,
         declared_state,
         arguments,
+        ref described,
     } = *mounting;
     let private = quote!(::sse_runtime::__private);
     // Every endpoint's module-level items ride on a struct named after it,
@@ -322,9 +354,30 @@ pub(crate) fn route_module(
             }
         }
     };
+    // Described for OpenAPI only where the runtime has schemas, and for a
+    // non-generic endpoint (a generic one has no single event type).
+    let method_name = method_upper.as_str();
+    let operation_id = name.to_string();
+    let operation = params.is_empty().then(|| {
+        quote! {
+            ::sse_runtime::__if_schema! {
+                #[allow(dead_code)]
+                impl #name {
+                    /// This endpoint as an OpenAPI 3.2 operation, for
+                    /// `sse_runtime::schema::OpenApi`.
+                    pub fn operation() -> ::sse_runtime::schema::Operation {
+                        ::sse_runtime::schema::Operation::new(#method_name, #path)
+                            .operation_id(#operation_id)
+                            #described
+                    }
+                }
+            }
+        }
+    });
     quote! {
         #[#private::with_items {
             #inherent
+            #operation
             #routed
             #fallback
         }]

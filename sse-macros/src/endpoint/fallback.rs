@@ -26,6 +26,7 @@ pub(crate) fn stub(item: &ItemFn, route: Option<&Route>, errors: syn::Error) -> 
                 extracted_states: &[],
                 declared_state: None,
                 arguments: &[],
+                described: TokenStream::new(),
             };
             route_module(route, vis, name, &mounting, &[])
         }

@@ -4,6 +4,10 @@
 use crate::endpoint::IdField;
 
 /// The events of a `#[derive(SseEvent)]` type, in declaration order.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `#[derive(SseEvent)]` type",
+    label = "derive `SseEvent` (with `Deserialize` to read it back, `schemars::JsonSchema` to describe it)"
+)]
 pub trait DerivedEvents {
     /// One per struct, one per enum variant.
     const EVENTS: &'static [DerivedEvent];
@@ -19,6 +23,8 @@ pub struct DerivedEvent {
     pub name: &'static str,
     /// The variant's name as serde reads it back (an enum's variants only).
     pub serde_name: &'static str,
+    /// The variant's name as serde writes it (an enum's variants only).
+    pub wire_name: &'static str,
     /// Where the id field goes back into the data.
     pub id: IdField,
 }

@@ -44,6 +44,13 @@ MCP_CHECKS = {
     "cancel-2025-11-25": "the call is cancelled after 0.35 s (`notifications/cancelled`): the tool stops counting",
 }
 
+CONTRACT_CHECKS = {
+    "openapi-3.2-valid": "`GET /openapi.json` passes Redocly's OpenAPI 3.2 validation (and fails it as 3.1: `itemSchema` is 3.2's)",
+    "events-match-openapi": "every event the example sends matches its `itemSchema` alternative, its data the `contentSchema`",
+    "events-match-json-schema": "every event, parsed, matches `GET /weather.schema.json` (JSON Schema 2020-12)",
+    "wrong-events-refused": "altered events (a wrong type, a missing field or id, an unknown name) fail both",
+}
+
 # Clients of protocols built on SSE, each against the example that speaks
 # the protocol, with the checks of their own table.
 PROTOCOLS = [
@@ -59,6 +66,13 @@ PROTOCOLS = [
         "The TypeScript SDK speaks the handshake revisions only (up to 2025-11-25).",
         MCP_CLIENTS,
         MCP_CHECKS,
+    ),
+    (
+        "Typed contract",
+        "`examples/typed_events` describes its stream (`yields = Weather`, `sse_runtime::schema`); "
+        "independent validators check the description and the events against it.",
+        [("contract", "Redocly + jsonschema")],
+        CONTRACT_CHECKS,
     ),
 ]
 
@@ -184,10 +198,10 @@ def cell(client, check, result, missing, failures, deviations, absent):
 
 def protocol_table(directory, missing, failures):
     """The official clients of protocols built on SSE, against the examples."""
-    out = ["## Protocol clients\n"]
+    out = ["## Protocol clients and contracts\n"]
     out.append(
         "The official clients of the protocols people build on SSE, against the example "
-        "that speaks each.\n"
+        "that speaks each; and the typed contract, checked by independent validators.\n"
     )
     for title, intro, clients, checks in PROTOCOLS:
         results = {}

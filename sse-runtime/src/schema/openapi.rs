@@ -216,7 +216,8 @@ impl Operation {
 }
 
 /// One event as an item: `event` its name, `data` as given, `id` as the
-/// wire carries it (a string; digits for an integer id).
+/// wire carries it (a string; digits for an integer id), required when the
+/// event has one.
 pub(crate) fn event_item(event: &EventSchema, data: Value, sequential: Option<Value>) -> Value {
     let mut properties = Map::new();
     properties.insert("event".into(), json!({ "const": event.name }));
@@ -229,9 +230,16 @@ pub(crate) fn event_item(event: &EventSchema, data: Value, sequential: Option<Va
             Some("integer") => json!({ "type": "string", "pattern": "^-?[0-9]+$" }),
             _ => json!({ "type": "string" }),
         });
-    if let Some(id) = id.or(sequential) {
-        properties.insert("id".into(), id);
-        required.push(json!("id"));
+    match id.or(sequential) {
+        Some(id) => {
+            properties.insert("id".into(), id);
+            required.push(json!("id"));
+        }
+        // An event without an id of its own: a client may still report the
+        // last id it saw (EventSource's `lastEventId` persists).
+        None => {
+            properties.insert("id".into(), json!({ "type": "string" }));
+        }
     }
     json!({
         "type": "object",

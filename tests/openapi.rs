@@ -1,0 +1,245 @@
+//! `sse_runtime::schema`: each event of a derived type cut out of schemars'
+//! schema (every serde shape), and endpoints as OpenAPI 3.2 operations from
+//! what `#[sse_endpoint]` knows. The document's validity and the example's
+//! real events are checked by independent validators in `interop/contract.py`.
+
+use axum::extract::Path;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sse_runtime::schema::{OpenApi, event_schemas, events_schema};
+use sse_runtime::{LastEventId, SseEvent, sse_endpoint};
+
+#[derive(Serialize, JsonSchema, SseEvent)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
+enum Room {
+    UserJoined {
+        #[sse(id)]
+        seq: u64,
+        display_name: String,
+    },
+    #[serde(rename = "said")]
+    Message(#[sse(id)] String, String),
+    #[sse(event = "bye")]
+    Left,
+}
+
+#[derive(Serialize, JsonSchema, SseEvent)]
+#[serde(tag = "type")]
+enum Tagged {
+    Price { cents: u64 },
+    Closed,
+}
+
+#[derive(Serialize, JsonSchema, SseEvent)]
+#[sse(event = "tick")]
+struct Tick {
+    #[sse(id)]
+    n: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+fn by_name(events: &[sse_runtime::schema::EventSchema], name: &str) -> (Value, Option<Value>) {
+    let event = events.iter().find(|event| event.name == name).expect(name);
+    (event.data.clone(), event.id.clone())
+}
+
+#[test]
+fn each_variant_gets_the_schema_of_what_serde_writes_for_it() {
+    let events = event_schemas::<Room>();
+    let names: Vec<&str> = events.iter().map(|event| event.name).collect();
+    assert_eq!(names, ["user_joined", "message", "bye"]);
+
+    let (joined, id) = by_name(&events, "user_joined");
+    assert_eq!(
+        joined["required"],
+        json!(["displayName"]),
+        "the id field is the `id:`"
+    );
+    assert!(joined["properties"].get("seq").is_none());
+    assert_eq!(id.unwrap()["type"], "integer");
+
+    let (message, id) = by_name(&events, "message");
+    assert_eq!(
+        message["prefixItems"],
+        json!([{ "type": "string" }]),
+        "{message}"
+    );
+    assert_eq!(
+        (message["minItems"].clone(), message["maxItems"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(id.unwrap()["type"], "string");
+
+    let (bye, id) = by_name(&events, "bye");
+    assert_eq!(
+        bye,
+        json!({ "type": "null" }),
+        "a unit variant's data is null"
+    );
+    assert!(id.is_none());
+}
+
+#[test]
+fn internally_tagged_and_struct_events() {
+    let events = event_schemas::<Tagged>();
+    let (price, _) = by_name(&events, "price");
+    assert_eq!(price["properties"]["type"]["const"], "Price", "{price}");
+    assert!(price["properties"].get("cents").is_some());
+    let (closed, _) = by_name(&events, "closed");
+    assert_eq!(closed["properties"]["type"]["const"], "Closed");
+
+    let events = event_schemas::<Tick>();
+    let (tick, id) = by_name(&events, "tick");
+    assert!(tick["properties"].get("n").is_none());
+    assert_eq!(tick["required"], json!([]), "`note` may be left out");
+    assert_eq!(id.unwrap()["type"], "integer");
+}
+
+#[test]
+fn the_events_schema_has_one_alternative_per_event() {
+    let schema = events_schema::<Room>();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    let alternatives = schema["oneOf"].as_array().unwrap();
+    assert_eq!(alternatives.len(), 3);
+    assert_eq!(alternatives[0]["required"], json!(["event", "data", "id"]));
+    assert_eq!(alternatives[0]["properties"]["id"]["pattern"], "^-?[0-9]+$");
+    assert_eq!(alternatives[2]["required"], json!(["event", "data"]));
+}
+
+/// A room's events.
+#[sse_endpoint(get "/rooms/{room}/{*rest}", yields = Room, retry = "2500ms")]
+async fn room(Path((name, _rest)): Path<(String, String)>, LastEventId(_last): LastEventId<u64>) {
+    yield_!(Room::UserJoined {
+        seq: 1,
+        display_name: name
+    });
+}
+
+#[sse_endpoint(post "/ticks", id = sequential)]
+async fn ticks() {
+    yield_!(1);
+}
+
+#[test]
+fn endpoints_describe_themselves_as_operations() {
+    let document = OpenApi::new("rooms", "2.0")
+        .operation(room::operation())
+        .operation(ticks::operation())
+        .to_json();
+    assert_eq!(document["openapi"], "3.2.0");
+    assert_eq!(
+        document["info"],
+        json!({ "title": "rooms", "version": "2.0" })
+    );
+    let get = &document["paths"]["/rooms/{room}/{rest}"]["get"];
+    assert_eq!(get["operationId"], "room");
+    let parameters: Vec<(&str, &str)> = get["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["in"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        parameters,
+        [
+            ("room", "path"),
+            ("rest", "path"),
+            ("Last-Event-ID", "header")
+        ]
+    );
+    let items = &get["responses"]["200"]["content"]["text/event-stream"]["itemSchema"]["oneOf"];
+    let data = &items[0]["properties"]["data"];
+    assert_eq!(data["contentMediaType"], "application/json");
+    assert_eq!(data["contentSchema"]["required"], json!(["displayName"]));
+    assert_eq!(
+        items[3],
+        json!({
+            "type": "object",
+            "required": ["retry"],
+            "properties": { "retry": { "const": 2500 } },
+            "additionalProperties": false,
+        }),
+        "the opening `retry:`"
+    );
+
+    // Undeclared events: any event; `id = sequential`: resumable.
+    let post = &document["paths"]["/ticks"]["post"];
+    assert_eq!(post["parameters"][0]["name"], "Last-Event-ID");
+    let item = &post["responses"]["200"]["content"]["text/event-stream"]["itemSchema"];
+    assert_eq!(item["properties"]["data"], json!({ "type": "string" }));
+}
+
+#[test]
+fn merges_into_another_generators_document() {
+    let mut document = json!({
+        "openapi": "3.1.0",
+        "info": { "title": "app", "version": "1" },
+        "paths": { "/health": { "get": { "responses": { "200": { "description": "ok" } } } } },
+        "components": { "schemas": { "Health": { "type": "string" } } },
+    });
+    OpenApi::new("ignored", "0")
+        .operation(room::operation())
+        .merge_into(&mut document);
+    assert_eq!(document["openapi"], "3.2.0", "itemSchema is 3.2's");
+    assert_eq!(document["info"]["title"], "app");
+    assert!(document["paths"]["/health"]["get"].is_object(), "kept");
+    assert!(
+        document["paths"]["/rooms/{room}/{rest}"]["get"].is_object(),
+        "added"
+    );
+    assert_eq!(
+        document["components"]["schemas"]["Health"]["type"],
+        "string"
+    );
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Station {
+    name: String,
+}
+
+#[derive(Serialize, JsonSchema, SseEvent)]
+enum Weather {
+    Reading { station: Station, celsius: f32 },
+    Moved { from: Station, to: Station },
+}
+
+#[sse_endpoint(get "/weather", yields = Weather)]
+async fn weather() {
+    yield_!(Weather::Reading {
+        station: Station { name: "a".into() },
+        celsius: 1.0
+    });
+    yield_!(Weather::Moved {
+        from: Station { name: "a".into() },
+        to: Station { name: "b".into() }
+    });
+}
+
+#[test]
+fn shared_types_are_defined_once_and_referenced() {
+    let document = OpenApi::new("w", "1")
+        .operation(weather::operation())
+        .to_json();
+    assert_eq!(
+        document["components"]["schemas"]["Station"]["required"],
+        json!(["name"])
+    );
+    let items = &document["paths"]["/weather"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+        ["itemSchema"]["oneOf"];
+    let reading = &items[0]["properties"]["data"]["contentSchema"];
+    assert_eq!(
+        reading["properties"]["station"]["$ref"],
+        "#/components/schemas/Station"
+    );
+
+    let schema = events_schema::<Weather>();
+    assert_eq!(schema["$defs"]["Station"]["required"], json!(["name"]));
+    let moved = &schema["oneOf"][1]["properties"]["data"]["properties"]["to"];
+    assert_eq!(moved["$ref"], "#/$defs/Station");
+}

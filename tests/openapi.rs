@@ -3,6 +3,9 @@
 //! what `#[sse_endpoint]` knows. The document's validity and the example's
 //! real events are checked by independent validators in `interop/contract.py`.
 
+// Most types here are described, not sent: their variants are never built.
+#![allow(dead_code)]
+
 use axum::extract::Path;
 use schemars::JsonSchema;
 use serde::Serialize;

@@ -8,7 +8,10 @@
 //! `yield_!` is a compile error), and `GET /openapi.json` describes it as
 //! OpenAPI 3.2: a `text/event-stream` whose items are these events, their
 //! data's JSON Schema from `schemars::JsonSchema`; `GET /weather.schema.json`
-//! gives the events alone, as JSON Schema.
+//! gives the events alone, as JSON Schema. `cargo run --example typed_events
+//! -- typescript > weather.ts` writes the frontend's TypeScript module: the
+//! payload types and a typed `EventSource` (`interop/contract.mjs` compiles
+//! it and runs it in Chromium).
 
 mod common;
 
@@ -67,17 +70,24 @@ async fn events_schema() -> Json<serde_json::Value> {
     Json(sse_runtime::schema::events_schema::<Weather>())
 }
 
+/// What this server serves, described.
+fn api() -> OpenApi {
+    OpenApi::new("typed_events", "1.0.0").operation(weather::operation())
+}
+
 /// The OpenAPI 3.2 document of this server.
 async fn openapi() -> Json<serde_json::Value> {
-    Json(
-        OpenApi::new("typed_events", "1.0.0")
-            .operation(weather::operation())
-            .to_json(),
-    )
+    Json(api().to_json())
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    // `cargo run --example typed_events -- typescript > weather.ts`: the
+    // frontend's types and typed `EventSource`, from the same description.
+    if std::env::args().nth(1).as_deref() == Some("typescript") {
+        print!("{}", api().typescript());
+        return Ok(());
+    }
     let app = routes![weather]
         .route("/openapi.json", get(openapi))
         .route("/weather.schema.json", get(events_schema));

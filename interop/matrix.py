@@ -49,6 +49,9 @@ CONTRACT_CHECKS = {
     "events-match-openapi": "every event the example sends matches its `itemSchema` alternative, its data the `contentSchema`",
     "events-match-json-schema": "every event, parsed, matches `GET /weather.schema.json` (JSON Schema 2020-12)",
     "wrong-events-refused": "altered events (a wrong type, a missing field or id, an unknown name) fail both",
+    "typescript-strict": "`typed_events typescript` (the generated module) and a page using it type-check under `tsc --strict`",
+    "typescript-refuses-wrong-handlers": "a handler of the wrong payload type, and an unknown event name, fail type-checking",
+    "chromium-typed-events": "the compiled module receives the example's five events, typed and parsed, in headless Chromium",
 }
 
 # Clients of protocols built on SSE, each against the example that speaks
@@ -71,7 +74,7 @@ PROTOCOLS = [
         "Typed contract",
         "`examples/typed_events` describes its stream (`yields = Weather`, `sse_runtime::schema`); "
         "independent validators check the description and the events against it.",
-        [("contract", "Redocly + jsonschema")],
+        [("contract", "Redocly + jsonschema"), ("contract-typescript", "tsc + Chromium")],
         CONTRACT_CHECKS,
     ),
 ]

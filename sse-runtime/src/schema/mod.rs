@@ -46,6 +46,7 @@
 
 mod openapi;
 mod split;
+mod typescript;
 
 use schemars::JsonSchema;
 use serde_json::{Value, json};

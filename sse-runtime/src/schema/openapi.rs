@@ -10,6 +10,7 @@ use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 use super::split::{EventSchema, event_schemas};
+use super::typescript::{self, Endpoint};
 use crate::endpoint::DerivedEvents;
 
 type Describe = fn(&mut SchemaGenerator) -> Vec<EventSchema>;
@@ -310,6 +311,61 @@ impl OpenApi {
         });
         self.merge_into(&mut document);
         document
+    }
+
+    /// A TypeScript module for the frontend: a type per event payload and
+    /// per shared definition, an interface of each endpoint's events by
+    /// name, and for each `GET` endpoint a function opening a
+    /// `TypedEventSource` whose `on(name, handler)` accepts only that
+    /// endpoint's event names and types the handler's data. It compiles
+    /// under `tsc --strict`; a handler of the wrong type, or an unknown
+    /// event name, does not.
+    ///
+    /// ```
+    /// # use schemars::JsonSchema;
+    /// # use serde::Serialize;
+    /// use sse_runtime::schema::OpenApi;
+    /// use sse_runtime::{SseEvent, sse_endpoint};
+    ///
+    /// #[derive(Serialize, JsonSchema, SseEvent)]
+    /// enum Room { UserJoined { name: String } }
+    ///
+    /// #[sse_endpoint(get "/rooms/{room}", yields = Room)]
+    /// async fn room(axum::extract::Path(room): axum::extract::Path<String>) {
+    ///     yield_!(Room::UserJoined { name: room });
+    /// }
+    ///
+    /// let module = OpenApi::new("chat", "1").operation(room::operation()).typescript();
+    /// assert!(module.contains("export type UserJoined = { \"name\": string };"));
+    /// assert!(module.contains("export interface RoomEvents {\n  \"user_joined\": UserJoined;\n}"));
+    /// assert!(module.contains("export function room(params: { \"room\": string }, base = \"\""));
+    /// ```
+    pub fn typescript(&self) -> String {
+        let mut generator = generator("/components/schemas");
+        let described: Vec<Option<Vec<EventSchema>>> = self
+            .operations
+            .iter()
+            .map(|operation| operation.event_schemas(&mut generator))
+            .collect();
+        let definitions = generator.take_definitions(true);
+        let endpoints: Vec<Endpoint<'_>> = self
+            .operations
+            .iter()
+            .zip(&described)
+            .map(|(operation, events)| Endpoint {
+                operation_id: operation.operation_id.as_deref().unwrap_or(operation.path),
+                method: operation.method,
+                path: operation.path,
+                parameters: operation.path_parameters(),
+                events: events.as_ref().map(|events| {
+                    events
+                        .iter()
+                        .map(|event| (event.name, &event.data))
+                        .collect()
+                }),
+            })
+            .collect();
+        typescript::module(&endpoints, &definitions)
     }
 
     /// Adds these paths and `components.schemas` to `document` (another

@@ -63,7 +63,7 @@ REGISTRY = Registry().with_resource("", Resource.from_contents(document, default
 def against_openapi(event):
     """Validates one captured event: its fields against the item schema of
     its name, its data (JSON) against that item's `contentSchema`."""
-    matching = [alt for alt in ITEM["oneOf"] if alt.get("properties", {}).get("event", {}).get("const") == event["event"]]
+    matching = [alt for alt in ITEM["oneOf"] if alt.get("properties", {}).get("event", {}).get("enum") == [event["event"]]]
     assert len(matching) == 1, f"no item schema for {event['event']!r}"
     jsonschema.Draft202012Validator(matching[0], registry=REGISTRY).validate(event)
     content = matching[0]["properties"]["data"]["contentSchema"]

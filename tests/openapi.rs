@@ -164,7 +164,7 @@ fn endpoints_describe_themselves_as_operations() {
         json!({
             "type": "object",
             "required": ["retry"],
-            "properties": { "retry": { "const": 2500 } },
+            "properties": { "retry": { "type": "integer", "enum": [2500] } },
             "additionalProperties": false,
         }),
         "the opening `retry:`"
@@ -245,4 +245,27 @@ fn shared_types_are_defined_once_and_referenced() {
     assert_eq!(schema["$defs"]["Station"]["required"], json!(["name"]));
     let moved = &schema["oneOf"][1]["properties"]["data"]["properties"]["to"];
     assert_eq!(moved["$ref"], "#/$defs/Station");
+}
+
+#[test]
+fn merges_into_a_utoipa_document_that_utoipa_reads_back() {
+    use utoipa::openapi::{InfoBuilder, OpenApi as Utoipa, OpenApiBuilder, PathsBuilder};
+    // The document a utoipa user has: their own paths, OpenAPI 3.1.
+    let theirs: Utoipa = OpenApiBuilder::new()
+        .info(InfoBuilder::new().title("app").version("1").build())
+        .paths(PathsBuilder::new().build())
+        .build();
+    let mut document = serde_json::to_value(&theirs).unwrap();
+    OpenApi::new("ignored", "0")
+        .operation(weather::operation())
+        .merge_into(&mut document);
+    // utoipa reads the merged document back, as 3.2, `itemSchema` included.
+    let merged: Utoipa = serde_json::from_value(document.clone()).expect("utoipa reads it");
+    let again = serde_json::to_value(&merged).unwrap();
+    assert_eq!(again["openapi"], "3.2.0");
+    assert_eq!(
+        again["paths"]["/weather"]["get"]["responses"]["200"]["content"]["text/event-stream"]["itemSchema"],
+        document["paths"]["/weather"]["get"]["responses"]["200"]["content"]["text/event-stream"]["itemSchema"],
+    );
+    assert!(again["components"]["schemas"]["Station"].is_object());
 }

@@ -28,7 +28,7 @@
 //!
 //! // The events, as a test client parses them.
 //! let schema = events_schema::<Room>();
-//! assert_eq!(schema["oneOf"][0]["properties"]["event"]["const"], "user_joined");
+//! assert_eq!(schema["oneOf"][0]["properties"]["event"]["enum"][0], "user_joined");
 //! assert_eq!(schema["oneOf"][0]["properties"]["data"]["required"], serde_json::json!(["name"]));
 //! assert_eq!(schema["oneOf"][1]["properties"]["data"]["type"], "null");
 //!

@@ -38,7 +38,7 @@ type Describe = fn(&mut SchemaGenerator) -> Vec<EventSchema>;
 /// assert_eq!(get["parameters"][0]["name"], "room");
 /// assert_eq!(get["parameters"][1]["name"], "Last-Event-ID");
 /// let item = &get["responses"]["200"]["content"]["text/event-stream"]["itemSchema"];
-/// assert_eq!(item["oneOf"][0]["properties"]["event"]["const"], "user_joined");
+/// assert_eq!(item["oneOf"][0]["properties"]["event"]["enum"][0], "user_joined");
 /// ```
 #[derive(Debug, Clone)]
 pub struct Operation {
@@ -167,7 +167,7 @@ impl Operation {
             items.push(json!({
                 "type": "object",
                 "required": ["retry"],
-                "properties": { "retry": { "const": retry } },
+                "properties": { "retry": { "type": "integer", "enum": [retry] } },
                 "additionalProperties": false,
             }));
         }
@@ -221,7 +221,12 @@ impl Operation {
 /// event has one.
 pub(crate) fn event_item(event: &EventSchema, data: Value, sequential: Option<Value>) -> Value {
     let mut properties = Map::new();
-    properties.insert("event".into(), json!({ "const": event.name }));
+    // `enum` of one rather than `const`: the same, and typed models such as
+    // utoipa's read it back.
+    properties.insert(
+        "event".into(),
+        json!({ "type": "string", "enum": [event.name] }),
+    );
     properties.insert("data".into(), data);
     let mut required = vec![json!("event"), json!("data")];
     let id = event
@@ -272,9 +277,13 @@ pub(crate) fn event_item(event: &EventSchema, data: Value, sequential: Option<Va
 /// assert_eq!(document["paths"]["/ticks"]["get"]["operationId"], "ticks");
 /// ```
 ///
-/// With utoipa or aide, generate their document as usual, then
-/// [`merge_into`](Self::merge_into) it (as JSON) to add these paths and
-/// schemas; the result declares OpenAPI 3.2.0, which `itemSchema` needs.
+/// With utoipa or aide, generate their document as usual, turn it into
+/// JSON (`serde_json::to_value(&api)`), and [`merge_into`](Self::merge_into)
+/// it to add these paths and schemas; serve the result. It declares OpenAPI
+/// 3.2.0, which `itemSchema` needs (utoipa 6 has 3.2 as an opt-in and reads
+/// the merged document back, `tests/openapi.rs`; its schema model drops
+/// keywords it lacks, such as `const`, so serve the JSON rather than
+/// round-tripping it; aide writes 3.1.0, which this raises to 3.2.0).
 #[derive(Debug, Clone)]
 pub struct OpenApi {
     title: String,

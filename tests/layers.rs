@@ -12,7 +12,7 @@ const RUNTIME_LAYERS: &[&[&str]] = &[
     &["event", "shutdown", "last_event_id", "origin"],
     &["response"],
     &["serve", "hub", "endpoint"],
-    &["test"],
+    &["test", "schema"],
 ];
 
 /// A file above this many lines holds more than one idea.

@@ -44,14 +44,16 @@
 //! with an OpenAPI 3.2 validator and checks the example's real events
 //! against the schemas.
 
-mod openapi;
+mod document;
+mod operation;
 mod split;
 mod typescript;
 
 use schemars::JsonSchema;
 use serde_json::{Value, json};
 
-pub use self::openapi::{OpenApi, Operation};
+pub use self::document::OpenApi;
+pub use self::operation::Operation;
 pub use self::split::EventSchema;
 use crate::endpoint::DerivedEvents;
 
@@ -61,11 +63,11 @@ use crate::endpoint::DerivedEvents;
 /// `sse_runtime::test`'s `next_json`/`next_as` and JavaScript's
 /// `JSON.parse(e.data)` see it.
 pub fn events_schema<E: DerivedEvents + JsonSchema>() -> Value {
-    let mut generator = openapi::generator("/$defs");
+    let mut generator = document::generator("/$defs");
     let events = split::event_schemas::<E>(&mut generator);
     let alternatives: Vec<Value> = events
         .iter()
-        .map(|event| openapi::event_item(event, event.data.clone(), None))
+        .map(|event| operation::event_item(event, event.data.clone(), None))
         .collect();
     let mut schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -82,7 +84,7 @@ pub fn events_schema<E: DerivedEvents + JsonSchema>() -> Value {
 /// The schema of each event of `E`, with definitions inlined under `$defs`
 /// of each: for tools that want one schema per event name.
 pub fn event_schemas<E: DerivedEvents + JsonSchema>() -> Vec<EventSchema> {
-    let mut generator = openapi::generator("/$defs");
+    let mut generator = document::generator("/$defs");
     let mut events = split::event_schemas::<E>(&mut generator);
     let definitions = generator.take_definitions(true);
     if !definitions.is_empty() {

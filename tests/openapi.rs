@@ -269,3 +269,27 @@ fn merges_into_a_utoipa_document_that_utoipa_reads_back() {
     );
     assert!(again["components"]["schemas"]["Station"].is_object());
 }
+
+/// Not described: no `JsonSchema`.
+#[derive(Serialize, SseEvent)]
+struct Plain {
+    n: u64,
+}
+
+#[sse_endpoint(get "/plain", yields = Plain)]
+async fn plain() {
+    yield_!(Plain { n: 1 });
+}
+
+#[test]
+fn a_type_without_a_schema_still_compiles_with_undeclared_events() {
+    // The feature is on for the whole workspace: an endpoint whose type does
+    // not derive `JsonSchema` must not break, and is described as any events.
+    let document = OpenApi::new("p", "1")
+        .operation(plain::operation())
+        .to_json();
+    let item = &document["paths"]["/plain"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+        ["itemSchema"];
+    assert_eq!(item["properties"]["data"], json!({ "type": "string" }));
+    assert!(item.get("oneOf").is_none());
+}

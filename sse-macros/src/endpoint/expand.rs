@@ -1,4 +1,4 @@
-//! Code generation: the handler, and the route module beside it.
+//! Code generation: the handler (the route beside it is `route.rs`).
 //!
 //! ```text
 //! #[sse_endpoint(get "/ticks", retry = "3s")]
@@ -18,15 +18,16 @@
 //! }
 //! ```
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::Type;
 use syn::spanned::Spanned;
-use syn::{Generics, Type, Visibility};
 
 use crate::endpoint::ast::Endpoint;
 use crate::endpoint::attr::Route;
 use crate::endpoint::check::{Checked, Settings};
 use crate::endpoint::keys::Key;
+use crate::endpoint::route::{Mounting, route_module};
 
 pub(crate) fn expand(
     endpoint: Endpoint,
@@ -77,7 +78,7 @@ pub(crate) fn expand(
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
-    let described = describe(settings, &arguments);
+    let described = crate::endpoint::describe::describe(settings, &arguments);
     let mounting = Mounting {
         generics,
         extracted_states: &states,
@@ -181,221 +182,4 @@ fn hooks(settings: &Settings) -> TokenStream {
         });
     }
     calls
-}
-
-/// What the route needs to know of the handler's signature.
-pub(crate) struct Mounting<'a> {
-    pub(crate) generics: &'a Generics,
-    /// The `T` of every `State<T>` argument.
-    pub(crate) extracted_states: &'a [Type],
-    /// `state = T` from the attribute.
-    pub(crate) declared_state: Option<&'a Type>,
-    /// Every argument's type, in order.
-    pub(crate) arguments: &'a [Type],
-    /// What `operation()` adds to the method and path: `.events::<T>()`,
-    /// `.retry(..)`, `.sequential_ids()`, `.last_event_id()`.
-    pub(crate) described: TokenStream,
-}
-
-/// The builder calls that describe the endpoint beyond its route, for
-/// `name::operation()` (feature `schema` of the runtime).
-fn describe(settings: &Settings, arguments: &[Type]) -> TokenStream {
-    let mut calls = TokenStream::new();
-    if let Some(ty) = settings.ty(Key::Yields) {
-        calls.extend(quote!(.events::<#ty>()));
-    }
-    if let Some(ms) = settings.millis(Key::Retry) {
-        calls.extend(quote!(.retry(::core::time::Duration::from_millis(#ms))));
-    }
-    if matches!(settings.get(Key::Id), Some(Checked::Sequential)) {
-        calls.extend(quote!(.sequential_ids()));
-    }
-    // A `LastEventId<T>` argument (or `Option<LastEventId<T>>`), by name.
-    let reads_last_event_id = arguments.iter().any(|ty| {
-        quote!(#ty)
-            .to_string()
-            .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .any(|word| word == "LastEventId")
-    });
-    if reads_last_event_id {
-        calls.extend(quote!(.last_event_id()));
-    }
-    calls
-}
-
-/// The `NAME::PATH` and `NAME::route()` that mount the endpoint declaratively,
-/// when the attribute names a method and path.
-pub(crate) fn route_module(
-    route: Option<&Route>,
-    vis: &Visibility,
-    name: &Ident,
-    mounting: &Mounting,
-    yield_paths: &[TokenStream],
-) -> TokenStream {
-    let Mounting {
-        generics,
-        extracted_states,
-        declared_state,
-        arguments,
-        ref described,
-    } = *mounting;
-    let private = quote!(::sse_runtime::__private);
-    // Every endpoint's module-level items ride on a struct named after it,
-    // through `with_items`: inside an `impl` (endpoints are free functions)
-    // the struct is refused and they vanish with it, one error in all.
-    //
-    // The body's yields were rewritten, so nothing would resolve the
-    // `yield_` the user may have imported, and the import would warn as
-    // unused: each path the yields were written with is resolved here once,
-    // from the user's own tokens. Where nothing is imported the glob
-    // fallback answers (and an explicit import shadows it); it also makes a
-    // `yield_!` in a helper beside the endpoint explain itself.
-    let fallback = quote! {
-        #[allow(unused_imports, clippy::wildcard_imports)]
-        use ::sse_runtime::__private::yield_fallback::*;
-        const _: () = { #(#yield_paths!(@__sse_used);)* };
-    };
-    let Some(route) = route else {
-        // Without a route there is nothing to mount, but `routes![name]`
-        // should say so: the type it names lacks `Routed`, whose diagnostic
-        // explains.
-        return quote! {
-            #[#private::with_items { #fallback }]
-            #[doc(hidden)]
-            #[allow(non_camel_case_types, dead_code)]
-            #vis struct #name {}
-        };
-    };
-    let method = Ident::new(&route.method.to_string(), route.method.span());
-    let path = &route.path;
-    let method_upper = route.method.to_string().to_uppercase();
-    let doc = format!(
-        "Routing of the [`{name}`](fn@{name}) endpoint: `{method_upper} {}`.",
-        path.value()
-    );
-    let params: Vec<_> = generics.params.iter().collect();
-    let (_, type_generics, where_clause) = generics.split_for_impl();
-    let turbofish = type_generics.as_turbofish();
-    // Generic over the router's state, as a hand-written
-    // `.route(path, get(handler))` is: any state each `State<T>` can be
-    // taken from (`T: FromRef<S>`, which `T` itself satisfies), so an
-    // endpoint taking `State<Hub>` mounts on a `Router<AppState>`. Only a
-    // declared `state = T` fixes it.
-    // An endpoint generic over its state (`State<G>`) stays so: `route::<G>()`.
-    let generic_state = extracted_states
-        .iter()
-        .find(|ty| mentions_param(ty, generics));
-    let (state, state_param) = match declared_state.or(generic_state) {
-        Some(state) => (quote!(#state), None),
-        None => {
-            let param = Ident::new("__S", Span::call_site());
-            (quote!(#param), Some(param))
-        }
-    };
-    let state_bound = state_param.as_ref().map(|param| {
-        quote! {
-            #param: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
-            #(#extracted_states: #private::FromRef<#param>,)*
-        }
-    });
-    // Each argument checked on its own, spanned at its type, so that one that
-    // is not an extractor for this router state is named (as axum-macros'
-    // `debug_handler` does) instead of only failing `get(handler)`.
-    let checks = arguments.iter().enumerate().map(|(index, ty)| {
-        if index + 1 == arguments.len() {
-            quote_spanned!(ty.span()=> #private::check_last_argument::<#state, _, #ty>();)
-        } else {
-            quote_spanned!(ty.span()=> #private::check_argument::<#state, #ty>();)
-        }
-    });
-    let where_predicates = where_clause.map(|clause| {
-        let predicates = &clause.predicates;
-        quote!(#predicates,)
-    });
-    // What `routes![..]` mounts through; an endpoint generic over its own
-    // parameters has no single router, and mounts with `route::<..>()`.
-    let routed = params.is_empty().then(|| match &state_param {
-        Some(param) => quote! {
-            impl<#param> #private::Routed<#param> for #name
-            where
-                #state_bound
-            {
-                fn router() -> #private::Router<#param> {
-                    Self::route()
-                }
-            }
-        },
-        None => quote! {
-            impl #private::Routed<#state> for #name {
-                fn router() -> #private::Router<#state> {
-                    Self::route()
-                }
-            }
-        },
-    });
-    // A braced struct lives in the type namespace only, so it can share the
-    // handler's name: `get(numbers)` is the function, `numbers::route()` the
-    // router. Unlike a module, it also works for endpoints declared inside a
-    // function body.
-    let inherent = quote! {
-        #[allow(dead_code)]
-        impl #name {
-            /// The path this endpoint is mounted at.
-            pub const PATH: &'static str = #path;
-
-            /// A router serving this endpoint at its path; merge it into yours.
-            pub fn route<#(#params,)* #state_param>() -> #private::Router<#state>
-            where
-                #state_bound
-                #where_predicates
-            {
-                #(#checks)*
-                #private::Router::new().route(Self::PATH, #private::routing::#method(#name #turbofish))
-            }
-        }
-    };
-    // Described for OpenAPI only where the runtime has schemas, and for a
-    // non-generic endpoint (a generic one has no single event type).
-    let method_name = method_upper.as_str();
-    let operation_id = name.to_string();
-    let operation = params.is_empty().then(|| {
-        quote! {
-            ::sse_runtime::__if_schema! {
-                #[allow(dead_code)]
-                impl #name {
-                    /// This endpoint as an OpenAPI 3.2 operation, for
-                    /// `sse_runtime::schema::OpenApi`.
-                    pub fn operation() -> ::sse_runtime::schema::Operation {
-                        ::sse_runtime::schema::Operation::new(#method_name, #path)
-                            .operation_id(#operation_id)
-                            #described
-                    }
-                }
-            }
-        }
-    });
-    quote! {
-        #[#private::with_items {
-            #inherent
-            #operation
-            #routed
-            #fallback
-        }]
-        #[doc = #doc]
-        #[allow(non_camel_case_types)]
-        #vis struct #name {}
-    }
-}
-
-/// Whether `ty` names one of the function's type parameters.
-fn mentions_param(ty: &Type, generics: &Generics) -> bool {
-    let params: Vec<&Ident> = generics.type_params().map(|param| &param.ident).collect();
-    fn walk(tokens: TokenStream, params: &[&Ident]) -> bool {
-        tokens.into_iter().any(|token| match token {
-            proc_macro2::TokenTree::Ident(ident) => params.iter().any(|param| **param == ident),
-            proc_macro2::TokenTree::Group(group) => walk(group.stream(), params),
-            _ => false,
-        })
-    }
-    !params.is_empty() && walk(quote!(#ty), &params)
 }

@@ -7,7 +7,7 @@ use quote::quote;
 use syn::ItemFn;
 
 use crate::endpoint::attr::Route;
-use crate::endpoint::expand::{Mounting, route_module};
+use crate::endpoint::route::{Mounting, route_module};
 
 pub(crate) fn stub(item: &ItemFn, route: Option<&Route>, errors: syn::Error) -> TokenStream {
     let attrs = &item.attrs;

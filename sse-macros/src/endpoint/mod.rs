@@ -9,8 +9,10 @@ mod keys;
 mod ast;
 mod attr;
 mod check;
+mod describe;
 mod expand;
 mod fallback;
+mod route;
 mod yields;
 
 use proc_macro2::TokenStream;

@@ -46,6 +46,8 @@
 
 mod document;
 mod operation;
+#[doc(hidden)]
+pub mod probe;
 mod split;
 mod typescript;
 

@@ -72,9 +72,15 @@ impl Operation {
 
     /// The events the endpoint sends: `E`, a `#[derive(SseEvent)]` type that
     /// also derives `schemars::JsonSchema`. Without it, any event.
-    pub fn events<E: DerivedEvents + JsonSchema>(mut self) -> Self {
+    pub fn events<E: DerivedEvents + JsonSchema + ?Sized>(mut self) -> Self {
         self.events = Some((event_schemas::<E>, std::any::type_name::<E>()));
         self
+    }
+
+    /// `f(self)`: for generated code that adds to a builder chain.
+    #[doc(hidden)]
+    pub fn pipe(self, f: impl FnOnce(Self) -> Self) -> Self {
+        f(self)
     }
 
     /// The endpoint reads `Last-Event-ID` (an optional header parameter).

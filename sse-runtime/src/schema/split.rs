@@ -20,7 +20,7 @@ pub struct EventSchema {
 
 /// Describes each event of `E`, with the `$ref`ed definitions left in
 /// `generator`.
-pub(crate) fn event_schemas<E: DerivedEvents + JsonSchema>(
+pub(crate) fn event_schemas<E: DerivedEvents + JsonSchema + ?Sized>(
     generator: &mut SchemaGenerator,
 ) -> Vec<EventSchema> {
     let whole = E::json_schema(generator).to_value();

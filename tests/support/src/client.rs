@@ -2,6 +2,7 @@
 //! controls exactly when it reads, stops reading or closes.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -258,6 +259,27 @@ impl Client {
                 self.decode();
                 self.ended = true;
             }
+        }
+    }
+
+    /// Reads to the end of the body or the connection, however long the
+    /// stream stays silent, up to `limit` in all; `None` if it is still open
+    /// then.
+    pub async fn read_to_end_within(&mut self, limit: Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            self.decode();
+            if self.ended {
+                return Some(String::from_utf8_lossy(&std::mem::take(&mut self.body)).into_owned());
+            }
+            let mut chunk = [0u8; 16 * 1024];
+            let read = tokio::time::timeout_at(deadline, self.socket.read(&mut chunk)).await;
+            let n = read.ok()?.unwrap_or(0);
+            if n == 0 {
+                self.decode();
+                self.ended = true;
+            }
+            self.raw.extend_from_slice(&chunk[..n]);
         }
     }
 

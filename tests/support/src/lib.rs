@@ -8,6 +8,7 @@ pub mod example;
 pub mod hub;
 pub mod logs;
 pub mod netns;
+pub mod nginx;
 pub mod redis;
 pub mod server;
 

@@ -54,6 +54,24 @@ for (const testCase of await cases()) {
   results[testCase.name] = compare(got, testCase.expected);
 }
 
+// Compressed streams (tower-http's CompressionLayer forced on, one
+// encoding each): Chromium decodes each event as it arrives.
+for (const encoding of ["gzip", "br", "zstd"]) {
+  const path = `/compressed/${encoding}`;
+  const seen = page.waitForResponse((response) => response.url().endsWith(path));
+  const { got } = await collect(path, ["note"], 3);
+  const response = await seen;
+  const used = (await response.allHeaders())["content-encoding"];
+  const want = [
+    { type: "message", data: '{"author":"ada","room":"general","text":"hi"}', lastEventId: "" },
+    { type: "note", data: "line one\nline two", lastEventId: "2" },
+    { type: "message", data: '{"author":"grace","room":"general","text":"hello"}', lastEventId: "2" },
+  ];
+  const events = compare(got, want);
+  results[`compressed-${encoding}`] =
+    used !== encoding ? `fail: content-encoding ${used}` : events;
+}
+
 // `open` fires before the first event.
 results["open-before-first-event"] = await page.evaluate(
   () =>

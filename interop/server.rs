@@ -25,6 +25,8 @@ use serde_json::{Value, json};
 use sse_runtime::{
     Disconnect, Event, KeepAlive, LastEventId, LineEnding, Shutdown, SseResponse, sse_endpoint,
 };
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::SizeAbove;
 use tower_http::cors::CorsLayer;
 
 /// One event as a client should dispatch it.
@@ -378,6 +380,32 @@ async fn cors_origin(State(interop): State<Interop>) -> String {
     interop.cors_origin.lock().unwrap().clone()
 }
 
+/// Three events, one held back 200 ms so that it leaves in a frame of its
+/// own: compressed with one encoding only (`/compressed/gzip`, `br`, `zstd`),
+/// the layer forced onto event streams.
+async fn compressed() -> impl IntoResponse {
+    let events = async_stream::stream! {
+        yield Event::json(&json!({ "room": "general", "author": "ada", "text": "hi" })).unwrap();
+        yield Event::data("line one\r\nline two").event("note").unwrap().id("2").unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        yield Event::json(&json!({ "room": "general", "author": "grace", "text": "hello" })).unwrap();
+    };
+    SseResponse::new(events)
+}
+
+fn compressed_with(encoding: &str) -> Router<Interop> {
+    let layer = match encoding {
+        "gzip" => CompressionLayer::new().no_br().no_zstd(),
+        "br" => CompressionLayer::new().no_gzip().no_zstd(),
+        _ => CompressionLayer::new().no_gzip().no_br(),
+    };
+    let layer = layer.compress_when(SizeAbove::new(0));
+    Router::new().route(
+        &format!("/compressed/{encoding}"),
+        get(compressed).layer(layer),
+    )
+}
+
 fn routes() -> Router<Interop> {
     Router::new()
         .route("/", get(page))
@@ -398,6 +426,9 @@ fn routes() -> Router<Interop> {
         .route("/wpt/status/{code}/{session}", get(status))
         .route("/wpt/mime/{kind}", get(mime))
         .route("/wpt/raw-fields", get(raw_fields))
+        .merge(compressed_with("gzip"))
+        .merge(compressed_with("br"))
+        .merge(compressed_with("zstd"))
 }
 
 #[tokio::main]

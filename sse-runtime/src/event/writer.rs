@@ -181,6 +181,24 @@ impl EventWriter {
         self.set.id = true;
     }
 
+    /// Writes `id: <topic>:<n>` for a topic the id rules already accepted
+    /// (a hub with `topic_in_ids`), without building the id first.
+    pub(crate) fn id_in_topic(&mut self, topic: &str, n: u64) {
+        let mut digits = itoa::Buffer::new();
+        let n = digits.format(n);
+        let sep = self.sep.as_bytes();
+        self.buf
+            .reserve(b"id: ".len() + topic.len() + 1 + n.len() + sep.len());
+        self.buf.put_slice(b"id: ");
+        let start = self.buf.len();
+        self.buf.put_slice(topic.as_bytes());
+        self.buf.put_slice(b":");
+        self.buf.put_slice(n.as_bytes());
+        self.last_id = Some(IdAt::Buf(start..self.buf.len()));
+        self.buf.put_slice(sep);
+        self.set.id = true;
+    }
+
     /// Writes `event: name` for a name the field rules already accepted.
     pub(crate) fn event_field(&mut self, name: &str) {
         self.line(b"event: ", name.as_bytes());

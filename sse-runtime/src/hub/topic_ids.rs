@@ -90,15 +90,7 @@ impl WireId<'_> {
     pub(crate) fn write(self, writer: &mut EventWriter) {
         match self.topic {
             None => writer.id_u64(self.n),
-            Some(topic) => {
-                let mut digits = itoa::Buffer::new();
-                let n = digits.format(self.n);
-                let mut id = String::with_capacity(topic.len() + 1 + n.len());
-                id.push_str(topic);
-                id.push(':');
-                id.push_str(n);
-                writer.id_field(&id);
-            }
+            Some(topic) => writer.id_in_topic(topic, self.n),
         }
     }
 }

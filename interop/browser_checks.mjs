@@ -43,8 +43,15 @@ export async function browserChecks(page) {
   // Compressed streams (tower-http's CompressionLayer forced on, one
   // encoding each): the browser decodes each event as it arrives. The
   // encoding is read from a fetch of the same path by the same browser.
+  const accepted = await page.evaluate(() => fetch("/accept-encoding").then((response) => response.text()));
   for (const encoding of ["gzip", "br", "zstd"]) {
     const path = `/compressed/${encoding}`;
+    if (!accepted.split(",").some((item) => item.trim().split(";")[0] === encoding)) {
+      // Not asked for: the server rightly sends the stream uncompressed,
+      // and the cell says the check does not apply to this browser.
+      console.log(`browser does not accept ${encoding} (Accept-Encoding: ${accepted}): compressed-${encoding} not applicable`);
+      continue;
+    }
     const used = await page.evaluate(
       (url) => fetch(url).then(async (response) => {
         const used = response.headers.get("content-encoding");

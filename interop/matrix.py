@@ -15,6 +15,7 @@ import sys
 CLIENTS = [
     ("chromium", "Chromium EventSource"),
     ("firefox", "Firefox EventSource"),
+    ("webkit", "WebKit EventSource"),
     ("node-eventsource", "Node eventsource 5"),
     ("httpx-sse", "httpx-sse 0.4"),
     ("eventsource-client", "eventsource-client (Rust)"),

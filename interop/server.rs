@@ -393,6 +393,15 @@ async fn compressed() -> impl IntoResponse {
     SseResponse::new(events)
 }
 
+/// The `Accept-Encoding` the client sent: which encodings a browser asks for.
+async fn accept_encoding(headers: axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
 fn compressed_with(encoding: &str) -> Router<Interop> {
     let layer = match encoding {
         "gzip" => CompressionLayer::new().no_br().no_zstd(),
@@ -426,6 +435,7 @@ fn routes() -> Router<Interop> {
         .route("/wpt/status/{code}/{session}", get(status))
         .route("/wpt/mime/{kind}", get(mime))
         .route("/wpt/raw-fields", get(raw_fields))
+        .route("/accept-encoding", get(accept_encoding))
         .merge(compressed_with("gzip"))
         .merge(compressed_with("br"))
         .merge(compressed_with("zstd"))

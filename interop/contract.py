@@ -10,7 +10,6 @@ import copy
 import json
 import os
 import subprocess
-import sys
 import tempfile
 
 import httpx
@@ -19,20 +18,12 @@ from httpx_sse import connect_sse
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from checks import Results
+
 URL = os.environ["TYPED_URL"]
 HERE = os.path.dirname(os.path.abspath(__file__))
-results = {}
-
-
-def check(name):
-    def run(test):
-        try:
-            test()
-            results[name] = "pass"
-        except Exception as error:  # noqa: BLE001 - reported, not hidden
-            results[name] = f"fail: {type(error).__name__}: {error}"
-        return test
-    return run
+results = Results()
+check = results.check
 
 
 document = httpx.get(f"{URL}/openapi.json").json()
@@ -121,14 +112,4 @@ def _():
             raise AssertionError(f"{validate.__name__} accepted {event}")
 
 
-def main():
-    directory = os.environ.get("INTEROP_RESULTS")
-    if directory:
-        with open(os.path.join(directory, "contract.json"), "w") as f:
-            json.dump(results, f)
-    for name, result in results.items():
-        print(f"contract {name}: {result}")
-    sys.exit(0 if all(r == "pass" for r in results.values()) else 1)
-
-
-main()
+results.finish("contract", "contract")

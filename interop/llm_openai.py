@@ -6,29 +6,19 @@ writes openai-python.json, a result per check). Exits 1 if a check fails.
 
 import json
 import os
-import sys
 import time
 import urllib.request
 
 import openai
+from checks import Results
 
 URL = os.environ["LLM_URL"]
 client = openai.OpenAI(base_url=f"{URL}/v1", api_key="unused", max_retries=0)
 PROMPT = "the quick brown fox jumps over the lazy dog"
 EXPECTED = "You said: " + PROMPT
 MESSAGES = [{"role": "user", "content": PROMPT}]
-results = {}
-
-
-def check(name):
-    def run(test):
-        try:
-            test()
-            results[name] = "pass"
-        except Exception as error:  # noqa: BLE001 - reported, not hidden
-            results[name] = f"fail: {type(error).__name__}: {error}"
-        return test
-    return run
+results = Results()
+check = results.check
 
 
 @check("chat-stream")
@@ -111,14 +101,4 @@ def _():
     assert after - before <= 4, f"{after - before} tokens produced for 3 read"
 
 
-def main():
-    directory = os.environ.get("INTEROP_RESULTS")
-    if directory:
-        with open(os.path.join(directory, "openai-python.json"), "w") as f:
-            json.dump(results, f)
-    for name, result in results.items():
-        print(f"openai (Python) {name}: {result}")
-    sys.exit(0 if all(r == "pass" for r in results.values()) else 1)
-
-
-main()
+results.finish("openai-python", "openai (Python)")

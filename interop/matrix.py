@@ -106,20 +106,24 @@ check, not in the server):
 """
 
 
+def load_results(directory, clients, extra=None):
+    """Each client's results (`<client>.json`, and `<client><extra>.json`
+    merged in), for the clients that wrote any."""
+    results = {}
+    for client, _ in clients:
+        for suffix in ["", extra] if extra else [""]:
+            path = os.path.join(directory, f"{client}{suffix}.json")
+            if os.path.exists(path):
+                with open(path) as f:
+                    results.setdefault(client, {}).update(json.load(f))
+    return results
+
+
 def main():
     directory = sys.argv[1]
     missing = set(sys.argv[2:])
-    results = {}
-    for client, _ in CLIENTS:
-        path = os.path.join(directory, f"{client}.json")
-        if os.path.exists(path):
-            with open(path) as f:
-                results[client] = json.load(f)
-        # Extra checks of the same client from another script (chat.mjs).
-        extra = os.path.join(directory, f"{client}-chat.json")
-        if os.path.exists(extra):
-            with open(extra) as f:
-                results.setdefault(client, {}).update(json.load(f))
+    # Extra checks of a client from another script (chat.mjs) join its own.
+    results = load_results(directory, CLIENTS, extra="-chat")
     checks = []
     for client, _ in CLIENTS:
         for check in results.get(client, {}):
@@ -209,12 +213,7 @@ def protocol_table(directory, missing, failures):
         "that speaks each; and the typed contract, checked by independent validators.\n"
     )
     for title, intro, clients, checks in PROTOCOLS:
-        results = {}
-        for client, _ in clients:
-            path = os.path.join(directory, f"{client}.json")
-            if os.path.exists(path):
-                with open(path) as f:
-                    results[client] = json.load(f)
+        results = load_results(directory, clients)
         out.append(f"### {title}\n")
         out.append(intro + "\n")
         out.append("| check | what | " + " | ".join(name for _, name in clients) + " |")

@@ -49,40 +49,43 @@ async function countdown(client, steps = STEPS, signal) {
 
 const expectedProgress = JSON.stringify(Array.from({ length: STEPS }, (_, i) => i + 1));
 
-async function revision(url, expected) {
+/** Runs `use(client, transport)` in a session of its own, ended after. */
+async function inSession(url, use) {
   const { client, transport } = await connect(url);
   try {
-    assert(transport.protocolVersion === expected, `negotiated ${transport.protocolVersion}`);
-    const tools = await client.listTools();
-    assert(tools.tools.map((t) => t.name).join() === "countdown", JSON.stringify(tools));
-    const { progress, text } = await countdown(client);
-    assert(JSON.stringify(progress) === expectedProgress, `progress ${JSON.stringify(progress)}`);
-    assert(text === `liftoff after ${STEPS} steps`, text);
+    return await use(client, transport);
   } finally {
     await transport.terminateSession().catch(() => {});
     await client.close();
   }
+}
+
+/** A whole countdown: every progress notification once, then the answer. */
+async function countdownInFull(client) {
+  const { progress, text } = await countdown(client);
+  assert(JSON.stringify(progress) === expectedProgress, `progress ${JSON.stringify(progress)}`);
+  assert(text === `liftoff after ${STEPS} steps`, text);
+}
+
+function revision(url, expected) {
+  return inSession(url, async (client, transport) => {
+    assert(transport.protocolVersion === expected, `negotiated ${transport.protocolVersion}`);
+    const tools = await client.listTools();
+    assert(tools.tools.map((t) => t.name).join() === "countdown", JSON.stringify(tools));
+    await countdownInFull(client);
+  });
 }
 
 async function resume(url) {
   const before = (await stats(url)).streams_resumed;
-  const { client, transport } = await connect(url);
-  try {
-    const { progress, text } = await countdown(client);
-    // Every notification and the result exactly once, across the resumes.
-    assert(JSON.stringify(progress) === expectedProgress, `progress ${JSON.stringify(progress)}`);
-    assert(text === `liftoff after ${STEPS} steps`, text);
-  } finally {
-    await transport.terminateSession().catch(() => {});
-    await client.close();
-  }
+  // Every notification and the result exactly once, across the resumes.
+  await inSession(url, countdownInFull);
   const resumed = (await stats(url)).streams_resumed - before;
   assert(resumed >= 2, `the server closed the stream, yet it was resumed ${resumed} times`);
 }
 
-async function cancel(url) {
-  const { client, transport } = await connect(url);
-  try {
+function cancel(url) {
+  return inSession(url, async (client) => {
     const before = (await stats(url)).steps_counted;
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 350);
@@ -94,10 +97,7 @@ async function cancel(url) {
     const counted = (await stats(url)).steps_counted - before;
     // 100 ms a step: about 3 before the cancel, at most one more in flight.
     assert(counted <= 5, `${counted} steps counted for a call cancelled after 0.35 s`);
-  } finally {
-    await transport.terminateSession().catch(() => {});
-    await client.close();
-  }
+  });
 }
 
 const checks = {

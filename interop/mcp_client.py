@@ -9,14 +9,15 @@ writes mcp-python.json, a result per check). Exits 1 if a check fails.
 import asyncio
 import json
 import os
-import sys
 import urllib.request
 
 import anyio
 from mcp import Client
 
+from checks import Results
+
 STEPS = 6
-results = {}
+results = Results()
 
 
 def stats(url):
@@ -87,22 +88,10 @@ async def run_all():
         try:
             with anyio.fail_after(30):
                 await check()
-            results[name] = "pass"
+            results.record(name)
         except BaseException as error:  # noqa: BLE001 - reported, not hidden
-            while isinstance(error, BaseExceptionGroup):
-                error = error.exceptions[0]
-            results[name] = f"fail: {type(error).__name__}: {error}"
+            results.record(name, error)
 
 
-def main():
-    asyncio.run(run_all())
-    directory = os.environ.get("INTEROP_RESULTS")
-    if directory:
-        with open(os.path.join(directory, "mcp-python.json"), "w") as f:
-            json.dump(results, f)
-    for name, result in results.items():
-        print(f"mcp (Python) {name}: {result}")
-    sys.exit(0 if all(r == "pass" for r in results.values()) else 1)
-
-
-main()
+asyncio.run(run_all())
+results.finish("mcp-python", "mcp (Python)")

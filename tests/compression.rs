@@ -129,20 +129,20 @@ impl Compressed {
     }
 
     /// Reads until the decoded text contains `text`.
+    /// Counts a frame's compressed bytes and decodes them.
+    fn take(&mut self, frame: hyper::body::Frame<bytes::Bytes>) {
+        if let Ok(data) = frame.into_data() {
+            self.wire_bytes += data.len();
+            self.frames += 1;
+            self.decoder.feed(&data);
+        }
+    }
+
     async fn read_until(&mut self, text: &str) {
         tokio::time::timeout(PATIENCE, async {
             while !self.decoder.text().contains(text) {
-                let frame = self
-                    .body
-                    .frame()
-                    .await
-                    .expect("the stream went on")
-                    .unwrap();
-                if let Ok(data) = frame.into_data() {
-                    self.wire_bytes += data.len();
-                    self.frames += 1;
-                    self.decoder.feed(&data);
-                }
+                let frame = self.body.frame().await.expect("the stream went on");
+                self.take(frame.unwrap());
             }
         })
         .await
@@ -152,11 +152,7 @@ impl Compressed {
     async fn read_to_end(&mut self) -> String {
         tokio::time::timeout(PATIENCE, async {
             while let Some(frame) = self.body.frame().await {
-                if let Ok(data) = frame.unwrap().into_data() {
-                    self.wire_bytes += data.len();
-                    self.frames += 1;
-                    self.decoder.feed(&data);
-                }
+                self.take(frame.unwrap());
             }
         })
         .await
@@ -220,6 +216,13 @@ async fn each_event_pings_and_farewells_arrive_compressed_when_sent() {
     }
 }
 
+/// Event `n` of [`chat_event`] as the wire carries it, uncompressed.
+fn chat_bytes(n: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    chat_event(n).encode_to_vec(sse_runtime::LineEnding::Lf, &mut bytes);
+    bytes
+}
+
 /// 1,000 events of a chat's shape: the same keys every time, short text.
 fn chat_event(n: usize) -> Event {
     let names = ["ada", "grace", "linus", "barbara", "ken"];
@@ -263,37 +266,23 @@ async fn repeated_keys_compress_across_events_in_one_context() {
             }),
         )
         .layer(Encoding::layer());
-    let identity: Vec<u8> = (0..EVENTS)
-        .flat_map(|n| {
-            let mut bytes = Vec::new();
-            chat_event(n).encode_to_vec(sse_runtime::LineEnding::Lf, &mut bytes);
-            bytes
-        })
-        .collect();
+    let identity: Vec<u8> = (0..EVENTS).flat_map(|n| chat_bytes(n)).collect();
     let server = serve(app, Shutdown::new()).await;
     println!("1,000 chat events: identity {} bytes", identity.len() + 4);
     for encoding in ALL {
-        let mut live = Compressed::get(server.addr, "/chat/live", encoding).await;
-        let text = live.read_to_end().await;
-        assert_eq!(
-            text.len(),
-            identity.len() + 4,
-            "{encoding:?}: every event, decoded"
-        );
-        let mut stream = Compressed::get(server.addr, "/chat", encoding).await;
-        let text = stream.read_to_end().await;
-        assert_eq!(
-            text.len(),
-            identity.len() + 4,
-            "{encoding:?}: every event, decoded"
-        );
-        let alone: usize = (0..EVENTS)
-            .map(|n| {
-                let mut bytes = Vec::new();
-                chat_event(n).encode_to_vec(sse_runtime::LineEnding::Lf, &mut bytes);
-                encoding.alone(&bytes)
-            })
-            .sum();
+        let mut read = Vec::new();
+        for path in ["/chat/live", "/chat"] {
+            let mut stream = Compressed::get(server.addr, path, encoding).await;
+            let text = stream.read_to_end().await;
+            assert_eq!(
+                text.len(),
+                identity.len() + 4,
+                "{encoding:?} {path}: every event, decoded"
+            );
+            read.push(stream);
+        }
+        let (live, stream) = (&read[0], &read[1]);
+        let alone: usize = (0..EVENTS).map(|n| encoding.alone(&chat_bytes(n))).sum();
         let percent = |bytes: usize| 100.0 * bytes as f64 / identity.len() as f64;
         println!(
             "  {}: sent apart ({} frames, a flush each) {} bytes ({:.1}%), batched {} bytes ({:.1}%); \

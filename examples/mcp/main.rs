@@ -261,14 +261,12 @@ async fn call_tool(
     // Subscribed before anything is published: the response misses nothing.
     let stream = app.hub.subscribe(&topic, None).await.map_err(hub_failure)?;
     let priming = primes(session.version);
-    let (hub, step, calls, request) = (app.hub.clone(), app.step, session.clone(), id.clone());
-    let task = tokio::spawn(async move {
+    let (hub, step, calls) = (app.hub.clone(), app.step, session.clone());
+    session.spawn_call(id, async move {
         if let Err(error) = publish_call(&hub, &calls, &topic, call, step, priming).await {
             tracing::error!(%error, topic, "a tool call could not publish");
         }
-        calls.finished(&request);
     });
-    session.track(id, task.abort_handle());
     Ok(respond(stream, priming, app.close_after))
 }
 

@@ -7,6 +7,7 @@
 //! one stream it resumes, and nothing of another session's.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -128,12 +129,25 @@ impl Session {
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     }
 
-    pub(crate) fn track(&self, request: &Value, call: AbortHandle) {
-        lock(&self.calls).insert(request.to_string(), call);
-    }
-
-    pub(crate) fn finished(&self, request: &Value) {
-        lock(&self.calls).remove(&request.to_string());
+    /// Runs the tool call `request` as a task of its own (it outlives the
+    /// connection), tracked until it ends so that it can be cancelled.
+    pub(crate) fn spawn_call(
+        self: &Arc<Self>,
+        request: &Value,
+        call: impl Future<Output = ()> + Send + 'static,
+    ) {
+        let (key, session) = (request.to_string(), self.clone());
+        // Held across the spawn: the task's own removal, when it ends,
+        // waits for the insertion, however quickly it ends.
+        let mut calls = lock(&self.calls);
+        let task = tokio::spawn({
+            let key = key.clone();
+            async move {
+                call.await;
+                lock(&session.calls).remove(&key);
+            }
+        });
+        calls.insert(key, task.abort_handle());
     }
 
     /// Stops the call `request` names; `false` if none runs.

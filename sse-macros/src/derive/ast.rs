@@ -9,7 +9,7 @@ use crate::ctxt::Ctxt;
 use crate::derive::attr::{
     Place, SerdeContainer, serde_container, serde_field, serde_variant, sse_attrs,
 };
-use crate::derive::rename::{apply_to_field, apply_to_variant};
+use crate::derive::rename::{apply_to_field, apply_to_variant, snake_case};
 
 pub(crate) struct Input<'a> {
     pub(crate) ident: &'a Ident,
@@ -230,19 +230,4 @@ impl Shape {
 fn unraw(ident: &Ident) -> String {
     let name = ident.to_string();
     name.strip_prefix("r#").map(str::to_owned).unwrap_or(name)
-}
-
-fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.char_indices() {
-        if c.is_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

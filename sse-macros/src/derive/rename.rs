@@ -1,5 +1,6 @@
-//! serde's `rename_all` rules, applied to a field name as serde_derive does,
-//! to know the key serde writes the id field under.
+//! serde's `rename_all` rules, applied to field and variant names as
+//! serde_derive does: to know the key serde writes the id field under, and
+//! the names it writes and reads variants by.
 
 /// `field` (a Rust field name in snake_case) spelled by `rule`, or `None`
 /// for a rule serde does not know (serde reports it).
@@ -8,14 +9,7 @@ pub(crate) fn apply_to_field(rule: &str, field: &str) -> Option<String> {
         "lowercase" | "snake_case" => field.to_owned(),
         "UPPERCASE" | "SCREAMING_SNAKE_CASE" => field.to_ascii_uppercase(),
         "PascalCase" => pascal(field),
-        "camelCase" => {
-            let pascal = pascal(field);
-            let mut chars = pascal.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
-                None => pascal,
-            }
-        }
+        "camelCase" => lower_first(&pascal(field)),
         "kebab-case" => field.replace('_', "-"),
         "SCREAMING-KEBAB-CASE" => field.to_ascii_uppercase().replace('_', "-"),
         _ => return None,
@@ -25,33 +19,50 @@ pub(crate) fn apply_to_field(rule: &str, field: &str) -> Option<String> {
 /// `variant` (a Rust variant name in PascalCase) spelled by `rule`, as
 /// serde_derive spells variants, or `None` for a rule serde does not know.
 pub(crate) fn apply_to_variant(rule: &str, variant: &str) -> Option<String> {
-    let snake = || {
-        let mut out = String::new();
-        for (i, ch) in variant.char_indices() {
-            if i > 0 && ch.is_uppercase() {
-                out.push('_');
-            }
-            out.push(ch.to_ascii_lowercase());
-        }
-        out
-    };
+    let snake = || snake(variant, |c, out| out.push(c.to_ascii_lowercase()));
     Some(match rule {
         "PascalCase" => variant.to_owned(),
         "lowercase" => variant.to_ascii_lowercase(),
         "UPPERCASE" => variant.to_ascii_uppercase(),
-        "camelCase" => {
-            let mut chars = variant.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
-                None => String::new(),
-            }
-        }
+        "camelCase" => lower_first(variant),
         "snake_case" => snake(),
         "SCREAMING_SNAKE_CASE" => snake().to_ascii_uppercase(),
         "kebab-case" => snake().replace('_', "-"),
         "SCREAMING-KEBAB-CASE" => snake().to_ascii_uppercase().replace('_', "-"),
         _ => return None,
     })
+}
+
+/// A PascalCase name in snake_case (`UserJoined` → `user_joined`): the
+/// default event name of a type or variant (every letter lowered).
+pub(crate) fn snake_case(name: &str) -> String {
+    snake(name, |c, out| out.extend(c.to_lowercase()))
+}
+
+/// `name` in snake_case with `lower` writing each uppercase letter: serde
+/// lowers ASCII letters only, event names lower every letter.
+fn snake(name: &str, lower: impl Fn(char, &mut String)) -> String {
+    let mut out = String::new();
+    for (i, c) in name.char_indices() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            lower(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `name` with its first letter in lowercase (`VeryTasty` → `veryTasty`).
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
 }
 
 fn pascal(field: &str) -> String {

@@ -97,17 +97,7 @@ pub async fn check_ids_name_their_topic(hub: &Hub) {
     hub.publish("s-1/call:3", &Event::data("other stream"))
         .await
         .expect("published");
-    for (n, wire) in wire_ids.iter().enumerate() {
-        let message = tokio::time::timeout(PATIENCE, live.next())
-            .await
-            .expect("in time")
-            .expect("open");
-        assert_eq!(
-            String::from_utf8_lossy(message.as_bytes()),
-            format!("id: {wire}\ndata: {n}\n\n"),
-            "live"
-        );
-    }
+    expect_wire_ids(&mut live, &wire_ids, 0, "live").await;
 
     let last: TopicEventId = wire_ids[0].parse().expect("a topic id");
     assert_eq!(last.topic, "s-1/call:2");
@@ -116,17 +106,7 @@ pub async fn check_ids_name_their_topic(hub: &Hub) {
         .await
         .expect("subscribed");
     assert_eq!(resumed.resume(), Resume::Complete);
-    for (n, wire) in wire_ids.iter().enumerate().skip(1) {
-        let message = tokio::time::timeout(PATIENCE, resumed.next())
-            .await
-            .expect("in time")
-            .expect("open");
-        assert_eq!(
-            String::from_utf8_lossy(message.as_bytes()),
-            format!("id: {wire}\ndata: {n}\n\n"),
-            "replayed"
-        );
-    }
+    expect_wire_ids(&mut resumed, &wire_ids, 1, "replayed").await;
 
     for topic in ["a\nid: 9", "a\r", "a\0"] {
         let published = hub.publish(topic, &Event::data("x")).await;
@@ -143,6 +123,27 @@ pub async fn check_ids_name_their_topic(hub: &Hub) {
         assert!(
             matches!(subscribed, Err(HubError::Event(_))),
             "subscribe to {topic:?}: {subscribed:?}"
+        );
+    }
+}
+
+/// The next messages of `subscription`: those published as `data: <n>`
+/// under `wire_ids[n]`, from `from` on, byte for byte.
+async fn expect_wire_ids(
+    subscription: &mut Subscription,
+    wire_ids: &[String],
+    from: usize,
+    what: &str,
+) {
+    for (n, wire) in wire_ids.iter().enumerate().skip(from) {
+        let message = tokio::time::timeout(PATIENCE, subscription.next())
+            .await
+            .expect("in time")
+            .expect("open");
+        assert_eq!(
+            String::from_utf8_lossy(message.as_bytes()),
+            format!("id: {wire}\ndata: {n}\n\n"),
+            "{what}"
         );
     }
 }

@@ -266,7 +266,7 @@ async fn repeated_keys_compress_across_events_in_one_context() {
             }),
         )
         .layer(Encoding::layer());
-    let identity: Vec<u8> = (0..EVENTS).flat_map(|n| chat_bytes(n)).collect();
+    let identity: Vec<u8> = (0..EVENTS).flat_map(chat_bytes).collect();
     let server = serve(app, Shutdown::new()).await;
     println!("1,000 chat events: identity {} bytes", identity.len() + 4);
     for encoding in ALL {

@@ -267,6 +267,9 @@ impl<S: EventStream> http_body::Body for SseBody<S> {
         let mut writer = EventWriter::for_frames(buf, *state.line_ending);
         let polled = state.poll_phases(cx, &mut writer);
         *state.buf = writer.into_buf();
+        state
+            .enforcement
+            .note_poll(matches!(polled, Poll::Ready(Some(_))));
         polled
     }
 

@@ -20,6 +20,10 @@ pub(crate) struct Enforcement {
     enforced: AtomicBool,
     /// Set by the connection just before it drops the stream.
     ended_by: AtomicU8,
+    /// Whether the body's last poll gave a frame: until it is polled again,
+    /// that frame waits to be sent (an HTTP/2 stream out of flow-control
+    /// window stops polling its body).
+    frame_waiting: AtomicBool,
 }
 
 /// The reasons a connection ends a stream for, as stored in
@@ -53,6 +57,17 @@ impl Enforcement {
         if let Some(at) = ENDED_BY.iter().position(|&known| known == reason) {
             self.ended_by.store(at as u8 + 1, Ordering::Relaxed);
         }
+    }
+
+    /// The body's poll gave a frame (`true`) or nothing yet (`false`).
+    pub(crate) fn note_poll(&self, gave_frame: bool) {
+        self.frame_waiting.store(gave_frame, Ordering::Relaxed);
+    }
+
+    /// Whether the frame the body last gave still waits for the body to be
+    /// polled again, i.e. for room to send it.
+    pub(crate) fn frame_waiting(&self) -> bool {
+        self.frame_waiting.load(Ordering::Relaxed)
     }
 
     /// Why the connection ended the stream, if it did.

@@ -10,13 +10,24 @@ use tokio_util::task::TaskTracker;
 use crate::serve::connection::Connection;
 use crate::shutdown::Shutdown;
 
+/// What connections speak.
+pub(crate) enum Protocols {
+    /// Cleartext HTTP/1.
+    Http1,
+    /// Cleartext HTTP/1 or HTTP/2 with prior knowledge.
+    Http1OrH2c,
+    /// HTTPS, the protocol agreed by ALPN.
+    #[cfg(feature = "tls")]
+    Tls(tokio_rustls::TlsAcceptor),
+}
+
 /// Accepts connections on `listener` until `shutdown` is triggered, then
 /// waits for the open ones, which the shutdown ends by the grace period.
 pub(crate) async fn accept_until_shutdown(
     listener: TcpListener,
     router: Router,
     shutdown: Shutdown,
-    http2: bool,
+    protocols: Protocols,
     body_timeout: Option<Duration>,
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
@@ -38,11 +49,14 @@ pub(crate) async fn accept_until_shutdown(
                         peer,
                         body_timeout,
                     };
-                    if http2 {
-                        connections.spawn(connection.serve_auto(socket));
-                    } else {
-                        connections.spawn(connection.serve_http1(socket));
-                    }
+                    match &protocols {
+                        Protocols::Http1 => connections.spawn(connection.serve_http1(socket)),
+                        Protocols::Http1OrH2c => connections.spawn(connection.serve_auto(socket)),
+                        #[cfg(feature = "tls")]
+                        Protocols::Tls(acceptor) => {
+                            connections.spawn(connection.serve_tls(socket, acceptor.clone()))
+                        }
+                    };
                 }
                 Err(error) => accept_error(error).await,
             },

@@ -7,12 +7,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpStream;
 
 use crate::serve::current_stream::CurrentStream;
 use crate::serve::guard::ConnectionGuard;
+use crate::serve::h2_streams::StreamExecutor;
 use crate::serve::service::RouterService;
 use crate::serve::socket;
 use crate::serve::watched_io::WatchedIo;
@@ -28,12 +29,12 @@ pub(crate) struct Connection {
 
 impl Connection {
     /// Wraps the socket and builds the service and the guard around it.
-    fn prepare(self, socket: TcpStream) -> (TokioIo<WatchedIo>, RouterService, ConnectionGuard) {
+    fn prepare(self, socket: TcpStream) -> (WatchedIo, RouterService, ConnectionGuard) {
         socket::tune(&socket);
         let current = CurrentStream::default();
         // The guard drops the connection at the end of the grace period; the
         // socket needs to watch only the send timeout.
-        let io = TokioIo::new(WatchedIo::new(socket, current.clone(), None));
+        let io = WatchedIo::new(socket, current.clone(), None);
         let guard = ConnectionGuard::new(self.shutdown.listener(), current.clone());
         let service = RouterService {
             router: self.router,
@@ -58,19 +59,71 @@ impl Connection {
         socket: TcpStream,
     ) -> impl Future<Output = ()> + Send + 'static {
         let (io, service, guard) = self.prepare(socket);
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .serve_connection(io, service);
+        let connection = http1_builder().serve_connection(TokioIo::new(io), service);
         Guarded { connection, guard }
     }
 
     /// Serves HTTP/1 or cleartext HTTP/2, told apart by the first bytes.
     pub(crate) fn serve_auto(self, socket: TcpStream) -> impl Future<Output = ()> + Send + 'static {
         let (io, service, guard) = self.prepare(socket);
-        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-        let connection = builder.serve_connection(io, service).into_owned();
+        let executor = StreamExecutor::default();
+        let guard = guard.with_h2(executor.connection.clone());
+        let builder = hyper_util::server::conn::auto::Builder::new(executor);
+        let connection = builder
+            .serve_connection(TokioIo::new(io), service)
+            .into_owned();
         Guarded { connection, guard }
     }
+
+    /// Serves HTTPS: HTTP/2 or HTTP/1.1 as the client and `acceptor` agree by
+    /// ALPN. The handshake is bounded by [`TLS_HANDSHAKE_TIMEOUT`] and given
+    /// up at shutdown.
+    ///
+    /// [`TLS_HANDSHAKE_TIMEOUT`]: crate::serve::TLS_HANDSHAKE_TIMEOUT
+    #[cfg(feature = "tls")]
+    pub(crate) async fn serve_tls(self, socket: TcpStream, acceptor: tokio_rustls::TlsAcceptor) {
+        let requested = self.shutdown.requested();
+        let peer = self.peer;
+        let (io, service, guard) = self.prepare(socket);
+        let handshake = tokio::time::timeout(
+            crate::serve::TLS_HANDSHAKE_TIMEOUT,
+            acceptor.accept(io),
+        );
+        let tls = tokio::select! {
+            () = requested => return,
+            handshake = handshake => match handshake {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(error)) => {
+                    tracing::debug!(%peer, %error, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(%peer, "TLS handshake timed out");
+                    return;
+                }
+            },
+        };
+        let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+        let io = TokioIo::new(tls);
+        if h2 {
+            let executor = StreamExecutor::default();
+            let guard = guard.with_h2(executor.connection.clone());
+            let connection = hyper::server::conn::http2::Builder::new(executor)
+                .timer(TokioTimer::new())
+                .serve_connection(io, service);
+            Guarded { connection, guard }.await;
+        } else {
+            let connection = http1_builder().serve_connection(io, service);
+            Guarded { connection, guard }.await;
+        }
+    }
+}
+
+/// hyper's HTTP/1 connection as every connection here is served.
+fn http1_builder() -> hyper::server::conn::http1::Builder {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new());
+    builder
 }
 
 pin_project_lite::pin_project! {

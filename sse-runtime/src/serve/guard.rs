@@ -3,12 +3,14 @@
 //! is the socket's own ([`WatchedIo`](crate::serve::watched_io)).
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use hyper_util::server::graceful::GracefulConnection;
 
 use crate::response::DisconnectReason;
 use crate::serve::current_stream::CurrentStream;
+use crate::serve::h2_streams::ConnectionEnd;
 use crate::shutdown::{Notice, ShutdownListener};
 
 /// Enforces the shutdown on one connection.
@@ -16,6 +18,8 @@ pub(crate) struct ConnectionGuard {
     shutdown: ShutdownListener,
     finishing: bool,
     current: CurrentStream,
+    /// An HTTP/2 connection's word to its stream tasks.
+    h2: Option<Arc<ConnectionEnd>>,
 }
 
 impl ConnectionGuard {
@@ -24,7 +28,15 @@ impl ConnectionGuard {
             shutdown,
             finishing: false,
             current,
+            h2: None,
         }
+    }
+
+    /// The connection may speak HTTP/2: at the end of the grace period, its
+    /// stream tasks are told why they end.
+    pub(crate) fn with_h2(mut self, connection: Arc<ConnectionEnd>) -> Self {
+        self.h2 = Some(connection);
+        self
     }
 
     /// Drives `connection`; ready when it has ended, or when the guard ended
@@ -53,6 +65,9 @@ impl ConnectionGuard {
                 Poll::Ready(Notice::FinishUp) => {}
                 Poll::Ready(Notice::GraceOver) => {
                     self.current.end(DisconnectReason::Shutdown);
+                    if let Some(h2) = &self.h2 {
+                        h2.grace_over();
+                    }
                     tracing::debug!("grace period over; dropping connection");
                     return Poll::Ready(());
                 }

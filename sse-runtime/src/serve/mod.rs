@@ -34,7 +34,10 @@ mod guard;
 mod listener;
 mod make_service;
 mod service;
+mod h2_streams;
 mod socket;
+#[cfg(feature = "tls")]
+mod tls;
 mod watched_io;
 
 use std::future::{Future, IntoFuture};
@@ -49,6 +52,8 @@ pub use self::body_timeout::DEFAULT_REQUEST_BODY_TIMEOUT;
 pub use self::listener::SseListener;
 pub use self::make_service::{MakeService, make_service};
 pub use self::service::RouterService;
+#[cfg(feature = "tls")]
+pub use self::tls::{TLS_HANDSHAKE_TIMEOUT, Tls, TlsError};
 pub use self::watched_io::WatchedIo;
 use crate::shutdown::Shutdown;
 
@@ -83,8 +88,10 @@ pub fn serve(listener: TcpListener, router: Router) -> Serve {
         listener,
         router,
         shutdown: None,
-        http2: false,
+        http2: None,
         body_timeout: Some(DEFAULT_REQUEST_BODY_TIMEOUT),
+        #[cfg(feature = "tls")]
+        tls: None,
     }
 }
 
@@ -95,7 +102,7 @@ pub fn serve(listener: TcpListener, router: Router) -> Serve {
 /// let listener = sse_runtime::bind("127.0.0.1:8000".parse().unwrap()).await?;
 /// sse_runtime::serve(listener, app)
 ///     .with_shutdown(shutdown) // default: runs until the process ends
-///     .http2(true)             // default: HTTP/1 only
+///     .http2(true)             // default: HTTP/1 only (in cleartext)
 ///     .await
 /// # }
 /// # let _ = run;
@@ -106,8 +113,10 @@ pub struct Serve {
     listener: TcpListener,
     router: Router,
     shutdown: Option<Shutdown>,
-    http2: bool,
+    http2: Option<bool>,
     body_timeout: Option<Duration>,
+    #[cfg(feature = "tls")]
+    tls: Option<Tls>,
 }
 
 impl Serve {
@@ -128,12 +137,51 @@ impl Serve {
         self
     }
 
-    /// Also accepts cleartext HTTP/2 (prior knowledge), at the cost of a few
-    /// KiB per connection for telling the protocols apart. Off by default:
-    /// browsers speak HTTP/2 only over TLS, which a proxy in front usually ends.
+    /// Whether HTTP/2 is served. Over TLS ([`Serve::tls`]) it is on unless
+    /// turned off here, and offered by ALPN. In cleartext it is off unless
+    /// turned on here, and then accepted with prior knowledge, at the cost of
+    /// a few KiB per connection for telling the protocols apart: browsers
+    /// speak HTTP/2 only over TLS, which a proxy in front usually ends.
+    ///
+    /// Over HTTP/2 every guarantee holds per stream: a stream whose client
+    /// stopped reading (out of flow-control window) is reset after its send
+    /// timeout while the connection's other streams go on; a client's
+    /// `RST_STREAM` runs that stream's disconnect hook; shutdown sends each
+    /// stream its farewell, then `GOAWAY`.
     pub fn http2(mut self, enabled: bool) -> Self {
-        self.http2 = enabled;
+        self.http2 = Some(enabled);
         self
+    }
+
+    /// Serves HTTPS with `tls`'s certificate: HTTP/2 for clients that offer
+    /// it by ALPN (every browser; all of a page's `EventSource`s then share
+    /// one connection instead of queueing for six), HTTP/1.1 for the others.
+    ///
+    /// ```no_run
+    /// # async fn run(app: axum::Router) -> Result<(), Box<dyn std::error::Error>> {
+    /// let tls = sse_runtime::serve::Tls::from_pem_files("cert.pem", "key.pem")?;
+    /// let listener = sse_runtime::bind("0.0.0.0:8443".parse()?).await?;
+    /// sse_runtime::serve(listener, app).tls(tls).await?;
+    /// # Ok(()) }
+    /// # let _ = run;
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// What the accepted connections speak.
+    fn protocols(&self) -> accept::Protocols {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return accept::Protocols::Tls(tls.acceptor(self.http2.unwrap_or(true)));
+        }
+        if self.http2.unwrap_or(false) {
+            accept::Protocols::Http1OrH2c
+        } else {
+            accept::Protocols::Http1
+        }
     }
 }
 
@@ -144,12 +192,13 @@ impl IntoFuture for Serve {
     fn into_future(self) -> Self::IntoFuture {
         // A coordinator always exists, so the `Shutdown` extractor works; an
         // untriggered one costs nothing.
+        let protocols = self.protocols();
         let shutdown = self.shutdown.unwrap_or_default();
         Box::pin(accept::accept_until_shutdown(
             self.listener,
             self.router,
             shutdown,
-            self.http2,
+            protocols,
             self.body_timeout,
         ))
     }

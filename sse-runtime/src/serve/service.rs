@@ -20,6 +20,7 @@ use tower_service::Service;
 use crate::response::Enforcement;
 use crate::serve::body_timeout::TimedBody;
 use crate::serve::current_stream::CurrentStream;
+use crate::serve::h2_streams;
 use crate::shutdown::Shutdown;
 
 /// One connection's view of the router, as [`MakeService`](crate::serve::MakeService)
@@ -53,10 +54,15 @@ impl RouterService {
         Box::pin(async move {
             let response = response.await?;
             let stream = response.extensions().get::<Arc<Enforcement>>().cloned();
+            // An HTTP/2 stream's own task enforces its send timeout; otherwise
+            // the connection's socket does, for the one stream it carries.
+            let own_task = stream.as_ref().is_some_and(h2_streams::attach);
             if let Some(stream) = &stream {
                 stream.mark_enforced();
             }
-            current.set(stream);
+            if !own_task {
+                current.set(stream);
+            }
             Ok(response)
         })
     }

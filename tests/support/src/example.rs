@@ -63,7 +63,10 @@ impl Example {
             .expect("the example printed its URL")
             .unwrap()
             .expect("a line on stdout");
-        let url = first.strip_prefix("listening on http://").expect(&first);
+        let url = first
+            .strip_prefix("listening on http://")
+            .or_else(|| first.strip_prefix("listening on https://"))
+            .expect(&first);
         let addr = url.split('/').next().unwrap().parse().unwrap();
 
         let log = Arc::new(Mutex::new(String::new()));

@@ -3,6 +3,7 @@
 import { chromium } from "playwright-core";
 import { base, writeResults } from "./common.mjs";
 import { browserChecks } from "./browser_checks.mjs";
+import { tlsChecks } from "./tls_checks.mjs";
 
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const browser = await chromium.launch({
@@ -21,5 +22,9 @@ const browser = await chromium.launch({
 const page = await browser.newPage();
 await page.goto(`${base}/`);
 const results = await browserChecks(page);
+// The `tls` example's self-signed certificate.
+const tlsPage = await browser.newPage({ ignoreHTTPSErrors: true });
+const tlsResults = await tlsChecks(tlsPage);
 await browser.close();
-process.exit(writeResults("chromium", results) ? 1 : 0);
+const failed = writeResults("chromium", results) + writeResults("chromium-tls", tlsResults);
+process.exit(failed ? 1 : 0);

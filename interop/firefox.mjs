@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { WebSocket } from "ws";
 import { base, writeResults } from "./common.mjs";
 import { browserChecks } from "./browser_checks.mjs";
+import { tlsChecks } from "./tls_checks.mjs";
 
 const executable = process.env.FIREFOX || "/usr/bin/firefox-esr";
 const profile = mkdtempSync(join(tmpdir(), "interop-firefox-"));
@@ -91,7 +92,8 @@ function remote(value) {
   }
 }
 
-await send("session.new", { capabilities: {} });
+// Insecure certificates: the `tls` example's is self-signed.
+await send("session.new", { capabilities: { alwaysMatch: { acceptInsecureCerts: true } } });
 const { contexts } = await send("browsingContext.getTree", {});
 const context = contexts[0].context;
 
@@ -114,12 +116,15 @@ const page = {
 };
 
 let results;
+let tlsResults;
 try {
   await page.goto(`${base}/`);
   results = await browserChecks(page);
+  tlsResults = await tlsChecks(page);
 } finally {
   socket.close();
   firefox.kill();
   rmSync(profile, { recursive: true, force: true });
 }
-process.exit(writeResults("firefox", results) ? 1 : 0);
+const failed = writeResults("firefox", results) + writeResults("firefox-tls", tlsResults);
+process.exit(failed ? 1 : 0);

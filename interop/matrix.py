@@ -56,9 +56,20 @@ CONTRACT_CHECKS = {
     "chromium-typed-events": "the compiled module receives the example's five events, typed and parsed, in headless Chromium",
 }
 
+TLS_CHECKS = {
+    "h2-50-streams": "a page opens 50 `EventSource`s to `examples/tls` over HTTPS (HTTP/2 by ALPN): all 50 receive events, every one over `h2`",
+    "http1-6-streams": "the same page with the server's HTTP/2 off (`TLS_HTTP2=0`): 6 streams receive events and 44 wait (six HTTP/1.1 connections per origin)",
+}
+
 # Clients of protocols built on SSE, each against the example that speaks
 # the protocol, with the checks of their own table.
 PROTOCOLS = [
+    (
+        "HTTPS and HTTP/2",
+        "The browsers against `examples/tls` (`serve(..).tls(..)`, a self-signed certificate accepted by the test).",
+        [("chromium-tls", "Chromium"), ("firefox-tls", "Firefox"), ("webkit-tls", "WebKit")],
+        TLS_CHECKS,
+    ),
     (
         "OpenAI streams",
         "The official `openai` clients against `examples/llm` (Chat Completions and Responses streams).",

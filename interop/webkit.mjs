@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { base, writeResults } from "./common.mjs";
 import { browserChecks } from "./browser_checks.mjs";
+import { tlsChecks } from "./tls_checks.mjs";
 
 const driverBinary = process.env.WEBKIT_DRIVER || "/usr/bin/WebKitWebDriver";
 const browserBinary =
@@ -39,6 +40,8 @@ for (let attempt = 0; attempt < 50 && !session; attempt++) {
     session = await command("POST", "/session", {
       capabilities: {
         alwaysMatch: {
+          // The `tls` example's certificate is self-signed.
+          acceptInsecureCerts: true,
           "webkitgtk:browserOptions": { binary: browserBinary, args: ["--automation"] },
         },
       },
@@ -69,11 +72,14 @@ const page = {
 };
 
 let results;
+let tlsResults;
 try {
   await page.goto(`${base}/`);
   results = await browserChecks(page);
+  tlsResults = await tlsChecks(page);
 } finally {
   await command("DELETE", prefix).catch(() => {});
   driver.kill();
 }
-process.exit(writeResults("webkit", results) ? 1 : 0);
+const failed = writeResults("webkit", results) + writeResults("webkit-tls", tlsResults);
+process.exit(failed ? 1 : 0);

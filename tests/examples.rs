@@ -439,3 +439,43 @@ async fn llm_streams_chat_completions_and_stops_the_model_when_the_client_leaves
     assert!(stopped <= 4, "{stopped} tokens produced for 3 read");
     example.terminate().await;
 }
+
+#[tokio::test]
+async fn tls_serves_http2_with_the_given_certificate_and_names_a_missing_one() {
+    use sse_test_support::h2_client::{connect_h2, next_block, self_signed};
+    let dir = std::env::temp_dir().join(format!("sse-tls-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_pem, key_pem, certificate) = self_signed();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, cert_pem).unwrap();
+    std::fs::write(&key, key_pem).unwrap();
+    let env = [
+        ("TLS_CERT", cert.to_str().unwrap()),
+        ("TLS_KEY", key.to_str().unwrap()),
+    ];
+    let example = Example::start_with("tls", &env).await;
+    let mut connection = connect_h2(example.addr, Some(&certificate)).await;
+    let (status, mut body) = connection.get("/events?stream=7").await;
+    assert_eq!(status, 200);
+    let mut pending = String::new();
+    assert_eq!(next_block(&mut body, &mut pending).await, ": \n\n");
+    assert_eq!(
+        next_block(&mut body, &mut pending).await,
+        "data: {\"stream\":7,\"protocol\":\"h2\",\"n\":1}\n\n"
+    );
+    example.wait_for_log("stream opened").await;
+    example.terminate().await;
+
+    // A certificate that is not there: the example says which file.
+    let output = tokio::process::Command::new(Example::binary("tls"))
+        .env("PORT", "0")
+        .env("TLS_CERT", dir.join("missing.pem"))
+        .env("TLS_KEY", &key)
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("missing.pem"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -7,21 +7,19 @@
 //! stream limit counts streams. The numbers are printed (`--nocapture`).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Incoming;
-use hyper::client::conn::http2::SendRequest;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use http_body_util::BodyExt;
 use sse_runtime::serve::Tls;
 use sse_runtime::{
     Disconnect, DisconnectReason, Event, KeepAlive, Shutdown, SseResponse, StreamLimit,
 };
 use sse_test_support::PATIENCE;
+use sse_test_support::h2_client::{
+    H2Connection, STREAM_WINDOW, connect_h2, next_block, read_to_end, read_until, self_signed,
+};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_rustls::rustls;
@@ -73,12 +71,8 @@ struct Server {
 }
 
 async fn serve(transport: Transport, router: Router, shutdown: Shutdown) -> Server {
-    let self_signed = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let tls = Tls::from_pem(
-        self_signed.cert.pem().as_bytes(),
-        self_signed.signing_key.serialize_pem().as_bytes(),
-    )
-    .unwrap();
+    let (cert_pem, key_pem, certificate) = self_signed();
+    let tls = Tls::from_pem(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let serve = sse_runtime::serve(listener, router).with_shutdown(shutdown.clone());
@@ -89,108 +83,18 @@ async fn serve(transport: Transport, router: Router, shutdown: Shutdown) -> Serv
     Server {
         addr,
         transport,
-        certificate: self_signed.cert.der().clone(),
+        certificate,
         shutdown,
         task: tokio::spawn(std::future::IntoFuture::into_future(serve)),
     }
 }
 
-/// One HTTP/2 connection to the server.
-struct Connection {
-    requests: SendRequest<Empty<Bytes>>,
-    /// Ends when the connection does.
-    driver: JoinHandle<()>,
-}
-
-/// The stream window the client advertises: small, so that a stream it
-/// stops reading runs out of window after 64 KiB.
-const STREAM_WINDOW: u32 = 65_535;
-
-async fn connect(server: &Server) -> Connection {
-    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    let mut builder = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
-    builder
-        .initial_stream_window_size(STREAM_WINDOW)
-        .initial_connection_window_size(16 * 1024 * 1024);
-    let (requests, driver) = match server.transport {
-        Transport::Cleartext => {
-            let (requests, connection) = builder.handshake(TokioIo::new(tcp)).await.unwrap();
-            (requests, tokio::spawn(async move { drop(connection.await) }))
-        }
-        Transport::Tls => {
-            let mut roots = rustls::RootCertStore::empty();
-            roots.add(server.certificate.clone()).unwrap();
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let mut config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-            config.alpn_protocols = vec![b"h2".to_vec()];
-            let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-            let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-            let tls = connector.connect(name, tcp).await.unwrap();
-            assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-            let (requests, connection) = builder.handshake(TokioIo::new(tls)).await.unwrap();
-            (requests, tokio::spawn(async move { drop(connection.await) }))
-        }
+async fn connect(server: &Server) -> H2Connection {
+    let certificate = match server.transport {
+        Transport::Tls => Some(&server.certificate),
+        Transport::Cleartext => None,
     };
-    Connection { requests, driver }
-}
-
-impl Connection {
-    /// Opens a stream: `GET path`, its status and body.
-    async fn get(&mut self, path: &str) -> (u16, Incoming) {
-        self.requests.ready().await.unwrap();
-        let request = http::Request::get(format!("https://localhost{path}"))
-            .body(Empty::new())
-            .unwrap();
-        let response = self.requests.send_request(request).await.unwrap();
-        assert_eq!(response.version(), http::Version::HTTP_2);
-        let status = response.status().as_u16();
-        (status, response.into_body())
-    }
-}
-
-/// Reads `body` until its text contains `pattern`; all of it so far.
-async fn read_until(body: &mut Incoming, text: &mut String, pattern: &str) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !text.contains(pattern) {
-        let frame = tokio::time::timeout_at(deadline, body.frame())
-            .await
-            .unwrap_or_else(|_| panic!("no {pattern:?} in time; got {text:?}"))
-            .unwrap_or_else(|| panic!("the stream ended before {pattern:?}; got {text:?}"))
-            .unwrap_or_else(|error| panic!("the stream failed before {pattern:?}: {error}"));
-        if let Ok(data) = frame.into_data() {
-            text.push_str(std::str::from_utf8(&data).unwrap());
-        }
-    }
-}
-
-/// The next block (up to its blank line) of `body`; `pending` keeps what
-/// was read past it.
-async fn next_block(body: &mut Incoming, pending: &mut String) -> String {
-    read_until(body, pending, "\n\n").await;
-    let end = pending.find("\n\n").unwrap() + 2;
-    pending.drain(..end).collect()
-}
-
-/// Reads `body` to its end: what it said, and whether it ended cleanly
-/// (rather than by a reset).
-async fn read_to_end(body: &mut Incoming) -> (String, bool) {
-    let mut text = String::new();
-    loop {
-        match tokio::time::timeout(PATIENCE, body.frame()).await {
-            Err(_) => panic!("the stream did not end in time; got {text:?}"),
-            Ok(None) => return (text, true),
-            Ok(Some(Err(_))) => return (text, false),
-            Ok(Some(Ok(frame))) => {
-                if let Ok(data) = frame.into_data() {
-                    text.push_str(std::str::from_utf8(&data).unwrap());
-                }
-            }
-        }
-    }
+    connect_h2(server.addr, certificate).await
 }
 
 type Ends = mpsc::UnboundedReceiver<(Disconnect, Instant)>;
@@ -336,7 +240,10 @@ async fn a_stream_whose_client_stops_reading_is_reset_after_the_send_timeout_and
         let block = next_block(&mut ticks, &mut pending).await;
         assert!(block.starts_with("data: "), "{block:?}");
     }
-    assert!(!connection.driver.is_finished(), "the connection is still open");
+    assert!(
+        !connection.driver.is_finished(),
+        "the connection is still open"
+    );
     eprintln!(
         "{transport:?}: stuck stream reset {took:?} after it opened (send timeout 1 s); \
          {sent_before} events of the other stream read meanwhile, and it goes on"
@@ -424,7 +331,10 @@ async fn shutdown_says_goodbye_on_every_stream_then_goaway_within_the_grace(tran
 }
 
 async fn keep_alive_pings_each_idle_stream(transport: Transport) {
-    let (router, _ends) = app(KeepAlive::every(Duration::from_millis(100)), Duration::from_secs(1));
+    let (router, _ends) = app(
+        KeepAlive::every(Duration::from_millis(100)),
+        Duration::from_secs(1),
+    );
     let server = serve(transport, router, Shutdown::new()).await;
     let mut connection = connect(&server).await;
     let mut idle = Vec::new();
@@ -462,7 +372,10 @@ async fn the_stream_limit_counts_streams_not_connections(transport: Transport) {
         open.push(body);
     }
     let (status, _) = connection.get("/").await;
-    assert_eq!(status, 503, "the 4th stream on the same connection is refused");
+    assert_eq!(
+        status, 503,
+        "the 4th stream on the same connection is refused"
+    );
     // Closing one stream frees its place for another on the same connection.
     drop(open.pop());
     let deadline = Instant::now() + PATIENCE;
@@ -472,7 +385,10 @@ async fn the_stream_limit_counts_streams_not_connections(transport: Transport) {
             open.push(body);
             break;
         }
-        assert!(Instant::now() < deadline, "the freed place was never reused");
+        assert!(
+            Instant::now() < deadline,
+            "the freed place was never reused"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

@@ -85,10 +85,8 @@ impl Connection {
         let requested = self.shutdown.requested();
         let peer = self.peer;
         let (io, service, guard) = self.prepare(socket);
-        let handshake = tokio::time::timeout(
-            crate::serve::TLS_HANDSHAKE_TIMEOUT,
-            acceptor.accept(io),
-        );
+        let handshake =
+            tokio::time::timeout(crate::serve::TLS_HANDSHAKE_TIMEOUT, acceptor.accept(io));
         let tls = tokio::select! {
             () = requested => return,
             handshake = handshake => match handshake {

@@ -31,10 +31,10 @@ mod body_timeout;
 mod connection;
 mod current_stream;
 mod guard;
+mod h2_streams;
 mod listener;
 mod make_service;
 mod service;
-mod h2_streams;
 mod socket;
 #[cfg(feature = "tls")]
 mod tls;

@@ -182,8 +182,8 @@ mod tests {
 
     #[test]
     fn a_missing_file_names_the_file() {
-        let error = Tls::from_pem_files("/nonexistent/cert.pem", "/nonexistent/key.pem")
-            .unwrap_err();
+        let error =
+            Tls::from_pem_files("/nonexistent/cert.pem", "/nonexistent/key.pem").unwrap_err();
         assert!(
             error.to_string().contains("/nonexistent/cert.pem"),
             "{error}"

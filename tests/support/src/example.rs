@@ -30,17 +30,17 @@ impl Example {
         Self::start_with(name, &[]).await
     }
 
+    /// Where example `name`'s program is: `cargo test` builds the examples
+    /// next to the test binaries.
+    pub fn binary(name: &str) -> std::path::PathBuf {
+        let deps = std::env::current_exe().unwrap();
+        let target = deps.parent().unwrap().parent().unwrap();
+        target.join("examples").join(name)
+    }
+
     /// Starts example `name` with extra environment variables.
     pub async fn start_with(name: &str, env: &[(&str, &str)]) -> Example {
-        // Examples are built by `cargo test` next to the test binaries.
-        let deps = std::env::current_exe().unwrap();
-        let binary = deps
-            .parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .join("examples")
-            .join(name);
+        let binary = Self::binary(name);
         let mut child = Command::new(&binary)
             .env("PORT", "0")
             .env("RUST_LOG", "info")

@@ -1,10 +1,11 @@
 //! What the integration tests share, one concern a module: servers on a free
 //! loopback port, a plain HTTP/1.1 client over a real socket, example
-//! programs run as processes, a real `redis-server`, a client in a network
+//! programs run as processes, an HTTP/2 client (TLS or cleartext), a real `redis-server`, a client in a network
 //! namespace of its own, and the hub's resume race for any backend.
 
 pub mod client;
 pub mod example;
+pub mod h2_client;
 pub mod hub;
 pub mod logs;
 pub mod netns;

@@ -85,7 +85,7 @@ pub use crate::last_event_id::{
 };
 pub use crate::response::{
     BoxError, DEFAULT_KEEP_ALIVE, DEFAULT_SEND_TIMEOUT, Disconnect, DisconnectReason, EventStream,
-    KeepAlive, SseResponse, StreamItem, StreamLimit, StreamStats,
+    KeepAlive, MaxDuration, SseResponse, StreamItem, StreamLimit, StreamStats,
 };
 pub use crate::serve::{
     DEFAULT_REQUEST_BODY_TIMEOUT, LISTEN_BACKLOG, MakeService, Serve, SseListener, bind,
@@ -111,7 +111,7 @@ pub mod __private {
 
     pub use crate::endpoint::*;
     pub use crate::event::{Event, EventError, EventWriter, LineEnding, SseEvent};
-    pub use crate::response::{Disconnect, KeepAlive, SseResponse, StreamLimit};
+    pub use crate::response::{Disconnect, KeepAlive, MaxDuration, SseResponse, StreamLimit};
     pub use crate::shutdown::Shutdown;
     pub use sse_macros::__with_items as with_items;
 

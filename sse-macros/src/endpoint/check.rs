@@ -100,7 +100,38 @@ pub(crate) fn check(cx: &Ctxt, attr: &Attr) -> Settings {
             settings.values.insert(entry.key, checked);
         }
     }
+    check_max_duration(cx, attr, &settings);
     settings
+}
+
+/// A stream that must end at once would reconnect in a loop; a jitter means
+/// nothing without the duration it is taken from.
+fn check_max_duration(cx: &Ctxt, attr: &Attr, settings: &Settings) {
+    // Both are durations: their values are string literals.
+    let literal = |key| {
+        attr.entries.iter().find_map(|entry| match &entry.value {
+            Value::Str(lit) if entry.key == key => Some(lit),
+            _ => None,
+        })
+    };
+    if settings.millis(Key::MaxDuration) == Some(0)
+        && let Some(lit) = literal(Key::MaxDuration)
+    {
+        cx.error_spanned_by(
+            lit,
+            "`max_duration` must be more than zero: a stream that ends at once makes its \
+             client reconnect in a loop; leave it out for streams without a limit",
+        );
+    }
+    if settings.millis(Key::MaxDuration).is_none()
+        && let Some(lit) = literal(Key::MaxDurationJitter)
+    {
+        cx.error_spanned_by(
+            lit,
+            "`max_duration_jitter` needs `max_duration`: the jitter is how much earlier than \
+             the maximum duration a stream may end",
+        );
+    }
 }
 
 /// A route path axum accepts: it panics at start-up on one it does not, far

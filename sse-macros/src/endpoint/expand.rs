@@ -148,6 +148,14 @@ fn configure(settings: &Settings) -> TokenStream {
         let timeout = millis(ms);
         calls.extend(quote!(.send_timeout(#timeout)));
     }
+    if let Some(ms) = settings.millis(Key::MaxDuration) {
+        let limit = millis(ms);
+        let jitter = settings.millis(Key::MaxDurationJitter).map(|ms| {
+            let jitter = millis(ms);
+            quote!(.jitter(#jitter))
+        });
+        calls.extend(quote!(.max_duration(#private::MaxDuration::new(#limit) #jitter)));
+    }
     if let Some(Checked::Count(max)) = settings.get(Key::MaxStreams) {
         calls.extend(quote!(.limit({
             static __SSE_LIMIT: #private::LazyLock<#private::StreamLimit> =

@@ -101,6 +101,10 @@ keys! {
         "sep = \"\\r\\n\"", "line ending (`\"\\n\"` default, `\"\\r\\n\"`, `\"\\r\"`)";
     SendTimeout: "send_timeout", Duration,
         "send_timeout = \"10s\"", "drops a client whose writes wait that long (default 30 s; `\"0s\"` turns it off)";
+    MaxDuration: "max_duration", Duration,
+        "max_duration = \"10m\"", "ends each stream cleanly after that long, less a random tenth (clients reconnect with `Last-Event-ID`, spread out)";
+    MaxDurationJitter: "max_duration_jitter", Duration,
+        "max_duration_jitter = \"1m\"", "how much earlier than `max_duration` a stream may end, at random (default a tenth of it)";
     MaxStreams: "max_streams", Count,
         "max_streams = 100", "beyond it, `503` with `Retry-After`";
     ErrorEvent: "error_event", EventNameOrFn,

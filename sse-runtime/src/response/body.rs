@@ -26,14 +26,17 @@ use crate::response::enforcement::Enforcement;
 use crate::response::farewell::{ShutdownStep, StreamShutdown};
 use crate::response::keep_alive::KeepAliveTimer;
 use crate::response::limit::StreamPermit;
+use crate::response::max_duration::Expiry;
 use crate::response::stream::EventStream;
 use crate::response::streaming::{ErrorEventFn, panic_message, write_events, write_ready_events};
 
 /// Where the body is in its life.
 enum Phase {
     /// Not polled yet: the opening frame is still to be written.
-    Opening,
-    Streaming,
+    Opening(Option<Box<Expiry>>),
+    /// With the stream's clock, if it has a maximum duration (boxed: most
+    /// streams have none, and an idle body's size is memory per stream).
+    Streaming(Option<Box<Expiry>>),
     /// Shutdown asked for a farewell; the hook is computing it.
     Farewell(BoxFuture<'static, Vec<Event>>),
     /// Nothing more will be written; what is buffered is the last frame.
@@ -100,7 +103,7 @@ impl<S: EventStream> SseBody<S> {
         };
         let state = State {
             events: Some(events),
-            phase: Phase::Opening,
+            phase: Phase::Opening(config.max_duration.map(|max| Box::new(max.start()))),
             buf: BytesMut::new(),
             line_ending: config.line_ending,
             retry: config.retry,
@@ -123,7 +126,11 @@ impl<S: EventStream> BodyState<'_, S> {
     /// same poll, so by the time a client sees `open`, the endpoint has run
     /// to its first await (a hub subscription is in place).
     fn open(&mut self, writer: &mut EventWriter) {
-        *self.phase = Phase::Streaming;
+        let expiry = match self.phase {
+            Phase::Opening(expiry) => expiry.take(),
+            _ => None,
+        };
+        *self.phase = Phase::Streaming(expiry);
         self.ending.start();
         tracing::info!("stream opened");
         if self.enforcement.send_timeout.is_some() && !self.enforcement.is_enforced() {
@@ -188,6 +195,28 @@ impl<S: EventStream> BodyState<'_, S> {
         }
     }
 
+    /// Ends a stream that has lived its maximum duration, after its
+    /// farewell: cleanly, so that the client reconnects.
+    fn poll_expiry(&mut self, cx: &mut Context<'_>, writer: &mut EventWriter) {
+        let Phase::Streaming(Some(expiry)) = &mut *self.phase else {
+            return;
+        };
+        let Poll::Ready(farewell) = expiry.poll_expired(cx) else {
+            return;
+        };
+        if let Some(farewell) = farewell {
+            match catch_unwind(AssertUnwindSafe(|| farewell())) {
+                Ok(event) => write_events(writer, &[event], self.ending),
+                Err(panic) => tracing::error!(
+                    panic = panic_message(&*panic),
+                    "the max_duration farewell panicked; ending the stream without it"
+                ),
+            }
+        }
+        tracing::info!("stream reached its max_duration; ending it for the client to reconnect");
+        self.end(DisconnectReason::MaxDuration);
+    }
+
     /// Writes what the generator has ready; ends when it does.
     fn poll_streaming(&mut self, cx: &mut Context<'_>, writer: &mut EventWriter) {
         let ended = write_ready_events(
@@ -236,14 +265,19 @@ impl<S: EventStream> BodyState<'_, S> {
 
     /// One poll: the phases in order, at most one frame sent.
     fn poll_phases(&mut self, cx: &mut Context<'_>, writer: &mut EventWriter) -> PollFrame {
-        if let Phase::Opening = self.phase {
+        if let Phase::Opening(_) = self.phase {
             self.open(writer);
         }
         self.poll_shutdown(cx);
         match self.phase {
             Phase::Farewell(_) => self.poll_farewell(cx, writer),
-            Phase::Streaming => self.poll_streaming(cx, writer),
-            Phase::Opening | Phase::Ended => {}
+            Phase::Streaming(_) => {
+                self.poll_expiry(cx, writer);
+                if let Phase::Streaming(_) = self.phase {
+                    self.poll_streaming(cx, writer);
+                }
+            }
+            Phase::Opening(_) | Phase::Ended => {}
         }
         if let Some(sent) = self.send_frame(writer) {
             return sent;

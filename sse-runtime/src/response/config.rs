@@ -12,6 +12,7 @@ use crate::response::disconnect::DisconnectHook;
 use crate::response::farewell::ShutdownHook;
 use crate::response::keep_alive::KeepAlive;
 use crate::response::limit::StreamLimit;
+use crate::response::max_duration::MaxDuration;
 use crate::response::streaming::ErrorEventFn;
 use crate::shutdown::Shutdown;
 
@@ -36,6 +37,7 @@ pub(crate) struct Config {
     pub(crate) on_disconnect: Option<DisconnectHook>,
     pub(crate) error_event: Option<ErrorEventFn>,
     pub(crate) limit: Option<StreamLimit>,
+    pub(crate) max_duration: Option<MaxDuration>,
     pub(crate) peer: Option<SocketAddr>,
 }
 
@@ -53,6 +55,7 @@ impl Default for Config {
             on_disconnect: None,
             error_event: None,
             limit: None,
+            max_duration: None,
             peer: None,
         }
     }
@@ -72,6 +75,7 @@ impl fmt::Debug for Config {
             .field("on_disconnect", &self.on_disconnect.is_some())
             .field("error_event", &self.error_event.is_some())
             .field("limit", &self.limit)
+            .field("max_duration", &self.max_duration)
             .field("peer", &self.peer)
             .finish_non_exhaustive()
     }

@@ -40,6 +40,9 @@ pub enum DisconnectReason {
     PeerUnresponsive,
     /// The server shut down.
     Shutdown,
+    /// The stream lived its [`MaxDuration`](crate::MaxDuration) and ended
+    /// cleanly, for the client to reconnect.
+    MaxDuration,
     /// The generator finished.
     Completed,
     /// The generator returned an error, panicked, or yielded an event that
@@ -59,6 +62,7 @@ impl DisconnectReason {
             DisconnectReason::SendTimeout => "send_timeout",
             DisconnectReason::PeerUnresponsive => "peer_unresponsive",
             DisconnectReason::Shutdown => "shutdown",
+            DisconnectReason::MaxDuration => "max_duration",
             DisconnectReason::Completed => "completed",
             DisconnectReason::Error => "error",
         }

@@ -32,6 +32,7 @@
 //! | [`KeepAlive`] | what to send on an idle stream, and when |
 //! | [`Disconnect`], [`DisconnectReason`], [`StreamStats`] | how a stream ended, handed to `on_disconnect` |
 //! | [`StreamLimit`] | at most N open streams, then `503` |
+//! | [`MaxDuration`] | streams end after a while (with jitter), for clients to reconnect |
 //!
 //! Every event the stream has ready goes into one frame, until the frame is
 //! full, so a fast producer is sent in few large writes while a lone event
@@ -45,6 +46,7 @@ mod enforcement;
 mod farewell;
 mod keep_alive;
 mod limit;
+mod max_duration;
 mod sse_response;
 mod stream;
 mod streaming;
@@ -56,5 +58,6 @@ pub use self::config::DEFAULT_SEND_TIMEOUT;
 pub use self::disconnect::{Disconnect, DisconnectReason, StreamStats};
 pub use self::keep_alive::{DEFAULT_KEEP_ALIVE, KeepAlive};
 pub use self::limit::StreamLimit;
+pub use self::max_duration::MaxDuration;
 pub use self::sse_response::SseResponse;
 pub use self::stream::{BoxError, EventStream, StreamItem};

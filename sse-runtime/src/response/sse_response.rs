@@ -148,6 +148,16 @@ impl<S> SseResponse<S> {
         self
     }
 
+    /// Ends the stream cleanly once it has been open for `max`'s limit (less
+    /// a random part of its jitter), after its farewell if it has one, so that
+    /// the client reconnects with `Last-Event-ID`: to a new version of the
+    /// server after a rolling deploy, or to have its credentials checked
+    /// again. See [`MaxDuration`](crate::MaxDuration).
+    pub fn max_duration(mut self, max: crate::MaxDuration) -> Self {
+        self.config.max_duration = Some(max);
+        self
+    }
+
     /// Ends this stream when `shutdown` is triggered: after the
     /// [`on_shutdown`](Self::on_shutdown) hook's farewell if there is one, or
     /// when the generator ends, or by force after the grace period.

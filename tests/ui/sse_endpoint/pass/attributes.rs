@@ -16,6 +16,8 @@ async fn farewell() -> Vec<Event> {
     ping_text = "still here",
     sep = "\r\n",
     send_timeout = "10s",
+    max_duration = "10m",
+    max_duration_jitter = "1m",
     max_streams = 100,
     error_event = "error",
     event = "tick",

@@ -73,3 +73,23 @@ fn the_readmes_topic_figures_are_the_benchmarks_and_hold() {
     assert!(row[2].starts_with("2.0 Redis connections"), "{}", row[2]);
     assert!(readme.contains("over one Pub/Sub connection per\nprocess however many topics"));
 }
+
+/// The `sse_endpoint` rustdoc's attribute table names every attribute the
+/// macro takes (their list is the one its unknown-argument error gives).
+#[test]
+fn the_endpoint_docs_list_every_attribute() {
+    let stderr = include_str!("ui/sse_endpoint/fail/unknown_key.stderr");
+    let listed = stderr
+        .split("expected one of ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("the unknown-argument error lists the attributes");
+    let docs = include_str!("../sse-runtime/src/lib.rs");
+    for key in listed.split(", ") {
+        let key = key.trim_matches('`');
+        assert!(
+            docs.contains(&format!("/// | `{key} =")),
+            "the #[sse_endpoint] docs' attribute table lacks `{key}`"
+        );
+    }
+}

@@ -206,6 +206,28 @@ macro_rules! __if_schema {
 ///   [`LastEventId`], your own. Take a [`Shutdown`] (or `Option<Shutdown>`)
 ///   to stop cooperatively with `shutdown.requested()` in `tokio::select!`.
 ///
+/// # Attributes
+/// After the optional route (`get "/path"`, `post "/path"`, …), in any order,
+/// each at most once; every value is checked at compile time.
+///
+/// | attribute | what it does |
+/// |---|---|
+/// | `retry = "3s"` | sends `retry: 3000` first: how long a client waits before it reconnects |
+/// | `ping = "15s"` | keep-alive interval (default 15 s); `"0s"` disables it |
+/// | `ping_text = "..."` | keep-alive comment text (default `ping`) |
+/// | `sep = "\r\n"` | line ending (`"\n"` default, `"\r\n"`, `"\r"`) |
+/// | `send_timeout = "10s"` | drops a client whose writes wait that long (default 30 s; `"0s"` turns it off) |
+/// | `max_duration = "10m"` | ends each stream cleanly after that long, less a random tenth, so clients reconnect with `Last-Event-ID`, spread out ([`MaxDuration`]) |
+/// | `max_duration_jitter = "1m"` | how much earlier than `max_duration` a stream may end, at random |
+/// | `max_streams = 100` | beyond it, `503` with `Retry-After` ([`StreamLimit`]) |
+/// | `error_event = "error"` or `= path` | what the client sees when the body returns an error (below) |
+/// | `event = "tick"` | event type of events that set none |
+/// | `id = sequential` | numbers events 1, 2, …, continuing after `Last-Event-ID` |
+/// | `on_disconnect = path` | `async fn(Disconnect)`, run once the stream ended |
+/// | `on_shutdown = path` | `async fn() -> Vec<Event>`, the farewell on shutdown |
+/// | `yields = Type` | the endpoint's contract (below) |
+/// | `state = Type` | fixes the router state of `NAME::route()` |
+///
 /// # What it expands to
 /// The handler gains one hidden extractor first (the server's [`Shutdown`] and
 /// the `Last-Event-ID` for `id = sequential`), runs the body as a stream whose

@@ -19,8 +19,9 @@ mod load;
 mod results;
 mod scenarios;
 mod target;
+mod transport;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use results::{Results, Sample};
 use target::{Implementation, Server};
@@ -40,6 +41,11 @@ struct Sizes {
     rooms: (usize, usize),
     /// Tokens streamed for the cost per token, and aborts timed.
     llm: (usize, usize),
+    /// HTTP/2: streams on one connection, events each; idle connections
+    /// and streams on each.
+    h2: (usize, u64, usize, usize),
+    /// Compression: chat events unpaced, then paced.
+    compression: (u64, u64),
 }
 
 impl Sizes {
@@ -55,6 +61,8 @@ impl Sizes {
             drain: vec![1_000, 10_000],
             rooms: (100_000, 10_000),
             llm: (100_000, 20),
+            h2: (100, 10_000, 100, 100),
+            compression: (100_000, 500),
         }
     }
 
@@ -70,6 +78,8 @@ impl Sizes {
             drain: vec![200],
             rooms: (2_000, 500),
             llm: (10_000, 5),
+            h2: (20, 1_000, 10, 20),
+            compression: (10_000, 100),
         }
     }
 }
@@ -161,6 +171,7 @@ async fn bench(args: Vec<String>) {
     let mut results = Results::default();
     let mut rooms = RoomRows::default();
     let mut llm_rows = LlmRows::default();
+    let mut transport_rows = TransportRows::default();
     for round in 1..=sizes.rounds {
         let label = format!("round {round}/{}", sizes.rounds);
         if wanted("firehose") {
@@ -208,6 +219,12 @@ async fn bench(args: Vec<String>) {
         if wanted("llm") {
             llm_rows.measure(&sizes, &label).await;
         }
+        if wanted("h2") {
+            transport_rows.measure_h2(&sizes, &label).await;
+        }
+        if wanted("compression") {
+            transport_rows.measure_compression(&sizes, &label).await;
+        }
         for &streams in sizes.drain.iter().filter(|_| wanted("disconnect")) {
             for implementation in lineup.for_scenario("disconnect", round) {
                 disconnect(&mut results, streams, implementation, &label).await;
@@ -249,12 +266,13 @@ async fn bench(args: Vec<String>) {
          ours with a stream that is pending after every event, so nothing is coalesced.\n\n\
          {}\n\
          ### Successes\n\n\
-         {}\n{}{}{encoding}",
+         {}\n{}{}{}{encoding}",
         results.table(&main),
         results.table(&Implementation::ISOLATION),
         results.completeness(&everyone),
         rooms.table(&sizes),
         llm_rows.table(&sizes),
+        transport_rows.table(&sizes),
     );
     println!("{table}");
     if write {
@@ -556,6 +574,181 @@ impl LlmRows {
                 range(&mut p50, 2),
                 range(&mut p99, 2),
                 aborts * self.cancellation.len()
+            ));
+        }
+        table.push('\n');
+        table
+    }
+}
+
+/// Per round: a value and how many of how many succeeded.
+type Measured = Vec<(f64, u64, u64)>;
+
+/// HTTP/2 against HTTP/1.1, and compression: rows of their own, measured on
+/// the runtime's responses.
+#[derive(Default)]
+struct TransportRows {
+    h2_firehose: Measured,
+    h1_firehose: Measured,
+    h2_idle: Measured,
+    h1_idle: Measured,
+    /// Per encoding, per round.
+    compression: Vec<(&'static str, transport::CompressionSample)>,
+}
+
+impl TransportRows {
+    async fn measure_h2(&mut self, sizes: &Sizes, label: &str) {
+        let (streams, per_stream, connections, per_connection) = sizes.h2;
+        let attempted = streams as u64 * per_stream;
+        let server = Server::start(Implementation::RuntimeHttp2).await;
+        let (rate, events) = transport::h2_firehose(&server, streams, per_stream).await;
+        server.kill().await;
+        progress(&format!(
+            "h2 {label}: firehose, {streams} streams on one HTTP/2 connection: {:.2} M events/s ({events}/{attempted})",
+            rate / 1e6
+        ));
+        self.h2_firehose.push((rate, events, attempted));
+        let server = Server::start(Implementation::Runtime).await;
+        let (rate, events) = transport::h1_firehose(&server, streams, per_stream).await;
+        server.kill().await;
+        progress(&format!(
+            "h2 {label}: firehose, {streams} HTTP/1.1 connections: {:.2} M events/s ({events}/{attempted})",
+            rate / 1e6
+        ));
+        self.h1_firehose.push((rate, events, attempted));
+
+        let idle = (connections * per_connection) as u64;
+        let server = Server::start(Implementation::RuntimeHttp2).await;
+        let (kib, opened) = transport::h2_idle_memory(&server, connections, per_connection).await;
+        server.kill().await;
+        progress(&format!(
+            "h2 {label}: idle, {per_connection} streams on each of {connections} HTTP/2 connections: {kib:.2} KiB/stream ({opened}/{idle})"
+        ));
+        self.h2_idle.push((kib, opened, idle));
+        let server = Server::start(Implementation::Runtime).await;
+        let (kib, opened) = scenarios::idle_memory(&server, idle as usize).await;
+        server.kill().await;
+        progress(&format!(
+            "h2 {label}: idle, {idle} HTTP/1.1 connections: {kib:.2} KiB/stream ({opened}/{idle})"
+        ));
+        self.h1_idle.push((kib, opened, idle));
+    }
+
+    async fn measure_compression(&mut self, sizes: &Sizes, label: &str) {
+        let (n, paced) = sizes.compression;
+        let server = Server::start(Implementation::Runtime).await;
+        for encoding in transport::ENCODINGS {
+            let every = Duration::from_millis(2);
+            let Some(sample) = transport::compression(&server, encoding, n, paced, every).await
+            else {
+                progress(&format!("compression {label}: {encoding} failed"));
+                continue;
+            };
+            progress(&format!(
+                "compression {label}: {encoding:<8} {:.1} B/event, {:.2} µs CPU/event, latency p50 {:.2} ms p99 {:.2} ms ({}/{})",
+                sample.bytes_per_event,
+                sample.cpu_micros,
+                sample.latency_ms.0,
+                sample.latency_ms.1,
+                sample.events,
+                sample.attempted
+            ));
+            self.compression.push((encoding, sample));
+        }
+        server.kill().await;
+    }
+
+    fn table(&self, sizes: &Sizes) -> String {
+        if self.h2_firehose.is_empty() && self.compression.is_empty() {
+            return String::new();
+        }
+        let (streams, per_stream, connections, per_connection) = sizes.h2;
+        let (n, paced) = sizes.compression;
+        let range = |values: &[f64], digits: usize| {
+            let mut values = values.to_vec();
+            values.sort_by(f64::total_cmp);
+            let median = values[values.len() / 2];
+            let (low, high) = (values[0], values[values.len() - 1]);
+            format!("{median:.digits$} ({low:.digits$}–{high:.digits$})")
+        };
+        let counted = |rows: &Measured, digits: usize, scale: f64| {
+            let values: Vec<f64> = rows.iter().map(|r| r.0 / scale).collect();
+            let succeeded: u64 = rows.iter().map(|r| r.1).sum();
+            let attempted: u64 = rows.iter().map(|r| r.2).sum();
+            format!("{} ({succeeded}/{attempted})", range(&values, digits))
+        };
+        let mut table = String::from(
+            "### HTTP/2 and compression\n\n\
+             The runtime's responses under `sse_runtime::serve`: with cleartext HTTP/2 on \
+             (`.http2(true)`, hyper's HTTP/2 client with prior knowledge; over TLS the streams are \
+             the same), against one stream per HTTP/1.1 connection; and tower-http's \
+             `CompressionLayer` forced on for a stream of chat-shaped JSON events \
+             (`bench-server`'s `/chat`, tower-http's default levels). Each cell: the median of \
+             the rounds (lowest–highest), then succeeded/attempted.\n\n\
+             | scenario | unit | measured |\n|---|---|---|\n",
+        );
+        if !self.h2_firehose.is_empty() {
+            table.push_str(&format!(
+                "| firehose: {streams} streams of {per_stream} small JSON events on one HTTP/2 connection | M events/s | {} |\n\
+                 | firehose: the same {streams} streams, one HTTP/1.1 connection each | M events/s | {} |\n\
+                 | idle memory: {} streams, {per_connection} on each of {connections} HTTP/2 connections | KiB/stream | {} |\n\
+                 | idle memory: {} streams, one HTTP/1.1 connection each | KiB/stream | {} |\n",
+                counted(&self.h2_firehose, 2, 1e6),
+                counted(&self.h1_firehose, 2, 1e6),
+                connections * per_connection,
+                counted(&self.h2_idle, 2, 1.0),
+                connections * per_connection,
+                counted(&self.h1_idle, 2, 1.0),
+            ));
+        }
+        let identity = |f: fn(&transport::CompressionSample) -> f64| -> Vec<f64> {
+            self.compression
+                .iter()
+                .filter(|(encoding, _)| *encoding == "identity")
+                .map(|(_, sample)| f(sample))
+                .collect()
+        };
+        let median = |values: &[f64]| {
+            let mut values = values.to_vec();
+            values.sort_by(f64::total_cmp);
+            values.get(values.len() / 2).copied()
+        };
+        let share_of = |mine: &[f64], identity: &[f64]| match (median(mine), median(identity)) {
+            (Some(mine), Some(identity)) => {
+                format!(" ({:.1}% of identity)", 100.0 * mine / identity)
+            }
+            _ => String::new(),
+        };
+        for encoding in transport::ENCODINGS {
+            let samples: Vec<&transport::CompressionSample> = self
+                .compression
+                .iter()
+                .filter(|(e, _)| *e == encoding)
+                .map(|(_, sample)| sample)
+                .collect();
+            if samples.is_empty() {
+                continue;
+            }
+            let of = |f: fn(&transport::CompressionSample) -> f64| -> Vec<f64> {
+                samples.iter().map(|s| f(s)).collect()
+            };
+            let bytes = of(|s| s.bytes_per_event);
+            let paced_bytes = of(|s| s.paced_bytes_per_event);
+            let succeeded: u64 = samples.iter().map(|s| s.events).sum();
+            let attempted: u64 = samples.iter().map(|s| s.attempted).sum();
+            table.push_str(&format!(
+                "| `{encoding}`: {n} chat events as fast as they are taken | bytes/event on the wire; \
+                 server CPU per event | {} B{}; {} µs |\n\
+                 | `{encoding}`: {paced} chat events 2 ms apart | bytes/event on the wire; \
+                 made → read and decoded, p50 and p99 | {} B{}; p50 {} ms, p99 {} ms \
+                 ({succeeded}/{attempted} events over both rows) |\n",
+                range(&bytes, 1),
+                share_of(&bytes, &identity(|s| s.bytes_per_event)),
+                range(&of(|s| s.cpu_micros), 3),
+                range(&paced_bytes, 1),
+                share_of(&paced_bytes, &identity(|s| s.paced_bytes_per_event)),
+                range(&of(|s| s.latency_ms.0), 3),
+                range(&of(|s| s.latency_ms.1), 3),
             ));
         }
         table.push('\n');

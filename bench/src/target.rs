@@ -31,6 +31,9 @@ pub enum Implementation {
     /// so each event is its own body frame: what coalescing ready events
     /// into one frame is worth.
     RuntimeOneEventPerFrame,
+    /// The runtime's responses served by `sse_runtime::serve` with cleartext
+    /// HTTP/2 on (`.http2(true)`), for the HTTP/2 rows.
+    RuntimeHttp2,
 }
 
 impl Implementation {
@@ -60,6 +63,7 @@ impl Implementation {
             Implementation::AxumOnOurServe => "axum Sse on sse_runtime::serve",
             Implementation::RuntimeOnAxumServe => "sse-runtime on axum::serve",
             Implementation::RuntimeOneEventPerFrame => "sse-runtime, one event per frame",
+            Implementation::RuntimeHttp2 => "sse-runtime, HTTP/2",
         }
     }
 
@@ -72,6 +76,7 @@ impl Implementation {
             Implementation::AxumOnOurServe => ["axum", "our-serve"],
             Implementation::RuntimeOnAxumServe => ["runtime", "axum-serve"],
             Implementation::RuntimeOneEventPerFrame => ["one-event-per-frame", "our-serve"],
+            Implementation::RuntimeHttp2 => ["runtime", "our-serve-h2"],
             Implementation::Starlette => unreachable!("not a bench-server implementation"),
         }
     }

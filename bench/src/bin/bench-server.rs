@@ -306,6 +306,79 @@ mod macros {
     }
 }
 
+/// Chat-shaped JSON events (the same keys every time, short text), for the
+/// compression rows: `?n=` events, `?every_us=` apart (0: as fast as they
+/// are taken), each stamped with the time it was made.
+mod chat {
+    use super::*;
+    use serde::Serialize;
+
+    #[derive(Deserialize)]
+    pub(super) struct Chat {
+        n: u64,
+        #[serde(default)]
+        every_us: u64,
+    }
+
+    #[derive(Serialize)]
+    struct Author {
+        name: &'static str,
+        avatar: String,
+    }
+
+    #[derive(Serialize)]
+    struct Message {
+        r#type: &'static str,
+        room: &'static str,
+        id: String,
+        author: Author,
+        text: String,
+        /// Microseconds since the epoch when the event was made.
+        sent_at: u64,
+    }
+
+    fn message(n: u64) -> Event {
+        const NAMES: [&str; 5] = ["ada", "grace", "linus", "barbara", "ken"];
+        const TEXTS: [&str; 5] = ["hi", "how are you?", "fine", "see the PR", "lgtm"];
+        let name = NAMES[n as usize % NAMES.len()];
+        let message = Message {
+            r#type: "message",
+            room: "general",
+            id: format!("msg-{n:05}"),
+            author: Author {
+                name,
+                avatar: format!("/avatars/{name}.png"),
+            },
+            text: format!("message number {n}: {}", TEXTS[n as usize % TEXTS.len()]),
+            sent_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_micros() as u64,
+        };
+        Event::json(&message)
+            .unwrap()
+            .event("message")
+            .unwrap()
+            .id(n.to_string())
+            .unwrap()
+    }
+
+    pub(super) async fn chat(
+        Query(Chat { n, every_us }): Query<Chat>,
+    ) -> SseResponse<impl Stream<Item = Event>> {
+        SseResponse::new(async_stream::stream! {
+            let mut interval = (every_us > 0)
+                .then(|| tokio::time::interval(Duration::from_micros(every_us)));
+            for n in 0..n {
+                if let Some(interval) = interval.as_mut() {
+                    interval.tick().await;
+                }
+                yield message(n);
+            }
+        })
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     // Warnings and errors (RUST_LOG=warn from the harness) to stderr, so a
@@ -335,7 +408,16 @@ async fn main() -> std::io::Result<()> {
         .route("/hub/publish", get(hub_publish))
         .route("/hub/fanout", get(hub_fanout))
         .route("/hub/rooms/{room}", get(hub_room))
-        .route("/hub/topics", get(hub_topics));
+        .route("/hub/topics", get(hub_topics))
+        // Compressed when the client asks (tower-http's layer, forced on for
+        // event streams, as README.md sets it up).
+        .route(
+            "/chat",
+            get(chat::chat).layer(
+                tower_http::compression::CompressionLayer::new()
+                    .compress_when(tower_http::compression::predicate::SizeAbove::new(0)),
+            ),
+        );
     let app = match responses.as_str() {
         "axum" => common
             .route("/firehose", get(axum_sse::firehose))
@@ -389,6 +471,13 @@ async fn main() -> std::io::Result<()> {
         ("our-serve", _) => {
             tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
             sse_runtime::serve(listener, app)
+                .with_shutdown(shutdown)
+                .await
+        }
+        ("our-serve-h2", _) => {
+            tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
+            sse_runtime::serve(listener, app)
+                .http2(true)
                 .with_shutdown(shutdown)
                 .await
         }

@@ -93,3 +93,26 @@ fn the_endpoint_docs_list_every_attribute() {
         );
     }
 }
+
+/// README's HTTP/2 idle-memory figures are BENCHMARKS.md's, and HTTP/2's
+/// shared connection is the smaller.
+#[test]
+fn the_readmes_http2_figures_are_the_benchmarks_and_hold() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let median = |scenario: &str| -> f64 {
+        benchmark_row(scenario)[3]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let h2 = median("idle memory: 10000 streams, 100 on each of 100 HTTP/2 connections");
+    let h1 = median("idle memory: 10000 streams, one HTTP/1.1 connection each");
+    assert!(
+        h2 < h1 / 2.0,
+        "HTTP/2 {h2} KiB/stream against HTTP/1.1 {h1}"
+    );
+    let claim = format!("cost about {h2:.1} KiB each, against\n{h1:.1} KiB");
+    assert!(readme.contains(&claim), "README should say {claim:?}");
+}

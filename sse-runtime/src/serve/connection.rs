@@ -79,14 +79,16 @@ impl Connection {
     /// ALPN. The handshake is bounded by [`TLS_HANDSHAKE_TIMEOUT`] and given
     /// up at shutdown.
     ///
-    /// [`TLS_HANDSHAKE_TIMEOUT`]: crate::serve::TLS_HANDSHAKE_TIMEOUT
+    /// [`TLS_HANDSHAKE_TIMEOUT`]: crate::serve::tls::TLS_HANDSHAKE_TIMEOUT
     #[cfg(feature = "tls")]
     pub(crate) async fn serve_tls(self, socket: TcpStream, acceptor: tokio_rustls::TlsAcceptor) {
         let requested = self.shutdown.requested();
         let peer = self.peer;
         let (io, service, guard) = self.prepare(socket);
-        let handshake =
-            tokio::time::timeout(crate::serve::TLS_HANDSHAKE_TIMEOUT, acceptor.accept(io));
+        let handshake = tokio::time::timeout(
+            crate::serve::tls::TLS_HANDSHAKE_TIMEOUT,
+            acceptor.accept(io),
+        );
         let tls = tokio::select! {
             () = requested => return,
             handshake = handshake => match handshake {

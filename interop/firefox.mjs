@@ -9,9 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocket } from "ws";
-import { base, writeResults } from "./common.mjs";
-import { browserChecks } from "./browser_checks.mjs";
-import { tlsChecks } from "./tls_checks.mjs";
+import { checkEngine } from "./engine.mjs";
 
 const executable = process.env.FIREFOX || "/usr/bin/firefox-esr";
 const profile = mkdtempSync(join(tmpdir(), "interop-firefox-"));
@@ -115,16 +113,11 @@ const page = {
   },
 };
 
-let results;
-let tlsResults;
-try {
-  await page.goto(`${base}/`);
-  results = await browserChecks(page);
-  tlsResults = await tlsChecks(page);
-} finally {
-  socket.close();
-  firefox.kill();
-  rmSync(profile, { recursive: true, force: true });
-}
-const failed = writeResults("firefox", results) + writeResults("firefox-tls", tlsResults);
-process.exit(failed ? 1 : 0);
+await checkEngine("firefox", {
+  page,
+  close() {
+    socket.close();
+    firefox.kill();
+    rmSync(profile, { recursive: true, force: true });
+  },
+});

@@ -4,9 +4,7 @@
 // starts this under `xvfb-run`.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { base, writeResults } from "./common.mjs";
-import { browserChecks } from "./browser_checks.mjs";
-import { tlsChecks } from "./tls_checks.mjs";
+import { checkEngine } from "./engine.mjs";
 
 const driverBinary = process.env.WEBKIT_DRIVER || "/usr/bin/WebKitWebDriver";
 const browserBinary =
@@ -71,15 +69,10 @@ const page = {
   },
 };
 
-let results;
-let tlsResults;
-try {
-  await page.goto(`${base}/`);
-  results = await browserChecks(page);
-  tlsResults = await tlsChecks(page);
-} finally {
-  await command("DELETE", prefix).catch(() => {});
-  driver.kill();
-}
-const failed = writeResults("webkit", results) + writeResults("webkit-tls", tlsResults);
-process.exit(failed ? 1 : 0);
+await checkEngine("webkit", {
+  page,
+  async close() {
+    await command("DELETE", prefix).catch(() => {});
+    driver.kill();
+  },
+});

@@ -154,8 +154,9 @@ pub async fn h2_idle_memory(
                 Some(body)
             });
         }
-        held.extend(opening.join_all().await.into_iter().flatten());
-        held.push_connection(connection);
+        held.streams
+            .extend(opening.join_all().await.into_iter().flatten());
+        held.connections.push(connection);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = server.rss_kib();
@@ -172,16 +173,6 @@ pub async fn h2_idle_memory(
 struct Held {
     streams: Vec<Incoming>,
     connections: Vec<H2>,
-}
-
-impl Held {
-    fn extend(&mut self, streams: impl IntoIterator<Item = Incoming>) {
-        self.streams.extend(streams);
-    }
-
-    fn push_connection(&mut self, connection: H2) {
-        self.connections.push(connection);
-    }
 }
 
 /// The encodings compared, as `Accept-Encoding` names them.

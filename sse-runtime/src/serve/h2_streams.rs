@@ -25,9 +25,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
-use tokio::time::{Instant, Sleep};
-
 use crate::response::{DisconnectReason, Enforcement};
+use crate::serve::wait_clock::WaitClock;
 
 tokio::task_local! {
     /// The stream task being polled, while its response is being made.
@@ -74,8 +73,7 @@ where
             task,
             watch: Arc::new(StreamWatch::default()),
             connection: self.connection.clone(),
-            blocked_since: None,
-            timer: None,
+            frame: WaitClock::default(),
         });
     }
 }
@@ -95,8 +93,7 @@ pin_project_lite::pin_project! {
         watch: Arc<StreamWatch>,
         connection: Arc<ConnectionEnd>,
         // Since when the body's last frame has been waiting.
-        blocked_since: Option<Instant>,
-        timer: Option<Pin<Box<Sleep>>>,
+        frame: WaitClock,
     }
 }
 
@@ -125,17 +122,11 @@ impl<F: Future<Output = ()>> Future for WatchedStreamTask<F> {
         // hyper polls the body again as soon as a frame is sent; a frame still
         // waiting after this poll is waiting for flow-control window.
         let Some(timeout) = stream.send_timeout.filter(|_| stream.frame_waiting()) else {
-            *this.blocked_since = None;
+            this.frame.going();
             return Poll::Pending;
         };
-        let deadline = *this.blocked_since.get_or_insert_with(Instant::now) + timeout;
-        let timer = this
-            .timer
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if timer.deadline() != deadline {
-            timer.as_mut().reset(deadline);
-        }
-        if timer.as_mut().poll(cx).is_pending() && Instant::now() < deadline {
+        this.frame.waiting();
+        if this.frame.poll_waited(timeout, cx).is_pending() {
             return Poll::Pending;
         }
         tracing::debug!(

@@ -38,6 +38,7 @@ mod service;
 mod socket;
 #[cfg(feature = "tls")]
 mod tls;
+mod wait_clock;
 mod watched_io;
 
 use std::future::{Future, IntoFuture};

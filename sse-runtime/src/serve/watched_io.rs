@@ -18,11 +18,11 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::time::{Instant, Sleep};
 
 use crate::response::DisconnectReason;
 use crate::serve::current_stream::CurrentStream;
 use crate::serve::socket;
+use crate::serve::wait_clock::WaitClock;
 use crate::shutdown::{Notice, Shutdown, ShutdownListener};
 
 pin_project_lite::pin_project! {
@@ -43,12 +43,11 @@ pin_project_lite::pin_project! {
 /// What a [`WatchedIo`] watches.
 #[derive(Debug)]
 pub(crate) struct Watch {
-    /// When writes started to wait for the peer; `None` while they go through.
-    blocked_since: Option<Instant>,
+    /// Since when writes have waited for the peer, and the timer for the
+    /// send timeout.
+    writes: WaitClock,
     /// The event stream the connection carries, for its send timeout.
     current: CurrentStream,
-    /// Wakes the connection's task at the send-timeout deadline.
-    timer: Option<Pin<Box<Sleep>>>,
     /// Only where no guard drops the connection at the end of the grace
     /// period (under `axum::serve`).
     shutdown: Option<ShutdownListener>,
@@ -65,9 +64,8 @@ impl WatchedIo {
         Self {
             inner,
             watch: Watch {
-                blocked_since: None,
+                writes: WaitClock::default(),
                 current,
-                timer: None,
                 shutdown,
                 ended: None,
             },
@@ -104,9 +102,9 @@ impl Watch {
     fn record_write<R>(&mut self, poll: &Poll<io::Result<R>>) {
         match poll {
             Poll::Pending => {
-                self.blocked_since.get_or_insert_with(Instant::now);
+                self.writes.waiting();
             }
-            Poll::Ready(_) => self.blocked_since = None,
+            Poll::Ready(_) => self.writes.going(),
         }
     }
 
@@ -128,22 +126,10 @@ impl Watch {
 
     /// Ready when a write has waited longer than the stream's send timeout.
     fn poll_send_timeout(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(since) = self.blocked_since else {
-            return Poll::Pending;
-        };
         let Some(timeout) = self.current.get().and_then(|stream| stream.send_timeout) else {
             return Poll::Pending;
         };
-        let deadline = since + timeout;
-        let timer = self
-            .timer
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if timer.deadline() != deadline {
-            timer.as_mut().reset(deadline);
-        }
-        if timer.as_mut().poll(cx).is_pending() && Instant::now() < deadline {
-            return Poll::Pending;
-        }
+        std::task::ready!(self.writes.poll_waited(timeout, cx));
         tracing::debug!(
             ?timeout,
             "client stopped reading: a write waited longer than the send timeout"
@@ -176,7 +162,7 @@ impl Watch {
             // stopped reading (zero-window probes), and may fire just before
             // ours: with our writes waiting on a full buffer, that is a send
             // timeout; with writes going through, the peer is gone.
-            let reason = if self.blocked_since.is_some() {
+            let reason = if self.writes.is_waiting() {
                 DisconnectReason::SendTimeout
             } else {
                 DisconnectReason::PeerUnresponsive
@@ -191,7 +177,7 @@ impl Watch {
     fn end(&mut self, reason: DisconnectReason) -> io::Error {
         self.current.end(reason);
         self.ended = Some(reason);
-        self.timer = None;
+        self.writes.stop();
         self.ended().expect("just ended")
     }
 }

@@ -1,0 +1,25 @@
+// One browser engine's run, the same for Chromium, Firefox and WebKit: the
+// browser checks on interop-server, the HTTPS checks on the `tls` example,
+// the engine closed whatever happened, the results written, the exit code.
+import { base, writeResults } from "./common.mjs";
+import { browserChecks } from "./browser_checks.mjs";
+import { tlsChecks } from "./tls_checks.mjs";
+
+/**
+ * `page` needs `goto(url)` and `evaluate(fn, arg)`; `tlsPage()` gives the page
+ * for the HTTPS checks (one that accepts a self-signed certificate; the same
+ * page by default); `close()` ends the browser.
+ */
+export async function checkEngine(engine, { page, tlsPage = async () => page, close }) {
+  let results = {};
+  let tlsResults = {};
+  try {
+    await page.goto(`${base}/`);
+    results = await browserChecks(page);
+    tlsResults = await tlsChecks(await tlsPage());
+  } finally {
+    await close();
+  }
+  const failed = writeResults(engine, results) + writeResults(`${engine}-tls`, tlsResults);
+  process.exit(failed ? 1 : 0);
+}

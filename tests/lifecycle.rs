@@ -11,15 +11,21 @@ use sse_runtime::{Disconnect, DisconnectReason, Event, Shutdown, SseResponse};
 use sse_test_support::{PATIENCE, ServeWith, request, request_small_buffer, serve, serve_with};
 use tokio::sync::mpsc;
 
-/// Each check below runs as a test under `sse_runtime::serve` and as one
-/// under plain `axum::serve` with the documented set-up: the guarantees are
-/// the same.
+/// Each check below runs as a test under `sse_runtime::serve` (with and
+/// without lean streams) and as one under plain `axum::serve` with the
+/// documented set-up: the guarantees are the same.
 macro_rules! under_both_servers {
     ($($check:ident),* $(,)?) => {
         mod under_sse_runtime_serve {
             $(#[tokio::test]
             async fn $check() {
                 super::$check(sse_test_support::ServeWith::SseRuntime).await
+            })*
+        }
+        mod under_sse_runtime_serve_with_lean_streams {
+            $(#[tokio::test]
+            async fn $check() {
+                super::$check(sse_test_support::ServeWith::SseRuntimeLean).await
             })*
         }
         mod under_axum_serve {
@@ -434,4 +440,9 @@ async fn the_default_send_timeout_under_sse_runtime_serve() {
 #[tokio::test(start_paused = true)]
 async fn the_default_send_timeout_under_axum_serve() {
     the_default_send_timeout_drops_a_client_that_stops_reading(ServeWith::AxumServe).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_send_timeout_under_sse_runtime_serve_with_lean_streams() {
+    the_default_send_timeout_drops_a_client_that_stops_reading(ServeWith::SseRuntimeLean).await;
 }

@@ -14,6 +14,9 @@ use crate::shutdown::Shutdown;
 pub(crate) enum Protocols {
     /// Cleartext HTTP/1.
     Http1,
+    /// Cleartext HTTP/1, event streams leaving hyper's connection once their
+    /// head is out ([`Serve::lean_streams`](crate::serve::Serve::lean_streams)).
+    Http1Lean,
     /// Cleartext HTTP/1 or HTTP/2 with prior knowledge.
     Http1OrH2c,
     /// HTTPS, the protocol agreed by ALPN.
@@ -48,9 +51,13 @@ pub(crate) async fn accept_until_shutdown(
                         shutdown: shutdown.clone(),
                         peer,
                         body_timeout,
+                        lean: matches!(protocols, Protocols::Http1Lean)
+                            .then(|| connections.clone()),
                     };
                     match &protocols {
-                        Protocols::Http1 => connections.spawn(connection.serve_http1(socket)),
+                        Protocols::Http1 | Protocols::Http1Lean => {
+                            connections.spawn(connection.serve_http1(socket))
+                        }
                         Protocols::Http1OrH2c => connections.spawn(connection.serve_auto(socket)),
                         #[cfg(feature = "tls")]
                         Protocols::Tls(acceptor) => {

@@ -10,10 +10,13 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpStream;
+use tokio_util::task::TaskTracker;
 
 use crate::serve::current_stream::CurrentStream;
 use crate::serve::guard::ConnectionGuard;
 use crate::serve::h2_streams::StreamExecutor;
+use crate::serve::handover::Handover;
+use crate::serve::lean_stream::LeanStream;
 use crate::serve::service::RouterService;
 use crate::serve::socket;
 use crate::serve::watched_io::WatchedIo;
@@ -25,16 +28,29 @@ pub(crate) struct Connection {
     pub(crate) shutdown: Shutdown,
     pub(crate) peer: SocketAddr,
     pub(crate) body_timeout: Option<std::time::Duration>,
+    /// With [`Serve::lean_streams`](crate::serve::Serve::lean_streams): the
+    /// tasks event streams leave hyper's connection for.
+    pub(crate) lean: Option<TaskTracker>,
 }
 
 impl Connection {
     /// Wraps the socket and builds the service and the guard around it.
     fn prepare(self, socket: TcpStream) -> (WatchedIo, RouterService, ConnectionGuard) {
+        self.prepare_with(socket, None)
+    }
+
+    /// As [`prepare`](Self::prepare), with the service and socket sharing
+    /// `handover` if there is one.
+    fn prepare_with(
+        self,
+        socket: TcpStream,
+        handover: Option<Handover>,
+    ) -> (WatchedIo, RouterService, ConnectionGuard) {
         socket::tune(&socket);
         let current = CurrentStream::default();
         // The guard drops the connection at the end of the grace period; the
         // socket needs to watch only the send timeout.
-        let io = WatchedIo::new(socket, current.clone(), None);
+        let io = WatchedIo::new(socket, current.clone(), None).with_handover(handover.clone());
         let guard = ConnectionGuard::new(self.shutdown.listener(), current.clone());
         let service = RouterService {
             router: self.router,
@@ -42,6 +58,7 @@ impl Connection {
             peer: self.peer,
             current,
             body_timeout: self.body_timeout,
+            handover,
         };
         (io, service, guard)
     }
@@ -53,14 +70,16 @@ impl Connection {
     // rather than an `async fn`, which would hold the connection twice (its
     // argument and its pinned copy); a test below pins it.
 
-    /// Serves HTTP/1 only.
+    /// Serves HTTP/1 only; event streams leave hyper's connection once
+    /// their head is out if the server serves lean streams.
     pub(crate) fn serve_http1(
-        self,
+        mut self,
         socket: TcpStream,
     ) -> impl Future<Output = ()> + Send + 'static {
-        let (io, service, guard) = self.prepare(socket);
-        let connection = http1_builder().serve_connection(TokioIo::new(io), service);
-        Guarded { connection, guard }
+        let tracker = self.lean.take();
+        let handover = tracker.as_ref().map(|_| Handover::default());
+        let (io, service, guard) = self.prepare_with(socket, handover);
+        Http1::new(io, service, guard, tracker)
     }
 
     /// Serves HTTP/1 or cleartext HTTP/2, told apart by the first bytes.
@@ -119,6 +138,78 @@ impl Connection {
     }
 }
 
+/// The HTTP/1 connection's task while hyper serves it.
+pub(crate) struct Http1 {
+    /// Until the connection ends or its event stream leaves it.
+    serving: Option<(Http1Connection, ConnectionGuard)>,
+    /// Where an event stream goes when it leaves, if it may.
+    lean: Option<(Handover, TaskTracker)>,
+}
+
+type Http1Connection = hyper::server::conn::http1::Connection<TokioIo<WatchedIo>, RouterService>;
+
+impl Http1 {
+    fn new(
+        io: WatchedIo,
+        service: RouterService,
+        guard: ConnectionGuard,
+        tracker: Option<TaskTracker>,
+    ) -> Self {
+        let lean = service.handover.clone().zip(tracker);
+        let connection = http1_builder().serve_connection(TokioIo::new(io), service);
+        Self {
+            serving: Some((connection, guard)),
+            lean,
+        }
+    }
+
+    /// hyper serves the connection again, once a lean stream has ended.
+    pub(crate) fn resume(
+        io: WatchedIo,
+        service: RouterService,
+        guard: ConnectionGuard,
+        tracker: TaskTracker,
+    ) -> Self {
+        Self::new(io, service, guard, Some(tracker))
+    }
+}
+
+impl Future for Http1 {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let (connection, guard) = this
+            .serving
+            .as_mut()
+            .expect("a connection polled after it ended");
+        if guard.poll(Pin::new(connection), cx).is_ready() {
+            this.serving = None;
+            return Poll::Ready(());
+        }
+        // hyper has written and flushed an event stream's head: the stream
+        // leaves with the socket, and hyper's connection (its buffers, its
+        // dispatcher) is dropped.
+        if let Some((handover, tracker)) = &this.lean
+            && let Some(body) = handover.take()
+        {
+            let (connection, guard) = this.serving.take().expect("just polled");
+            let parts = connection.into_parts();
+            let stream = LeanStream::new(
+                parts.io.into_inner(),
+                body,
+                parts.read_buf,
+                parts.service,
+                guard,
+                tracker.clone(),
+            );
+            tracker.spawn(stream);
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+}
+
 /// hyper's HTTP/1 connection as every connection here is served.
 fn http1_builder() -> hyper::server::conn::http1::Builder {
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -168,6 +259,7 @@ mod tests {
             shutdown: Shutdown::new(),
             peer: SocketAddr::from(([127, 0, 0, 1], 1)),
             body_timeout: None,
+            lean: Some(TaskTracker::new()),
         };
         let task = connection.serve_http1(socket);
         let size = std::mem::size_of_val(&task);

@@ -39,6 +39,30 @@ impl ConnectionGuard {
         self
     }
 
+    /// For a connection hyper no longer drives (a lean stream's): notes the
+    /// request to finish up (the stream's own shutdown handling sends the
+    /// farewell and ends it; the connection then closes), and is ready once
+    /// the grace period is over, the stream told why it ends.
+    pub(crate) fn poll_grace(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            match self.shutdown.poll_notice(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Notice::FinishUp) if !self.finishing => self.finishing = true,
+                Poll::Ready(Notice::FinishUp) => return Poll::Pending,
+                Poll::Ready(Notice::GraceOver) => {
+                    self.current.end(DisconnectReason::Shutdown);
+                    tracing::debug!("grace period over; dropping connection");
+                    return Poll::Ready(());
+                }
+            }
+        }
+    }
+
+    /// Whether the connection was asked to finish up.
+    pub(crate) fn is_finishing(&self) -> bool {
+        self.finishing
+    }
+
     /// Drives `connection`; ready when it has ended, or when the guard ended
     /// it (the caller then drops it).
     pub(crate) fn poll<C>(&mut self, mut connection: Pin<&mut C>, cx: &mut Context<'_>) -> Poll<()>

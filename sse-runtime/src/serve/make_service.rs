@@ -85,6 +85,8 @@ impl Service<IncomingStream<'_, SseListener>> for MakeService {
             peer: *connection.remote_addr(),
             current: io.current().clone(),
             body_timeout: self.body_timeout,
+            // hyper's connection belongs to `axum::serve` here.
+            handover: None,
         }))
     }
 }

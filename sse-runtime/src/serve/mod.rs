@@ -28,10 +28,13 @@
 mod accept;
 mod bind;
 mod body_timeout;
+mod chunk;
 mod connection;
 mod current_stream;
 mod guard;
 mod h2_streams;
+mod handover;
+mod lean_stream;
 mod listener;
 mod make_service;
 mod service;
@@ -90,6 +93,7 @@ pub fn serve(listener: TcpListener, router: Router) -> Serve {
         router,
         shutdown: None,
         http2: None,
+        lean_streams: false,
         body_timeout: Some(DEFAULT_REQUEST_BODY_TIMEOUT),
         #[cfg(feature = "tls")]
         tls: None,
@@ -115,6 +119,7 @@ pub struct Serve {
     router: Router,
     shutdown: Option<Shutdown>,
     http2: Option<bool>,
+    lean_streams: bool,
     body_timeout: Option<Duration>,
     #[cfg(feature = "tls")]
     tls: Option<Tls>,
@@ -154,6 +159,40 @@ impl Serve {
         self
     }
 
+    /// Whether an HTTP/1.1 event stream leaves hyper's connection once its
+    /// response head is written (default: off), so that an idle stream
+    /// holds its socket, its body and a small task, and none of what hyper
+    /// keeps for a connection's next request (its 8 KiB read buffer, its
+    /// write buffer, its dispatcher): see BENCHMARKS.md for what an idle
+    /// stream then costs.
+    ///
+    /// hyper still parses every request and writes every response head; the
+    /// stream then writes its body's chunks itself, byte for byte as hyper
+    /// would, and when the body ends hands the connection back to hyper for
+    /// its next request. Every guarantee holds as on hyper's path: the send
+    /// timeout, the end of the grace period, the disconnect hook when the
+    /// client leaves, keep-alive, the stream limit, `Last-Event-ID`.
+    ///
+    /// Only the ordinary case leaves: a `GET` over HTTP/1.1 with no request
+    /// body, `Upgrade`, `Expect`, `TE` or `Connection: close`, answered with
+    /// a `200` `text/event-stream` of unknown length. Everything else (a
+    /// `HEAD`, HTTP/1.0, any other response) stays with hyper from start to
+    /// end, as do HTTPS and cleartext HTTP/2 connections. What a client
+    /// sends while its stream runs (a pipelined request) is kept for hyper,
+    /// which answers it when the stream ends, as it would have.
+    ///
+    /// ```no_run
+    /// # async fn run(app: axum::Router) -> std::io::Result<()> {
+    /// let listener = sse_runtime::bind("0.0.0.0:8000".parse().unwrap()).await?;
+    /// sse_runtime::serve(listener, app).lean_streams(true).await
+    /// # }
+    /// # let _ = run;
+    /// ```
+    pub fn lean_streams(mut self, enabled: bool) -> Self {
+        self.lean_streams = enabled;
+        self
+    }
+
     /// Serves HTTPS with `tls`'s certificate: HTTP/2 for clients that offer
     /// it by ALPN (every browser; all of a page's `EventSource`s then share
     /// one connection instead of queueing for six), HTTP/1.1 for the others.
@@ -180,6 +219,8 @@ impl Serve {
         }
         if self.http2.unwrap_or(false) {
             accept::Protocols::Http1OrH2c
+        } else if self.lean_streams {
+            accept::Protocols::Http1Lean
         } else {
             accept::Protocols::Http1
         }

@@ -21,6 +21,7 @@ use crate::response::Enforcement;
 use crate::serve::body_timeout::TimedBody;
 use crate::serve::current_stream::CurrentStream;
 use crate::serve::h2_streams;
+use crate::serve::handover::{self, Handover};
 use crate::shutdown::Shutdown;
 
 /// One connection's view of the router, as [`MakeService`](crate::serve::MakeService)
@@ -39,10 +40,17 @@ pub struct RouterService {
     pub(crate) current: CurrentStream,
     /// Each frame of a request body is due within this, once read.
     pub(crate) body_timeout: Option<Duration>,
+    /// Where an event stream's body waits to leave hyper's connection, on a
+    /// connection whose streams may ([`Serve::lean_streams`](crate::serve::Serve::lean_streams)).
+    pub(crate) handover: Option<Handover>,
 }
 
 impl RouterService {
     fn respond(&self, request: Request<Body>) -> RouterFuture {
+        let handover = self
+            .handover
+            .clone()
+            .filter(|_| handover::request_allows(&request));
         let mut request = match self.body_timeout {
             Some(timeout) => request.map(|body| Body::new(TimedBody::new(body, timeout))),
             None => request,
@@ -63,7 +71,12 @@ impl RouterService {
             if !own_task {
                 current.set(stream);
             }
-            Ok(response)
+            match handover {
+                Some(handover) if handover::response_allows(&response) => {
+                    Ok(response.map(|body| handover.offer(body)))
+                }
+                _ => Ok(response),
+            }
         })
     }
 }

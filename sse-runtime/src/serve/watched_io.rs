@@ -16,11 +16,13 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::response::DisconnectReason;
 use crate::serve::current_stream::CurrentStream;
+use crate::serve::handover::Handover;
 use crate::serve::socket;
 use crate::serve::wait_clock::WaitClock;
 use crate::shutdown::{Notice, Shutdown, ShutdownListener};
@@ -53,6 +55,11 @@ pub(crate) struct Watch {
     shutdown: Option<ShutdownListener>,
     /// Why reads and writes now fail, once they do.
     ended: Option<DisconnectReason>,
+    /// Told of each completed flush, for an event stream leaving hyper.
+    handover: Option<Handover>,
+    /// Bytes the client sent while a lean stream ran, read before the
+    /// socket when hyper serves the connection again.
+    unread: Option<Box<Bytes>>,
 }
 
 impl WatchedIo {
@@ -68,8 +75,25 @@ impl WatchedIo {
                 current,
                 shutdown,
                 ended: None,
+                handover: None,
+                unread: None,
             },
         }
+    }
+
+    /// Tells `handover` of each completed flush: an event stream may leave
+    /// hyper's connection once everything hyper wrote is out.
+    pub(crate) fn with_handover(mut self, handover: Option<Handover>) -> Self {
+        self.watch.handover = handover;
+        self
+    }
+
+    /// `bytes` are read before anything more from the socket.
+    pub(crate) fn unread(mut self, bytes: Bytes) -> Self {
+        if !bytes.is_empty() {
+            self.watch.unread = Some(Box::new(bytes));
+        }
+        self
     }
 
     /// The connection's stream slot, for the service that fills it.
@@ -214,10 +238,19 @@ impl WatchedIo {
 
 impl AsyncRead for WatchedIo {
     fn poll_read(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        let watch = self.as_mut().project().watch;
+        if let Some(unread) = &mut watch.unread {
+            let n = unread.len().min(buf.remaining());
+            buf.put_slice(&unread.split_to(n));
+            if unread.is_empty() {
+                watch.unread = None;
+            }
+            return Poll::Ready(Ok(()));
+        }
         self.watched(cx, false, |inner, cx| inner.poll_read(cx, buf))
     }
 }
@@ -243,8 +276,14 @@ impl AsyncWrite for WatchedIo {
         self.inner.is_write_vectored()
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.watched(cx, true, |inner, cx| inner.poll_flush(cx))
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let flushed = self
+            .as_mut()
+            .watched(cx, true, |inner, cx| inner.poll_flush(cx));
+        if let (Poll::Ready(Ok(())), Some(handover)) = (&flushed, &self.watch.handover) {
+            handover.note_flushed();
+        }
+        flushed
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -20,8 +20,8 @@ pub use crate::client::{
     request_with_body,
 };
 pub use crate::example::Example;
-pub use crate::logs::logs_of;
-pub use crate::server::{ServeWith, TestServer, serve, serve_with, serve_with_axum};
+pub use crate::logs::{LogCapture, logs_of};
+pub use crate::server::{ServeWith, TestServer, serve, serve_lean, serve_with, serve_with_axum};
 
 /// Upper bound for anything a test waits for; reaching it is a failure, not
 /// a measurement.

@@ -27,3 +27,48 @@ pub async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String {
     f.await;
     String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned()
 }
+
+/// Every log line, at every level, that the test binary writes from the
+/// first [`LogCapture::global`] on, whichever thread writes it: for a test
+/// that picks out its own lines (by its connections' addresses) while
+/// other tests run. A global subscriber, since thread-scoped ones miss
+/// events while tests on other threads come and go.
+#[derive(Clone)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// The binary's capture, started on first use.
+    pub fn global() -> Self {
+        static CAPTURE: std::sync::OnceLock<LogCapture> = std::sync::OnceLock::new();
+        CAPTURE
+            .get_or_init(|| {
+                let capture = LogCapture(Arc::default());
+                let writer = capture.clone();
+                let subscriber = tracing_subscriber::fmt()
+                    .with_writer(move || writer.clone())
+                    .with_max_level(tracing::Level::TRACE)
+                    .with_ansi(false)
+                    .finish();
+                tracing::subscriber::set_global_default(subscriber)
+                    .expect("no other global subscriber in a test binary using LogCapture");
+                capture
+            })
+            .clone()
+    }
+
+    /// What has been written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -24,6 +24,10 @@ pub struct TestServer {
 pub enum ServeWith {
     /// `sse_runtime::serve(listener, app).with_shutdown(shutdown)`.
     SseRuntime,
+    /// `sse_runtime::serve(listener, app).with_shutdown(shutdown)
+    /// .lean_streams(true)`: event streams leave hyper's connection once
+    /// their head is out.
+    SseRuntimeLean,
     /// `axum::serve(SseListener::new(listener, &shutdown), make_service(app))
     /// .with_graceful_shutdown(shutdown.requested())`.
     AxumServe,
@@ -33,6 +37,7 @@ pub enum ServeWith {
 pub async fn serve_with(with: ServeWith, router: Router, shutdown: Shutdown) -> TestServer {
     match with {
         ServeWith::SseRuntime => serve(router, shutdown).await,
+        ServeWith::SseRuntimeLean => serve_lean(router, shutdown).await,
         ServeWith::AxumServe => {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
@@ -58,6 +63,24 @@ pub async fn serve(router: Router, shutdown: Shutdown) -> TestServer {
     let task = tokio::spawn(
         sse_runtime::serve(listener, router)
             .with_shutdown(shutdown.clone())
+            .into_future(),
+    );
+    TestServer {
+        addr,
+        shutdown,
+        task,
+    }
+}
+
+/// Serves `router` with `sse_runtime::serve(..).lean_streams(true)` on a
+/// free loopback port.
+pub async fn serve_lean(router: Router, shutdown: Shutdown) -> TestServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(
+        sse_runtime::serve(listener, router)
+            .with_shutdown(shutdown.clone())
+            .lean_streams(true)
             .into_future(),
     );
     TestServer {

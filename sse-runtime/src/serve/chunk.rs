@@ -1,0 +1,175 @@
+//! One frame of a chunked HTTP/1.1 body on its way to the socket, framed
+//! byte for byte as hyper frames it (`{len:X}\r\n{data}\r\n`, and
+//! `0\r\n\r\n` at the end), written with one vectored write where the socket
+//! takes it all. It borrows the frame's bytes: nothing is copied, and a
+//! stream with nothing to send holds no buffer.
+
+use std::io::{self, IoSlice, Write as _};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use tokio::io::AsyncWrite;
+
+/// Enough for `usize::MAX` in hex and its CRLF.
+const HEAD_MAX: usize = 2 * std::mem::size_of::<usize>() + 2;
+
+/// A chunk partly or not yet written.
+#[derive(Debug)]
+pub(crate) struct Chunk {
+    head: [u8; HEAD_MAX],
+    head_len: u8,
+    data: Bytes,
+    /// `\r\n` after data; nothing after the last chunk's head, which is all
+    /// of it.
+    tail: &'static [u8],
+    /// How much of head, data and tail has been written.
+    written: usize,
+}
+
+impl Chunk {
+    /// A chunk carrying `data`, which must not be empty (an empty chunk ends
+    /// the body).
+    pub(crate) fn data(data: Bytes) -> Self {
+        debug_assert!(!data.is_empty(), "an empty chunk would end the body");
+        let mut head = [0; HEAD_MAX];
+        let mut cursor = io::Cursor::new(&mut head[..]);
+        write!(cursor, "{:X}\r\n", data.len()).expect("a usize in hex fits");
+        let head_len = cursor.position() as u8;
+        Self {
+            head,
+            head_len,
+            data,
+            tail: b"\r\n",
+            written: 0,
+        }
+    }
+
+    /// The chunk that ends the body (no trailers).
+    pub(crate) fn last() -> Self {
+        let mut head = [0; HEAD_MAX];
+        head[..5].copy_from_slice(b"0\r\n\r\n");
+        Self {
+            head,
+            head_len: 5,
+            data: Bytes::new(),
+            tail: b"",
+            written: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.head_len) + self.data.len() + self.tail.len()
+    }
+
+    /// The parts not yet written.
+    fn remaining(&self) -> [IoSlice<'_>; 3] {
+        let parts: [&[u8]; 3] = [
+            &self.head[..usize::from(self.head_len)],
+            &self.data,
+            self.tail,
+        ];
+        let mut skip = self.written;
+        parts.map(|part| {
+            let skipped = skip.min(part.len());
+            skip -= skipped;
+            IoSlice::new(&part[skipped..])
+        })
+    }
+
+    /// Writes what is left; ready once all of it is written.
+    pub(crate) fn poll_write<W: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut W,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        while self.written < self.len() {
+            let slices = self.remaining();
+            let n = ready!(Pin::new(&mut *io).poll_write_vectored(cx, &slices))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.written += n;
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that takes at most `step` bytes a write.
+    struct Trickle {
+        written: Vec<u8>,
+        step: usize,
+    }
+
+    impl AsyncWrite for Trickle {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            let n = buf.len().min(self.step);
+            self.written.extend_from_slice(&buf[..n]);
+            Poll::Ready(Ok(n))
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            let mut budget = self.step;
+            let mut n = 0;
+            for buf in bufs {
+                let take = buf.len().min(budget);
+                self.written.extend_from_slice(&buf[..take]);
+                budget -= take;
+                n += take;
+            }
+            Poll::Ready(Ok(n))
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn written(mut chunks: Vec<Chunk>, step: usize) -> Vec<u8> {
+        let mut io = Trickle {
+            written: Vec::new(),
+            step,
+        };
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        for chunk in &mut chunks {
+            assert!(chunk.poll_write(&mut io, &mut cx).is_ready());
+        }
+        io.written
+    }
+
+    #[test]
+    fn frames_as_hyper_does_however_the_socket_splits_the_writes() {
+        let mut expected = b"9\r\ndata: a\n\n\r\n12C\r\n".to_vec();
+        expected.extend_from_slice(&[b'x'; 300]);
+        expected.extend_from_slice(b"\r\n0\r\n\r\n");
+        for step in [1, 2, 3, 7, 64, 10_000] {
+            let chunks = vec![
+                Chunk::data(Bytes::from_static(b"data: a\n\n")),
+                Chunk::data(Bytes::from(vec![b'x'; 300])),
+                Chunk::last(),
+            ];
+            assert_eq!(written(chunks, step), expected, "{step} bytes a write");
+        }
+    }
+}

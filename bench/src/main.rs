@@ -9,7 +9,7 @@
 //! results section of `BENCHMARKS.md`. `--quick` shrinks every scenario for
 //! a smoke run; `--only firehose,idle` runs the scenarios whose names
 //! contain one of these words (firehose, first-byte, idle, fanout, hub,
-//! disconnect, shutdown, encoding).
+//! many, disconnect, shutdown, encoding).
 
 mod benchmarks_md;
 mod criterion_table;
@@ -46,6 +46,9 @@ struct Sizes {
     h2: (usize, u64, usize, usize),
     /// Compression: chat events unpaced, then paced.
     compression: (u64, u64),
+    /// Many streams: idle ones, then hub subscribers for this many
+    /// publishes (first round only).
+    many: (usize, usize),
 }
 
 impl Sizes {
@@ -63,6 +66,7 @@ impl Sizes {
             llm: (100_000, 20),
             h2: (100, 10_000, 100, 100),
             compression: (100_000, 500),
+            many: (100_000, 10),
         }
     }
 
@@ -80,6 +84,7 @@ impl Sizes {
             llm: (10_000, 5),
             h2: (20, 1_000, 10, 20),
             compression: (10_000, 100),
+            many: (2_000, 3),
         }
     }
 }
@@ -101,11 +106,31 @@ fn main() {
             .block_on(fanout::worker(&args[1..]));
         return;
     }
+    if args.first().is_some_and(|a| a == "--hold-idle") {
+        // For bench/heap-profile: opens idle streams and holds them.
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(hold_idle(&args[1..]));
+        return;
+    }
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime")
         .block_on(bench(args));
+}
+
+/// `--hold-idle PORT STREAMS`: opens that many idle streams to the server on
+/// `127.0.0.1:PORT`, prints `HELD <opened>` and holds them until killed.
+async fn hold_idle(args: &[String]) {
+    let port: u16 = args.first().and_then(|p| p.parse().ok()).expect("PORT");
+    let streams: usize = args.get(1).and_then(|n| n.parse().ok()).expect("STREAMS");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let readers = scenarios::open_idle(addr, streams).await;
+    println!("HELD {}", readers.len());
+    std::future::pending::<()>().await;
 }
 
 /// Which implementations run which scenario.
@@ -225,6 +250,9 @@ async fn bench(args: Vec<String>) {
         if wanted("compression") {
             transport_rows.measure_compression(&sizes, &label).await;
         }
+        if wanted("many") && round == 1 {
+            many(&mut results, &sizes, round, &label).await;
+        }
         for &streams in sizes.drain.iter().filter(|_| wanted("disconnect")) {
             for implementation in lineup.for_scenario("disconnect", round) {
                 disconnect(&mut results, streams, implementation, &label).await;
@@ -339,22 +367,84 @@ async fn first_byte(
 
 async fn idle(results: &mut Results, streams: usize, implementation: Implementation, label: &str) {
     let server = Server::start(implementation).await;
-    let (per_stream, opened) = scenarios::idle_memory(&server, streams).await;
+    let (per_stream, opened, open_secs) = scenarios::idle_memory(&server, streams).await;
     server.kill().await;
     progress(&format!(
-        "idle {label}: {:<32} {opened}/{streams} streams: {per_stream:.2} KiB per stream",
+        "idle {label}: {:<32} {opened}/{streams} streams: {per_stream:.2} KiB per stream, all open in {open_secs:.1} s",
         implementation.name()
     ));
+    let sample = |value| Sample {
+        value,
+        succeeded: opened,
+        attempted: streams as u64,
+    };
     results.add(
         &format!("idle memory at {streams} streams"),
         "KiB/stream",
         implementation,
-        Sample {
-            value: per_stream,
-            succeeded: opened,
-            attempted: streams as u64,
-        },
+        sample(per_stream),
     );
+    results.add(
+        &format!("idle: open {streams} streams, 500 at a time, each to its first event"),
+        "s",
+        implementation,
+        sample(open_secs),
+    );
+}
+
+/// This process's limit on open files (which the servers it starts
+/// inherit), from `/proc/self/limits`.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// The servers of the 100,000-stream rows: `axum::serve`, `sse_runtime::serve`
+/// and the same with lean streams.
+const MANY: [Implementation; 3] = [
+    Implementation::Axum,
+    Implementation::Runtime,
+    Implementation::RuntimeLean,
+];
+
+/// Many streams on one box (first round only, it is long): idle memory and
+/// the time to open them, then one hub publish at a time to as many
+/// subscribers (the in-memory hub's `#[sse_endpoint]` on each server).
+async fn many(results: &mut Results, sizes: &Sizes, round: usize, label: &str) {
+    let (wanted, publishes) = sizes.many;
+    // The server and the idle scenario's client each hold a descriptor per
+    // stream: past the limit on open files, connections fail instead.
+    let streams = match open_files_limit() {
+        Some(limit) if limit < wanted as u64 + 1_000 => {
+            let streams = (limit.saturating_sub(1_000) / 1_000 * 1_000) as usize;
+            progress(&format!(
+                "many: {wanted} streams wanted, but a process may open only {limit} files here \
+                 (`ulimit -Hn`); measuring {streams}"
+            ));
+            streams
+        }
+        _ => wanted,
+    };
+    let mut lineup = MANY.to_vec();
+    lineup.rotate_left(round % MANY.len());
+    for &implementation in &lineup {
+        idle(results, streams, implementation, label).await;
+    }
+    for &implementation in &lineup {
+        let server = Server::start(implementation).await;
+        let metric = format!("hub fan-out to {streams}");
+        fan_out(
+            results,
+            (&server, ("/hub/fanout", "/hub/publish")),
+            (streams, publishes),
+            (implementation, &metric, label),
+        )
+        .await;
+        server.kill().await;
+    }
 }
 
 /// One fan-out measurement: `publishes` to `subscribers`, recorded as
@@ -626,7 +716,7 @@ impl TransportRows {
         ));
         self.h2_idle.push((kib, opened, idle));
         let server = Server::start(Implementation::Runtime).await;
-        let (kib, opened) = scenarios::idle_memory(&server, idle as usize).await;
+        let (kib, opened, _) = scenarios::idle_memory(&server, idle as usize).await;
         server.kill().await;
         progress(&format!(
             "h2 {label}: idle, {idle} HTTP/1.1 connections: {kib:.2} KiB/stream ({opened}/{idle})"

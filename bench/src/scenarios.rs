@@ -72,30 +72,49 @@ pub async fn time_to_first_byte(server: &Server, connects: usize) -> (f64, f64, 
 }
 
 /// Opens `streams` idle streams and returns the server's resident memory
-/// growth per opened stream in KiB, and how many opened.
-pub async fn idle_memory(server: &Server, streams: usize) -> (f64, u64) {
+/// growth per opened stream in KiB, how many opened, and how long opening
+/// them all took in seconds (500 at a time, each until its first event).
+pub async fn idle_memory(server: &Server, streams: usize) -> (f64, u64, f64) {
     // One stream first, so code paths and allocator pools are warm.
     let Some(warm) = open_stream(server.addr, 0, "/idle").await else {
-        return (f64::NAN, 0);
+        return (f64::NAN, 0, f64::NAN);
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     let before = server.rss_kib();
     let mut readers = Vec::with_capacity(streams);
+    let opening = Instant::now();
     for chunk in (1..=streams).collect::<Vec<_>>().chunks(500) {
         readers.extend(open_streams(server, chunk.iter().copied(), "/idle").await);
     }
+    let open_secs = opening.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = server.rss_kib();
     let opened = readers.len();
     drop(readers);
     drop(warm);
     if opened == 0 {
-        return (f64::NAN, 0);
+        return (f64::NAN, 0, f64::NAN);
     }
     (
         after.saturating_sub(before) as f64 / opened as f64,
         opened as u64,
+        open_secs,
     )
+}
+
+/// Opens `streams` idle streams, 500 at a time, for a tool that holds them
+/// (`sse-bench --hold-idle`); those that opened.
+pub async fn open_idle(addr: SocketAddr, streams: usize) -> Vec<Reader> {
+    let mut readers = Vec::with_capacity(streams);
+    for chunk in (0..streams).collect::<Vec<_>>().chunks(500) {
+        readers.extend(
+            open_all(chunk.iter().copied(), |index| {
+                open_stream(addr, index, "/idle")
+            })
+            .await,
+        );
+    }
+    readers
 }
 
 /// Opens `streams` streams on `/slow`, closes them all at once, and waits for

@@ -34,13 +34,18 @@ pub enum Implementation {
     /// The runtime's responses served by `sse_runtime::serve` with cleartext
     /// HTTP/2 on (`.http2(true)`), for the HTTP/2 rows.
     RuntimeHttp2,
+    /// `sse_runtime::SseResponse` by hand, served by `sse_runtime::serve`
+    /// with `.lean_streams(true)`: each stream leaves hyper's connection once
+    /// its head is out.
+    RuntimeLean,
 }
 
 impl Implementation {
     /// The four servers compared in the main table.
-    pub const MAIN: [Implementation; 4] = [
+    pub const MAIN: [Implementation; 5] = [
         Implementation::Axum,
         Implementation::Runtime,
+        Implementation::RuntimeLean,
         Implementation::Macro,
         Implementation::Starlette,
     ];
@@ -64,6 +69,7 @@ impl Implementation {
             Implementation::RuntimeOnAxumServe => "sse-runtime on axum::serve",
             Implementation::RuntimeOneEventPerFrame => "sse-runtime, one event per frame",
             Implementation::RuntimeHttp2 => "sse-runtime, HTTP/2",
+            Implementation::RuntimeLean => "sse-runtime, lean streams",
         }
     }
 
@@ -77,6 +83,7 @@ impl Implementation {
             Implementation::RuntimeOnAxumServe => ["runtime", "axum-serve"],
             Implementation::RuntimeOneEventPerFrame => ["one-event-per-frame", "our-serve"],
             Implementation::RuntimeHttp2 => ["runtime", "our-serve-h2"],
+            Implementation::RuntimeLean => ["runtime", "our-serve-lean"],
             Implementation::Starlette => unreachable!("not a bench-server implementation"),
         }
     }

@@ -3,7 +3,8 @@
 //! `bench-server RESPONSES SERVER` serves, on a free loopback port, the
 //! RESPONSES (`axum`, `runtime`, `macro`, or `one-event-per-frame`: the
 //! runtime's with a stream that is pending after every event) with the
-//! SERVER (`axum-serve` or `our-serve`):
+//! SERVER (`axum-serve`, `our-serve`, `our-serve-lean` with lean streams,
+//! or `our-serve-h2` with cleartext HTTP/2):
 //! - `GET /firehose?n=N`: N small JSON events as fast as possible, then the end;
 //! - `GET /idle`: one event, then only keep-alive;
 //! - `GET /fanout`: every message published with `GET /publish`;
@@ -474,6 +475,13 @@ async fn main() -> std::io::Result<()> {
                 .with_shutdown(shutdown)
                 .await
         }
+        ("our-serve-lean", _) => {
+            tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
+            sse_runtime::serve(listener, app)
+                .lean_streams(true)
+                .with_shutdown(shutdown)
+                .await
+        }
         ("our-serve-h2", _) => {
             tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
             sse_runtime::serve(listener, app)
@@ -482,7 +490,9 @@ async fn main() -> std::io::Result<()> {
                 .await
         }
         (other, _) => {
-            eprintln!("unknown server {other:?}: use axum-serve or our-serve");
+            eprintln!(
+                "unknown server {other:?}: use axum-serve, our-serve, our-serve-lean or our-serve-h2"
+            );
             std::process::exit(2);
         }
     }

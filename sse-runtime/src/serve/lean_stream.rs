@@ -76,7 +76,9 @@ impl LeanStream {
             body,
             sending: None,
             finished: false,
-            pipelined: BytesMut::from(pipelined),
+            // A copy, not hyper's buffer: an empty `Bytes` split off hyper's
+            // read buffer still holds all 8 KiB of it.
+            pipelined: BytesMut::from(&pipelined[..]),
             guard,
             service,
             tracker,
@@ -190,5 +192,21 @@ impl Future for LeanStream {
             stream.hand_back(cx);
         }
         Poll::Ready(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every idle lean stream keeps this future in its task: it is most of
+    /// what the stream costs besides its body (BENCHMARKS.md, "Idle memory").
+    #[test]
+    fn a_lean_stream_task_is_small() {
+        let size = std::mem::size_of::<LeanStream>();
+        assert!(
+            size <= 520,
+            "a lean stream's future is {size} bytes; BENCHMARKS.md's heap profile counts on about 500"
+        );
     }
 }

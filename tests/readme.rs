@@ -116,3 +116,70 @@ fn the_readmes_http2_figures_are_the_benchmarks_and_hold() {
     let claim = format!("cost about {h2:.1} KiB each, against\n{h1:.1} KiB");
     assert!(readme.contains(&claim), "README should say {claim:?}");
 }
+
+/// README's lean-stream figures are BENCHMARKS.md's main table's, and lean
+/// streams hold the bound they were built for: at most 3 KiB an idle stream,
+/// at 10,000 streams and at the many-streams row, well under hyper's path.
+#[test]
+fn the_readmes_lean_stream_figures_are_the_benchmarks_and_hold() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let benchmarks =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/BENCHMARKS.md")).unwrap();
+    let header: Vec<String> = benchmarks
+        .lines()
+        .find(|line| line.starts_with("| scenario |") && line.contains("lean streams"))
+        .expect("BENCHMARKS.md's main table has a lean-streams column; run bench/run --write")
+        .split('|')
+        .map(|cell| cell.trim().to_owned())
+        .collect();
+    let column = |name: &str| header.iter().position(|cell| cell == name).unwrap();
+    let (axum, ours, lean) = (
+        column("axum Sse"),
+        column("sse-runtime"),
+        column("sse-runtime, lean streams"),
+    );
+    let medians = |scenario: &str| -> [f64; 3] {
+        let row = benchmark_row(scenario);
+        [axum, ours, lean].map(|at| row[at].split(' ').next().unwrap().parse().unwrap())
+    };
+    let many: usize = benchmarks
+        .lines()
+        .filter_map(|line| line.strip_prefix("| idle memory at "))
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .max()
+        .unwrap();
+    assert!(many > 10_000, "the many-streams rows are in BENCHMARKS.md");
+    for streams in [10_000, many] {
+        let [axum, ours, lean] = medians(&format!("idle memory at {streams} streams"));
+        assert!(
+            lean <= 3.0 && lean < ours / 3.0,
+            "at {streams} streams a lean stream costs {lean} KiB, hyper's path {ours}"
+        );
+        let claim = if streams == 10_000 {
+            format!(
+                "at 10,000 idle streams {lean:.1} KiB each with lean streams, against {ours:.1} \
+                 KiB on hyper's path and {axum:.1} KiB under `axum::serve`"
+            )
+        } else {
+            format!(
+                "at {} streams, {lean:.1} KiB against {ours:.1} and {axum:.1}",
+                thousands(streams)
+            )
+        };
+        assert!(readme.contains(&claim), "README should say {claim:?}");
+    }
+}
+
+/// 19000 as 19,000.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}

@@ -163,14 +163,12 @@ impl Http1 {
         }
     }
 
-    /// hyper serves the connection again, once a lean stream has ended.
-    pub(crate) fn resume(
-        io: WatchedIo,
-        service: RouterService,
-        guard: ConnectionGuard,
-        tracker: TaskTracker,
-    ) -> Self {
-        Self::new(io, service, guard, Some(tracker))
+    /// hyper serves the connection again, in a task of its own, once a
+    /// lean stream has ended.
+    fn resume(io: WatchedIo, service: RouterService, guard: ConnectionGuard, tracker: TaskTracker) {
+        tracker
+            .clone()
+            .spawn(Self::new(io, service, guard, Some(tracker)));
     }
 }
 
@@ -202,6 +200,7 @@ impl Future for Http1 {
                 parts.service,
                 guard,
                 tracker.clone(),
+                Self::resume,
             );
             tracker.spawn(stream);
             return Poll::Ready(());

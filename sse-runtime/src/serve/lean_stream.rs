@@ -21,7 +21,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_util::task::TaskTracker;
 
 use crate::serve::chunk::Chunk;
-use crate::serve::connection::Http1;
 use crate::serve::guard::ConnectionGuard;
 use crate::serve::service::RouterService;
 use crate::serve::watched_io::WatchedIo;
@@ -50,7 +49,13 @@ struct Streaming {
     /// What the connection goes back to hyper with.
     service: RouterService,
     tracker: TaskTracker,
+    resume: Resume,
 }
+
+/// Starts hyper on a connection again, once its lean stream has ended (the
+/// HTTP/1 connection's task, which also starts lean streams: a function
+/// rather than a name, so that neither module needs the other).
+pub(crate) type Resume = fn(WatchedIo, RouterService, ConnectionGuard, TaskTracker);
 
 /// How a lean stream's task ends.
 enum End {
@@ -69,6 +74,7 @@ impl LeanStream {
         service: RouterService,
         guard: ConnectionGuard,
         tracker: TaskTracker,
+        resume: Resume,
     ) -> Self {
         tracing::debug!(peer = %service.peer, "event stream left hyper's connection");
         Self(Some(Streaming {
@@ -82,6 +88,7 @@ impl LeanStream {
             guard,
             service,
             tracker,
+            resume,
         }))
     }
 }
@@ -157,6 +164,7 @@ impl Streaming {
             guard,
             service,
             tracker,
+            resume,
             ..
         } = self;
         service.current.set(None);
@@ -167,10 +175,7 @@ impl Streaming {
             let _ = Pin::new(&mut io).poll_shutdown(cx);
             return;
         }
-        let io = io.unread(pipelined.freeze());
-        tracker
-            .clone()
-            .spawn(Http1::resume(io, service, guard, tracker));
+        resume(io.unread(pipelined.freeze()), service, guard, tracker);
     }
 }
 

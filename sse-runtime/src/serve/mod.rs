@@ -76,7 +76,10 @@ use crate::shutdown::Shutdown;
 ///   for those forever.
 /// - **Lean idle connections.** HTTP/1 connections are served by hyper's
 ///   `http1` connection directly, without the protocol sniffing of
-///   `axum::serve`, which makes an idle stream much smaller (BENCHMARKS.md).
+///   `axum::serve`, which makes an idle stream much smaller (BENCHMARKS.md);
+///   with [`Serve::lean_streams`] an event stream also leaves hyper's
+///   connection once its head is out, and an idle one costs under a third as
+///   much.
 ///   Opt in to cleartext HTTP/2 with [`Serve::http2`].
 ///
 /// Handlers can extract [`Shutdown`] and `ConnectInfo<SocketAddr>` without any

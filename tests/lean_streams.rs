@@ -341,6 +341,16 @@ async fn read_until(socket: &mut TcpStream, end: &[u8]) -> Vec<u8> {
     answer
 }
 
+/// Whether the stream `client` reads left hyper's connection, as the
+/// server's log says: each check below is of the lean path.
+fn left_hyper(client: &sse_test_support::Client) -> bool {
+    let peer = client.socket.local_addr().unwrap();
+    LogCapture::global()
+        .text()
+        .lines()
+        .any(|line| line.contains(LEFT_HYPER) && line.contains(&format!("peer={peer}")))
+}
+
 /// A stream whose ends are reported on the returned channel.
 fn reporting(
     response: impl Fn() -> SseResponse<stream::Pending<Event>> + Clone + Send + Sync + 'static,
@@ -365,12 +375,14 @@ fn reporting(
 /// runs within 100 ms (measured here: well under 1 ms).
 #[tokio::test]
 async fn a_client_that_leaves_runs_the_hook_within_100_ms() {
+    let _logs = LogCapture::global();
     let (app, mut ended) = reporting(|| SseResponse::new(stream::pending()));
     let server = serve_lean(app, Shutdown::new()).await;
     for _ in 0..20 {
         let (head, mut client) = request(server.addr, "GET", "/", &[]).await;
         assert_eq!(head.status, 200);
         client.read_until(": \n\n").await;
+        assert!(left_hyper(&client));
         let left = Instant::now();
         drop(client);
         let (end, at) = tokio::time::timeout(PATIENCE, ended.recv())
@@ -389,6 +401,7 @@ async fn a_client_that_leaves_runs_the_hook_within_100_ms() {
 /// must really wait).
 #[tokio::test]
 async fn an_idle_lean_stream_is_kept_alive() {
+    let _logs = LogCapture::global();
     let interval = Duration::from_millis(200);
     let (app, _ended) = reporting(move || {
         SseResponse::new(stream::pending()).keep_alive(KeepAlive::every(interval))
@@ -396,6 +409,7 @@ async fn an_idle_lean_stream_is_kept_alive() {
     let server = serve_lean(app, Shutdown::new()).await;
     let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
     client.read_until(": \n\n").await;
+    assert!(left_hyper(&client));
     let mut last = Instant::now();
     for _ in 0..3 {
         client.read_until(": ping\n\n").await;
@@ -411,6 +425,7 @@ async fn an_idle_lean_stream_is_kept_alive() {
 /// The stream's place in its limit goes with it, and is freed when it ends.
 #[tokio::test]
 async fn the_stream_limit_holds_on_the_lean_path() {
+    let _logs = LogCapture::global();
     let limit = StreamLimit::new(2);
     let (app, mut ended) = reporting(move || SseResponse::new(stream::pending()).limit(&limit));
     let server = serve_lean(app, Shutdown::new()).await;
@@ -419,6 +434,7 @@ async fn the_stream_limit_holds_on_the_lean_path() {
     assert_eq!((first.status, second.status), (200, 200));
     a.read_until(": \n\n").await;
     b.read_until(": \n\n").await;
+    assert!(left_hyper(&a) && left_hyper(&b));
     let (third, _) = request(server.addr, "GET", "/", &[]).await;
     assert_eq!(third.status, 503, "the limit counts lean streams");
     drop(a);

@@ -243,7 +243,9 @@ impl AsyncRead for WatchedIo {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let watch = self.as_mut().project().watch;
-        if let Some(unread) = &mut watch.unread {
+        if let Some(unread) = &mut watch.unread
+            && buf.remaining() > 0
+        {
             let n = unread.len().min(buf.remaining());
             buf.put_slice(&unread.split_to(n));
             if unread.is_empty() {

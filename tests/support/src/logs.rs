@@ -6,18 +6,7 @@ use std::sync::{Arc, Mutex};
 /// Log lines written while `f` runs on this thread (a current-thread test
 /// runtime runs every task here), at every level, without colours.
 pub async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String {
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let lines = Lines::default();
+    let lines = LogCapture(Arc::default());
     let writer = lines.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
@@ -25,14 +14,15 @@ pub async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String {
         .finish();
     let _default = tracing::subscriber::set_default(subscriber);
     f.await;
-    String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned()
+    lines.text()
 }
 
-/// Every log line, at every level, that the test binary writes from the
-/// first [`LogCapture::global`] on, whichever thread writes it: for a test
-/// that picks out its own lines (by its connections' addresses) while
-/// other tests run. A global subscriber, since thread-scoped ones miss
-/// events while tests on other threads come and go.
+/// Log lines, shared by the subscriber that writes them and the test that
+/// reads them. [`LogCapture::global`]: every line, at every level, that the
+/// test binary writes from then on, whichever thread writes it, for a test
+/// that picks out its own lines (by its connections' addresses) while other
+/// tests run; a global subscriber, since thread-scoped ones miss events while
+/// tests on other threads come and go.
 #[derive(Clone)]
 pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
 

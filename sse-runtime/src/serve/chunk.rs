@@ -1,9 +1,11 @@
-//! One frame of a chunked HTTP/1.1 body on its way to the socket, framed
-//! byte for byte as hyper frames it (`{len:X}\r\n{data}\r\n`, and
-//! `0\r\n\r\n` at the end), written with one vectored write where the socket
-//! takes it all. It borrows the frame's bytes: nothing is copied, and a
-//! stream with nothing to send holds no buffer.
+//! The frames of a chunked HTTP/1.1 body on their way to the socket, framed
+//! byte for byte as hyper frames them (`{len:X}\r\n{data}\r\n`, and
+//! `0\r\n\r\n` at the end), the frames that are ready written together with
+//! one vectored write, as hyper gathers its queue. A chunk borrows its
+//! frame's bytes: nothing is copied, and a stream with nothing to send holds
+//! no buffer.
 
+use std::collections::VecDeque;
 use std::io::{self, IoSlice, Write as _};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -76,22 +78,79 @@ impl Chunk {
             IoSlice::new(&part[skipped..])
         })
     }
+}
 
-    /// Writes what is left; ready once all of it is written.
+/// At most this many chunks go to one write (three slices each).
+pub(crate) const GATHER_MAX: usize = 16;
+
+/// The chunks waiting for the socket, oldest first: the first inline, so a
+/// stream that sends one event at a time allocates nothing; the others only
+/// while frames come faster than the socket takes them.
+#[derive(Debug, Default)]
+pub(crate) struct Chunks {
+    first: Option<Chunk>,
+    more: VecDeque<Chunk>,
+}
+
+impl Chunks {
+    /// Nothing waits.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// Whether another chunk may join the next write.
+    pub(crate) fn has_room(&self) -> bool {
+        self.more.len() + 1 < GATHER_MAX
+    }
+
+    /// `chunk` goes after the others.
+    pub(crate) fn push(&mut self, chunk: Chunk) {
+        if self.first.is_none() {
+            self.first = Some(chunk);
+        } else {
+            self.more.push_back(chunk);
+        }
+    }
+
+    /// Writes every waiting chunk; ready once all are written.
     pub(crate) fn poll_write<W: AsyncWrite + Unpin>(
         &mut self,
         io: &mut W,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        while self.written < self.len() {
-            let slices = self.remaining();
-            let n = ready!(Pin::new(&mut *io).poll_write_vectored(cx, &slices))?;
+        while let Some(first) = &self.first {
+            let mut slices = [IoSlice::new(&[]); 3 * GATHER_MAX];
+            let mut used = 0;
+            for chunk in std::iter::once(first).chain(&self.more) {
+                for slice in chunk.remaining() {
+                    if !slice.is_empty() {
+                        slices[used] = slice;
+                        used += 1;
+                    }
+                }
+            }
+            let n = ready!(Pin::new(&mut *io).poll_write_vectored(cx, &slices[..used]))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.written += n;
+            self.advance(n);
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// `n` more bytes were written: done chunks go, their bytes with them.
+    fn advance(&mut self, mut n: usize) {
+        while let Some(first) = &mut self.first {
+            let left = first.len() - first.written;
+            if n < left {
+                first.written += n;
+                return;
+            }
+            n -= left;
+            self.first = self.more.pop_front();
+        }
+        // A burst is over: its queue's memory goes too.
+        self.more = VecDeque::new();
     }
 }
 
@@ -145,15 +204,24 @@ mod tests {
         }
     }
 
-    fn written(mut chunks: Vec<Chunk>, step: usize) -> Vec<u8> {
+    /// What `chunks` put on the wire through a socket that takes `step`
+    /// bytes a write, `together` of them gathered at a time.
+    fn written(chunks: Vec<Chunk>, step: usize, together: usize) -> Vec<u8> {
         let mut io = Trickle {
             written: Vec::new(),
             step,
         };
         let waker = futures_util::task::noop_waker();
         let mut cx = Context::from_waker(&waker);
-        for chunk in &mut chunks {
-            assert!(chunk.poll_write(&mut io, &mut cx).is_ready());
+        let mut waiting = Chunks::default();
+        let mut chunks = chunks.into_iter().peekable();
+        while chunks.peek().is_some() {
+            for chunk in chunks.by_ref().take(together) {
+                assert!(waiting.has_room());
+                waiting.push(chunk);
+            }
+            assert!(waiting.poll_write(&mut io, &mut cx).is_ready());
+            assert!(waiting.is_empty());
         }
         io.written
     }
@@ -164,12 +232,18 @@ mod tests {
         expected.extend_from_slice(&[b'x'; 300]);
         expected.extend_from_slice(b"\r\n0\r\n\r\n");
         for step in [1, 2, 3, 7, 64, 10_000] {
-            let chunks = vec![
-                Chunk::data(Bytes::from_static(b"data: a\n\n")),
-                Chunk::data(Bytes::from(vec![b'x'; 300])),
-                Chunk::last(),
-            ];
-            assert_eq!(written(chunks, step), expected, "{step} bytes a write");
+            for together in [1, 2, 3] {
+                let chunks = vec![
+                    Chunk::data(Bytes::from_static(b"data: a\n\n")),
+                    Chunk::data(Bytes::from(vec![b'x'; 300])),
+                    Chunk::last(),
+                ];
+                assert_eq!(
+                    written(chunks, step, together),
+                    expected,
+                    "{step} bytes a write, {together} chunks gathered"
+                );
+            }
         }
     }
 }

@@ -469,23 +469,13 @@ async fn main() -> std::io::Result<()> {
             .with_graceful_shutdown(sse_runtime::shutdown_signal())
             .await
         }
-        ("our-serve", _) => {
+        // Our server, as it is by default, with lean streams, or with
+        // cleartext HTTP/2.
+        ("our-serve" | "our-serve-lean" | "our-serve-h2", _) => {
             tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
             sse_runtime::serve(listener, app)
-                .with_shutdown(shutdown)
-                .await
-        }
-        ("our-serve-lean", _) => {
-            tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
-            sse_runtime::serve(listener, app)
-                .lean_streams(true)
-                .with_shutdown(shutdown)
-                .await
-        }
-        ("our-serve-h2", _) => {
-            tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
-            sse_runtime::serve(listener, app)
-                .http2(true)
+                .lean_streams(server == "our-serve-lean")
+                .http2(server == "our-serve-h2")
                 .with_shutdown(shutdown)
                 .await
         }

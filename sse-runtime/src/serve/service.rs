@@ -49,8 +49,9 @@ impl RouterService {
     fn respond(&self, request: Request<Body>) -> RouterFuture {
         let handover = self
             .handover
-            .clone()
-            .filter(|_| handover::request_allows(&request));
+            .as_ref()
+            .filter(|_| handover::request_allows(&request))
+            .cloned();
         let mut request = match self.body_timeout {
             Some(timeout) => request.map(|body| Body::new(TimedBody::new(body, timeout))),
             None => request,

@@ -58,29 +58,22 @@ pub async fn serve_with(with: ServeWith, router: Router, shutdown: Shutdown) -> 
 
 /// Serves `router` with `sse_runtime::serve` on a free loopback port.
 pub async fn serve(router: Router, shutdown: Shutdown) -> TestServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(
-        sse_runtime::serve(listener, router)
-            .with_shutdown(shutdown.clone())
-            .into_future(),
-    );
-    TestServer {
-        addr,
-        shutdown,
-        task,
-    }
+    serve_configured(router, shutdown, false).await
 }
 
 /// Serves `router` with `sse_runtime::serve(..).lean_streams(true)` on a
 /// free loopback port.
 pub async fn serve_lean(router: Router, shutdown: Shutdown) -> TestServer {
+    serve_configured(router, shutdown, true).await
+}
+
+async fn serve_configured(router: Router, shutdown: Shutdown, lean_streams: bool) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(
         sse_runtime::serve(listener, router)
             .with_shutdown(shutdown.clone())
-            .lean_streams(true)
+            .lean_streams(lean_streams)
             .into_future(),
     );
     TestServer {

@@ -471,15 +471,12 @@ async fn main() -> std::io::Result<()> {
     let shutdown = Shutdown::new();
     tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
     let cors_app = routes().layer(cors_layer).with_state(interop.clone());
-    // Lean streams: every client reads event streams that left hyper's
-    // connection (tests/lean_streams.rs shows hyper's path sends the same
-    // bytes).
-    let cors_server = sse_runtime::serve(cors, cors_app)
-        .lean_streams(true)
-        .with_shutdown(shutdown.clone());
+    // `serve`'s defaults: every client reads event streams that left hyper's
+    // connection (lean streams; tests/lean_streams.rs shows hyper's path
+    // sends the same bytes).
+    let cors_server = sse_runtime::serve(cors, cors_app).with_shutdown(shutdown.clone());
     tokio::spawn(async move { cors_server.await });
     sse_runtime::serve(main, routes().with_state(interop))
-        .lean_streams(true)
         .with_shutdown(shutdown)
         .await
 }

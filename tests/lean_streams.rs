@@ -1,6 +1,6 @@
-//! `sse_runtime::serve(..).lean_streams(true)`: an HTTP/1.1 event stream
-//! leaves hyper's connection once its head is out, and its task writes the
-//! body's chunks itself.
+//! Lean streams (`sse_runtime::serve`'s default, `.lean_streams(false)` to
+//! turn them off): an HTTP/1.1 event stream leaves hyper's connection once
+//! its head is out, and its task writes the body's chunks itself.
 //!
 //! The differential test sends the same corpus of request heads (the
 //! ordinary ones and the reliability attack set) to a server with lean
@@ -21,7 +21,9 @@ use futures_util::stream;
 use sse_runtime::{
     Disconnect, DisconnectReason, Event, KeepAlive, LastEventId, Shutdown, SseResponse, StreamLimit,
 };
-use sse_test_support::{LogCapture, PATIENCE, request, serve, serve_lean};
+use sse_test_support::{
+    LogCapture, PATIENCE, request, serve, serve_lean, serve_without_lean_streams,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -236,7 +238,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[tokio::test]
 async fn the_lean_path_answers_every_request_head_byte_for_byte_as_hyper_does() {
     let logs = LogCapture::global();
-    let hyper_only = serve(app(), Shutdown::new()).await;
+    let hyper_only = serve_without_lean_streams(app(), Shutdown::new()).await;
     let lean = serve_lean(app(), Shutdown::new()).await;
     let corpus = corpus();
     let answers = futures_util::future::join_all(corpus.iter().map(|case| async {
@@ -289,6 +291,28 @@ async fn the_lean_path_answers_every_request_head_byte_for_byte_as_hyper_does() 
     assert!(
         find(&answers[2].1, b"data: after 41").is_some(),
         "Last-Event-ID reaches the handler on the lean path"
+    );
+}
+
+/// `sse_runtime::serve` without options serves lean streams.
+#[tokio::test]
+async fn lean_streams_are_on_by_default() {
+    let logs = LogCapture::global();
+    let server = serve(app(), Shutdown::new()).await;
+    let (answer, client) = exchange(server.addr, b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(
+        find(&answer, b"event: end\ndata: three").is_some(),
+        "{:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    let left = logs
+        .text()
+        .lines()
+        .filter(|line| line.contains(LEFT_HYPER) && line.contains(&format!("peer={client}")))
+        .count();
+    assert_eq!(
+        left, 1,
+        "the default server's stream left hyper's connection"
     );
 }
 

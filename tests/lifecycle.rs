@@ -11,8 +11,8 @@ use sse_runtime::{Disconnect, DisconnectReason, Event, Shutdown, SseResponse};
 use sse_test_support::{PATIENCE, ServeWith, request, request_small_buffer, serve, serve_with};
 use tokio::sync::mpsc;
 
-/// Each check below runs as a test under `sse_runtime::serve` (with and
-/// without lean streams) and as one under plain `axum::serve` with the
+/// Each check below runs as a test under `sse_runtime::serve` (with its
+/// defaults, and with lean streams off) and as one under plain `axum::serve` with the
 /// documented set-up: the guarantees are the same.
 macro_rules! under_both_servers {
     ($($check:ident),* $(,)?) => {
@@ -22,10 +22,10 @@ macro_rules! under_both_servers {
                 super::$check(sse_test_support::ServeWith::SseRuntime).await
             })*
         }
-        mod under_sse_runtime_serve_with_lean_streams {
+        mod under_sse_runtime_serve_without_lean_streams {
             $(#[tokio::test]
             async fn $check() {
-                super::$check(sse_test_support::ServeWith::SseRuntimeLean).await
+                super::$check(sse_test_support::ServeWith::SseRuntimeHyperPath).await
             })*
         }
         mod under_axum_serve {
@@ -443,6 +443,7 @@ async fn the_default_send_timeout_under_axum_serve() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_default_send_timeout_under_sse_runtime_serve_with_lean_streams() {
-    the_default_send_timeout_drops_a_client_that_stops_reading(ServeWith::SseRuntimeLean).await;
+async fn the_default_send_timeout_under_sse_runtime_serve_without_lean_streams() {
+    the_default_send_timeout_drops_a_client_that_stops_reading(ServeWith::SseRuntimeHyperPath)
+        .await;
 }

@@ -14,9 +14,12 @@ use tokio::process::{Child, Command};
 pub enum Implementation {
     /// Hand-written axum `Sse` + async-stream, served by `axum::serve`.
     Axum,
-    /// `sse_runtime::SseResponse` used by hand, served by `sse_runtime::serve`.
+    /// `sse_runtime::SseResponse` used by hand, served by `sse_runtime::serve`
+    /// with lean streams off (`.lean_streams(false)`): hyper's connection
+    /// writes every stream to its end, as before lean streams existed.
     Runtime,
-    /// `#[sse_endpoint]`, served by `sse_runtime::serve`.
+    /// `#[sse_endpoint]`, served by `sse_runtime::serve` with lean streams
+    /// off, as `Runtime` is (the macro's cost, and nothing else, apart).
     Macro,
     /// sse-starlette 3.x on uvicorn.
     Starlette,
@@ -35,8 +38,8 @@ pub enum Implementation {
     /// HTTP/2 on (`.http2(true)`), for the HTTP/2 rows.
     RuntimeHttp2,
     /// `sse_runtime::SseResponse` by hand, served by `sse_runtime::serve`
-    /// with `.lean_streams(true)`: each stream leaves hyper's connection once
-    /// its head is out.
+    /// with its default lean streams: each stream leaves hyper's connection
+    /// once its head is out.
     RuntimeLean,
 }
 

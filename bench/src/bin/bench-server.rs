@@ -469,7 +469,8 @@ async fn main() -> std::io::Result<()> {
             .with_graceful_shutdown(sse_runtime::shutdown_signal())
             .await
         }
-        // Our server, as it is by default, with lean streams, or with
+        // Our server with every stream in hyper's connection to its end
+        // (lean streams off), with its default lean streams, or with
         // cleartext HTTP/2.
         ("our-serve" | "our-serve-lean" | "our-serve-h2", _) => {
             tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));

@@ -74,12 +74,11 @@ use crate::shutdown::Shutdown;
 ///   connections still open when the grace period ends, even those whose
 ///   client stopped reading. `axum::serve(..).with_graceful_shutdown(..)` waits
 ///   for those forever.
-/// - **Lean idle connections.** HTTP/1 connections are served by hyper's
+/// - **Lean idle streams.** HTTP/1 connections are served by hyper's
 ///   `http1` connection directly, without the protocol sniffing of
-///   `axum::serve`, which makes an idle stream much smaller (BENCHMARKS.md);
-///   with [`Serve::lean_streams`] an event stream also leaves hyper's
-///   connection once its head is out, and an idle one costs under a third as
-///   much.
+///   `axum::serve`, and an event stream leaves hyper's connection once its
+///   head is out ([`Serve::lean_streams`]): an idle stream then costs under
+///   a third of what it costs in hyper's connection (BENCHMARKS.md).
 ///   Opt in to cleartext HTTP/2 with [`Serve::http2`].
 ///
 /// Handlers can extract [`Shutdown`] and `ConnectInfo<SocketAddr>` without any
@@ -96,7 +95,7 @@ pub fn serve(listener: TcpListener, router: Router) -> Serve {
         router,
         shutdown: None,
         http2: None,
-        lean_streams: false,
+        lean_streams: true,
         body_timeout: Some(DEFAULT_REQUEST_BODY_TIMEOUT),
         #[cfg(feature = "tls")]
         tls: None,
@@ -163,7 +162,7 @@ impl Serve {
     }
 
     /// Whether an HTTP/1.1 event stream leaves hyper's connection once its
-    /// response head is written (default: off), so that an idle stream
+    /// response head is written (default: on), so that an idle stream
     /// holds its socket, its body and a small task, and none of what hyper
     /// keeps for a connection's next request (its 8 KiB read buffer, its
     /// write buffer, its dispatcher): see BENCHMARKS.md for what an idle
@@ -184,10 +183,13 @@ impl Serve {
     /// sends while its stream runs (a pipelined request) is kept for hyper,
     /// which answers it when the stream ends, as it would have.
     ///
+    /// Turn them off to keep every stream in hyper's connection to its end
+    /// (an idle stream then costs over three times as much):
+    ///
     /// ```no_run
     /// # async fn run(app: axum::Router) -> std::io::Result<()> {
     /// let listener = sse_runtime::bind("0.0.0.0:8000".parse().unwrap()).await?;
-    /// sse_runtime::serve(listener, app).lean_streams(true).await
+    /// sse_runtime::serve(listener, app).lean_streams(false).await
     /// # }
     /// # let _ = run;
     /// ```

@@ -21,7 +21,10 @@ pub use crate::client::{
 };
 pub use crate::example::Example;
 pub use crate::logs::{LogCapture, logs_of};
-pub use crate::server::{ServeWith, TestServer, serve, serve_lean, serve_with, serve_with_axum};
+pub use crate::server::{
+    ServeWith, TestServer, serve, serve_lean, serve_with, serve_with_axum,
+    serve_without_lean_streams,
+};
 
 /// Upper bound for anything a test waits for; reaching it is a failure, not
 /// a measurement.

@@ -22,12 +22,14 @@ pub struct TestServer {
 /// The servers a lifecycle guarantee must hold under.
 #[derive(Clone, Copy, Debug)]
 pub enum ServeWith {
-    /// `sse_runtime::serve(listener, app).with_shutdown(shutdown)`.
+    /// `sse_runtime::serve(listener, app).with_shutdown(shutdown)`, with its
+    /// defaults (lean streams on: event streams leave hyper's connection
+    /// once their head is out).
     SseRuntime,
     /// `sse_runtime::serve(listener, app).with_shutdown(shutdown)
-    /// .lean_streams(true)`: event streams leave hyper's connection once
-    /// their head is out.
-    SseRuntimeLean,
+    /// .lean_streams(false)`: hyper's connection writes every stream to its
+    /// end.
+    SseRuntimeHyperPath,
     /// `axum::serve(SseListener::new(listener, &shutdown), make_service(app))
     /// .with_graceful_shutdown(shutdown.requested())`.
     AxumServe,
@@ -37,7 +39,7 @@ pub enum ServeWith {
 pub async fn serve_with(with: ServeWith, router: Router, shutdown: Shutdown) -> TestServer {
     match with {
         ServeWith::SseRuntime => serve(router, shutdown).await,
-        ServeWith::SseRuntimeLean => serve_lean(router, shutdown).await,
+        ServeWith::SseRuntimeHyperPath => serve_without_lean_streams(router, shutdown).await,
         ServeWith::AxumServe => {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
@@ -56,26 +58,36 @@ pub async fn serve_with(with: ServeWith, router: Router, shutdown: Shutdown) -> 
     }
 }
 
-/// Serves `router` with `sse_runtime::serve` on a free loopback port.
+/// Serves `router` with `sse_runtime::serve` and its defaults on a free
+/// loopback port.
 pub async fn serve(router: Router, shutdown: Shutdown) -> TestServer {
-    serve_configured(router, shutdown, false).await
+    serve_configured(router, shutdown, None).await
 }
 
 /// Serves `router` with `sse_runtime::serve(..).lean_streams(true)` on a
-/// free loopback port.
+/// free loopback port, whatever the default.
 pub async fn serve_lean(router: Router, shutdown: Shutdown) -> TestServer {
-    serve_configured(router, shutdown, true).await
+    serve_configured(router, shutdown, Some(true)).await
 }
 
-async fn serve_configured(router: Router, shutdown: Shutdown, lean_streams: bool) -> TestServer {
+/// Serves `router` with `sse_runtime::serve(..).lean_streams(false)` on a
+/// free loopback port: hyper's connection writes every stream to its end.
+pub async fn serve_without_lean_streams(router: Router, shutdown: Shutdown) -> TestServer {
+    serve_configured(router, shutdown, Some(false)).await
+}
+
+async fn serve_configured(
+    router: Router,
+    shutdown: Shutdown,
+    lean_streams: Option<bool>,
+) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(
-        sse_runtime::serve(listener, router)
-            .with_shutdown(shutdown.clone())
-            .lean_streams(lean_streams)
-            .into_future(),
-    );
+    let mut server = sse_runtime::serve(listener, router).with_shutdown(shutdown.clone());
+    if let Some(enabled) = lean_streams {
+        server = server.lean_streams(enabled);
+    }
+    let task = tokio::spawn(server.into_future());
     TestServer {
         addr,
         shutdown,

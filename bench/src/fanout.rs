@@ -23,21 +23,38 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
-use crate::load::{Reader, data_of, get_text, now_micros, percentile, within};
+use crate::load::{Reader, data_of, get_text, now_micros, percentile, streams_per_process, within};
 use crate::target::Server;
 
 /// Publish → last subscriber, p50 and p99 in ms, and deliveries per second.
 pub type Outcome = (f64, f64, f64);
 
-/// `subscribers` streams on `subscribe`, then `publishes` publishes on
-/// `publish` one after the other; not-a-number where it did not finish.
-pub async fn measure(
-    server: &Server,
-    paths: (&str, &str),
-    subscribers: usize,
-    publishes: usize,
-) -> Outcome {
-    run(server, paths, subscribers, publishes)
+/// Where a fan-out subscribes and where it publishes.
+pub struct Targets<'a> {
+    /// The servers the subscribers are spread over (one server, or several
+    /// processes whose hub shares Redis).
+    pub subscribe_to: &'a [SocketAddr],
+    /// The server each publish is sent to.
+    pub publish_to: SocketAddr,
+    /// The subscribe path and the publish path.
+    pub paths: (&'a str, &'a str),
+}
+
+impl<'a> Targets<'a> {
+    /// Subscribers and publishes on the one `server`.
+    pub fn one(server: &'a Server, paths: (&'a str, &'a str)) -> Self {
+        Targets {
+            subscribe_to: std::slice::from_ref(&server.addr),
+            publish_to: server.addr,
+            paths,
+        }
+    }
+}
+
+/// `subscribers` streams on the subscribe path, then `publishes` publishes
+/// one after the other; not-a-number where it did not finish.
+pub async fn measure(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Outcome {
+    run(targets, subscribers, publishes)
         .await
         .unwrap_or((f64::NAN, f64::NAN, f64::NAN))
 }
@@ -50,22 +67,24 @@ pub fn describe((p50, p99, rate): Outcome) -> String {
     )
 }
 
-async fn run(
-    server: &Server,
-    (subscribe, publish): (&str, &str),
-    subscribers: usize,
-    publishes: usize,
-) -> Option<Outcome> {
+async fn run(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Option<Outcome> {
+    let (subscribe, publish) = targets.paths;
+    // One worker per core, but at least one per server, and never more
+    // streams in a worker than its limit on open files lets it hold.
+    let per_process = streams_per_process();
     let processes = std::env::var("BENCH_LOAD_PROCS")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(targets.subscribe_to.len())
+        .max(subscribers.div_ceil(per_process))
         .clamp(1, subscribers.max(1));
     let mut workers = Vec::new();
     let mut first = 0;
     for process in 0..processes {
         let count = subscribers / processes + usize::from(process < subscribers % processes);
-        workers.push(Worker::start(server.addr, subscribe, first, count)?);
+        let addr = targets.subscribe_to[process % targets.subscribe_to.len()];
+        workers.push(Worker::start(addr, subscribe, first, count)?);
         first += count;
     }
     for worker in &mut workers {
@@ -80,7 +99,7 @@ async fn run(
     let mut busy = Duration::ZERO;
     for _ in 0..publishes {
         let started = Instant::now();
-        let sent = get_text(server.addr, publish).await;
+        let sent = get_text(targets.publish_to, publish).await;
         let mut worst = 0u64;
         for worker in &mut workers {
             let line = worker.line(Duration::from_secs(30)).await?;

@@ -210,3 +210,23 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 pub fn millis(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1000.0
 }
+
+/// This process's limit on open files (which the processes it starts
+/// inherit), from `/proc/self/limits`.
+pub fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// How many streams one process (a server, or a client holding them) can
+/// hold within its limit on open files, in whole thousands, with a thousand
+/// descriptors to spare for everything else; unbounded without a limit.
+pub fn streams_per_process() -> usize {
+    match open_files_limit() {
+        Some(limit) => (limit.saturating_sub(1_000) / 1_000 * 1_000).max(1_000) as usize,
+        None => usize::MAX,
+    }
+}

@@ -16,6 +16,7 @@ mod criterion_table;
 mod fanout;
 mod llm;
 mod load;
+mod many;
 mod results;
 mod scenarios;
 mod target;
@@ -107,7 +108,8 @@ fn main() {
         return;
     }
     if args.first().is_some_and(|a| a == "--hold-idle") {
-        // For bench/heap-profile: opens idle streams and holds them.
+        // For bench/heap-profile and the many-streams rows: opens idle
+        // streams and holds them.
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -122,13 +124,15 @@ fn main() {
         .block_on(bench(args));
 }
 
-/// `--hold-idle PORT STREAMS`: opens that many idle streams to the server on
-/// `127.0.0.1:PORT`, prints `HELD <opened>` and holds them until killed.
+/// `--hold-idle PORT STREAMS [FIRST]`: opens that many idle streams to the
+/// server on `127.0.0.1:PORT` (source addresses from index `FIRST`, 0 by
+/// default), prints `HELD <opened>` and holds them until killed.
 async fn hold_idle(args: &[String]) {
     let port: u16 = args.first().and_then(|p| p.parse().ok()).expect("PORT");
     let streams: usize = args.get(1).and_then(|n| n.parse().ok()).expect("STREAMS");
+    let first: usize = args.get(2).map_or(0, |n| n.parse().expect("FIRST"));
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let readers = scenarios::open_idle(addr, streams).await;
+    let readers = scenarios::open_idle(addr, first, streams).await;
     println!("HELD {}", readers.len());
     std::future::pending::<()>().await;
 }
@@ -185,7 +189,7 @@ async fn bench(args: Vec<String>) {
         main: main.clone(),
         isolation: Implementation::ISOLATION.to_vec(),
     };
-    let redis = if wanted("hub") || wanted("rooms") {
+    let redis = if wanted("hub") || wanted("rooms") || wanted("many") {
         target::Redis::start().await
     } else {
         None
@@ -221,7 +225,7 @@ async fn bench(args: Vec<String>) {
                 let metric = format!("fan-out to {subscribers}");
                 fan_out(
                     &mut results,
-                    (&server, path),
+                    &fanout::Targets::one(&server, path),
                     (subscribers, sizes.publishes),
                     (implementation, &metric, &label),
                 )
@@ -251,7 +255,7 @@ async fn bench(args: Vec<String>) {
             transport_rows.measure_compression(&sizes, &label).await;
         }
         if wanted("many") && round == 1 {
-            many(&mut results, &sizes, round, &label).await;
+            many::measure(&mut results, sizes.many, redis.as_ref(), &label).await;
         }
         for &streams in sizes.drain.iter().filter(|_| wanted("disconnect")) {
             for implementation in lineup.for_scenario("disconnect", round) {
@@ -392,70 +396,15 @@ async fn idle(results: &mut Results, streams: usize, implementation: Implementat
     );
 }
 
-/// This process's limit on open files (which the servers it starts
-/// inherit), from `/proc/self/limits`.
-fn open_files_limit() -> Option<u64> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    let line = limits
-        .lines()
-        .find(|line| line.starts_with("Max open files"))?;
-    line.split_whitespace().nth(3)?.parse().ok()
-}
-
-/// The servers of the 100,000-stream rows: `axum::serve`, `sse_runtime::serve`
-/// and the same with lean streams.
-const MANY: [Implementation; 3] = [
-    Implementation::Axum,
-    Implementation::Runtime,
-    Implementation::RuntimeLean,
-];
-
-/// Many streams on one box (first round only, it is long): idle memory and
-/// the time to open them, then one hub publish at a time to as many
-/// subscribers (the in-memory hub's `#[sse_endpoint]` on each server).
-async fn many(results: &mut Results, sizes: &Sizes, round: usize, label: &str) {
-    let (wanted, publishes) = sizes.many;
-    // The server and the idle scenario's client each hold a descriptor per
-    // stream: past the limit on open files, connections fail instead.
-    let streams = match open_files_limit() {
-        Some(limit) if limit < wanted as u64 + 1_000 => {
-            let streams = (limit.saturating_sub(1_000) / 1_000 * 1_000) as usize;
-            progress(&format!(
-                "many: {wanted} streams wanted, but a process may open only {limit} files here \
-                 (`ulimit -Hn`); measuring {streams}"
-            ));
-            streams
-        }
-        _ => wanted,
-    };
-    let mut lineup = MANY.to_vec();
-    lineup.rotate_left(round % MANY.len());
-    for &implementation in &lineup {
-        idle(results, streams, implementation, label).await;
-    }
-    for &implementation in &lineup {
-        let server = Server::start(implementation).await;
-        let metric = format!("hub fan-out to {streams}");
-        fan_out(
-            results,
-            (&server, ("/hub/fanout", "/hub/publish")),
-            (streams, publishes),
-            (implementation, &metric, label),
-        )
-        .await;
-        server.kill().await;
-    }
-}
-
 /// One fan-out measurement: `publishes` to `subscribers`, recorded as
 /// publish → last subscriber and deliveries per second.
 async fn fan_out(
     results: &mut Results,
-    (server, paths): (&Server, (&str, &str)),
+    targets: &fanout::Targets<'_>,
     (subscribers, publishes): (usize, usize),
     (implementation, metric, label): (Implementation, &str, &str),
 ) {
-    let outcome = fanout::measure(server, paths, subscribers, publishes).await;
+    let outcome = fanout::measure(targets, subscribers, publishes).await;
     progress(&format!(
         "{metric} {label}: {:<32} {}",
         implementation.name(),
@@ -501,7 +450,7 @@ async fn hub(
         let metric = format!("hub ({backend}) fan-out to {}", sizes.0);
         fan_out(
             results,
-            (&server, ("/hub/fanout", "/hub/publish")),
+            &fanout::Targets::one(&server, ("/hub/fanout", "/hub/publish")),
             sizes,
             (Implementation::Macro, &metric, label),
         )

@@ -102,11 +102,12 @@ pub async fn idle_memory(server: &Server, streams: usize) -> (f64, u64, f64) {
     )
 }
 
-/// Opens `streams` idle streams, 500 at a time, for a tool that holds them
-/// (`sse-bench --hold-idle`); those that opened.
-pub async fn open_idle(addr: SocketAddr, streams: usize) -> Vec<Reader> {
+/// Opens `streams` idle streams, 500 at a time, from source indices
+/// `first..`, for a tool that holds them (`sse-bench --hold-idle`); those
+/// that opened.
+pub async fn open_idle(addr: SocketAddr, first: usize, streams: usize) -> Vec<Reader> {
     let mut readers = Vec::with_capacity(streams);
-    for chunk in (0..streams).collect::<Vec<_>>().chunks(500) {
+    for chunk in (first..first + streams).collect::<Vec<_>>().chunks(500) {
         readers.extend(
             open_all(chunk.iter().copied(), |index| {
                 open_stream(addr, index, "/idle")
@@ -163,7 +164,7 @@ pub async fn shutdown_drain(server: Server, streams: usize) -> (Option<f64>, u64
 
 /// Opens a stream from source index `index` and reads until its first event
 /// (30 s at most).
-async fn open_stream(addr: SocketAddr, index: usize, path: &str) -> Option<Reader> {
+pub async fn open_stream(addr: SocketAddr, index: usize, path: &str) -> Option<Reader> {
     let mut reader = Reader::get_small(addr, index, path).await.ok()?;
     let mut events = 0;
     while events == 0 {

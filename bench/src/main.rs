@@ -48,7 +48,7 @@ struct Sizes {
     /// Compression: chat events unpaced, then paced.
     compression: (u64, u64),
     /// Many streams: idle ones, then hub subscribers for this many
-    /// publishes (first round only).
+    /// publishes.
     many: (usize, usize),
 }
 
@@ -254,8 +254,8 @@ async fn bench(args: Vec<String>) {
         if wanted("compression") {
             transport_rows.measure_compression(&sizes, &label).await;
         }
-        if wanted("many") && round == 1 {
-            many::measure(&mut results, sizes.many, redis.as_ref(), &label).await;
+        if wanted("many") {
+            many::measure(&mut results, sizes.many, redis.as_ref(), (round, &label)).await;
         }
         for &streams in sizes.drain.iter().filter(|_| wanted("disconnect")) {
             for implementation in lineup.for_scenario("disconnect", round) {

@@ -1,7 +1,8 @@
 //! The many-streams rows (issue 19): at 100,000 streams, what an idle stream
 //! costs, how long opening them all takes, and one hub publish at a time to
 //! as many subscribers, for `axum::serve`, `sse_runtime::serve` on hyper's
-//! path and with lean streams. First round only: it is long.
+//! path and with lean streams, in every round (in an order that rotates
+//! from round to round, as everywhere else).
 //!
 //! A process holds a descriptor per socket, and may hold only as many as its
 //! limit on open files: 20,000 on the machine these rows were first measured
@@ -50,11 +51,13 @@ pub async fn measure(
     results: &mut Results,
     (wanted, publishes): (usize, usize),
     redis: Option<&Redis>,
-    label: &str,
+    (round, label): (usize, &str),
 ) {
+    let mut lineup = LINEUP.to_vec();
+    lineup.rotate_left(round % LINEUP.len());
     let per_process = streams_per_process();
     let in_one = wanted.min(per_process);
-    if in_one < wanted {
+    if in_one < wanted && round == 1 {
         progress(&format!(
             "many: {wanted} streams wanted, but a process may open only {} files here \
              (`ulimit -Hn`): measuring {in_one} in one server process, then {wanted} over \
@@ -63,10 +66,10 @@ pub async fn measure(
             wanted.div_ceil(per_process),
         ));
     }
-    for implementation in LINEUP {
+    for &implementation in &lineup {
         idle(results, in_one, implementation, label).await;
     }
-    for implementation in LINEUP {
+    for &implementation in &lineup {
         let server = Server::start(implementation).await;
         let metric = format!("hub fan-out to {in_one}");
         fan_out(
@@ -89,7 +92,7 @@ pub async fn measure(
     };
     let processes = wanted.div_ceil(per_process);
     let over = format!("{wanted} streams over {processes} server processes");
-    for implementation in LINEUP {
+    for &implementation in &lineup {
         let cluster = Cluster::start(implementation, processes, redis).await;
         let (per_stream, opened, open_secs) = cluster.idle_memory(wanted).await;
         progress(&format!(
@@ -116,7 +119,7 @@ pub async fn measure(
         );
         cluster.kill().await;
     }
-    for implementation in LINEUP {
+    for &implementation in &lineup {
         let cluster = Cluster::start(implementation, processes, redis).await;
         let addrs = cluster.addrs();
         let targets = Targets {

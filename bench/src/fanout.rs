@@ -228,8 +228,13 @@ pub async fn worker(args: &[String]) {
                 };
                 match reader.read(&mut on_event).await {
                     Ok(true) => {}
-                    _ => {
-                        report(&format!("stream {index} ended"));
+                    Ok(false) => {
+                        let why = reader.ending.as_deref().unwrap_or("?");
+                        report(&format!("stream {index} ended: {why}"));
+                        std::process::exit(1);
+                    }
+                    Err(error) => {
+                        report(&format!("stream {index} failed: {error}"));
                         std::process::exit(1);
                     }
                 }

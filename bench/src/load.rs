@@ -30,6 +30,8 @@ pub struct Reader {
     /// The event being read.
     event: Vec<u8>,
     pub ended: bool,
+    /// Why the stream ended, once it has: for a load tool's message.
+    pub ending: Option<String>,
     pub bytes: u64,
 }
 
@@ -66,6 +68,7 @@ impl Reader {
             skip_crlf: 0,
             event: Vec::new(),
             ended: false,
+            ending: None,
             bytes: 0,
         })
     }
@@ -76,6 +79,8 @@ impl Reader {
         let n = self.socket.read(&mut self.buf).await?;
         if n == 0 {
             self.ended = true;
+            self.ending
+                .get_or_insert_with(|| "the server closed the connection".to_owned());
             return Ok(false);
         }
         self.bytes += n as u64;
@@ -113,15 +118,18 @@ impl Reader {
                     };
                     self.line.extend_from_slice(&data[..at]);
                     data = &data[at + 1..];
-                    let text = String::from_utf8_lossy(&self.line);
-                    let size =
-                        usize::from_str_radix(text.trim().split(';').next().unwrap_or("0"), 16)
-                            .unwrap_or(0);
+                    let text = String::from_utf8_lossy(&self.line).into_owned();
                     self.line.clear();
-                    if size == 0 {
-                        self.ended = true;
-                    } else {
-                        self.chunk_left = Some(size);
+                    match usize::from_str_radix(text.trim().split(';').next().unwrap_or(""), 16) {
+                        Ok(0) => {
+                            self.ended = true;
+                            self.ending = Some("the last chunk".to_owned());
+                        }
+                        Ok(size) => self.chunk_left = Some(size),
+                        Err(_) => {
+                            self.ended = true;
+                            self.ending = Some(format!("a malformed chunk-size line {text:?}"));
+                        }
                     }
                 }
                 Some(left) => {

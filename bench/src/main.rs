@@ -720,7 +720,9 @@ impl TransportRows {
             "### HTTP/2 and compression\n\n\
              The runtime's responses under `sse_runtime::serve`: with cleartext HTTP/2 on \
              (`.http2(true)`, hyper's HTTP/2 client with prior knowledge; over TLS the streams are \
-             the same), against one stream per HTTP/1.1 connection; and tower-http's \
+             the same), against one stream per HTTP/1.1 connection to that server (which keeps \
+             them in hyper's connection: lean streams are for servers of HTTP/1 only); and \
+             tower-http's \
              `CompressionLayer` forced on for a stream of chat-shaped JSON events \
              (`bench-server`'s `/chat`, tower-http's default levels). Each cell: the median of \
              the rounds (lowest–highest), then succeeded/attempted.\n\n\

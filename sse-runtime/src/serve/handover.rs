@@ -8,12 +8,9 @@
 //! 1. The connection's service sees an event-stream response to a plain
 //!    `GET` ([`request_allows`], [`response_allows`]), keeps its body here
 //!    and gives hyper a placeholder in its place ([`Handover::offer`]).
-//! 2. hyper queues the response head and polls the placeholder: the first
-//!    time, the placeholder gives hyper what the body has ready at once (the
-//!    first events go out with the head, in one write, as on hyper's path),
-//!    then notes the poll and gives nothing more. hyper flushes: the socket
-//!    notes that flush ([`Handover::note_flushed`]), so everything hyper
-//!    wrote is out.
+//! 2. hyper writes the response head, polls the placeholder (which notes it
+//!    and never gives a frame), and flushes: the socket notes that flush
+//!    ([`Handover::note_flushed`]), so everything hyper wrote is out.
 //! 3. The connection's task then takes the body ([`Handover::take`]) and the
 //!    socket (hyper's `into_parts`), drops hyper's connection, and hands
 //!    both to a [`LeanStream`](crate::serve::lean_stream::LeanStream).
@@ -63,7 +60,6 @@ impl Handover {
         self.0.stage.store(OFFERED, Ordering::Release);
         Body::new(Placeholder {
             handover: self.clone(),
-            polled: false,
         })
     }
 
@@ -99,8 +95,6 @@ impl Handover {
 /// What hyper sends while the real body waits to leave with the socket.
 struct Placeholder {
     handover: Handover,
-    /// Whether hyper has polled it: only its first poll reaches the body.
-    polled: bool,
 }
 
 impl http_body::Body for Placeholder {
@@ -109,36 +103,12 @@ impl http_body::Body for Placeholder {
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
+        _cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        let this = self.get_mut();
-        // hyper polls the body once the head is queued. What the body has
-        // ready then goes out with the head, in the same write, as hyper
-        // would send it: one write and one packet for a stream's opening,
-        // not two. Only the first poll, so that the handover does not wait
-        // on a body that always has more.
-        if !std::mem::replace(&mut this.polled, true) {
-            let mut slot = this.handover.lock();
-            if let Some(body) = slot.as_mut() {
-                match Pin::new(body).poll_frame(cx) {
-                    Poll::Pending => {}
-                    Poll::Ready(Some(frame)) => return Poll::Ready(Some(frame)),
-                    Poll::Ready(None) => {
-                        // Ended at once: hyper ends the response and serves
-                        // the connection's next request, nothing leaves.
-                        this.handover.0.stage.store(IDLE, Ordering::Release);
-                        let body = slot.take();
-                        drop(slot);
-                        drop(body);
-                        return Poll::Ready(None);
-                    }
-                }
-            }
-        }
-        // Nothing more for hyper: the flush that follows completes the
-        // handover, and hyper's connection is then dropped without being
-        // polled again.
-        let _ = this.handover.0.stage.compare_exchange(
+        // hyper polls the body only once the head is written; the flush
+        // that follows completes the handover, and hyper's connection is
+        // then dropped without being polled again.
+        let _ = self.handover.0.stage.compare_exchange(
             OFFERED,
             POLLED,
             Ordering::AcqRel,
@@ -301,7 +271,7 @@ mod tests {
     fn the_body_is_taken_only_after_hyper_polled_the_placeholder_and_flushed() {
         use http_body::Body as _;
         let handover = Handover::default();
-        let mut placeholder = handover.offer(endless());
+        let mut placeholder = handover.offer(Body::from("kept"));
         handover.note_flushed();
         assert!(
             handover.take().is_none(),
@@ -315,51 +285,6 @@ mod tests {
         assert!(handover.take().is_some());
         assert!(handover.take().is_none(), "taken once");
         drop(placeholder);
-    }
-
-    #[test]
-    fn what_the_body_has_ready_at_the_first_poll_goes_out_with_the_head() {
-        use futures_util::StreamExt as _;
-        use http_body::Body as _;
-        let handover = Handover::default();
-        // Two events ready at once, then nothing for a while.
-        let events = futures_util::stream::iter(["data: 1\n\n", "data: 2\n\n"])
-            .map(|event| Ok::<_, std::io::Error>(Bytes::from_static(event.as_bytes())))
-            .chain(futures_util::stream::pending());
-        let mut placeholder = handover.offer(Body::from_stream(events));
-        let waker = futures_util::task::noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        let first = Pin::new(&mut placeholder).poll_frame(&mut cx);
-        let Poll::Ready(Some(Ok(frame))) = first else {
-            panic!("the ready event goes to hyper: {first:?}");
-        };
-        assert_eq!(frame.into_data().unwrap(), "data: 1\n\n");
-        handover.note_flushed();
-        assert!(handover.take().is_none(), "hyper has not polled for more");
-        // The next event waits for the lean stream, though it is ready.
-        assert!(Pin::new(&mut placeholder).poll_frame(&mut cx).is_pending());
-        handover.note_flushed();
-        let mut body = handover.take().expect("the body leaves after the flush");
-        let Poll::Ready(Some(Ok(next))) = Pin::new(&mut body).poll_frame(&mut cx) else {
-            panic!("the lean stream gets the next event");
-        };
-        assert_eq!(next.into_data().unwrap(), "data: 2\n\n");
-    }
-
-    #[test]
-    fn a_body_that_ends_at_the_first_poll_stays_with_hyper() {
-        use http_body::Body as _;
-        let handover = Handover::default();
-        let mut placeholder = handover.offer(Body::empty());
-        let waker = futures_util::task::noop_waker();
-        let polled = Pin::new(&mut placeholder).poll_frame(&mut Context::from_waker(&waker));
-        assert!(
-            matches!(polled, Poll::Ready(None)),
-            "hyper ends the response"
-        );
-        handover.note_flushed();
-        assert!(handover.take().is_none(), "nothing leaves");
-        assert_eq!(handover.0.stage.load(Ordering::Acquire), IDLE);
     }
 
     #[test]

@@ -179,7 +179,9 @@ impl Serve {
     /// body, `Upgrade`, `Expect`, `TE` or `Connection: close`, answered with
     /// a `200` `text/event-stream` of unknown length. Everything else (a
     /// `HEAD`, HTTP/1.0, any other response) stays with hyper from start to
-    /// end, as do HTTPS and cleartext HTTP/2 connections. What a client
+    /// end, as does every connection of a server that serves HTTPS
+    /// ([`Serve::tls`]) or cleartext HTTP/2 ([`Serve::http2`]), HTTP/1.1
+    /// ones included. What a client
     /// sends while its stream runs (a pipelined request) is kept for hyper,
     /// which answers it when the stream ends, as it would have.
     ///

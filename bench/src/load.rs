@@ -29,8 +29,7 @@ pub struct Reader {
     skip_crlf: usize,
     /// The event being read.
     event: Vec<u8>,
-    pub ended: bool,
-    /// Why the stream ended, once it has: for a load tool's message.
+    /// Why the stream ended, once it has (for a load tool's message).
     pub ending: Option<String>,
     pub bytes: u64,
 }
@@ -67,7 +66,6 @@ impl Reader {
             line: Vec::new(),
             skip_crlf: 0,
             event: Vec::new(),
-            ended: false,
             ending: None,
             bytes: 0,
         })
@@ -78,7 +76,6 @@ impl Reader {
     pub async fn read(&mut self, on_event: &mut impl FnMut(&[u8])) -> std::io::Result<bool> {
         let n = self.socket.read(&mut self.buf).await?;
         if n == 0 {
-            self.ended = true;
             self.ending
                 .get_or_insert_with(|| "the server closed the connection".to_owned());
             return Ok(false);
@@ -87,7 +84,7 @@ impl Reader {
         let data = std::mem::take(&mut self.buf);
         self.feed(&data[..n], on_event);
         self.buf = data;
-        Ok(!self.ended)
+        Ok(self.ending.is_none())
     }
 
     fn feed(&mut self, mut data: &[u8], on_event: &mut impl FnMut(&[u8])) {
@@ -103,7 +100,7 @@ impl Reader {
             self.feed(&rest, on_event);
             return;
         }
-        while !data.is_empty() && !self.ended {
+        while !data.is_empty() && self.ending.is_none() {
             if self.skip_crlf > 0 {
                 let skip = self.skip_crlf.min(data.len());
                 self.skip_crlf -= skip;
@@ -118,19 +115,15 @@ impl Reader {
                     };
                     self.line.extend_from_slice(&data[..at]);
                     data = &data[at + 1..];
-                    let text = String::from_utf8_lossy(&self.line).into_owned();
-                    self.line.clear();
+                    let text = String::from_utf8_lossy(&self.line);
                     match usize::from_str_radix(text.trim().split(';').next().unwrap_or(""), 16) {
-                        Ok(0) => {
-                            self.ended = true;
-                            self.ending = Some("the last chunk".to_owned());
-                        }
+                        Ok(0) => self.ending = Some("the last chunk".to_owned()),
                         Ok(size) => self.chunk_left = Some(size),
                         Err(_) => {
-                            self.ended = true;
                             self.ending = Some(format!("a malformed chunk-size line {text:?}"));
                         }
                     }
+                    self.line.clear();
                 }
                 Some(left) => {
                     let take = left.min(data.len());

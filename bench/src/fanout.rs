@@ -16,14 +16,12 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::io::AsyncReadExt;
 
-use crate::load::{Reader, data_of, get_text, now_micros, percentile, streams_per_process, within};
+use crate::load::{Helper, Reader, data_of, get_text, now_micros, percentile, streams_per_process};
 use crate::target::Server;
 
 /// Publish → last subscriber, p50 and p99 in ms, and deliveries per second.
@@ -84,7 +82,14 @@ async fn run(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Opt
     for process in 0..processes {
         let count = subscribers / processes + usize::from(process < subscribers % processes);
         let addr = targets.subscribe_to[process % targets.subscribe_to.len()];
-        workers.push(Worker::start(addr, subscribe, first, count)?);
+        let (addr, first_index, streams) = (addr.to_string(), first.to_string(), count.to_string());
+        workers.push(Helper::start(&[
+            "--load-worker",
+            &addr,
+            subscribe,
+            &first_index,
+            &streams,
+        ])?);
         first += count;
     }
     for worker in &mut workers {
@@ -115,8 +120,8 @@ async fn run(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Opt
         busy += started.elapsed();
         last_delivery.push(worst as f64 / 1000.0);
     }
-    for mut worker in workers {
-        let _ = worker.child.kill().await;
+    for worker in workers {
+        worker.stop().await;
     }
     last_delivery.sort_by(f64::total_cmp);
     Some((
@@ -124,36 +129,6 @@ async fn run(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Opt
         percentile(&last_delivery, 99.0),
         (subscribers * publishes) as f64 / busy.as_secs_f64(),
     ))
-}
-
-/// One load process, seen from the coordinator.
-struct Worker {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Worker {
-    fn start(addr: SocketAddr, path: &str, first: usize, count: usize) -> Option<Worker> {
-        let mut child = Command::new(std::env::current_exe().ok()?)
-            .args([
-                "--load-worker",
-                &addr.to_string(),
-                path,
-                &first.to_string(),
-                &count.to_string(),
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .ok()?;
-        let lines = BufReader::new(child.stdout.take()?).lines();
-        Some(Worker { child, lines })
-    }
-
-    async fn line(&mut self, limit: Duration) -> Option<String> {
-        within(limit, self.lines.next_line()).await?.ok()?
-    }
 }
 
 /// What a worker knows about the messages its streams are reading.

@@ -231,3 +231,38 @@ pub fn streams_per_process() -> usize {
         None => usize::MAX,
     }
 }
+
+/// An `sse-bench` helper process (`--load-worker`, `--hold-idle`), seen
+/// from the process that started it: it reports in lines on its stdout,
+/// and ends when that process closes its stdin, kills it or drops it.
+pub struct Helper {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Helper {
+    /// Starts this executable with `args`.
+    pub fn start(args: &[&str]) -> Option<Helper> {
+        use std::process::Stdio;
+        use tokio::io::AsyncBufReadExt as _;
+        let mut child = tokio::process::Command::new(std::env::current_exe().ok()?)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .ok()?;
+        let lines = tokio::io::BufReader::new(child.stdout.take()?).lines();
+        Some(Helper { child, lines })
+    }
+
+    /// Its next line, if it says one within `limit`.
+    pub async fn line(&mut self, limit: Duration) -> Option<String> {
+        within(limit, self.lines.next_line()).await?.ok()?
+    }
+
+    /// Kills it.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}

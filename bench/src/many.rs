@@ -20,14 +20,10 @@
 //! subscribers), each under the same limit.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
 use crate::fanout::Targets;
-use crate::load::{open_files_limit, streams_per_process};
+use crate::load::{Helper, open_files_limit, streams_per_process};
 use crate::results::{Results, Sample};
 use crate::scenarios::open_stream;
 use crate::target::{Implementation, Redis, Server};
@@ -220,39 +216,30 @@ impl Cluster {
 }
 
 /// An `sse-bench --hold-idle` process holding one share of the streams.
-struct Holder {
-    child: Child,
-    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
-}
+struct Holder(Helper);
 
 impl Holder {
     fn start(addr: SocketAddr, first: usize, streams: usize) -> Option<Holder> {
-        let mut child = Command::new(std::env::current_exe().ok()?)
-            .args([
-                "--hold-idle",
-                &addr.port().to_string(),
-                &streams.to_string(),
-                &first.to_string(),
-            ])
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .ok()?;
-        let lines = BufReader::new(child.stdout.take()?).lines();
-        Some(Holder { child, lines })
+        let (port, streams, first) = (
+            addr.port().to_string(),
+            streams.to_string(),
+            first.to_string(),
+        );
+        Helper::start(&["--hold-idle", &port, &streams, &first]).map(Holder)
     }
 
     /// How many streams it opened (`HELD <n>`), once it has tried them all;
     /// `None` if it did not say so within `limit`.
     async fn held(&mut self, limit: Duration) -> Option<u64> {
-        let line = tokio::time::timeout(limit, self.lines.next_line())
-            .await
-            .ok()?
-            .ok()??;
-        line.strip_prefix("HELD ")?.parse().ok()
+        self.0
+            .line(limit)
+            .await?
+            .strip_prefix("HELD ")?
+            .parse()
+            .ok()
     }
 
-    async fn stop(mut self) {
-        let _ = self.child.kill().await;
+    async fn stop(self) {
+        self.0.stop().await;
     }
 }

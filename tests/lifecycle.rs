@@ -43,6 +43,7 @@ under_both_servers!(
     generator_can_watch_shutdown_cooperatively,
     shutdown_sends_farewell_and_the_server_exits,
     grace_period_ends_streams_that_ignore_shutdown_even_unread_ones,
+    grace_period_ends_a_read_stream_that_ignores_shutdown_cleanly,
     send_timeout_drops_a_client_that_stops_reading,
     a_reading_client_is_never_timed_out,
 );
@@ -265,6 +266,49 @@ async fn grace_period_ends_streams_that_ignore_shutdown_even_unread_ones(with: S
          forced end of a connection that cannot be written to was not tested"
     );
     eprintln!("forced shutdown with an unread client took {took:?} (grace {grace:?})");
+}
+
+/// A stream that goes on after the shutdown asks it to finish (no farewell,
+/// a generator that never ends) and a client that reads it: at the end of
+/// the grace period the stream ends as streams end, with its last chunk, so
+/// the client sees a complete response (not one cut off mid-body, which
+/// clients report as an error: curl's "transfer closed").
+async fn grace_period_ends_a_read_stream_that_ignores_shutdown_cleanly(with: ServeWith) {
+    let (app, mut ended) = reporting_app(|shutdown| {
+        let events = async_stream::stream! {
+            yield Event::data("hello");
+            std::future::pending::<()>().await;
+        };
+        SseResponse::new(events).shutdown(shutdown)
+    });
+    let grace = Duration::from_millis(300);
+    let shutdown = Shutdown::new().with_grace_period(grace);
+    let server = serve_with(with, app, shutdown.clone()).await;
+    let (_, mut client) = request(server.addr, "GET", "/", &[]).await;
+    client.read_until("data: hello\n\n").await;
+
+    let started = Instant::now();
+    shutdown.trigger();
+    let rest = client.read_to_end().await;
+    assert!(
+        client.last_chunk,
+        "the stream was cut off at the end of the grace period, not ended \
+         (after {:?}; read {rest:?} after the first event)",
+        started.elapsed()
+    );
+    tokio::time::timeout(PATIENCE, server.task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(took >= grace, "ended before the grace period: {took:?}");
+    assert!(
+        took < grace + Duration::from_secs(1),
+        "the server took {took:?} to exit after a grace period of {grace:?}"
+    );
+    let (end, _) = next_end(&mut ended).await;
+    assert_eq!(end.reason, DisconnectReason::Shutdown);
 }
 
 async fn send_timeout_drops_a_client_that_stops_reading(with: ServeWith) {

@@ -192,11 +192,19 @@ impl Future for LeanStream {
             .0
             .as_mut()
             .expect("a lean stream polled after it ended");
-        if stream.guard.poll_grace(cx).is_ready() || stream.poll_client_gone(cx).is_ready() {
+        if stream.poll_client_gone(cx).is_ready() {
             self.0 = None;
             return Poll::Ready(());
         }
-        let end = ready!(stream.poll_send(cx));
+        // The body first: at the end of the grace period it ends itself and
+        // its last chunk goes out (as under hyper, whose connection the
+        // guard polls before it looks at the grace period); only a stream
+        // that could not end, or whose socket is full, is cut off.
+        let end = match stream.poll_send(cx) {
+            Poll::Ready(end) => end,
+            Poll::Pending if stream.guard.poll_grace(cx).is_ready() => End::Dropped,
+            Poll::Pending => return Poll::Pending,
+        };
         let stream = self.0.take().expect("just polled");
         if let End::Finished = end {
             stream.hand_back(cx);

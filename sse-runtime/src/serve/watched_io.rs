@@ -53,6 +53,9 @@ pub(crate) struct Watch {
     /// Only where no guard drops the connection at the end of the grace
     /// period (under `axum::serve`).
     shutdown: Option<ShutdownListener>,
+    /// The grace period is over and the connection has had one more poll
+    /// to end its stream by itself; the next operation that waits fails.
+    grace_over: bool,
     /// Why reads and writes now fail, once they do.
     ended: Option<DisconnectReason>,
     /// Told of each completed flush, for an event stream leaving hyper.
@@ -74,6 +77,7 @@ impl WatchedIo {
                 writes: WaitClock::default(),
                 current,
                 shutdown,
+                grace_over: false,
                 ended: None,
                 handover: None,
                 unread: None,
@@ -139,6 +143,15 @@ impl Watch {
         if let Some(shutdown) = &mut self.shutdown
             && let Poll::Ready(Notice::GraceOver) = shutdown.poll_notice(cx)
         {
+            // hyper reads before it writes: failing this first operation
+            // would drop the connection before its body, which ends itself
+            // at the end of the grace period, could send its last chunk. So
+            // the connection gets one more turn, and whatever still waits
+            // after it fails.
+            if !std::mem::replace(&mut self.grace_over, true) {
+                cx.waker().wake_by_ref();
+                return Ok(());
+            }
             tracing::debug!("grace period over; closing the connection");
             return Err(self.end(DisconnectReason::Shutdown));
         }

@@ -6,7 +6,11 @@
 //! [`Shutdown`] tells every stream at once; each stream then sends its
 //! farewell (an [`on_shutdown`](crate::SseResponse::on_shutdown) hook, or the
 //! generator itself watching [`Shutdown::requested`]) and ends, and streams
-//! still open after the grace period are ended by force.
+//! still open after the grace period are ended by force. On HTTP/1.1 such a
+//! stream still ends as a complete response (its last chunk sent, so the
+//! client sees the stream end, not a broken connection) unless its client
+//! has stopped reading and nothing more can be written: then its connection
+//! is closed.
 //!
 //! ```
 //! use axum::{Router, routing::get};

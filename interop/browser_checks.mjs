@@ -4,13 +4,13 @@
 // firefox.mjs) run the same checks.
 import { base, corsBase, cases, compare } from "./common.mjs";
 
-export async function browserChecks(page) {
-  const results = {};
-
+// Fills `results` as it goes: a check that throws leaves the ones before it.
+export async function browserChecks(page, results) {
   // Collects the events of `url` of the given types and of the default type
   // `message` until the response ends (the first `error`), then closes: an
   // extra event, or one of another type than expected, shows in the result.
   // With `count`, stops after that many events instead (streams that do not end).
+  // Resolves with `{ got, timedOut }`: see `unlessTimedOut`.
   async function collect(url, types, count, options = {}) {
     return page.evaluate(
       ({ url, types, count, options }) =>
@@ -34,10 +34,17 @@ export async function browserChecks(page) {
     );
   }
 
+  // A stream that neither ended nor gave its `count` events within the 10 s
+  // fails, whatever `got` holds: events that match are no proof of a
+  // response that never ended, nor a wait that saw nothing.
+  function unlessTimedOut({ got, timedOut }, judge) {
+    if (!timedOut) return judge(got);
+    return `fail: timed out after 10 s, ${got.length} events: ${JSON.stringify(got).slice(0, 200)}`;
+  }
+
   for (const testCase of await cases()) {
     const types = [...new Set(testCase.expected.map((e) => e.type))];
-    const { got } = await collect(testCase.path, types);
-    results[testCase.name] = compare(got, testCase.expected);
+    results[testCase.name] = unlessTimedOut(await collect(testCase.path, types), (got) => compare(got, testCase.expected));
   }
 
   // Compressed streams (tower-http's CompressionLayer forced on, one
@@ -60,13 +67,12 @@ export async function browserChecks(page) {
       }),
       path,
     );
-    const { got } = await collect(path, ["note"], 3);
     const want = [
       { type: "message", data: '{"author":"ada","room":"general","text":"hi"}', lastEventId: "" },
       { type: "note", data: "line one\nline two", lastEventId: "2" },
       { type: "message", data: '{"author":"grace","room":"general","text":"hello"}', lastEventId: "2" },
     ];
-    const events = compare(got, want);
+    const events = unlessTimedOut(await collect(path, ["note"], 3), (got) => compare(got, want));
     results[`compressed-${encoding}`] =
       used !== encoding ? `fail: content-encoding ${used}` : events;
   }
@@ -113,14 +119,15 @@ export async function browserChecks(page) {
   // endpoint resumes with no gap and no duplicate.
   {
     const session = `browser-${Date.now()}`;
-    const { got } = await collect(`/resume/${session}`, ["message"], 6);
-    const ids = got.map((e) => e.lastEventId).join(",");
-    const data = got.map((e) => e.data).join(",");
+    const received = await collect(`/resume/${session}`, ["message"], 6);
     const connects = Number(await (await fetch(`${base}/connects/${session}`)).text());
-    results["reconnect-resumes-with-last-event-id"] =
-      ids === "1,2,3,4,5,6" && data === "1,2,3,4,5,6" && connects >= 3
+    results["reconnect-resumes-with-last-event-id"] = unlessTimedOut(received, (got) => {
+      const ids = got.map((e) => e.lastEventId).join(",");
+      const data = got.map((e) => e.data).join(",");
+      return ids === "1,2,3,4,5,6" && data === "1,2,3,4,5,6" && connects >= 3
         ? "pass"
         : `fail: ids ${ids}, data ${data}, ${connects} connections`;
+    });
   }
 
   // 204 stops reconnection.
@@ -131,6 +138,7 @@ export async function browserChecks(page) {
         new Promise((resolve) => {
           const source = new EventSource(url);
           source.onerror = () => setTimeout(() => resolve(source.readyState), 1500);
+          setTimeout(() => resolve("timed out: no error event in 10 s"), 10000);
         }),
       `/no-content/${session}`,
     );
@@ -142,13 +150,15 @@ export async function browserChecks(page) {
   // EventSource.close() makes the server's disconnect hook run.
   {
     const tag = `browser-${Date.now()}`;
-    await collect(`/until-closed/${tag}`, ["message"], 1);
+    const opened = await collect(`/until-closed/${tag}`, ["message"], 1);
     let reason = "";
     for (let i = 0; i < 100 && !reason; i++) {
       reason = await (await fetch(`${base}/disconnect-reason/${tag}`)).text();
       if (!reason) await new Promise((r) => setTimeout(r, 50));
     }
-    results["close-runs-disconnect-hook"] = reason === "client_gone" ? "pass" : `fail: reason ${JSON.stringify(reason)}`;
+    results["close-runs-disconnect-hook"] = unlessTimedOut(opened, () =>
+      reason === "client_gone" ? "pass" : `fail: reason ${JSON.stringify(reason)}`,
+    );
   }
 
   // Keep-alive comments are sent on an idle connection and ignored: one event
@@ -156,7 +166,7 @@ export async function browserChecks(page) {
   // (a stream without them would pass the first half alone).
   {
     const tag = `idle-${Date.now()}`;
-    const { got } = await collect(`/idle/tagged/${tag}`, ["message"], 1);
+    const received = await collect(`/idle/tagged/${tag}`, ["message"], 1);
     let bytes = "";
     for (let i = 0; i < 100 && !bytes; i++) {
       bytes = await (await fetch(`${base}/idle-bytes/${tag}`)).text();
@@ -164,18 +174,19 @@ export async function browserChecks(page) {
     }
     // The opening `: ` line, the event, and at least ten `: ping` comments.
     const least = ": \n\n".length + "data: still connected\n\n".length + 10 * ": ping\n\n".length;
-    const event = got.length === 1 && got[0].data === "still connected";
-    results["keep-alive-idle-connection"] =
-      event && Number(bytes) >= least
+    results["keep-alive-idle-connection"] = unlessTimedOut(received, (got) =>
+      got.length === 1 && got[0].data === "still connected" && Number(bytes) >= least
         ? "pass"
-        : `fail: events ${JSON.stringify(got)}, ${bytes || "no"} bytes sent (at least ${least} with pings)`;
+        : `fail: events ${JSON.stringify(got)}, ${bytes || "no"} bytes sent (at least ${least} with pings)`,
+    );
   }
 
   // Cross-origin through a CorsLayer, with and without credentials.
   for (const withCredentials of [false, true]) {
-    const { got } = await collect(`${corsBase}/cases/unnamed`, ["message"], 1, { withCredentials });
-    results[`cors-with-credentials-${withCredentials}`] =
-      got.length === 1 && got[0].data === "hello" ? "pass" : `fail: ${JSON.stringify(got)}`;
+    const received = await collect(`${corsBase}/cases/unnamed`, ["message"], 1, { withCredentials });
+    results[`cors-with-credentials-${withCredentials}`] = unlessTimedOut(received, (got) =>
+      got.length === 1 && got[0].data === "hello" ? "pass" : `fail: ${JSON.stringify(got)}`,
+    );
   }
 
   // web-platform-tests request-status-error: 204, 205, 404, 410 and 503 make
@@ -187,6 +198,7 @@ export async function browserChecks(page) {
         new Promise((resolve) => {
           const source = new EventSource(url);
           source.onerror = () => setTimeout(() => resolve(source.readyState), 800);
+          setTimeout(() => resolve("timed out: no error event in 10 s"), 10000);
         }),
       `/wpt/status/${code}/${session}`,
     );
@@ -223,10 +235,9 @@ export async function browserChecks(page) {
   // web-platform-tests format-field-retry and format-field-id-null, from raw
   // bytes: `retry:03000` applies, a bogus retry and a NUL id are ignored.
   {
-    const { got } = await collect("/wpt/raw-fields", ["message"], 2);
-    const ids = got.map((e) => e.lastEventId).join(",");
-    results["wpt-raw-fields-id-null-ignored"] =
-      got.length === 2 && ids === "9,9" ? "pass" : `fail: ${JSON.stringify(got)}`;
+    const received = await collect("/wpt/raw-fields", ["message"], 2);
+    results["wpt-raw-fields-id-null-ignored"] = unlessTimedOut(received, (got) =>
+      got.map((e) => e.lastEventId).join(",") === "9,9" && got.length === 2 ? "pass" : `fail: ${JSON.stringify(got)}`,
+    );
   }
-  return results;
 }

@@ -11,15 +11,21 @@ import { tlsChecks } from "./tls_checks.mjs";
  * page by default); `close()` ends the browser.
  */
 export async function checkEngine(engine, { page, tlsPage = async () => page, close }) {
-  let results = {};
-  let tlsResults = {};
+  const results = {};
+  const tlsResults = {};
+  let crashed = false;
   try {
     await page.goto(`${base}/`);
-    results = await browserChecks(page);
-    tlsResults = await tlsChecks(await tlsPage());
+    await browserChecks(page, results);
+    Object.assign(tlsResults, await tlsChecks(await tlsPage()));
+  } catch (error) {
+    // The checks done so far are written; the ones not done are missing,
+    // which matrix.py marks ✗.
+    console.error(`${engine}: the checks stopped: ${error.stack ?? error}`);
+    crashed = true;
   } finally {
     await close();
   }
   const failed = writeResults(engine, results) + writeResults(`${engine}-tls`, tlsResults);
-  process.exit(failed ? 1 : 0);
+  process.exit(failed || crashed ? 1 : 0);
 }

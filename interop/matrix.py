@@ -1,11 +1,19 @@
 """Turns the per-client results of interop/run into INTEROP.md (stdout).
 
-Usage: matrix.py RESULTS_DIR [MISSING_CLIENT ...]
+Usage: matrix.py RESULTS_DIR
 
-RESULTS_DIR/versions.json, if present, names each client's version; the
-stamp line gives them with the commit the matrix was generated from. Only
-the `Generated at commit` line changes from one run to the next: interop/run
-compares the rest with the committed INTEROP.md.
+Every table's rows and each client's checks are declared here, not taken
+from what the clients reported: a check missing from a client's results is
+✗, never `–`, so a client that stops reporting a check (or a case dropped
+from `/cases.json`) cannot pass by its absence. `–` is only for a check
+listed in the table's NOT_APPLICABLE with its reason, shown under the table.
+A client reporting a check this file does not expect of it is a failure too.
+
+RESULTS_DIR holds `<client>.json` per client, `versions.json` (each client's
+version, for the stamp), and `skipped`/`not-run` (`client<TAB>why` lines for
+clients interop/run could not run: allowed to be missing, or not). Exits 1
+when any cell is ✗. Only the `Generated at commit` line changes from one run
+to the next: interop/run compares the rest with the committed INTEROP.md.
 """
 
 import json
@@ -21,6 +29,50 @@ CLIENTS = [
     ("eventsource-client", "eventsource-client (Rust)"),
     ("eventsource-stream", "eventsource-stream (Rust)"),
 ]
+BROWSERS = ["chromium", "firefox", "webkit"]
+RUST = ["eventsource-client", "eventsource-stream"]
+
+# The data cases of interop/server.rs (`/cases.json`), which every client
+# streams. Written out rather than fetched, so a case dropped from the
+# server is a row of ✗; a case added there and not here is flagged.
+CASES = [
+    "unnamed", "named", "line-breaks", "trailing-newline", "empty-data", "leading-spaces",
+    "non-ascii", "64kib", "json", "id-persists", "id-reset", "comments", "crlf-separator",
+    "cr-separator",
+]
+COMPRESSED = ["compressed-gzip", "compressed-br", "compressed-zstd"]
+# browser_checks.mjs, in a page of each engine.
+PAGE_CHECKS = COMPRESSED + ["open-before-first-event", "retry-sets-reconnect-delay"]
+# The reconnection and close behaviour of an EventSource: browser_checks.mjs and node.mjs.
+BEHAVIOUR = ["reconnect-resumes-with-last-event-id", "204-stops-reconnecting", "close-runs-disconnect-hook"]
+MORE_PAGE_CHECKS = [
+    "keep-alive-idle-connection",
+    "cors-with-credentials-false",
+    "cors-with-credentials-true",
+    *(f"wpt-status-{code}-closes" for code in [204, 205, 404, 410, 503]),
+    "wpt-mime-bogus",
+    "wpt-mime-trailing-semicolon",
+    "wpt-mime-charset",
+    "wpt-raw-fields-id-null-ignored",
+]
+CHAT = ["chat-two-pages-see-a-post", "chat-reload-no-gap-no-duplicate", "chat-connection-cut-resumes-without-gap"]
+HEAD = ["head-has-no-body"]
+ROWS = CASES + PAGE_CHECKS + BEHAVIOUR + MORE_PAGE_CHECKS + CHAT + HEAD
+
+# (clients, checks, why): the checks of the table that a client is not
+# expected to report. Every other check of the table is expected of it.
+NOT_APPLICABLE = [
+    (["webkit"], ["compressed-br", "compressed-zstd"],
+     "WebKitGTK does not ask for br or zstd (its `Accept-Encoding`), so the server rightly sends those streams uncompressed"),
+    (["firefox", "webkit"], CHAT, "chat.mjs drives the chat example in Chromium only"),
+    (["node-eventsource", "httpx-sse", *RUST], PAGE_CHECKS + MORE_PAGE_CHECKS + CHAT,
+     "checks of a browser page (browser_checks.mjs, chat.mjs): not run with this client"),
+    (["httpx-sse"], BEHAVIOUR, "httpx-sse does not reconnect; python_check.py streams the cases and HEAD"),
+    (RUST, BEHAVIOUR,
+     "tests/interop.rs runs eventsource-client with reconnection off and eventsource-stream over one response: the cases only"),
+    ([c for c, _ in CLIENTS if c != "httpx-sse"], HEAD,
+     "an SSE client sends only `GET`; python_check.py makes the `HEAD` request with httpx"),
+]
 
 OPENAI_CHECKS = {
     "chat-stream": "Chat Completions, streamed: the text reassembled, `finish_reason: stop`, `[DONE]`",
@@ -30,11 +82,6 @@ OPENAI_CHECKS = {
     "error-object": "an unknown model: 404 and the OpenAI error object (`model_not_found`)",
     "cancel": "the client stops after 3 tokens: at most one more token produced",
 }
-
-MCP_CLIENTS = [
-    ("mcp-python", "mcp (Python)"),
-    ("mcp-typescript", "@modelcontextprotocol/sdk"),
-]
 
 MCP_CHECKS = {
     "revision-2026-07-28": "`server/discover`, then per-request envelopes: list tools, call `countdown` (6 progress notifications, then the result)",
@@ -55,6 +102,8 @@ CONTRACT_CHECKS = {
     "typescript-refuses-wrong-handlers": "a handler of the wrong payload type, and an unknown event name, fail type-checking",
     "chromium-typed-events": "the compiled module receives the example's five events, typed and parsed, in headless Chromium",
 }
+DESCRIPTION_CHECKS = ["openapi-3.2-valid", "events-match-openapi", "events-match-json-schema", "wrong-events-refused"]
+TYPESCRIPT_CHECKS = ["typescript-strict", "typescript-refuses-wrong-handlers", "chromium-typed-events"]
 
 TLS_CHECKS = {
     "h2-50-streams": "a page opens 50 `EventSource`s to `examples/tls` over HTTPS (HTTP/2 by ALPN): all 50 receive events, every one over `h2`",
@@ -62,26 +111,29 @@ TLS_CHECKS = {
 }
 
 # Clients of protocols built on SSE, each against the example that speaks
-# the protocol, with the checks of their own table.
+# the protocol: (title, intro, clients, checks, not applicable).
 PROTOCOLS = [
     (
         "HTTPS and HTTP/2",
         "The browsers against `examples/tls` (`serve(..).tls(..)`, a self-signed certificate accepted by the test).",
         [("chromium-tls", "Chromium"), ("firefox-tls", "Firefox"), ("webkit-tls", "WebKit")],
         TLS_CHECKS,
+        [],
     ),
     (
         "OpenAI streams",
         "The official `openai` clients against `examples/llm` (Chat Completions and Responses streams).",
         [("openai-python", "openai (Python)"), ("openai-node", "openai (npm)")],
         OPENAI_CHECKS,
+        [],
     ),
     (
         "MCP Streamable HTTP",
-        "The official MCP SDK clients against `examples/mcp`, for every revision they negotiate. "
-        "The TypeScript SDK speaks the handshake revisions only (up to 2025-11-25).",
-        MCP_CLIENTS,
+        "The official MCP SDK clients against `examples/mcp`, for every revision they negotiate.",
+        [("mcp-python", "mcp (Python)"), ("mcp-typescript", "@modelcontextprotocol/sdk")],
         MCP_CHECKS,
+        [(["mcp-typescript"], ["revision-2026-07-28", "cancel-2026-07-28"],
+          "the TypeScript SDK speaks the handshake revisions only (up to 2025-11-25)")],
     ),
     (
         "Typed contract",
@@ -89,6 +141,10 @@ PROTOCOLS = [
         "independent validators check the description and the events against it.",
         [("contract", "Redocly + jsonschema"), ("contract-typescript", "tsc + Chromium")],
         CONTRACT_CHECKS,
+        [
+            (["contract"], TYPESCRIPT_CHECKS, "the generated TypeScript is contract.mjs's (tsc + Chromium)"),
+            (["contract-typescript"], DESCRIPTION_CHECKS, "the description and the events are contract.py's (Redocly + jsonschema)"),
+        ],
     ),
 ]
 
@@ -117,30 +173,87 @@ check, not in the server):
 """
 
 
-def load_results(directory, clients, extra=None):
-    """Each client's results (`<client>.json`, and `<client><extra>.json`
-    merged in), for the clients that wrote any."""
-    results = {}
-    for client, _ in clients:
-        for suffix in ["", extra] if extra else [""]:
-            path = os.path.join(directory, f"{client}{suffix}.json")
+class Run:
+    """What interop/run left in RESULTS_DIR, and the marks made from it."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.skipped = self.reasons("skipped")
+        self.not_run = self.reasons("not-run")
+        self.failures = []
+        self.deviations = []
+
+    def reasons(self, name):
+        path = os.path.join(self.directory, name)
+        if not os.path.exists(path):
+            return {}
+        with open(path) as f:
+            return dict(line.rstrip("\n").split("\t", 1) for line in f if line.strip())
+
+    def results(self, client, extra=()):
+        """The client's results (`<client>.json`, with `<client><extra>.json`
+        merged in), or None when it wrote none."""
+        found = None
+        for suffix in ["", *extra]:
+            path = os.path.join(self.directory, f"{client}{suffix}.json")
             if os.path.exists(path):
                 with open(path) as f:
-                    results.setdefault(client, {}).update(json.load(f))
-    return results
+                    found = {**(found or {}), **json.load(f)}
+        return found
+
+    def table(self, clients, rows, not_applicable, extra=(), deviations=False):
+        """The rows of marks, one per check of `rows`, and the flags for
+        checks a client reported that are not its own."""
+        why_not = {(c, check): why for cs, checks, why in not_applicable for c in cs for check in checks}
+        unknown = set(why_not) - {(c, check) for c, _ in clients for check in rows}
+        assert not unknown, f"NOT_APPLICABLE names checks or clients the table does not have: {sorted(unknown)}"
+        marks = {client: {} for client, _ in clients}
+        for client, _ in clients:
+            results = self.results(client, extra)
+            if results is None and client not in self.skipped:
+                # One line for the client, not one per check: each of its checks is ✗.
+                if client in self.not_run:
+                    why = f"not run: {self.not_run[client]}"
+                else:
+                    why = "wrote no results (its output in interop/run's log says why)"
+                self.failures.append(f"- {client}: {why}; each of its checks is ✗")
+            for check in rows:
+                marks[client][check] = self.mark(client, check, results, why_not.get((client, check)), deviations)
+            for check, result in (results or {}).items():
+                if check not in rows:
+                    self.failures.append(f"- {client}, {check}: reported ({result}), but matrix.py does not list it (a new case of /cases.json goes in CASES)")
+        return [[check] + [marks[client][check] for client, _ in clients] for check in rows]
+
+    def mark(self, client, check, results, not_applicable, deviations):
+        """One client's mark for one check, noting a failure or deviation."""
+        if client in self.skipped:
+            return "skipped"
+        result = None if results is None else results.get(check)
+        if not_applicable:
+            if result is None:
+                return "–"
+            self.failures.append(f"- {client}, {check}: reported ({result}), but listed as not applicable: {not_applicable}")
+            return "✗"
+        if result is None:
+            if results is not None:
+                self.failures.append(f"- {client}, {check}: missing from the client's results")
+            return "✗"
+        if result == "pass":
+            return "✓"
+        if deviations and result.startswith("deviation"):
+            self.deviations.append(f"- {client}, {check}: {result}")
+            return "≈"
+        self.failures.append(f"- {client}, {check}: {result}")
+        return "✗"
+
+
+def not_applicable_lines(clients, not_applicable):
+    names = dict(clients)
+    return [f"- {', '.join(names[c] for c in cs)}: {', '.join(checks)}: {why}." for cs, checks, why in not_applicable]
 
 
 def main():
-    directory = sys.argv[1]
-    missing = set(sys.argv[2:])
-    # Extra checks of a client from another script (chat.mjs) join its own.
-    results = load_results(directory, CLIENTS, extra="-chat")
-    checks = []
-    for client, _ in CLIENTS:
-        for check in results.get(client, {}):
-            if check not in checks:
-                checks.append(check)
-
+    run = Run(sys.argv[1])
     out = []
     out.append("# Interoperability\n")
     out.append(
@@ -154,7 +267,7 @@ def main():
     stamp = os.environ.get("INTEROP_STAMP")
     if stamp:
         out.append(f"Generated at commit {stamp}.\n")
-    versions_path = os.path.join(directory, "versions.json")
+    versions_path = os.path.join(run.directory, "versions.json")
     if os.path.exists(versions_path):
         with open(versions_path) as f:
             versions = json.load(f)
@@ -162,88 +275,59 @@ def main():
         out.append(f"Clients: {named}.\n")
     out.append(
         "✓ pass · ≈ the server's bytes are right but the client deviates from the spec "
-        "(listed below) · ✗ fail · – not applicable to that client · skipped: client not installed\n"
+        "(listed below) · ✗ fail, or no result for a check the client must report · "
+        "– not applicable to that client (why: under the table) · "
+        "skipped: the client was not run, allowed by `INTEROP_ALLOW_MISSING` (why: at the end)\n"
     )
-    header = "| check | " + " | ".join(name for _, name in CLIENTS) + " |"
     out.append(
         "Rows named `wpt-…` check the browser against hand-made responses (the bytes "
         "or statuses another server might send, from web-platform-tests), not this "
         "runtime's output; `chat-…` rows run the `chat` example. Every other row "
         "streams what the runtime writes.\n"
     )
-    out.append(header)
+    out.append("| check | " + " | ".join(name for _, name in CLIENTS) + " |")
     out.append("|---|" + "---|" * len(CLIENTS))
-    failures = []
-    deviations = []
-    for check in checks:
-        row = [check]
-        for client, _ in CLIENTS:
-            if client not in missing and client not in results:
-                row.append("?")
-                continue
-            result = results.get(client, {}).get(check)
-            row.append(cell(client, check, result, missing, failures, deviations, absent="–"))
+    # Extra checks of a client from another script (chat.mjs) join its own.
+    for row in run.table(CLIENTS, ROWS, NOT_APPLICABLE, extra=["-chat"], deviations=True):
         out.append("| " + " | ".join(row) + " |")
+    out.append("\nNot applicable (–):\n")
+    out.extend(not_applicable_lines(CLIENTS, NOT_APPLICABLE))
     out.append("")
-    out.extend(protocol_table(directory, missing, failures))
-    if failures:
-        out.append("## Failures\n")
-        out.extend(failures)
-        out.append("")
-    if deviations:
-        out.append("## Client deviations seen in this run\n")
-        out.extend(deviations)
-        out.append("")
-    if missing:
-        out.append(f"Skipped (not installed when generated): {', '.join(sorted(missing))}.\n")
-    out.append(DEVIATIONS)
-    print("\n".join(out))
 
-
-def cell(client, check, result, missing, failures, deviations, absent):
-    """One client's mark for one check, noting a failure or deviation.
-
-    `result` is None when the client has no result for the check (`absent`
-    is then shown); `deviations` is None where the table knows none.
-    """
-    if client in missing:
-        return "skipped"
-    if result is None:
-        return absent
-    if result == "pass":
-        return "✓"
-    if deviations is not None and result.startswith("deviation"):
-        deviations.append(f"- {client}, {check}: {result}")
-        return "≈"
-    failures.append(f"- {client}, {check}: {result}")
-    return "✗"
-
-
-def protocol_table(directory, missing, failures):
-    """The official clients of protocols built on SSE, against the examples."""
-    out = ["## Protocol clients and contracts\n"]
+    out.append("## Protocol clients and contracts\n")
     out.append(
         "The official clients of the protocols people build on SSE, against the example "
         "that speaks each; and the typed contract, checked by independent validators.\n"
     )
-    for title, intro, clients, checks in PROTOCOLS:
-        results = load_results(directory, clients)
+    for title, intro, clients, checks, not_applicable in PROTOCOLS:
         out.append(f"### {title}\n")
         out.append(intro + "\n")
         out.append("| check | what | " + " | ".join(name for _, name in clients) + " |")
         out.append("|---|---|" + "---|" * len(clients))
-        for check, what in checks.items():
-            row = [check, what]
-            for client, _ in clients:
-                if client in results and check not in results[client]:
-                    row.append("–")
-                    continue
-                result = results.get(client, {}).get(check)
-                row.append(cell(client, check, result, missing, failures, None, absent="?"))
-            out.append("| " + " | ".join(row) + " |")
+        for check, *marks in run.table(clients, list(checks), not_applicable):
+            out.append("| " + " | ".join([check, checks[check], *marks]) + " |")
+        if not_applicable:
+            out.append("\nNot applicable (–):\n")
+            out.extend(not_applicable_lines(clients, not_applicable))
         out.append("")
-    return out
+
+    if run.failures:
+        out.append("## Failures\n")
+        out.extend(run.failures)
+        out.append("")
+    if run.deviations:
+        out.append("## Client deviations seen in this run\n")
+        out.extend(run.deviations)
+        out.append("")
+    if run.skipped:
+        out.append("## SKIPPED: clients not run\n")
+        out.append("These columns say nothing: interop/run was told to go on without them (`INTEROP_ALLOW_MISSING`).\n")
+        out.extend(f"- {client}: {why}" for client, why in sorted(run.skipped.items()))
+        out.append("")
+    out.append(DEVIATIONS)
+    print("\n".join(out))
+    return 1 if run.failures else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

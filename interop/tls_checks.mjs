@@ -22,7 +22,11 @@ async function streamsWhen(page, done, ms) {
 
 export async function tlsChecks(page) {
   const results = {};
-  if (!tlsUrl || !tlsHttp1Url) return results;
+  // No server to check is a failure of both checks, not an absence of them.
+  if (!tlsUrl || !tlsHttp1Url) {
+    const why = `fail: the tls example did not start (TLS_URL ${tlsUrl || "unset"}, TLS_HTTP1_URL ${tlsHttp1Url || "unset"})`;
+    return { "h2-50-streams": why, "http1-6-streams": why };
+  }
   try {
     await page.goto(`${tlsUrl}?streams=50`);
     const h2 = await streamsWhen(page, (s) => s.live === 50, 15_000);

@@ -3,7 +3,8 @@
 //! The event-name rule is also the runtime's (`Event::event`,
 //! `EventWriter::event` in `sse-runtime/src/event/fields.rs`): the two crates
 //! cannot share code (the runtime depends on this one), so both are pinned to
-//! the same verdicts by one table of cases, `tests/cases/event_names.rs`.
+//! the same verdicts by one table of cases, `tests/cases/event_names.rs` in this
+//! crate, which the workspace's `tests/rules.rs` checks the runtime against.
 
 /// Why an event name is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +77,8 @@ pub(crate) fn parse_duration_ms(text: &str) -> Result<u64, String> {
 
 /// Why axum 0.8 would refuse a route path (it panics at start-up, far
 /// from the attribute), with the fix; `Ok` for a path it accepts. Pinned to
-/// axum's own verdicts by `tests/cases/route_paths.rs`.
+/// axum's own verdicts by `tests/cases/route_paths.rs` (the workspace's
+/// `tests/rules.rs` checks axum against it).
 pub(crate) fn route_path(path: &str) -> Result<(), String> {
     if path.is_empty() {
         return Err("a route path cannot be empty: use \"/\" for the root".into());
@@ -158,8 +160,8 @@ fn braced(path: &str) -> String {
 mod tests {
     use super::*;
 
-    /// axum's own verdicts (`tests/route_paths.rs`).
-    const ROUTE_PATHS: &[(&str, &str)] = include!("../../tests/cases/route_paths.rs");
+    /// axum's own verdicts (the workspace's `tests/rules.rs`).
+    const ROUTE_PATHS: &[(&str, &str)] = include!("../tests/cases/route_paths.rs");
 
     #[test]
     fn route_paths_are_refused_where_axum_refuses_them() {
@@ -178,8 +180,8 @@ mod tests {
         );
     }
 
-    /// The verdicts the runtime gives too (`sse-runtime/tests/event_names.rs`).
-    const EVENT_NAMES: &[(&str, &str)] = include!("../../tests/cases/event_names.rs");
+    /// The verdicts the runtime gives too (the workspace's `tests/rules.rs`).
+    const EVENT_NAMES: &[(&str, &str)] = include!("../tests/cases/event_names.rs");
 
     #[test]
     fn event_names_get_the_runtime_verdicts() {

@@ -13,8 +13,9 @@ use crate::event::error::EventError;
 /// A line break would inject a field. An empty name is what a client assumes
 /// when the field is left out (`message`), so sending one only hides a
 /// mistake; NUL is refused as it is in ids. The macros apply the same rule at
-/// compile time, and `tests/cases/event_names.rs` pins both to the same
-/// verdicts.
+/// compile time, and one table of cases pins both to the same verdicts
+/// (`sse-macros/tests/cases/event_names.rs`, checked against this rule by
+/// the workspace's `tests/rules.rs`).
 pub(crate) fn check_event_name(name: &str) -> Result<(), EventError> {
     if name.is_empty() {
         return Err(EventError::EmptyEvent);

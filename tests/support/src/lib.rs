@@ -1,7 +1,8 @@
 //! What the integration tests share, one concern a module: servers on a free
 //! loopback port, a plain HTTP/1.1 client over a real socket, example
 //! programs run as processes, an HTTP/2 client (TLS or cleartext), a real `redis-server`, a client in a network
-//! namespace of its own, and the hub's resume race for any backend.
+//! namespace of its own, the hub's resume race for any backend, and how a
+//! test that needs a program the machine lacks fails or is skipped.
 
 pub mod client;
 pub mod example;
@@ -12,6 +13,7 @@ pub mod netns;
 pub mod nginx;
 pub mod redis;
 pub mod server;
+pub mod skip;
 
 use std::time::Duration;
 

@@ -6,9 +6,15 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::Command;
 
-/// Set to `1` to run the suite where network namespaces cannot be made (not
-/// root, no `ip`), skipping the tests that need one on purpose.
-pub const SKIP_VARIABLE: &str = "SSE_SKIP_NETNS_TESTS";
+use crate::skip::Requirement;
+
+/// What the dead-peer tests need; `SSE_SKIP_NETNS_TESTS=1` skips them on
+/// purpose where network namespaces cannot be made (not root, no `ip`).
+pub const REQUIREMENT: Requirement = Requirement {
+    what: "a network namespace (root and iproute2's `ip`)",
+    skip_variable: "SSE_SKIP_NETNS_TESTS",
+    install: "run as root with `apt-get install iproute2`",
+};
 
 /// A namespace `10.213.N.2` whose host side is `10.213.N.1`.
 pub struct ClientMachine {
@@ -39,7 +45,7 @@ fn ip(args: &[&str]) -> Result<(), String> {
 
 impl ClientMachine {
     /// Makes the namespace; `None` only when the run opted out with
-    /// [`SKIP_VARIABLE`]`=1` (otherwise a failure to make one fails the test,
+    /// `SSE_SKIP_NETNS_TESTS=1` (otherwise a failure to make one fails the test,
     /// saying why).
     pub fn create() -> Option<ClientMachine> {
         // Unique per test process: names are at most 15 bytes.
@@ -55,14 +61,7 @@ impl ClientMachine {
         match machine.set_up() {
             Ok(()) => Some(machine),
             Err(error) => {
-                let skip = std::env::var(SKIP_VARIABLE).as_deref() == Ok("1");
-                assert!(
-                    skip,
-                    "cannot make a network namespace ({error}): run as root with iproute2 \
-                     (as .ci/run does), or set {SKIP_VARIABLE}=1 to skip the dead-peer \
-                     tests on purpose"
-                );
-                eprintln!("!!! {SKIP_VARIABLE}=1: the dead-peer test is SKIPPED ({error})");
+                REQUIREMENT.unmet(&error);
                 None
             }
         }

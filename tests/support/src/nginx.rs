@@ -11,9 +11,14 @@ use std::time::Duration;
 use tokio::process::{Child, Command};
 
 use crate::PATIENCE;
+use crate::skip::Requirement;
 
-/// Set to `1` to run the suite without nginx, skipping its tests on purpose.
-pub const SKIP_VARIABLE: &str = "SSE_SKIP_NGINX_TESTS";
+/// What the nginx tests need; `SSE_SKIP_NGINX_TESTS=1` skips them on purpose.
+pub const REQUIREMENT: Requirement = Requirement {
+    what: "nginx",
+    skip_variable: "SSE_SKIP_NGINX_TESTS",
+    install: "`apt-get install nginx`",
+};
 
 /// A running nginx.
 pub struct Nginx {
@@ -36,14 +41,10 @@ pub enum Listen {
 impl Nginx {
     /// Starts nginx in front of `upstream`. Without nginx installed this
     /// fails, saying how to install it, unless the run opted out with
-    /// [`SKIP_VARIABLE`]`=1`: then `None`, and the caller returns.
+    /// `SSE_SKIP_NGINX_TESTS=1`: then `None`, and the caller returns.
     pub async fn start(upstream: SocketAddr, listen: Listen) -> Option<Nginx> {
-        if Command::new(binary()).arg("-v").output().await.is_err() {
-            assert!(
-                std::env::var(SKIP_VARIABLE).as_deref() == Ok("1"),
-                "nginx is not installed: `apt-get install nginx` (or set {SKIP_VARIABLE}=1 to skip these tests)"
-            );
-            eprintln!("!!! nginx tests SKIPPED ({SKIP_VARIABLE}=1)");
+        if let Err(error) = Command::new(binary()).arg("-v").output().await {
+            REQUIREMENT.unmet(&error);
             return None;
         }
         for _ in 0..5 {

@@ -8,10 +8,14 @@ use std::time::Duration;
 use tokio::process::{Child, Command};
 
 use crate::PATIENCE;
+use crate::skip::Requirement;
 
-/// Set to `1` to run the suite without `redis-server`, skipping the Redis
-/// tests on purpose.
-pub const SKIP_VARIABLE: &str = "SSE_SKIP_REDIS_TESTS";
+/// What the Redis tests need; `SSE_SKIP_REDIS_TESTS=1` skips them on purpose.
+pub const REQUIREMENT: Requirement = Requirement {
+    what: "redis-server",
+    skip_variable: "SSE_SKIP_REDIS_TESTS",
+    install: "`apt-get install redis-server`",
+};
 
 /// How [`Redis::start`] says its port was taken by another server.
 const PORT_TAKEN: &str = "another server holds port";
@@ -25,7 +29,7 @@ pub struct Redis {
 impl Redis {
     /// Starts one on `port`. Without `redis-server` installed this fails,
     /// saying how to install it, unless the run opted out explicitly with
-    /// [`SKIP_VARIABLE`]`=1`: then `None`, and the caller returns (a test
+    /// `SSE_SKIP_REDIS_TESTS=1`: then `None`, and the caller returns (a test
     /// that passes with nothing checked would hide the skip).
     pub async fn start(port: u16) -> Option<Redis> {
         Self::start_with(port, &["--save", "", "--appendonly", "no"]).await
@@ -59,14 +63,7 @@ impl Redis {
         let child = match spawned {
             Ok(child) => child,
             Err(error) => {
-                let skip = std::env::var(SKIP_VARIABLE).as_deref() == Ok("1");
-                assert!(
-                    skip,
-                    "redis-server not found ({error}): install it (apt-get install \
-                     redis-server, as .ci/run does), or set {SKIP_VARIABLE}=1 to skip the \
-                     Redis tests on purpose"
-                );
-                eprintln!("!!! {SKIP_VARIABLE}=1: the Redis test is SKIPPED ({error})");
+                REQUIREMENT.unmet(&error);
                 return None;
             }
         };

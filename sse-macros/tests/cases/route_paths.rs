@@ -1,6 +1,6 @@
 // One table of route paths and whether axum 0.8 accepts them, shared by the
 // macros' compile-time rule (sse-macros/src/rules.rs) and a test that hands
-// each path to axum's own `Router::route` (tests/route_paths.rs), so that
+// each path to axum's own `Router::route` (the workspace's tests/rules.rs), so that
 // `#[sse_endpoint(get "..")]` refuses at compile time exactly the paths axum
 // would refuse with a panic at start-up.
 &[

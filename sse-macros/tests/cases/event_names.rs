@@ -1,5 +1,5 @@
 // One table of event names and the verdict on each, shared by the runtime's
-// rule (`Event::event`, `EventWriter::event`; sse-runtime/tests/event_names.rs)
+// rule (`Event::event`, `EventWriter::event`; checked by the workspace's tests/rules.rs)
 // and the macros' compile-time rule (sse-macros/src/rules.rs), so that both
 // refuse exactly the same names. A verdict is "ok", "line break", "NUL" or
 // "empty"; when a name holds several, the first CR, LF or NUL decides.

@@ -166,3 +166,54 @@ fn every_path_named_exists() {
         stale.join("\n"),
     );
 }
+
+/// Each published crate holds what it builds and tests: no `include!`,
+/// `include_str!` or `include_bytes!` in its sources or tests reaches a file
+/// outside its folder, which `cargo package` would leave out (the workspace's
+/// own tests may reach into the crates, not the other way round).
+#[test]
+fn each_crate_includes_only_its_own_files() {
+    let mut outside = Vec::new();
+    for krate in CRATES {
+        let root = repository().join(krate);
+        for file in files_under(&root)
+            .iter()
+            .filter(|f| f.extension() == Some("rs".as_ref()))
+        {
+            let text = fs::read_to_string(file).unwrap();
+            for (at, _) in text.match_indices("include") {
+                let rest = &text[at..];
+                let Some(quoted) = ["include!(\"", "include_str!(\"", "include_bytes!(\""]
+                    .iter()
+                    .find_map(|opening| rest.strip_prefix(opening))
+                else {
+                    continue;
+                };
+                let target = quoted.split('"').next().unwrap_or_default();
+                let mut resolved = file.parent().unwrap().to_path_buf();
+                for part in Path::new(target).components() {
+                    match part {
+                        std::path::Component::ParentDir => {
+                            resolved.pop();
+                        }
+                        other => resolved.push(other),
+                    }
+                }
+                if !resolved.starts_with(&root) {
+                    let line = text[..at].lines().count();
+                    outside.push(format!(
+                        "  {}:{line}: {target:?} is outside {krate}/",
+                        file.strip_prefix(repository()).unwrap().display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        outside.is_empty(),
+        "a crate includes files from outside its folder, which its package would not \
+         hold; move the file into the crate (a table both sides check belongs to one of \
+         them, the workspace's tests reaching into it):\n{}",
+        outside.join("\n")
+    );
+}

@@ -34,8 +34,6 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
 //! ```
 //!
-//! | piece | what it does |
-//! |---|---|
 //! | module | what it holds | at the root |
 //! |---|---|---|
 //! | (macros) | an `async fn` that sends events as an axum handler; typed events | [`sse_endpoint`], [`yield_!`], [`routes!`], [`SseEvent`](macro@SseEvent) |
@@ -45,6 +43,8 @@
 //! | [`serve`](mod@serve) | a server that enforces send timeouts and ends shutdown on time; a listener for reconnect storms | [`serve()`], [`bind`] |
 //! | [`last_event_id`] | the reconnecting client's last id, typed | [`LastEventId`] |
 //! | [`hub`] | topics with replay for `Last-Event-ID`, in memory or on Redis (feature `redis`) | |
+//! | `schema` (feature `schema`) | endpoints as OpenAPI 3.2 operations, event types as JSON Schema, a TypeScript module | |
+//! | `test` (feature `test-util`) | an endpoint's events read in process, typed, under paused time | |
 //! | [`origin`] | refuses other sites' pages and foreign host names (DNS rebinding) with `403` | |
 //!
 //! The layers read bottom-up: `event` knows the wire format, `response`
@@ -53,13 +53,20 @@
 //! them all. ARCHITECTURE.md walks through them.
 //!
 //! # Features
-//! | feature | default | what it adds |
-//! |---|---|---|
-//! | `redis` | off | [`Hub::redis`](hub::Hub::redis): hub topics in Redis Streams, shared by several processes |
-//! | `schema` | off | [`schema`]: JSON Schema of event types and OpenAPI 3.2 of endpoints (schemars) |
-//! | `test-util` | off | [`test`](mod@test): read an endpoint's events in process, in tests, typed |
+//! None is on by default. docs.rs shows every feature's items, each marked
+//! with the feature it needs; `cargo doc --all-features` builds the same
+//! locally.
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `tls` | `serve::Tls` and `Serve::tls`: HTTPS through rustls, with HTTP/2 by ALPN |
+//! | `redis` | `Hub::redis`: hub topics in Redis Streams, shared by several processes |
+//! | `schema` | the `schema` module: JSON Schema of event types, OpenAPI 3.2 of endpoints and a TypeScript module (schemars) |
+//! | `test-util` | the `test` module: read an endpoint's events in process, in tests, typed |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The crate's README (its crates.io page) compiles, as a doctest.
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![doc(test(attr(deny(warnings))))]
 
 mod endpoint;
@@ -208,25 +215,11 @@ macro_rules! __if_schema {
 ///
 /// # Attributes
 /// After the optional route (`get "/path"`, `post "/path"`, …), in any order,
-/// each at most once; every value is checked at compile time.
-///
-/// | attribute | what it does |
-/// |---|---|
-/// | `retry = "3s"` | sends `retry: 3000` first: how long a client waits before it reconnects |
-/// | `ping = "15s"` | keep-alive interval (default 15 s); `"0s"` disables it |
-/// | `ping_text = "..."` | keep-alive comment text (default `ping`) |
-/// | `sep = "\r\n"` | line ending (`"\n"` default, `"\r\n"`, `"\r"`) |
-/// | `send_timeout = "10s"` | drops a client whose writes wait that long (default 30 s; `"0s"` turns it off) |
-/// | `max_duration = "10m"` | ends each stream cleanly after that long, less a random tenth, so clients reconnect with `Last-Event-ID`, spread out ([`MaxDuration`]) |
-/// | `max_duration_jitter = "1m"` | how much earlier than `max_duration` a stream may end, at random |
-/// | `max_streams = 100` | beyond it, `503` with `Retry-After` ([`StreamLimit`]) |
-/// | `error_event = "error"` or `= path` | what the client sees when the body returns an error (below) |
-/// | `event = "tick"` | event type of events that set none |
-/// | `id = sequential` | numbers events 1, 2, …, continuing after `Last-Event-ID` |
-/// | `on_disconnect = path` | `async fn(Disconnect)`, run once the stream ended |
-/// | `on_shutdown = path` | `async fn() -> Vec<Event>`, the farewell on shutdown |
-/// | `yields = Type` | the endpoint's contract (below) |
-/// | `state = Type` | fixes the router state of `NAME::route()` |
+/// each at most once; every value is checked at compile time. The table at
+/// the end of this page is rendered from the macro's own list of keys (the
+/// list its "expected one of" error gives), so it names every one. Related
+/// types: [`MaxDuration`] (`max_duration`), [`StreamLimit`] (`max_streams`),
+/// [`Disconnect`] (`on_disconnect`), [`Event`] (`on_shutdown`).
 ///
 /// # What it expands to
 /// The handler gains one hidden extractor first (the server's [`Shutdown`] and

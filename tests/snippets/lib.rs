@@ -45,7 +45,10 @@ mod tests {
             if name == "sse-runtime" {
                 assert!(readme.starts_with("{git="), "README: {readme}");
             } else {
-                assert_eq!(ours, readme, "{name}: tests/snippets/Cargo.toml against README");
+                assert_eq!(
+                    ours, readme,
+                    "{name}: tests/snippets/Cargo.toml against README"
+                );
             }
         }
     }

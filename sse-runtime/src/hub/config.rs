@@ -26,7 +26,7 @@ pub enum LagPolicy {
     Disconnect,
     /// Skip ahead to the oldest event still buffered, after an event
     /// `event: lagged` whose data is the number of events skipped (or
-    /// `unknown` when the hub itself lost them: see [`Hub::redis`](super::Hub::redis)).
+    /// `unknown` when the hub itself lost them: see `Hub::redis`, feature `redis`).
     Skip,
 }
 

@@ -188,6 +188,7 @@ impl Hub {
     /// # Errors
     /// [`HubError::Backend`] if Redis cannot be reached.
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub async fn redis(url: &str, config: HubConfig) -> Result<Self, HubError> {
         Ok(Self {
             backend: Backend::Redis(Arc::new(redis::RedisHub::connect(url, config).await?)),

@@ -57,6 +57,7 @@ pub use self::listener::SseListener;
 pub use self::make_service::{MakeService, make_service};
 pub use self::service::RouterService;
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use self::tls::{TLS_HANDSHAKE_TIMEOUT, Tls, TlsError};
 pub use self::watched_io::WatchedIo;
 use crate::shutdown::Shutdown;
@@ -145,7 +146,7 @@ impl Serve {
         self
     }
 
-    /// Whether HTTP/2 is served. Over TLS ([`Serve::tls`]) it is on unless
+    /// Whether HTTP/2 is served. Over TLS (`Serve::tls`, feature `tls`) it is on unless
     /// turned off here, and offered by ALPN. In cleartext it is off unless
     /// turned on here, and then accepted with prior knowledge, at the cost of
     /// a few KiB per connection for telling the protocols apart: browsers
@@ -180,7 +181,7 @@ impl Serve {
     /// a `200` `text/event-stream` of unknown length. Everything else (a
     /// `HEAD`, HTTP/1.0, any other response) stays with hyper from start to
     /// end, as does every connection of a server that serves HTTPS
-    /// ([`Serve::tls`]) or cleartext HTTP/2 ([`Serve::http2`]), HTTP/1.1
+    /// (`Serve::tls`, feature `tls`) or cleartext HTTP/2 ([`Serve::http2`]), HTTP/1.1
     /// ones included. What a client
     /// sends while its stream runs (a pipelined request) is kept for hyper,
     /// which answers it when the stream ends, as it would have.
@@ -213,6 +214,7 @@ impl Serve {
     /// # let _ = run;
     /// ```
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls(mut self, tls: Tls) -> Self {
         self.tls = Some(tls);
         self

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::Value;
-use sse_test_support::{PATIENCE, request};
+use sse_test_support::{Ending, PATIENCE, request};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -247,8 +247,9 @@ async fn keep_alive_outlives_a_proxy_read_timeout_and_silence_does_not() {
 
     // No pings: the proxy drops the silent stream before the event.
     let (_, mut client) = request(proxy, "GET", "/idle/0", &[]).await;
-    let body = client.read_to_end().await;
+    let (body, ending) = client.read_to_close().await;
     assert!(!body.contains("still connected"), "{body}");
+    assert_ne!(ending, Ending::Finished, "cut off by the proxy: {body}");
 }
 
 #[tokio::test]

@@ -70,7 +70,7 @@ struct Setup {
     app: App,
     ended: mpsc::UnboundedReceiver<Disconnect>,
     nginx: Nginx,
-    _server: sse_test_support::TestServer,
+    server: sse_test_support::TestServer,
 }
 
 async fn setup(listen: Listen) -> Option<Setup> {
@@ -92,8 +92,22 @@ async fn setup(listen: Listen) -> Option<Setup> {
         app,
         ended,
         nginx,
-        _server: server,
+        server,
     })
+}
+
+/// Waits until exactly `count` streams are subscribed to the released
+/// events (after some left: their streams dropped).
+async fn subscribed_exactly(app: &App, count: usize) {
+    let deadline = Instant::now() + PATIENCE;
+    while app.events.receiver_count() != count {
+        assert!(
+            Instant::now() < deadline,
+            "{} streams subscribed, not {count}",
+            app.events.receiver_count()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// Waits until `count` streams are subscribed to the released events.
@@ -130,16 +144,29 @@ async fn each_event_passes_nginx_at_once() {
     );
     assert!(latencies[19] < Duration::from_millis(50), "{latencies:?}");
     drop(client);
+    subscribed_exactly(&setup.app, 0).await;
 
-    // Measured here: without the header the same events pass as promptly
-    // (nginx 1.22 relays each chunk while the client keeps up). What the
-    // header changes is the next test: back-pressure.
+    // Without the header the same events pass as promptly (nginx relays
+    // each chunk while the client keeps up); what the header changes is the
+    // next test: back-pressure. First, that `/unmarked` really lacks it
+    // (nginx swallows X-Accel-* headers, so ask the server directly).
+    let (head, direct) = request(setup.server.addr, "GET", "/unmarked", &[]).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("x-accel-buffering"), None);
+    drop(direct);
+    let (head, direct) = request(setup.server.addr, "GET", "/paced", &[]).await;
+    assert_eq!(head.header("x-accel-buffering"), Some("no"));
+    drop(direct);
+    // Their streams gone, the one subscriber below is nginx's.
+    subscribed_exactly(&setup.app, 0).await;
     let (_, mut unmarked) = request(setup.nginx.addr, "GET", "/unmarked", &[]).await;
     subscribed(&setup.app, 1).await;
     let sent = Instant::now();
     setup.app.events.send(100).unwrap();
     unmarked.read_until("data: 100\n\n").await;
-    println!("without X-Accel-Buffering: {:?}", sent.elapsed());
+    let took = sent.elapsed();
+    println!("without X-Accel-Buffering: {took:?}");
+    assert!(took < Duration::from_millis(50), "{took:?}");
 }
 
 const FLOOD_EVENTS: u64 = 1024;

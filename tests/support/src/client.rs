@@ -36,11 +36,25 @@ pub struct Client {
     /// Decoded body bytes not yet taken.
     pub body: Vec<u8>,
     chunked: bool,
-    /// The body's end was seen (last chunk, or EOF).
+    /// The body's end was seen (last chunk, EOF or a read error).
     pub ended: bool,
     /// The body ended with its last chunk, as a response that finished does;
-    /// a connection cut mid-stream ends at EOF without it.
+    /// a connection cut mid-stream ends at EOF or with a reset, without it.
     pub last_chunk: bool,
+    /// The read error that ended the connection (a reset), if one did.
+    pub error: Option<std::io::ErrorKind>,
+}
+
+/// How a response being read ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Its last chunk arrived (a chunked body), or all of its
+    /// `content-length`: the response finished.
+    Finished,
+    /// The connection closed (EOF) before the body finished.
+    Closed,
+    /// Reading failed (a reset) before the body finished.
+    Failed(std::io::ErrorKind),
 }
 
 /// Sends `method path` with `headers` and reads the response head.
@@ -146,6 +160,7 @@ async fn request_on(
         chunked: false,
         ended: false,
         last_chunk: false,
+        error: None,
     };
     let head = client.read_head().await;
     client.chunked = head
@@ -174,14 +189,39 @@ async fn request_on(
 }
 
 impl Client {
+    /// Reads what the socket has; 0 at EOF or on a read error, which is
+    /// kept in `error` (a reset is not the body's end).
     async fn fill(&mut self) -> usize {
         let mut chunk = [0u8; 16 * 1024];
-        let n = tokio::time::timeout(PATIENCE, self.socket.read(&mut chunk))
+        let read = tokio::time::timeout(PATIENCE, self.socket.read(&mut chunk))
             .await
-            .expect("server answered in time")
-            .unwrap_or(0);
+            .expect("server answered in time");
+        let n = match read {
+            Ok(n) => n,
+            Err(error) => {
+                self.error = Some(error.kind());
+                0
+            }
+        };
         self.raw.extend_from_slice(&chunk[..n]);
         n
+    }
+
+    /// How the response ended, once it has.
+    pub fn ending(&self) -> Option<Ending> {
+        if !self.ended {
+            return None;
+        }
+        Some(
+            if self.last_chunk || (!self.chunked && self.error.is_none()) {
+                // A plain body (no chunks) ends at EOF or its content-length.
+                Ending::Finished
+            } else if let Some(kind) = self.error {
+                Ending::Failed(kind)
+            } else {
+                Ending::Closed
+            },
+        )
     }
 
     async fn read_head(&mut self) -> Head {
@@ -252,7 +292,8 @@ impl Client {
             }
             assert!(
                 !self.ended,
-                "stream ended before {pattern:?}; got {:?}",
+                "stream ended ({:?}) before {pattern:?}; got {:?}",
+                self.ending(),
                 String::from_utf8_lossy(&self.body)
             );
             if self.fill().await == 0 {
@@ -274,7 +315,13 @@ impl Client {
             }
             let mut chunk = [0u8; 16 * 1024];
             let read = tokio::time::timeout_at(deadline, self.socket.read(&mut chunk)).await;
-            let n = read.ok()?.unwrap_or(0);
+            let n = match read.ok()? {
+                Ok(n) => n,
+                Err(error) => {
+                    self.error = Some(error.kind());
+                    0
+                }
+            };
             if n == 0 {
                 self.decode();
                 self.ended = true;
@@ -283,12 +330,27 @@ impl Client {
         }
     }
 
-    /// Reads the whole remaining body, until the last chunk or EOF.
+    /// Reads the whole remaining body, which must end as a finished response
+    /// does: with its last chunk (a chunked body), not cut off by EOF or a
+    /// reset. For a stream the server may cut, [`Client::read_to_close`].
     pub async fn read_to_end(&mut self) -> String {
+        let (body, ending) = self.read_to_close().await;
+        assert_eq!(
+            ending,
+            Ending::Finished,
+            "the response was cut off instead of finishing; it had sent {body:?}"
+        );
+        body
+    }
+
+    /// Reads the whole remaining body, until the response finishes or the
+    /// connection closes or fails; returns it and how it ended.
+    pub async fn read_to_close(&mut self) -> (String, Ending) {
         loop {
             self.decode();
-            if self.ended {
-                return String::from_utf8(std::mem::take(&mut self.body)).unwrap();
+            if let Some(ending) = self.ending() {
+                let body = String::from_utf8(std::mem::take(&mut self.body)).unwrap();
+                return (body, ending);
             }
             if self.fill().await == 0 {
                 self.decode();

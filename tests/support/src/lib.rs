@@ -18,7 +18,7 @@ pub mod skip;
 use std::time::Duration;
 
 pub use crate::client::{
-    Client, Head, post_form, post_form_with, post_json, request, request_small_buffer,
+    Client, Ending, Head, post_form, post_form_with, post_json, request, request_small_buffer,
     request_with_body,
 };
 pub use crate::example::Example;

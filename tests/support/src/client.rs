@@ -386,3 +386,58 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .windows(needle.len())
         .position(|window| window == needle)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that sends a response head, `chunks` of the body and then
+    /// either the last chunk or a reset (`SO_LINGER` 0: RST instead of FIN).
+    async fn serving(body: &'static str, then_reset: bool) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 1024];
+            let _ = socket.read(&mut request).await.unwrap();
+            let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+            let chunk = format!("{:x}\r\n{body}\r\n", body.len());
+            socket.write_all(head.as_bytes()).await.unwrap();
+            socket.write_all(chunk.as_bytes()).await.unwrap();
+            if then_reset {
+                socket.set_linger(Some(Duration::ZERO)).unwrap();
+            } else {
+                socket.write_all(b"0\r\n\r\n").await.unwrap();
+                let _ = socket.read(&mut request).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_response_that_finishes_ends_with_its_last_chunk() {
+        let addr = serving("event: shutdown\ndata: bye\n\n", false).await;
+        let (_, mut client) = request(addr, "GET", "/", &[]).await;
+        assert_eq!(client.read_to_end().await, "event: shutdown\ndata: bye\n\n");
+        assert_eq!(client.ending(), Some(Ending::Finished));
+    }
+
+    /// A farewell followed by a reset is a cut, not a finished response.
+    #[tokio::test]
+    async fn a_reset_after_the_farewell_is_not_the_end_of_the_body() {
+        let addr = serving("event: shutdown\ndata: bye\n\n", true).await;
+        let (_, mut client) = request(addr, "GET", "/", &[]).await;
+        let (body, ending) = client.read_to_close().await;
+        assert_eq!(body, "event: shutdown\ndata: bye\n\n");
+        assert!(
+            matches!(ending, Ending::Failed(_) | Ending::Closed),
+            "{ending:?}"
+        );
+        let (_, mut client) = request(serving("data: x\n\n", true).await, "GET", "/", &[]).await;
+        let strict = tokio::spawn(async move { client.read_to_end().await });
+        assert!(
+            strict.await.unwrap_err().is_panic(),
+            "read_to_end accepted a cut"
+        );
+    }
+}

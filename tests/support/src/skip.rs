@@ -5,7 +5,7 @@
 //! (as `tests/run` sets it), one line per skipped test, which `tests/run`
 //! prints at the end of the run.
 //!
-//! ```ignore
+//! ```text
 //! let Some(redis) = Redis::start(port).await else { return };
 //! ```
 

@@ -1,5 +1,9 @@
 """The benchmark scenarios on sse-starlette 3.x and uvicorn, as a user of them
 would write them. Started by the benchmark with: python starlette_app.py PORT
+
+uvicorn runs with its defaults, as `uvicorn app:app` does: with
+`uvicorn[standard]` installed (bench/run installs it, as FastAPI's docs do) they
+pick uvloop and httptools.
 """
 
 import asyncio

@@ -2,16 +2,76 @@
 
 use std::fmt::Write as _;
 
+use serde::{Deserialize, Serialize};
 use sse_bench::encoding::{Case, EVENTS_PER_ITERATION, drain};
 
-/// Runs the criterion encoding benchmark (`benches/encoding.rs`) and returns
-/// its results as a table: criterion's mean with its 95% interval, and the
+/// The encoding rows: criterion's mean rate with its 95% interval, and the
 /// bytes each event takes on the wire.
-pub async fn encode_table(quick: bool) -> String {
+#[derive(Serialize, Deserialize)]
+pub struct EncodingTable {
+    pub events_per_iteration: u64,
+    pub rows: Vec<EncodingRow>,
+    /// Why criterion did not run, where it did not.
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct EncodingRow {
+    pub case: String,
+    /// Events per second: low, mean, high.
+    pub rate: Option<(f64, f64, f64)>,
+    pub bytes_per_event: f64,
+}
+
+impl EncodingTable {
+    pub fn table(&self) -> String {
+        if let Some(error) = &self.error {
+            return format!("(criterion did not run: {error})\n");
+        }
+        let mut table = format!(
+            "| encoding (in-process, criterion, {} events per iteration) | M events/s (95% interval) | bytes/event |\n|---|---|---|\n",
+            self.events_per_iteration
+        );
+        for row in &self.rows {
+            let _ = writeln!(
+                table,
+                "| {} | {} | {:.1} |",
+                row.case,
+                row.rate_text(),
+                row.bytes_per_event
+            );
+        }
+        table
+    }
+
+    /// The row of `case`.
+    pub fn row(&self, case: &str) -> Option<&EncodingRow> {
+        self.rows.iter().find(|row| row.case == case)
+    }
+}
+
+impl EncodingRow {
+    /// `mean (low–high)` in M events/s, as the table prints it.
+    pub fn rate_text(&self) -> String {
+        self.rate.map_or("n/a".into(), |(low, mean, high)| {
+            format!("{:.2} ({:.2}–{:.2})", mean / 1e6, low / 1e6, high / 1e6)
+        })
+    }
+}
+
+/// Runs the criterion encoding benchmark (`benches/encoding.rs`) and reads
+/// its results.
+pub async fn encode_table(quick: bool) -> EncodingTable {
+    let mut table = EncodingTable {
+        events_per_iteration: EVENTS_PER_ITERATION,
+        rows: Vec::new(),
+        error: None,
+    };
     // This binary lives in <target>/release; criterion writes to <target>/criterion.
     let exe = std::env::current_exe().expect("own path");
     let Some(target) = exe.parent().and_then(|release| release.parent()) else {
-        return "(no target directory for criterion)\n".into();
+        table.error = Some("no target directory for criterion".into());
+        return table;
     };
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
     let mut cargo = tokio::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
@@ -33,23 +93,18 @@ pub async fn encode_table(quick: bool) -> String {
     }
     match cargo.status().await {
         Ok(status) if status.success() => {}
-        other => return format!("(criterion did not run: {other:?})\n"),
+        other => {
+            table.error = Some(format!("{other:?}"));
+            return table;
+        }
     }
-    let mut table = format!(
-        "| encoding (in-process, criterion, {EVENTS_PER_ITERATION} events per iteration) | M events/s (95% interval) | bytes/event |\n|---|---|---|\n"
-    );
     for case in Case::ALL {
         let bytes = drain(case.body(EVENTS_PER_ITERATION).await).await;
-        let rate = criterion_rate(&target.join("criterion"), case.id())
-            .map_or("n/a".into(), |(low, mean, high)| {
-                format!("{:.2} ({:.2}–{:.2})", mean / 1e6, low / 1e6, high / 1e6)
-            });
-        let _ = writeln!(
-            table,
-            "| {} | {rate} | {:.1} |",
-            case.name(),
-            bytes as f64 / EVENTS_PER_ITERATION as f64
-        );
+        table.rows.push(EncodingRow {
+            case: case.name().to_owned(),
+            rate: criterion_rate(&target.join("criterion"), case.id()),
+            bytes_per_event: bytes as f64 / EVENTS_PER_ITERATION as f64,
+        });
     }
     table
 }

@@ -49,14 +49,6 @@ impl<'a> Targets<'a> {
     }
 }
 
-/// `subscribers` streams on the subscribe path, then `publishes` publishes
-/// one after the other; not-a-number where it did not finish.
-pub async fn measure(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Outcome {
-    run(targets, subscribers, publishes)
-        .await
-        .unwrap_or((f64::NAN, f64::NAN, f64::NAN))
-}
-
 /// An outcome for the progress output.
 pub fn describe((p50, p99, rate): Outcome) -> String {
     format!(
@@ -65,7 +57,15 @@ pub fn describe((p50, p99, rate): Outcome) -> String {
     )
 }
 
-async fn run(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Option<Outcome> {
+/// `subscribers` streams on the subscribe path, then `publishes` publishes
+/// one after the other; why not, where it did not finish (a worker that
+/// could not start or open its streams, a stream that ended, a publish not
+/// delivered to every subscriber within 30 s).
+pub async fn measure(
+    targets: &Targets<'_>,
+    subscribers: usize,
+    publishes: usize,
+) -> Result<Outcome, String> {
     let (subscribe, publish) = targets.paths;
     // One worker per core, but at least one per server, and never more
     // streams in a worker than its limit on open files lets it hold.
@@ -83,20 +83,19 @@ async fn run(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Opt
         let count = subscribers / processes + usize::from(process < subscribers % processes);
         let addr = targets.subscribe_to[process % targets.subscribe_to.len()];
         let (addr, first_index, streams) = (addr.to_string(), first.to_string(), count.to_string());
-        workers.push(Helper::start(&[
-            "--load-worker",
-            &addr,
-            subscribe,
-            &first_index,
-            &streams,
-        ])?);
+        workers.push(
+            Helper::start(&["--load-worker", &addr, subscribe, &first_index, &streams])
+                .ok_or("a load worker did not start")?,
+        );
         first += count;
     }
     for worker in &mut workers {
-        let line = worker.line(Duration::from_secs(60)).await?;
+        let line = worker
+            .line(Duration::from_secs(60))
+            .await
+            .ok_or("a load worker did not have its streams open within 60 s")?;
         if line != "READY" {
-            eprintln!("load worker: {line}");
-            return None;
+            return Err(format!("a load worker opening its streams: {line}"));
         }
     }
 
@@ -107,15 +106,16 @@ async fn run(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Opt
         let sent = get_text(targets.publish_to, publish).await;
         let mut worst = 0u64;
         for worker in &mut workers {
-            let line = worker.line(Duration::from_secs(30)).await?;
+            let line = worker.line(Duration::from_secs(30)).await.ok_or_else(|| {
+                format!("publish {sent}: a load worker said nothing for 30 s (or exited)")
+            })?;
             let mut fields = line.split(' ');
-            let (Some("DONE"), Some(_sent), Some(latency)) =
-                (fields.next(), fields.next(), fields.next())
+            let (Some("DONE"), Some(_sent), Some(Ok(latency))) =
+                (fields.next(), fields.next(), fields.next().map(str::parse))
             else {
-                eprintln!("load worker after publish {sent}: {line}");
-                return None;
+                return Err(format!("a load worker after publish {sent}: {line}"));
             };
-            worst = worst.max(latency.parse().ok()?);
+            worst = worst.max(latency);
         }
         busy += started.elapsed();
         last_delivery.push(worst as f64 / 1000.0);
@@ -124,7 +124,7 @@ async fn run(targets: &Targets<'_>, subscribers: usize, publishes: usize) -> Opt
         worker.stop().await;
     }
     last_delivery.sort_by(f64::total_cmp);
-    Some((
+    Ok((
         percentile(&last_delivery, 50.0),
         percentile(&last_delivery, 99.0),
         (subscribers * publishes) as f64 / busy.as_secs_f64(),

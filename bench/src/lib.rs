@@ -1,8 +1,14 @@
 //! What the benchmark binaries and the criterion benches share.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 pub mod encoding;
+
+/// How long `bench-server`'s `Shutdown` gives streams after SIGTERM before
+/// it ends them (the shutdown rows measure against it).
+pub const GRACE_PERIOD: Duration = Duration::from_secs(2);
 
 /// The small JSON event of the firehose, slow and encoding scenarios:
 /// `{"n":1,"name":"tick"}`.

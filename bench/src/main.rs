@@ -5,90 +5,39 @@
 //! implementation gets a fresh server, in an order that rotates from round
 //! to round, so a drift of the machine spreads over all of them. Prints
 //! progress to stderr and Markdown tables to stdout (median and range over
-//! the rounds, successes over attempts), and with `--write` replaces the
-//! results section of `BENCHMARKS.md`. `--quick` shrinks every scenario for
-//! a smoke run; `--only firehose,idle` runs the scenarios whose names
-//! contain one of these words (firehose, first-byte, idle, fanout, hub,
-//! many, disconnect, shutdown, encoding).
+//! the rounds, successes over attempts), and with `--write` keeps every
+//! sample in `bench/results.json` and renders BENCHMARKS.md's generated
+//! sections from it (`--render` renders them again from the file, without
+//! running anything). `--quick` shrinks every scenario for a smoke run;
+//! `--only firehose,idle` runs the scenarios whose names contain one of
+//! these words (firehose, first-byte, idle, fanout, hub, rooms, llm, h2,
+//! compression, many, disconnect, shutdown, encoding).
+//!
+//! `--section NAME COMMAND` puts its standard input into BENCHMARKS.md's
+//! section NAME, stamped with COMMAND, the date and the commit: how the
+//! one-off profiling scripts (`bench/heap-profile --write`) record theirs.
 
 mod benchmarks_md;
 mod criterion_table;
 mod fanout;
+mod findings;
 mod llm;
 mod load;
 mod many;
+mod metric;
 mod results;
+mod run;
 mod scenarios;
 mod target;
 mod transport;
 
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use results::{Results, Sample};
+use run::{Run, Sizes, Stamp};
 use target::{Implementation, Server};
-
-/// How big each scenario is.
-struct Sizes {
-    rounds: usize,
-    firehose_events: u64,
-    firehose_events_starlette: u64,
-    idle: Vec<usize>,
-    fanout: Vec<usize>,
-    publishes: usize,
-    connects: Vec<usize>,
-    drain: Vec<usize>,
-    /// Distinct rooms subscribed once and left (in memory), and rooms held
-    /// at once (on Redis).
-    rooms: (usize, usize),
-    /// Tokens streamed for the cost per token, and aborts timed.
-    llm: (usize, usize),
-    /// HTTP/2: streams on one connection, events each; idle connections
-    /// and streams on each.
-    h2: (usize, u64, usize, usize),
-    /// Compression: chat events unpaced, then paced.
-    compression: (u64, u64),
-    /// Many streams: idle ones, then hub subscribers for this many
-    /// publishes.
-    many: (usize, usize),
-}
-
-impl Sizes {
-    fn full() -> Self {
-        Sizes {
-            rounds: 3,
-            firehose_events: 1_000_000,
-            firehose_events_starlette: 50_000,
-            idle: vec![1_000, 10_000],
-            fanout: vec![1_000, 10_000],
-            publishes: 20,
-            connects: vec![1_000, 10_000],
-            drain: vec![1_000, 10_000],
-            rooms: (100_000, 10_000),
-            llm: (100_000, 20),
-            h2: (100, 10_000, 100, 100),
-            compression: (100_000, 500),
-            many: (100_000, 10),
-        }
-    }
-
-    fn quick() -> Self {
-        Sizes {
-            rounds: 1,
-            firehose_events: 100_000,
-            firehose_events_starlette: 5_000,
-            idle: vec![200],
-            fanout: vec![200],
-            publishes: 5,
-            connects: vec![200],
-            drain: vec![200],
-            rooms: (2_000, 500),
-            llm: (10_000, 5),
-            h2: (20, 1_000, 10, 20),
-            compression: (10_000, 100),
-            many: (2_000, 3),
-        }
-    }
-}
 
 fn progress(text: &str) {
     eprintln!("[bench {:>6.1}s] {text}", START.elapsed().as_secs_f64());
@@ -105,6 +54,29 @@ fn main() {
             .build()
             .expect("runtime")
             .block_on(fanout::worker(&args[1..]));
+        return;
+    }
+    if args.first().is_some_and(|a| a == "--render") {
+        match Run::load() {
+            Ok(run) => benchmarks_md::write(&run.sections()),
+            Err(error) => {
+                eprintln!("cannot render: {error}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
+    if let [flag, name, command] = &args[..]
+        && flag == "--section"
+    {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).expect("stdin");
+        let stamp = Stamp::now(None, None);
+        let section = format!(
+            "`{command}`, run on {} at commit {}, on {}:\n\n{text}",
+            stamp.date, stamp.commit, stamp.machine
+        );
+        benchmarks_md::write(&[(name.as_str(), section)]);
         return;
     }
     if args.first().is_some_and(|a| a == "--hold-idle") {
@@ -167,6 +139,21 @@ impl Lineup {
 
 /// The whole suite.
 async fn bench(args: Vec<String>) {
+    // A mistyped flag must not start a twenty-minute run.
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" | "--write" => {}
+            "--only" if rest.next().is_some() => {}
+            _ => {
+                eprintln!(
+                    "usage: sse-bench [--quick] [--write] [--only SCENARIO,..] | --render \
+                     | --section NAME COMMAND (unexpected {arg:?})"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let sizes = if quick { Sizes::quick() } else { Sizes::full() };
     let write = args.iter().any(|a| a == "--write");
@@ -181,10 +168,16 @@ async fn bench(args: Vec<String>) {
     let _ = *START;
 
     let mut main = Implementation::MAIN.to_vec();
-    if !target::starlette_available().await {
-        progress("sse-starlette is not installed (bench/run creates the venv); skipping it");
-        main.retain(|&i| i != Implementation::Starlette);
+    let starlette = target::starlette_stack().await;
+    match &starlette {
+        Some(stack) => progress(&format!("sse-starlette: {stack}")),
+        None => {
+            progress("sse-starlette is not installed (bench/run creates the venv); skipping it");
+            main.retain(|&i| i != Implementation::Starlette);
+        }
     }
+    // Stamped before anything runs: the code measured is the code built now.
+    let stamp = Stamp::now(starlette, load::open_files_limit());
     let lineup = Lineup {
         main: main.clone(),
         isolation: Implementation::ISOLATION.to_vec(),
@@ -198,6 +191,7 @@ async fn bench(args: Vec<String>) {
         progress("redis-server is not installed; the Redis hub scenario is skipped");
     }
     let mut results = Results::default();
+    let mut many_results = Results::default();
     let mut rooms = RoomRows::default();
     let mut llm_rows = LlmRows::default();
     let mut transport_rows = TransportRows::default();
@@ -222,7 +216,7 @@ async fn bench(args: Vec<String>) {
             for implementation in lineup.for_scenario("fanout", round) {
                 let server = Server::start(implementation).await;
                 let path = ("/fanout", "/publish");
-                let metric = format!("fan-out to {subscribers}");
+                let metric = metric::fan_out(subscribers);
                 fan_out(
                     &mut results,
                     &fanout::Targets::one(&server, path),
@@ -255,7 +249,13 @@ async fn bench(args: Vec<String>) {
             transport_rows.measure_compression(&sizes, &label).await;
         }
         if wanted("many") {
-            many::measure(&mut results, sizes.many, redis.as_ref(), (round, &label)).await;
+            many::measure(
+                &mut many_results,
+                sizes.many,
+                redis.as_ref(),
+                (round, &label),
+            )
+            .await;
         }
         for &streams in sizes.drain.iter().filter(|_| wanted("disconnect")) {
             for implementation in lineup.for_scenario("disconnect", round) {
@@ -274,41 +274,28 @@ async fn bench(args: Vec<String>) {
 
     let encoding = if wanted("encoding") {
         progress("encoding microbenchmark (in-process)");
-        criterion_table::encode_table(quick).await
+        Some(criterion_table::encode_table(quick).await)
     } else {
-        String::new()
+        None
     };
-    let rounds = sizes.rounds;
-    let mut everyone = main.clone();
-    everyone.extend(
-        Implementation::ISOLATION
-            .into_iter()
-            .filter(|i| !main.contains(i)),
-    );
-    let table = format!(
-        "Each cell: the median of {rounds} rounds (lowest–highest), then the ratio to axum `Sse`'s \
-         median; ≈ marks a ratio whose range overlaps axum `Sse`'s, a difference within this \
-         machine's noise; ⚠ marks a cell where connections or events were lost \
-         (succeeded/attempted over all rounds; the last table gives them for every row).\n\n\
-         {}\n\
-         ### One difference at a time\n\n\
-         The servers differ in more than their responses (`sse_runtime::serve` sets `TCP_NODELAY` \
-         and serves HTTP/1 only). These rows swap one part at a time: axum's responses under our \
-         server, ours under `axum::serve` (on an `SseListener` with `make_service`, as the docs set it up), and \
-         ours with a stream that is pending after every event, so nothing is coalesced.\n\n\
-         {}\n\
-         ### Successes\n\n\
-         {}\n{}{}{}{encoding}",
-        results.table(&main),
-        results.table(&Implementation::ISOLATION),
-        results.completeness(&everyone),
-        rooms.table(&sizes),
-        llm_rows.table(&sizes),
-        transport_rows.table(&sizes),
-    );
-    println!("{table}");
+    let run = Run {
+        stamp,
+        sizes,
+        main,
+        results,
+        many: many_results,
+        rooms,
+        llm: llm_rows,
+        transport: transport_rows,
+        encoding,
+    };
+    let sections = run.sections();
+    for (_, text) in &sections {
+        println!("{text}");
+    }
     if write {
-        benchmarks_md::write(&table);
+        run.save();
+        benchmarks_md::write(&sections);
     }
 }
 
@@ -332,18 +319,19 @@ async fn firehose(
         events_per_s / 1e6,
         mb_per_s
     ));
-    let counts = |value| Sample {
-        value,
-        succeeded: events,
-        attempted: n,
-    };
+    let counts = |value| Sample::new(value, events, n);
     results.add(
-        "firehose: small JSON events, one stream",
+        metric::FIREHOSE,
         "events/s",
         implementation,
         counts(events_per_s),
     );
-    results.add("firehose: bytes", "MB/s", implementation, counts(mb_per_s));
+    results.add(
+        metric::FIREHOSE_BYTES,
+        "MB/s",
+        implementation,
+        counts(mb_per_s),
+    );
 }
 
 async fn first_byte(
@@ -360,10 +348,11 @@ async fn first_byte(
             implementation.name(),
         ));
         results.add_latency(
-            &format!("time to first byte, {connects} simultaneous connects"),
+            &metric::first_byte(connects),
             implementation,
             (p50, p99),
             (ok, connects as u64),
+            None,
         );
     }
     server.kill().await;
@@ -377,19 +366,15 @@ async fn idle(results: &mut Results, streams: usize, implementation: Implementat
         "idle {label}: {:<32} {opened}/{streams} streams: {per_stream:.2} KiB per stream, all open in {open_secs:.1} s",
         implementation.name()
     ));
-    let sample = |value| Sample {
-        value,
-        succeeded: opened,
-        attempted: streams as u64,
-    };
+    let sample = |value| Sample::new(value, opened, streams as u64);
     results.add(
-        &format!("idle memory at {streams} streams"),
+        &metric::idle_memory(&format!("{streams} streams")),
         "KiB/stream",
         implementation,
         sample(per_stream),
     );
     results.add(
-        &format!("idle: open {streams} streams, 500 at a time, each to its first event"),
+        &metric::idle_open(streams),
         "s",
         implementation,
         sample(open_secs),
@@ -408,29 +393,29 @@ async fn fan_out(
     progress(&format!(
         "{metric} {label}: {:<32} {}",
         implementation.name(),
-        fanout::describe(outcome)
+        match &outcome {
+            Ok(outcome) => fanout::describe(*outcome),
+            Err(why) => format!("did not finish: {why}"),
+        }
     ));
-    let (p50, p99, rate) = outcome;
     let attempted = (subscribers * publishes) as u64;
     // A fan-out either delivers every publish to every subscriber or is
-    // abandoned (a stream that ends or a publish not delivered in 30 s).
-    let succeeded = if rate.is_nan() { 0 } else { attempted };
+    // abandoned: a round that does not finish counts all of its deliveries
+    // as lost.
+    let ((p50, p99, rate), succeeded, failure) = match outcome {
+        Ok(outcome) => (outcome, attempted, None),
+        Err(why) => ((f64::NAN, f64::NAN, f64::NAN), 0, Some(why)),
+    };
     results.add_latency(
-        &format!("{metric}: publish → last subscriber"),
+        &metric::last_delivery(metric),
         implementation,
         (p50, p99),
         (succeeded, attempted),
+        failure.as_deref(),
     );
-    results.add(
-        &format!("{metric}: deliveries"),
-        "per s",
-        implementation,
-        Sample {
-            value: rate,
-            succeeded,
-            attempted,
-        },
-    );
+    let mut sample = Sample::new(rate, succeeded, attempted);
+    sample.failure = failure;
+    results.add(&metric::deliveries(metric), "per s", implementation, sample);
 }
 
 /// The hub (an `#[sse_endpoint]` server) in memory and on Redis.
@@ -447,7 +432,7 @@ async fn hub(
     for (backend, url) in backends {
         let env: Vec<(&str, &str)> = url.iter().map(|url| ("REDIS_URL", url.as_str())).collect();
         let server = Server::start_with_env(Implementation::Macro, &env).await;
-        let metric = format!("hub ({backend}) fan-out to {}", sizes.0);
+        let metric = metric::hub_fan_out(backend, &sizes.0.to_string());
         fan_out(
             results,
             &fanout::Targets::one(&server, ("/hub/fanout", "/hub/publish")),
@@ -461,7 +446,7 @@ async fn hub(
 
 /// The hub's topics under a client that names its own rooms: memory once
 /// they all left, and Redis connections while they are held.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct RoomRows {
     /// Per round: MiB grown, topics left, rooms subscribed.
     memory: Vec<(f64, u64, u64)>,
@@ -492,6 +477,25 @@ impl RoomRows {
             row.2, row.0, row.1
         ));
         self.redis.push(row);
+    }
+
+    /// Rooms subscribed over rooms attempted, per row.
+    fn counts(&self, sizes: &Sizes) -> Vec<(String, u64, u64)> {
+        let (left_rooms, held_rooms) = sizes.rooms;
+        [
+            ("left", &self.memory, left_rooms),
+            ("held on Redis", &self.redis, held_rooms),
+        ]
+        .into_iter()
+        .filter(|(_, rows, _)| !rows.is_empty())
+        .map(|(what, rows, attempted)| {
+            (
+                format!("rooms {what}: subscribed"),
+                rows.iter().map(|r| r.2).sum(),
+                (attempted * rows.len()) as u64,
+            )
+        })
+        .collect()
     }
 
     fn table(&self, sizes: &Sizes) -> String {
@@ -540,7 +544,7 @@ impl RoomRows {
 
 /// The `llm` example: the cost per streamed token, and how soon the model
 /// stops after a client aborts.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct LlmRows {
     /// Per round: µs per token and tokens per second.
     per_token: Vec<(f64, f64)>,
@@ -574,6 +578,18 @@ impl LlmRows {
             row.0, row.1, row.2, row.3
         ));
         self.cancellation.push(row);
+    }
+
+    /// Aborts measured over aborts attempted.
+    fn counts(&self, sizes: &Sizes) -> Vec<(String, u64, u64)> {
+        if self.cancellation.is_empty() {
+            return Vec::new();
+        }
+        vec![(
+            "llm: aborts measured".to_owned(),
+            self.cancellation.iter().map(|r| r.3 as u64).sum(),
+            (sizes.llm.1 * self.cancellation.len()) as u64,
+        )]
     }
 
     fn table(&self, sizes: &Sizes) -> String {
@@ -625,14 +641,14 @@ type Measured = Vec<(f64, u64, u64)>;
 
 /// HTTP/2 against HTTP/1.1, and compression: rows of their own, measured on
 /// the runtime's responses.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct TransportRows {
     h2_firehose: Measured,
     h1_firehose: Measured,
     h2_idle: Measured,
     h1_idle: Measured,
     /// Per encoding, per round.
-    compression: Vec<(&'static str, transport::CompressionSample)>,
+    compression: Vec<(String, transport::CompressionSample)>,
 }
 
 impl TransportRows {
@@ -692,9 +708,43 @@ impl TransportRows {
                 sample.events,
                 sample.attempted
             ));
-            self.compression.push((encoding, sample));
+            self.compression.push((encoding.to_owned(), sample));
         }
         server.kill().await;
+    }
+
+    /// Events or streams that arrived over those attempted, per row.
+    fn counts(&self) -> Vec<(String, u64, u64)> {
+        let mut counts: Vec<(String, u64, u64)> = [
+            ("HTTP/2 firehose", &self.h2_firehose),
+            ("HTTP/1.1 firehose beside HTTP/2", &self.h1_firehose),
+            ("HTTP/2 idle streams", &self.h2_idle),
+            ("HTTP/1.1 idle streams beside HTTP/2", &self.h1_idle),
+        ]
+        .into_iter()
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(what, rows)| {
+            (
+                what.to_owned(),
+                rows.iter().map(|r| r.1).sum(),
+                rows.iter().map(|r| r.2).sum(),
+            )
+        })
+        .collect();
+        for encoding in transport::ENCODINGS {
+            let samples = self.compression.iter().filter(|(e, _)| e == encoding);
+            let (succeeded, attempted) = samples.fold((0, 0), |(s, a), (_, sample)| {
+                (s + sample.events, a + sample.attempted)
+            });
+            if attempted > 0 {
+                counts.push((
+                    format!("compression `{encoding}`: events"),
+                    succeeded,
+                    attempted,
+                ));
+            }
+        }
+        counts
     }
 
     fn table(&self, sizes: &Sizes) -> String {
@@ -812,7 +862,7 @@ async fn disconnect(
         took.map_or("(never)".into(), |ms| format!("{ms:.1} ms"))
     ));
     results.add(
-        &format!("disconnect: {streams} clients close → all generators dropped"),
+        &metric::disconnect(streams),
         "ms",
         implementation,
         Sample::timing(took, opened, streams),
@@ -835,7 +885,7 @@ async fn shutdown(
         ))
     ));
     results.add(
-        &format!("shutdown with {streams} open streams: SIGTERM → exit"),
+        &metric::shutdown(streams),
         "ms",
         implementation,
         Sample::timing(took, opened, streams),

@@ -27,7 +27,7 @@ use crate::load::{Helper, open_files_limit, streams_per_process};
 use crate::results::{Results, Sample};
 use crate::scenarios::open_stream;
 use crate::target::{Implementation, Redis, Server};
-use crate::{fan_out, idle, progress};
+use crate::{fan_out, idle, metric, progress};
 
 /// The servers of the many-streams rows: `axum::serve`, `sse_runtime::serve`
 /// on hyper's path and with lean streams.
@@ -36,6 +36,15 @@ const LINEUP: [Implementation; 3] = [
     Implementation::Runtime,
     Implementation::RuntimeLean,
 ];
+
+/// The server of a hub row: under `axum::serve` it is this project's hub
+/// endpoint, not an axum `Sse` one (there is none), and its column says so.
+fn hub_of(implementation: Implementation) -> Implementation {
+    match implementation {
+        Implementation::Axum => Implementation::HubOnAxumServe,
+        ours => ours,
+    }
+}
 
 /// The hub's routes in every bench server: follow the topic, publish to it.
 const HUB: (&str, &str) = ("/hub/fanout", "/hub/publish");
@@ -65,9 +74,9 @@ pub async fn measure(
     for &implementation in &lineup {
         idle(results, in_one, implementation, label).await;
     }
-    for &implementation in &lineup {
+    for implementation in lineup.iter().copied().map(hub_of) {
         let server = Server::start(implementation).await;
-        let metric = format!("hub fan-out to {in_one}");
+        let metric = metric::many_hub_fan_out(in_one);
         fan_out(
             results,
             &Targets::one(&server, HUB),
@@ -96,26 +105,22 @@ pub async fn measure(
              {open_secs:.1} s",
             implementation.name()
         ));
-        let sample = |value| Sample {
-            value,
-            succeeded: opened,
-            attempted: wanted as u64,
-        };
+        let sample = |value| Sample::new(value, opened, wanted as u64);
         results.add(
-            &format!("idle memory at {over}"),
+            &metric::idle_memory(&over),
             "KiB/stream",
             implementation,
             sample(per_stream),
         );
         results.add(
-            &format!("idle: open {over}, each to its first event"),
+            &metric::idle_open_spread(&over),
             "s",
             implementation,
             sample(open_secs),
         );
         cluster.kill().await;
     }
-    for &implementation in &lineup {
+    for implementation in lineup.iter().copied().map(hub_of) {
         let cluster = Cluster::start(implementation, processes, redis).await;
         let addrs = cluster.addrs();
         let targets = Targets {
@@ -123,7 +128,7 @@ pub async fn measure(
             publish_to: addrs[0],
             paths: HUB,
         };
-        let metric = format!("hub (Redis) fan-out to {over}");
+        let metric = metric::hub_fan_out("Redis", &over);
         fan_out(
             results,
             &targets,

@@ -143,8 +143,12 @@ pub async fn disconnect_detection(server: &Server, streams: usize) -> (Option<f6
     (took, opened)
 }
 
+/// How long the shutdown rows wait for a server to exit after SIGTERM.
+pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
+
 /// Opens `streams` streams on `/slow`, sends SIGTERM and measures the time to
-/// process exit (`None` past 10 s), and how many streams were open.
+/// process exit (`None` past [`SHUTDOWN_LIMIT`]), and how many streams were
+/// open.
 pub async fn shutdown_drain(server: Server, streams: usize) -> (Option<f64>, u64) {
     let readers = open_streams(&server, 0..streams, "/slow").await;
     let opened = readers.len() as u64;
@@ -155,7 +159,7 @@ pub async fn shutdown_drain(server: Server, streams: usize) -> (Option<f64>, u64
             tokio::spawn(async move { while let Ok(true) = reader.read(&mut |_| {}).await {} })
         })
         .collect();
-    let exit = server.terminate(Duration::from_secs(10)).await;
+    let exit = server.terminate(SHUTDOWN_LIMIT).await;
     for drain in drains {
         drain.abort();
     }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -41,6 +42,10 @@ pub enum Implementation {
     /// with its default lean streams: each stream leaves hyper's connection
     /// once its head is out.
     RuntimeLean,
+    /// The many-streams rows' baseline for a hub publish: this project's hub
+    /// endpoint (an `#[sse_endpoint]` every bench server has) served by
+    /// plain `axum::serve`, as `Axum` is; there is no axum `Sse` hub.
+    HubOnAxumServe,
 }
 
 impl Implementation {
@@ -62,6 +67,21 @@ impl Implementation {
         Implementation::Runtime,
     ];
 
+    /// Every implementation, for reading one back by its name.
+    const ALL: [Implementation; 10] = [
+        Implementation::Axum,
+        Implementation::Runtime,
+        Implementation::Macro,
+        Implementation::Starlette,
+        Implementation::AxumOnOurServe,
+        Implementation::RuntimeOnAxumServe,
+        Implementation::RuntimeOneEventPerFrame,
+        Implementation::RuntimeHttp2,
+        Implementation::RuntimeLean,
+        Implementation::HubOnAxumServe,
+    ];
+
+    /// Its name, in the tables and in `bench/results.json`.
     pub fn name(self) -> &'static str {
         match self {
             Implementation::Axum => "axum Sse",
@@ -73,6 +93,7 @@ impl Implementation {
             Implementation::RuntimeOneEventPerFrame => "sse-runtime, one event per frame",
             Implementation::RuntimeHttp2 => "sse-runtime, HTTP/2",
             Implementation::RuntimeLean => "sse-runtime, lean streams",
+            Implementation::HubOnAxumServe => "sse-runtime hub on plain axum::serve",
         }
     }
 
@@ -87,8 +108,26 @@ impl Implementation {
             Implementation::RuntimeOneEventPerFrame => ["one-event-per-frame", "our-serve"],
             Implementation::RuntimeHttp2 => ["runtime", "our-serve-h2"],
             Implementation::RuntimeLean => ["runtime", "our-serve-lean"],
+            // The hub's routes are the same in every bench server.
+            Implementation::HubOnAxumServe => ["axum", "axum-serve"],
             Implementation::Starlette => unreachable!("not a bench-server implementation"),
         }
+    }
+}
+
+impl Serialize for Implementation {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Implementation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Implementation::ALL
+            .into_iter()
+            .find(|i| i.name() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("no implementation {name:?}")))
     }
 }
 
@@ -108,15 +147,26 @@ fn python() -> PathBuf {
     }
 }
 
-/// Whether sse-starlette can be run here.
-pub async fn starlette_available() -> bool {
-    Command::new(python())
-        .args(["-c", "import sse_starlette, uvicorn"])
-        .stdout(Stdio::null())
+/// What sse-starlette runs on here, for the run's stamp (`sse-starlette
+/// 3.7.0 on uvicorn 0.54.0 with uvloop 0.22.1 and httptools 0.9.0`), or
+/// `None` where it cannot run. uvicorn's defaults pick uvloop and httptools
+/// whenever they are installed, as `uvicorn[standard]` does.
+pub async fn starlette_stack() -> Option<String> {
+    const STACK: &str = "\
+import importlib.metadata as m, importlib.util as u
+import sse_starlette, uvicorn
+fast = [f'{n} {m.version(n)}' for n in ('uvloop', 'httptools') if u.find_spec(n)]
+print(f\"sse-starlette {m.version('sse-starlette')} on uvicorn {m.version('uvicorn')}\", end='')
+print(' with ' + ' and '.join(fast) if fast else ' (asyncio and h11: without uvloop and httptools)')
+";
+    let out = Command::new(python())
+        .args(["-c", STACK])
         .stderr(Stdio::null())
-        .status()
+        .output()
         .await
-        .is_ok_and(|status| status.success())
+        .ok()?;
+    let stack = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !stack.is_empty()).then_some(stack)
 }
 
 impl Server {

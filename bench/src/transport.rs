@@ -263,6 +263,7 @@ fn cpu_time(pid: u32) -> Duration {
 
 /// One compression row: `n` chat events as fast as they are taken, then
 /// `paced` more, `every` apart.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct CompressionSample {
     /// Bytes on the wire per event, unpaced (ready events share a flush).
     pub bytes_per_event: f64,

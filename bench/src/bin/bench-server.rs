@@ -13,7 +13,7 @@
 //!
 //! It prints `READY <port>` once listening, and on SIGTERM shuts down as a
 //! user of each would write it: `with_graceful_shutdown` for axum `Sse` under
-//! `axum::serve`; our `Shutdown` (2 s grace) everywhere else, under
+//! `axum::serve`; our `Shutdown` (`sse_bench::GRACE_PERIOD`) everywhere else, under
 //! `axum::serve` with the set-up our docs give for it.
 
 use std::convert::Infallible;
@@ -453,7 +453,7 @@ async fn main() -> std::io::Result<()> {
     // The same backlog for every implementation (uvicorn's is set alike).
     let listener = sse_runtime::bind(([127, 0, 0, 1], 0).into()).await?;
     println!("READY {}", listener.local_addr()?.port());
-    let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(2));
+    let shutdown = Shutdown::new().with_grace_period(sse_bench::GRACE_PERIOD);
     match (server.as_str(), responses.as_str()) {
         ("axum-serve", "axum") => {
             axum::serve(listener, app)

@@ -1,5 +1,11 @@
 //! The README's code excerpts are the examples' code: each `rust,ignore`
 //! block that names its source file must appear there, line for line.
+//!
+//! No hand-typed figure: BENCHMARKS.md's figures are generated (by
+//! `bench/run`, or by a profiling command that writes its own stamped
+//! section) or stand in blocks stamped with the date and commit they were
+//! measured at; the README's benchmark figures are each pinned here to
+//! BENCHMARKS.md's tables.
 
 use std::fs;
 
@@ -42,35 +48,95 @@ fn the_mcp_excerpt_is_the_examples_code() {
     check_excerpt("### MCP servers", "examples/mcp/main.rs");
 }
 
-/// The cells of BENCHMARKS.md's row that starts with `scenario`.
-fn benchmark_row(scenario: &str) -> Vec<String> {
-    let benchmarks =
-        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/BENCHMARKS.md")).unwrap();
-    let line = benchmarks
-        .lines()
-        .find(|line| line.starts_with(&format!("| {scenario}")))
-        .unwrap_or_else(|| panic!("BENCHMARKS.md has no row {scenario:?}; run bench/run --write"));
-    line.split('|').map(|cell| cell.trim().to_owned()).collect()
+/// BENCHMARKS.md.
+fn benchmarks() -> String {
+    fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/BENCHMARKS.md")).unwrap()
+}
+
+/// README.md.
+fn readme() -> String {
+    fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+/// The cells of BENCHMARKS.md's first row that starts with `scenario`,
+/// each with the name of its column (the header of its table).
+fn benchmark_row(scenario: &str) -> Vec<(String, String)> {
+    let benchmarks = benchmarks();
+    let mut header: Vec<String> = Vec::new();
+    for line in benchmarks.lines() {
+        let cells: Vec<String> = line.split('|').map(|cell| cell.trim().to_owned()).collect();
+        if line.starts_with("| scenario |") || line.starts_with("| encoding ") {
+            header = cells;
+        } else if line.starts_with(&format!("| {scenario} |")) {
+            return header.into_iter().zip(cells).collect();
+        }
+    }
+    panic!("BENCHMARKS.md has no row {scenario:?}; run bench/run --write")
+}
+
+/// The cell of `scenario`'s row in column `column`.
+fn benchmark_cell(scenario: &str, column: &str) -> String {
+    benchmark_row(scenario)
+        .into_iter()
+        .find(|(name, _)| name == column)
+        .unwrap_or_else(|| panic!("BENCHMARKS.md's row {scenario:?} has no column {column:?}"))
+        .1
+}
+
+/// The first figure of a cell (its median), `0.97 M` read as 970000.
+fn median(cell: &str) -> f64 {
+    let mut words = cell.split(' ');
+    let value: f64 = words
+        .next()
+        .and_then(|word| word.parse().ok())
+        .unwrap_or_else(|| panic!("a figure first in {cell:?}"));
+    if words.next() == Some("M") {
+        value * 1e6
+    } else {
+        value
+    }
+}
+
+/// `a/b` counts in `text` (successes over attempts), with where they stand.
+fn counts(text: &str) -> Vec<(u64, u64)> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '/'))
+        .filter_map(|word| {
+            let (done, tried) = word.split_once('/')?;
+            Some((done.parse().ok()?, tried.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Every success count of `scenario`'s row in the "Successes" table (or in
+/// its own cell, for the tables that carry them) is complete.
+fn nothing_lost(cell: &str, what: &str) {
+    assert!(!cell.contains('⚠'), "{what} lost something: {cell}");
+    for (done, tried) in counts(cell) {
+        assert_eq!(done, tried, "{what}: {done}/{tried}");
+    }
 }
 
 #[test]
 fn the_readmes_topic_figures_are_the_benchmarks_and_hold() {
-    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = readme();
     // | scenario | 7.0 MiB of server memory grown (..) | topics held | subscribed |
-    let row = benchmark_row("100000 rooms subscribed once and left, in memory");
-    let grown: f64 = row[2].split(' ').next().unwrap().parse().unwrap();
+    let scenario = "100000 rooms subscribed once and left, in memory";
+    let grown = median(&benchmark_cell(scenario, "measured"));
     assert!(
         grown < 10.0,
         "the hub keeps {grown} MiB after 100,000 rooms left"
     );
-    assert_eq!(row[3], "0", "topics held after the clients left");
-    let (subscribed, attempted) = row[4].split_once('/').unwrap();
-    assert_eq!(subscribed, attempted, "every room subscribed");
-    let claim = format!("100,000 rooms subscribed once and left: +{:.1} MiB", grown);
+    assert_eq!(
+        benchmark_cell(scenario, "topics held after the clients left"),
+        "0",
+        "topics held after the clients left"
+    );
+    nothing_lost(&benchmark_cell(scenario, "subscribed"), scenario);
+    let claim = format!("100,000 rooms subscribed once and left: +{grown:.1} MiB");
     assert!(readme.contains(&claim), "README should say {claim:?}");
 
-    let row = benchmark_row("10000 rooms with a subscriber each, on Redis");
-    assert!(row[2].starts_with("2.0 Redis connections"), "{}", row[2]);
+    let redis = benchmark_cell("10000 rooms with a subscriber each, on Redis", "measured");
+    assert!(redis.starts_with("2.0 Redis connections"), "{redis}");
     assert!(readme.contains("over one Pub/Sub connection per\nprocess however many topics"));
 }
 
@@ -100,21 +166,22 @@ fn the_endpoint_docs_list_every_attribute_once() {
     );
 }
 
-/// README's HTTP/2 idle-memory figures are BENCHMARKS.md's, and HTTP/2's
-/// shared connection is the smaller.
+/// README's HTTP/2 idle-memory figures are BENCHMARKS.md's, with nothing
+/// lost, and HTTP/2's shared connection is the smaller.
 #[test]
 fn the_readmes_http2_figures_are_the_benchmarks_and_hold() {
-    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let median = |scenario: &str| -> f64 {
-        benchmark_row(scenario)[3]
-            .split(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    let h2 = median("idle memory: 10000 streams, 100 on each of 100 HTTP/2 connections");
-    let h1 = median("idle memory: 10000 streams, one HTTP/1.1 connection each");
+    let readme = readme();
+    let h2 = benchmark_cell(
+        "idle memory: 10000 streams, 100 on each of 100 HTTP/2 connections",
+        "measured",
+    );
+    let h1 = benchmark_cell(
+        "idle memory: 10000 streams, one HTTP/1.1 connection each",
+        "measured",
+    );
+    nothing_lost(&h2, "HTTP/2 idle streams");
+    nothing_lost(&h1, "HTTP/1.1 idle streams");
+    let (h2, h1) = (median(&h2), median(&h1));
     assert!(
         h2 < h1 / 2.0,
         "HTTP/2 {h2} KiB/stream against HTTP/1.1 {h1}"
@@ -123,36 +190,79 @@ fn the_readmes_http2_figures_are_the_benchmarks_and_hold() {
     assert!(readme.contains(&claim), "README should say {claim:?}");
 }
 
-/// README's lean-stream figures are BENCHMARKS.md's main table's, and lean
-/// streams hold the bound they were built for: at most 3 KiB an idle stream,
-/// at 10,000 streams and at every many-streams row (100,000 streams among
-/// them), well under hyper's path.
+/// README's compression figures are BENCHMARKS.md's "HTTP/2 and
+/// compression" rows: each encoding's share of identity's bytes when each
+/// event is flushed alone, the server's CPU per event, the worst p99 from
+/// made to decoded; and every event of those rows arrived.
+#[test]
+fn the_readmes_compression_figures_are_the_benchmarks() {
+    let readme = readme().split_whitespace().collect::<Vec<_>>().join(" ");
+    let fast = |encoding: &str| {
+        benchmark_cell(
+            &format!("`{encoding}`: 100000 chat events as fast as they are taken"),
+            "measured",
+        )
+    };
+    let paced = |encoding: &str| {
+        benchmark_cell(
+            &format!("`{encoding}`: 500 chat events 2 ms apart"),
+            "measured",
+        )
+    };
+    // "12.1 (11.5–12.2) B (5.9% of identity); 3.998 (2.755–4.037) µs"
+    let cpu = |encoding: &str| median(fast(encoding).split("; ").nth(1).unwrap());
+    // "39.9 (..) B (19.8% of identity); p50 0.177 (..) ms, p99 0.332 (..) ms (301500/301500 ..)"
+    let share = |encoding: &str| {
+        let cell = paced(encoding);
+        let (_, rest) = cell.split_once("B (").unwrap();
+        rest.split('%').next().unwrap().to_owned()
+    };
+    let p99 = |encoding: &str| median(paced(encoding).split("p99 ").nth(1).unwrap());
+    let encodings = ["identity", "gzip", "br", "zstd"];
+    for encoding in encodings {
+        nothing_lost(&paced(encoding), &format!("compression {encoding}"));
+    }
+    let worst = encodings.map(p99).into_iter().fold(0.0, f64::max);
+    let claims = [
+        format!(
+            "take {}% of their identity bytes with gzip, {}% with br and {}% with zstd",
+            share("gzip"),
+            share("br"),
+            share("zstd")
+        ),
+        format!(
+            "{:.1} µs of server CPU per event for gzip, {:.1} µs for br, {:.1} µs for zstd and \
+             {:.1} µs for identity",
+            cpu("gzip"),
+            cpu("br"),
+            cpu("zstd"),
+            cpu("identity")
+        ),
+        format!("at most {worst:.2} ms at p99 in every encoding"),
+    ];
+    for claim in claims {
+        assert!(readme.contains(&claim), "README should say {claim:?}");
+    }
+}
+
+/// README's lean-stream figures are BENCHMARKS.md's, with nothing lost, and
+/// lean streams hold the bound they were built for: at most 3 KiB an idle
+/// stream, at 10,000 streams and at every many-streams row (100,000 streams
+/// among them), well under hyper's path.
 #[test]
 fn the_readmes_lean_stream_figures_are_the_benchmarks_and_hold() {
-    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
-    let benchmarks =
-        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/BENCHMARKS.md")).unwrap();
-    let header: Vec<String> = benchmarks
-        .lines()
-        .find(|line| line.starts_with("| scenario |") && line.contains("lean streams"))
-        .expect("BENCHMARKS.md's main table has a lean-streams column; run bench/run --write")
-        .split('|')
-        .map(|cell| cell.trim().to_owned())
-        .collect();
-    let column = |name: &str| header.iter().position(|cell| cell == name).unwrap();
-    let (axum, ours, lean) = (
-        column("axum Sse"),
-        column("sse-runtime"),
-        column("sse-runtime, lean streams"),
-    );
+    let readme = readme().split_whitespace().collect::<Vec<_>>().join(" ");
+    let benchmarks = benchmarks();
     let medians = |scenario: &str| -> [f64; 3] {
-        let row = benchmark_row(scenario);
-        [axum, ours, lean].map(|at| row[at].split(' ').next().unwrap().parse().unwrap())
+        ["axum Sse", "sse-runtime", "sse-runtime, lean streams"].map(|column| {
+            let cell = benchmark_cell(scenario, column);
+            nothing_lost(&cell, &format!("{scenario}, {column}"));
+            median(&cell)
+        })
     };
     // "idle memory at 100000 streams over 6 server processes": 100000 and
-    // "streams over 6 server processes", once each (the rows repeat in every
-    // table; `benchmark_row` reads the main one).
+    // "streams over 6 server processes", once each (the rows repeat in the
+    // isolation table; `benchmark_row` reads the first).
     let mut rows: Vec<(usize, String)> = benchmarks
         .lines()
         .filter_map(|line| line.strip_prefix("| idle memory at "))
@@ -163,8 +273,9 @@ fn the_readmes_lean_stream_figures_are_the_benchmarks_and_hold() {
         .collect();
     rows.sort();
     rows.dedup();
+    let (most, spread) = rows.last().cloned().expect("idle-memory rows");
     assert!(
-        rows.iter().any(|&(streams, _)| streams >= 100_000),
+        most >= 100_000,
         "BENCHMARKS.md measures 100,000 idle streams: {rows:?}"
     );
     for (streams, what) in rows.iter().filter(|&&(streams, _)| streams >= 10_000) {
@@ -173,19 +284,260 @@ fn the_readmes_lean_stream_figures_are_the_benchmarks_and_hold() {
             lean <= 3.0 && lean < ours / 3.0,
             "at {streams} {what} a lean stream costs {lean} KiB, hyper's path {ours}"
         );
-        let claim = if *streams == 10_000 {
-            format!(
+        let mut claims = Vec::new();
+        if *streams == 10_000 {
+            claims.push(format!(
                 "at 10,000 idle streams {lean:.1} KiB each with lean streams, against {ours:.1} \
                  KiB on hyper's path and {axum:.1} KiB under `axum::serve`"
-            )
+            ));
+            claims.push(format!(
+                "Kept in hyper's connection, one costs about {ours:.1} KiB"
+            ));
         } else {
-            format!(
+            claims.push(format!(
                 "at {} {what}, {lean:.1} KiB against {ours:.1} and {axum:.1}",
                 thousands(*streams)
-            )
-        };
-        assert!(readme.contains(&claim), "README should say {claim:?}");
+            ));
+        }
+        for claim in claims {
+            assert!(readme.contains(&claim), "README should say {claim:?}");
+        }
     }
+    // "streams over 6 server processes", and the limit that made it 6.
+    let processes: usize = spread
+        .strip_prefix("streams over ")
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .expect("the 100,000 streams are spread over server processes");
+    let limit: usize = benchmarks
+        .split("a process may open at most ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .expect("the many-streams table says the limit on open files");
+    let claim = format!(
+        "a process may open only {} files on the machine measured, so there the box's {} \
+         streams are {processes} processes' worth",
+        thousands(limit),
+        thousands(most)
+    );
+    assert!(readme.contains(&claim), "README should say {claim:?}");
+}
+
+/// README's heap figure for an idle lean stream is `bench/heap-profile`'s,
+/// from its section of BENCHMARKS.md.
+#[test]
+fn the_readmes_heap_figure_is_the_heap_profiles() {
+    let readme = readme().split_whitespace().collect::<Vec<_>>().join(" ");
+    let (_, profile) = generated_sections(&benchmarks())
+        .into_iter()
+        .find(|(name, _)| name == "heap-profile-our-serve-lean")
+        .expect("BENCHMARKS.md has bench/heap-profile --write our-serve-lean's section");
+    // "heap still allocated: 1,811 bytes per stream (3.62 MB in all)"
+    let bytes: f64 = profile
+        .split("heap still allocated: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .map(|bytes| bytes.replace(',', ""))
+        .and_then(|bytes| bytes.parse().ok())
+        .expect("the profile's heap per stream");
+    let claim = format!("about {:.1} KiB of heap", bytes / 1024.0);
+    assert!(readme.contains(&claim), "README should say {claim:?}");
+}
+
+/// BENCHMARKS.md's sections between `<!-- NAME:begin -->` and `<!-- NAME:end
+/// fnv1a=HASH -->`: (name, text, hash as written).
+fn generated_sections(document: &str) -> Vec<(String, String)> {
+    sections(document)
+        .into_iter()
+        .map(|(name, text, _)| (name, text))
+        .collect()
+}
+
+fn sections(document: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut rest = document;
+    while let Some(at) = rest.find("\n<!-- ") {
+        let line = &rest[at + 1..];
+        let marker = line.lines().next().unwrap_or_default();
+        rest = line;
+        let Some(name) = marker
+            .strip_prefix("<!-- ")
+            .and_then(|m| m.strip_suffix(":begin -->"))
+        else {
+            continue;
+        };
+        let body_start = marker.len() + 1;
+        let end = format!("<!-- {name}:end");
+        let body_end = line[body_start..]
+            .find(&end)
+            .map(|at| body_start + at)
+            .unwrap_or_else(|| panic!("BENCHMARKS.md's section {name} has no end marker"));
+        let close = &line[body_end..];
+        let hash = close
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split("fnv1a=")
+            .nth(1)
+            .map(|h| h.trim_end_matches(" -->").to_owned())
+            .unwrap_or_default();
+        out.push((name.to_owned(), line[body_start..body_end].to_owned(), hash));
+        rest = &line[body_end..];
+    }
+    out
+}
+
+/// FNV-1a, 64 bits, as `bench/src/benchmarks_md.rs` writes it.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Every generated section of BENCHMARKS.md is as its command wrote it: a
+/// figure edited by hand changes the section's hash.
+#[test]
+fn the_benchmarks_generated_sections_are_as_generated() {
+    let benchmarks = benchmarks();
+    let sections = sections(&benchmarks);
+    let names: Vec<&str> = sections.iter().map(|(name, _, _)| name.as_str()).collect();
+    for wanted in [
+        "results",
+        "targets",
+        "reading",
+        "heap-profile-our-serve",
+        "heap-profile-our-serve-lean",
+    ] {
+        assert!(
+            names.contains(&wanted),
+            "BENCHMARKS.md has no section {wanted}: {names:?}"
+        );
+    }
+    for (name, text, hash) in sections {
+        if name == "measured-once" {
+            continue;
+        }
+        assert_eq!(
+            format!("{:016x}", fnv1a(text.as_bytes())),
+            hash,
+            "BENCHMARKS.md's section {name} differs from what its command wrote: its figures \
+             come from bench/results.json (bench/run --render writes the results, targets and \
+             reading sections again) or from the command its stamp names; change the code \
+             that writes them, not the text"
+        );
+    }
+}
+
+/// A figure measured once by hand stands in a block that says when and at
+/// which commit, and that it was not rerun.
+#[test]
+fn the_benchmarks_one_off_figures_are_stamped() {
+    let blocks: Vec<String> = sections(&benchmarks())
+        .into_iter()
+        .filter(|(name, _, _)| name == "measured-once")
+        .map(|(_, text, _)| text)
+        .collect();
+    assert!(!blocks.is_empty());
+    for block in blocks {
+        let stamp = block.trim_start().trim_start_matches('*');
+        let date = stamp.strip_prefix("Measured once, ").unwrap_or_default();
+        let is_date = date.len() >= 10
+            && date[..10].chars().enumerate().all(|(at, c)| {
+                if at == 4 || at == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        let head: String = block.chars().take(300).collect();
+        let head = head.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            is_date && head.contains("commit") && head.contains("not rerun since"),
+            "a measured-once block starts with \"*Measured once, YYYY-MM-DD at commit C, and \
+             not rerun since:*\":\n{block}"
+        );
+    }
+}
+
+/// Constants of the code and of the scenarios that BENCHMARKS.md's prose
+/// names (not measurements): hyper's buffers and `max_buf_size`, the body's
+/// frame, the `/slow` stream's period, the fan-out's give-up time,
+/// criterion's confidence interval.
+const CONSTANTS: [&str; 6] = ["8 KiB", "32 KiB", "400 KiB", "100 ms", "30 s", "95%"];
+
+/// The figures of `text`: a number (or a range) followed by a unit.
+fn figures(text: &str) -> Vec<String> {
+    const UNITS: [&str; 13] = [
+        "×", "%", "KiB", "MiB", "KB", "MB", "µs", "ms", "s", "B", "bytes", "M events", "events/s",
+    ];
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < chars.len() {
+        let starts = chars[at].is_ascii_digit()
+            && (at == 0 || !(chars[at - 1].is_alphanumeric() || "_-./`".contains(chars[at - 1])));
+        if !starts {
+            at += 1;
+            continue;
+        }
+        let begin = at;
+        while at < chars.len() && (chars[at].is_ascii_digit() || ",.–".contains(chars[at])) {
+            at += 1;
+        }
+        let number: String = chars[begin..at].iter().collect();
+        let number = number.trim_end_matches([',', '.', '–']);
+        let after: String = chars[at..].iter().take(12).collect();
+        let after = after.strip_prefix(' ').unwrap_or(&after);
+        for unit in UNITS {
+            let Some(next) = after.strip_prefix(unit) else {
+                continue;
+            };
+            if next.chars().next().is_none_or(|c| !c.is_alphanumeric()) {
+                out.push(
+                    format!("{number} {unit}")
+                        .replace(" ×", "×")
+                        .replace(" %", "%"),
+                );
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// BENCHMARKS.md's hand-written prose quotes no measured figure: figures
+/// come from the generated sections, or from the stamped measured-once
+/// blocks (code blocks aside).
+#[test]
+fn the_benchmarks_prose_quotes_no_figure() {
+    let benchmarks = benchmarks();
+    let mut prose = benchmarks.clone();
+    for (_, text, _) in sections(&benchmarks) {
+        prose = prose.replacen(&text, "\n", 1);
+    }
+    let prose: String = prose
+        .split("```")
+        .enumerate()
+        .filter(|(at, _)| at % 2 == 0)
+        .map(|(_, text)| text)
+        .collect();
+    let typed: Vec<String> = figures(&prose)
+        .into_iter()
+        .filter(|figure| !CONSTANTS.contains(&figure.as_str()))
+        .collect();
+    assert!(
+        typed.is_empty(),
+        "BENCHMARKS.md's prose quotes figures by hand: {typed:?}; let `sse-bench` write them \
+         (bench/src/findings.rs), point at a row, or stamp a one-off measurement in a \
+         measured-once block"
+    );
+}
+
+#[test]
+fn figures_are_numbers_with_units() {
+    assert_eq!(
+        figures("7.5× and 24.2 KiB, 11.2–11.3 KiB; 1,000 streams, h2 2 s, 3.2 µs, v1.2 ms"),
+        ["7.5×", "24.2 KiB", "11.2–11.3 KiB", "2 s", "3.2 µs"]
+    );
 }
 
 /// 19000 as 19,000.

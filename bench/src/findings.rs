@@ -57,7 +57,7 @@ fn short(implementation: Implementation) -> &'static str {
         RuntimeLean => "lean streams",
         Macro => "`#[sse_endpoint]`",
         Starlette => "sse-starlette",
-        HubOnAxumServe => "`axum::serve`",
+        HubOnAxumServe => "the hub on plain `axum::serve`",
         other => other.name(),
     }
 }

@@ -742,3 +742,95 @@ pub fn reading(run: &Run) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Results, Sample};
+    use crate::run::{Sizes, Stamp};
+
+    fn run(results: Results) -> Run {
+        Run {
+            stamp: Stamp {
+                date: "2026-01-01".into(),
+                commit: "abc1234".into(),
+                machine: "2 cores, CPU, Linux".into(),
+                open_files_limit: None,
+                starlette: None,
+                note: None,
+            },
+            sizes: Sizes::full(),
+            main: vec![Axum, Runtime, RuntimeLean],
+            results,
+            many: Results::default(),
+            rooms: Default::default(),
+            llm: Default::default(),
+            transport: Default::default(),
+            encoding: None,
+        }
+    }
+
+    #[test]
+    fn nothing_lost_is_said_only_when_nothing_was() {
+        let mut results = Results::default();
+        results.add("row", "ms", Runtime, Sample::new(1.0, 10, 10));
+        assert!(lost(&run(results)).contains("nothing"));
+
+        let mut results = Results::default();
+        let fan_out = metric::fan_out(10_000);
+        let row = metric::last_delivery(&fan_out);
+        results.add_latency(&row, Runtime, (120.0, 150.0), (10, 10), None);
+        results.add_latency(
+            &row,
+            Runtime,
+            (f64::NAN, f64::NAN),
+            (0, 10),
+            Some("stream 7 ended: reset"),
+        );
+        let said = lost(&run(results));
+        assert!(
+            said.contains(
+                "fan-out to 10000: publish → last subscriber, sse-runtime: 10/20 (1 of 2 rounds \
+                 short); why: stream 7 ended: reset; the rounds that finished: p50 120 ms, p99 \
+                 150 ms"
+            ),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_target_is_met_or_missed_by_the_results() {
+        let idle = metric::idle_memory("10000 streams");
+        let mut results = Results::default();
+        results.add(&idle, "KiB/stream", Runtime, Sample::new(11.5, 1, 1));
+        results.add(&idle, "KiB/stream", RuntimeLean, Sample::new(2.4, 1, 1));
+        let target = idle_on_hypers_path(&run(results));
+        assert!(
+            target
+                .status
+                .starts_with("**missed** on hyper's path, by 0.50 KiB"),
+            "{}",
+            target.status
+        );
+
+        let mut results = Results::default();
+        results.add(&idle, "KiB/stream", Runtime, Sample::new(10.5, 1, 1));
+        assert_eq!(idle_on_hypers_path(&run(results)).status, "met");
+    }
+
+    #[test]
+    fn no_regression_compares_each_row_the_way_it_improves() {
+        let mut results = Results::default();
+        for (implementation, rate, ms) in [(Runtime, 100.0, 10.0), (RuntimeLean, 50.0, 5.0)] {
+            results.add("rate", "events/s", implementation, Sample::new(rate, 1, 1));
+            results.add("time", "ms", implementation, Sample::new(ms, 1, 1));
+        }
+        let target = lean_no_regression(&run(results));
+        assert!(
+            target.result.contains("1 better, 1 worse") && target.result.contains("worse: rate"),
+            "{}",
+            target.result
+        );
+        assert!(target.status.starts_with("**missed**"), "{}", target.status);
+    }
+}

@@ -406,6 +406,8 @@ fn the_benchmarks_generated_sections_are_as_generated() {
         "reading",
         "heap-profile-our-serve",
         "heap-profile-our-serve-lean",
+        "instructions",
+        "open-cost",
     ] {
         assert!(
             names.contains(&wanted),

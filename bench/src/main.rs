@@ -157,6 +157,12 @@ async fn bench(args: Vec<String>) {
     let quick = args.iter().any(|a| a == "--quick");
     let sizes = if quick { Sizes::quick() } else { Sizes::full() };
     let write = args.iter().any(|a| a == "--write");
+    // bench/results.json and BENCHMARKS.md hold one whole run: a smoke run or
+    // a few scenarios would replace it with less.
+    if write && (quick || args.iter().any(|a| a == "--only")) {
+        eprintln!("--write records a whole run: not with --quick or --only");
+        std::process::exit(2);
+    }
     let only: Vec<String> = args
         .iter()
         .position(|a| a == "--only")

@@ -554,3 +554,36 @@ fn thousands(n: usize) -> String {
     }
     out
 }
+
+/// The defaults README states are the runtime's constants: a changed
+/// default fails here until the README says the new one.
+#[test]
+fn the_readmes_defaults_are_the_runtimes() {
+    let readme = readme().split_whitespace().collect::<Vec<_>>().join(" ");
+    let seconds = |duration: std::time::Duration| duration.as_secs();
+    let claims = [
+        format!(
+            "default {} s of idleness",
+            seconds(sse_runtime::DEFAULT_KEEP_ALIVE)
+        ),
+        format!(
+            "the default {} s keep-alive",
+            seconds(sse_runtime::DEFAULT_KEEP_ALIVE)
+        ),
+        format!(
+            "`.send_timeout(..)`, {} s by default",
+            seconds(sse_runtime::DEFAULT_SEND_TIMEOUT)
+        ),
+        format!(
+            "// Ctrl-C / SIGTERM, {} s grace",
+            seconds(sse_runtime::DEFAULT_GRACE_PERIOD)
+        ),
+        format!(
+            "A TLS handshake must finish within {} s (`TLS_HANDSHAKE_TIMEOUT`)",
+            seconds(sse_runtime::serve::TLS_HANDSHAKE_TIMEOUT)
+        ),
+    ];
+    for claim in claims {
+        assert!(readme.contains(&claim), "README should say {claim:?}");
+    }
+}

@@ -54,10 +54,8 @@
 //!   applies. Neither a slow subscriber nor a burst blocks the publisher.
 //! - **Topics come and go.** A topic costs memory for what it buffers, and
 //!   is reclaimed once it has no subscriber and nothing to replay, so a
-//!   client naming rooms (`/rooms/{room}`) cannot grow the server: rooms
-//!   subscribed once and left are all reclaimed (BENCHMARKS.md, "Hub topics
-//!   a client names", measures what the server keeps after 100,000 of them).
-//!   At most [`HubConfig::max_topics`] live at once; one
+//!   client naming rooms (`/rooms/{room}`) cannot grow the server (BENCHMARKS.md,
+//!   "Hub topics a client names"). At most [`HubConfig::max_topics`] live at once; one
 //!   more is [`HubError::TooManyTopics`], which answers `503`.
 //! - **Honest resume.** An id from another history (the server restarted,
 //!   Redis lost its data, the topic was reclaimed) resumes as

@@ -87,14 +87,27 @@ async fn two_processes_share_a_room_through_redis() {
     .await;
     assert_eq!(next_chat(&mut moved).await, (after, "after crash".into()));
 
-    // Redis goes away: publishing fails clearly, readers stay connected, and
-    // once Redis is back they receive new messages without reconnecting.
+    // Redis goes away and comes back empty (no persistence): publishing
+    // fails clearly meanwhile. Once it is back, the hub cannot know what
+    // Redis lost with its memory (what it had not passed on when it died),
+    // so the reader's stream ends (the chat's hub disconnects on a gap) and
+    // the client resumes with its `Last-Event-ID`, as a browser does: it is
+    // told messages are gone, then receives new ones.
     let port = redis.port();
     redis.stop().await;
     let (status, body) = post_form(b.addr, "/send", "name=test&text=lost").await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("unavailable"), "{body}");
     let redis = Redis::start(port).await.expect("redis-server restarts");
+    moved.read_to_end().await;
+    let (_, mut moved) = request(
+        b.addr,
+        "GET",
+        "/events",
+        &[("last-event-id", &after.to_string())],
+    )
+    .await;
+    moved.read_until("event: reset\n").await;
     let back = tokio::time::timeout(PATIENCE, async {
         loop {
             let (status, body) = post_form(b.addr, "/send", "name=test&text=back").await;
@@ -136,6 +149,26 @@ async fn connect(redis: &Redis) -> redis::aio::MultiplexedConnection {
         .get_multiplexed_async_connection()
         .await
         .unwrap()
+}
+
+/// Waits until Redis's clock is past the millisecond of the hub id `id`
+/// (`ms << 20 | seq`), so that a new stream's ids come after it.
+async fn redis_clock_passes(connection: &mut redis::aio::MultiplexedConnection, id: u64) {
+    let ms = id >> 20;
+    tokio::time::timeout(PATIENCE, async {
+        loop {
+            let (seconds, micros): (u64, u64) = redis::cmd("TIME")
+                .query_async(&mut *connection)
+                .await
+                .unwrap();
+            if seconds * 1_000 + micros / 1_000 > ms {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("Redis's clock moves on");
 }
 
 /// How many entries the stream of `topic` holds.
@@ -239,11 +272,17 @@ async fn resume_after_redis_lost_its_data_is_a_gap() {
     let seen = publish_many(&hub, "t", 3).await;
     let last = seen[1];
 
-    // FLUSHALL: the history the id came from is gone.
+    // FLUSHALL: the history the id came from is gone. Redis numbers a new
+    // stream's entries from its clock's millisecond, as the old ones were:
+    // published in the same millisecond, the new history would reuse the old
+    // one's ids and nothing could tell them apart. A restart or a failover
+    // takes longer than that; here, Redis's own clock is waited for.
+    let mut admin = connect(&redis).await;
     redis::cmd("FLUSHALL")
-        .query_async::<()>(&mut connect(&redis).await)
+        .query_async::<()>(&mut admin)
         .await
         .unwrap();
+    redis_clock_passes(&mut admin, seen[2]).await;
     let after = publish_many(&hub, "t", 250).await;
     let mut resumed = hub.subscribe("t", Some(last)).await.unwrap();
     assert_eq!(resumed.resume(), Resume::Gap { missed: None });
@@ -403,6 +442,12 @@ async fn a_publish_whose_reply_was_lost_is_stored_once_when_retried_with_its_key
 struct Outage {
     /// Ids whose publish was acknowledged, in order.
     acknowledged: Vec<u64>,
+    /// Acknowledged publishes no subscriber got: Redis lost them (the last
+    /// ones before it was killed, not yet passed on); each subscriber was
+    /// told of the gap.
+    lost: usize,
+    /// Whether the subscribers were told of a gap.
+    told_of_a_gap: bool,
     /// Publishes refused while Redis was away.
     refused: usize,
     /// Publishes acknowledged while it was away (none can be), and in the
@@ -419,17 +464,22 @@ struct Outage {
 /// its port held by a listener counting the hub's connection attempts for
 /// `away`, then Redis starts again (`restart`). Publishing goes on for
 /// three seconds after; then every subscriber must have every acknowledged id
-/// exactly once, in order.
+/// exactly once, in order, but for what Redis lost with its memory: a Redis
+/// without persistence loses the entries it had acknowledged and not yet
+/// passed on when it was killed (the last ones before the outage), and then
+/// each subscriber must have been told of the gap, where they were.
 async fn outage_under_load<F, Fut>(redis: Redis, away: Duration, restart: F) -> (Outage, Redis)
 where
     F: FnOnce(u16) -> Fut,
     Fut: std::future::Future<Output = Redis>,
 {
     // The subscribers are read at the end: the buffer holds every publish,
-    // and the streams keep what is published while the hub reconnects.
+    // and the streams keep what is published while the hub reconnects. A
+    // gap is an `event: lagged` notice (no id) in the stream, not its end.
     let config = HubConfig {
         buffer: 20_000,
         replay: 20_000,
+        lag: sse_runtime::hub::LagPolicy::Skip,
         ..HubConfig::default()
     };
     let hub = Hub::redis(&redis.url(), config).await.unwrap();
@@ -492,8 +542,11 @@ where
     let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
     let known: std::collections::HashSet<u64> = acknowledged.iter().copied().collect();
     let mut stored_though_refused = 0;
+    let (mut lost, mut told_of_a_gap) = (0, false);
     for (index, subscriber) in subscribers.iter_mut().enumerate() {
         let mut got = Vec::new();
+        // The id each gap notice came after.
+        let mut gaps = Vec::new();
         while got.last() != acknowledged.last() {
             let message = tokio::time::timeout(PATIENCE, subscriber.next())
                 .await
@@ -505,6 +558,11 @@ where
                     )
                 })
                 .expect("the stream stays open");
+            if message.id() == 0 {
+                assert_eq!(message.as_bytes(), b"event: lagged\ndata: unknown\n\n");
+                gaps.push(got.last().copied());
+                continue;
+            }
             got.push(message.id());
         }
         // A refused publish may have been stored (its reply was what got
@@ -520,15 +578,37 @@ where
         );
         stored_though_refused = extra;
         got.retain(|id| known.contains(id));
+        // What is missing must be the tail of what was acknowledged before
+        // the outage, and the gap notice where it would have been.
+        let received = got.iter().filter(|id| acknowledged[..before_outage].contains(id));
+        let kept_before = received.count();
+        let missing = &acknowledged[kept_before..before_outage];
+        let expected: Vec<u64> = acknowledged[..kept_before]
+            .iter()
+            .chain(&acknowledged[before_outage..])
+            .copied()
+            .collect();
         assert_eq!(
-            got, acknowledged,
-            "subscriber {index}: every acknowledged publish, exactly once, in order"
+            got, expected,
+            "subscriber {index}: every acknowledged publish Redis kept, exactly once, in order"
         );
+        if !gaps.is_empty() || !missing.is_empty() {
+            let last_before = kept_before.checked_sub(1).map(|at| acknowledged[at]);
+            assert!(
+                gaps == [last_before] && last_before.is_some(),
+                "subscriber {index}: {} acknowledged publishes lost, and one gap notice after \
+                 the last id it got before the outage ({last_before:?}): notices after {gaps:?}",
+                missing.len()
+            );
+        }
+        (lost, told_of_a_gap) = (missing.len(), !gaps.is_empty());
     }
     let outage = Outage {
         during: after_outage - before_outage,
         after: acknowledged.len() - after_outage,
         acknowledged,
+        lost,
+        told_of_a_gap,
         refused,
         attempts_per_second: attempts as f64 / away.as_secs_f64(),
         stored_though_refused,
@@ -546,6 +626,10 @@ async fn redis_stops_for_five_seconds_under_load_without_persistence() {
     })
     .await;
     report_and_check(&outage);
+    // Redis came back without its history: the hub cannot know what it lost
+    // (the last publishes before it was killed, if they had not yet been
+    // passed on), so every subscriber is told.
+    assert!(outage.told_of_a_gap, "the subscribers were told of the gap");
     redis.stop().await;
 }
 
@@ -564,16 +648,29 @@ async fn redis_stops_for_five_seconds_under_load_with_persistence() {
     })
     .await;
     report_and_check(&outage);
+    // Every acknowledged write was on disk: nothing lost, no gap.
+    assert_eq!(
+        (outage.lost, outage.told_of_a_gap),
+        (0, false),
+        "with persistence, nothing lost"
+    );
     redis.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn report_and_check(outage: &Outage) {
     eprintln!(
-        "{} publishes acknowledged and delivered once to each of 200 subscribers ({} in the 3 s \
-         after Redis came back); {} refused during the outage ({} of them stored all the same); \
-         {:.1} connection attempts per second while Redis was away",
+        "{} publishes acknowledged, {} of them lost with Redis's memory ({}), the rest delivered \
+         once to each of 200 subscribers ({} in the 3 s after Redis came back); {} refused \
+         during the outage ({} of them stored all the same); {:.1} connection attempts per \
+         second while Redis was away",
         outage.acknowledged.len(),
+        outage.lost,
+        if outage.told_of_a_gap {
+            "each subscriber told of the gap"
+        } else {
+            "no gap"
+        },
         outage.after,
         outage.refused,
         outage.stored_though_refused,

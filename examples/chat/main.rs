@@ -39,7 +39,9 @@ async fn events(
     LastEventId(last): LastEventId<u64>,
 ) -> Result<(), HubError> {
     let mut room = hub.subscribe("chat", last).await?;
-    if let Resume::Gap { .. } = room.resume() {
+    // Gone (`Gap`), or cannot be known (`Unknown`: Redis came back without
+    // the newest messages): either way the page must reload its state.
+    if let Resume::Gap { .. } | Resume::Unknown { .. } = room.resume() {
         yield_!(
             Event::data("some messages are gone; reload")
                 .event("reset")

@@ -28,7 +28,13 @@
 //!   fail with [`HubError::Backend`](crate::hub::HubError::Backend); the
 //!   reader reconnects with backoff and jitter, subscribes again and reads
 //!   from each stream what it missed, so subscribers stay connected and miss
-//!   nothing that Redis kept.
+//!   nothing that Redis kept. Where entries after the last one delivered are
+//!   gone from the stream (trimmed meanwhile, or Redis came back without its
+//!   data: without persistence, an entry it acknowledged but had not yet
+//!   passed on when it died is lost with it), every subscriber of the topic
+//!   is told of the gap, as [`LagPolicy`](crate::hub::LagPolicy) says: its
+//!   stream ends so that the client resumes, or `event: lagged` with
+//!   `unknown`.
 //! - A history Redis lost (restarted without persistence, `FLUSHALL`, a
 //!   failover to a replica that lagged) is detected on resume: an id older
 //!   than the stream's oldest entry that is not the last one trimmed cannot

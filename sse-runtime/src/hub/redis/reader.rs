@@ -118,25 +118,39 @@ async fn catch_up(shared: &Shared, topics: &[Arc<RedisTopic>]) -> Result<(), Hub
         let Some(last) = topic.last_delivered() else {
             continue;
         };
+        // From `last` itself: whether the stream still holds it tells
+        // whether anything after it can have gone.
         let missed: StreamRangeReply = ::redis::cmd("XRANGE")
             .arg(key(&topic.name))
-            .arg(format!("({}", unpack(last)))
+            .arg(unpack(last))
             .arg("+")
             .query_async(&mut connection)
             .await
             .map_err(backend)?;
-        // Asked after the read: if entries after `last` were trimmed before
-        // it, they are lost to this process's subscribers, who must learn so.
-        // Trimming removes the oldest entries first: if entries went and the
-        // oldest left is past `last`, some after it may have gone too. (Off
-        // by one only when `last` was exactly the newest trimmed: a notice
-        // too many, never one too few.)
+        let holds_last = missed.ids.first().and_then(|entry| pack(&entry.id)) == Some(last);
+        // Asked after the read. Entries after `last` are lost to this
+        // process's subscribers, who must learn so, when the stream no
+        // longer holds `last` and `last` is not exactly the newest entry
+        // trimmed: they were trimmed (raise `HubConfig::replay`), or Redis
+        // lost its data (restarted without persistence: what it had not yet
+        // passed on when it stopped is gone, acknowledged or not; a
+        // `FLUSHALL`; a failover to a replica that lagged). `last` is 0 when
+        // nothing came since the topic started on an empty stream: then only
+        // a trim shows a loss. (A notice too many at most: when nothing was
+        // published after `last` before Redis lost it.)
         let info = stream_info(&mut connection, &key(&topic.name)).await?;
-        if info.trimmed && info.first_kept.is_some_and(|first| first > last) {
+        let lost = if last == 0 {
+            info.trimmed
+        } else {
+            !holds_last && info.dropped_through != Some(last)
+        };
+        if lost {
             tracing::warn!(
                 topic = topic.name,
-                "entries were trimmed from the stream while the hub was disconnected; \
-                 its subscribers are told of the gap (raise HubConfig::replay to cover outages)"
+                trimmed = info.trimmed,
+                "entries after the last one delivered are gone from the stream (trimmed while \
+                 the hub was disconnected, or Redis lost its data); the topic's subscribers are \
+                 told of the gap"
             );
             topic.fanout.mark_gap();
         }

@@ -543,6 +543,8 @@ where
     let known: std::collections::HashSet<u64> = acknowledged.iter().copied().collect();
     let mut stored_though_refused = 0;
     let (mut lost, mut told_of_a_gap) = (0, false);
+    let before: std::collections::HashSet<u64> =
+        acknowledged[..before_outage].iter().copied().collect();
     for (index, subscriber) in subscribers.iter_mut().enumerate() {
         let mut got = Vec::new();
         // The id each gap notice came after.
@@ -580,8 +582,7 @@ where
         got.retain(|id| known.contains(id));
         // What is missing must be the tail of what was acknowledged before
         // the outage, and the gap notice where it would have been.
-        let received = got.iter().filter(|id| acknowledged[..before_outage].contains(id));
-        let kept_before = received.count();
+        let kept_before = got.iter().filter(|id| before.contains(id)).count();
         let missing = &acknowledged[kept_before..before_outage];
         let expected: Vec<u64> = acknowledged[..kept_before]
             .iter()

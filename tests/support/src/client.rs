@@ -405,7 +405,7 @@ mod tests {
             socket.write_all(head.as_bytes()).await.unwrap();
             socket.write_all(chunk.as_bytes()).await.unwrap();
             if then_reset {
-                socket.set_linger(Some(Duration::ZERO)).unwrap();
+                socket.set_zero_linger().unwrap();
             } else {
                 socket.write_all(b"0\r\n\r\n").await.unwrap();
                 let _ = socket.read(&mut request).await;

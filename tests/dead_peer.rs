@@ -57,7 +57,7 @@ async fn a_vanished_client_is_dropped_after_the_send_timeout_as_unresponsive() {
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .expect("curl (apt-get install curl, as .ci/run does)");
+        .expect("curl (apt-get install curl, as tests/run does)");
     let mut lines = BufReader::new(curl.stdout.take().unwrap()).lines();
     let first = tokio::time::timeout(Duration::from_secs(10), async {
         loop {

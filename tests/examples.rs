@@ -1,5 +1,5 @@
-//! Every example, run as the real program it is: started with `PORT=0`, talked
-//! to over HTTP, stopped with SIGTERM.
+//! The examples, run as the real programs they are: started with `PORT=0`,
+//! talked to over HTTP, stopped with SIGTERM (`mcp` in `tests/mcp.rs`).
 
 use sse_test_support::{Example, request, request_small_buffer};
 

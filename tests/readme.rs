@@ -188,6 +188,176 @@ fn the_readmes_http2_figures_are_the_benchmarks_and_hold() {
     );
     let claim = format!("cost about {h2:.1} KiB each, against\n{h1:.1} KiB");
     assert!(readme.contains(&claim), "README should say {claim:?}");
+
+    // "a firehose over 100 streams of one HTTP/2 connection moves fewer
+    // events per second than over 100 HTTP/1.1 connections"
+    let firehose = |scenario: &str| {
+        let cell = benchmark_cell(scenario, "measured");
+        nothing_lost(&cell, scenario);
+        median(&cell)
+    };
+    let h2 = firehose("firehose: 100 streams of 10000 small JSON events on one HTTP/2 connection");
+    let h1 = firehose("firehose: the same 100 streams, one HTTP/1.1 connection each");
+    assert!(h2 < h1, "HTTP/2 firehose {h2} M events/s, HTTP/1.1 {h1}");
+    let claim = "a firehose over 100 streams of one HTTP/2 connection moves fewer events per \
+                 second than over 100 HTTP/1.1 connections";
+    assert!(
+        one_line(&readme).contains(claim),
+        "README should say {claim:?}"
+    );
+}
+
+/// `text` with every run of whitespace made one space, so that a claim may
+/// be wrapped anywhere.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What README says a test does, and the lines of that test that do it: a
+/// changed test parameter fails here until the README says the new one.
+#[test]
+fn the_readmes_account_of_each_test_is_the_tests() {
+    let readme = one_line(&readme());
+    let pins: &[(&str, &str, &[&str])] = &[
+        (
+            "each event arrives under 50 ms after it is yielded, with the header and without it; \
+             a client that leaves runs the disconnect hook within 100 ms; a 90 s idle stream \
+             stays open while one without keep-alive is cut at 60 s",
+            "tests/nginx.rs",
+            &[
+                "latencies[19] < Duration::from_millis(50)",
+                "took < Duration::from_millis(50)",
+                "Duration::from_millis(100)",
+                "Duration::from_secs(90)",
+            ],
+        ),
+        (
+            "dropped by the send timeout before a quarter of 64 MiB of 64 KiB events has left \
+             the server; without it, nginx takes all 64 MiB",
+            "tests/nginx.rs",
+            &[
+                "const FLOOD_EVENTS: u64 = 1024;",
+                "\"x\".repeat(64 * 1024)",
+                "taken < FLOOD_EVENTS / 4",
+                "taken_unmarked, FLOOD_EVENTS",
+            ],
+        ),
+        (
+            "opens 1,000 streams with a 10 s limit and 2 s jitter and finds every one ending \
+             between 8 s and 10 s, 50 to 150 of them in each 200 ms",
+            "tests/max_duration.rs",
+            &[
+                "for _ in 0..1_000",
+                "first >= Duration::from_secs(8) && last <= Duration::from_secs(10)",
+                "(50..=150).contains(&n)",
+                "/ 200",
+            ],
+        ),
+        (
+            "reads 600 events over at least 3 connections, every id once and in order",
+            "tests/max_duration.rs",
+            &["read_across_reconnects(&url, 600)", "connected >= 3"],
+        ),
+        (
+            "takes Redis away for 5 s under 1,000 publishes/s: with persistence (`appendfsync \
+             always`) every acknowledged message reaches all 200 subscribers once",
+            "tests/redis_hub.rs",
+            &[
+                "Duration::from_secs(5)",
+                "tokio::time::interval(Duration::from_millis(1))",
+                "for _ in 0..200",
+                "\"--appendfsync\",\n            \"always\"",
+            ],
+        ),
+        (
+            "a client's `RST_STREAM` runs that stream's disconnect hook (within 100 ms)",
+            "tests/http2.rs",
+            &["took < Duration::from_millis(100)"],
+        ),
+        (
+            "asserts a stream under a third of identity and under half of its events \
+             compressed one by one",
+            "tests/compression.rs",
+            &["bytes * 3 < identity.len()", "bytes * 2 < alone"],
+        ),
+        (
+            "10,000 headers, a 500 KiB header",
+            "tests/lean_streams.rs",
+            &["(0..10_000)", "\"v\".repeat(500 * 1024)"],
+        ),
+    ];
+    for (claim, file, lines) in pins {
+        let claim = one_line(claim);
+        assert!(readme.contains(&claim), "README should say {claim:?}");
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let source = fs::read_to_string(&path).unwrap();
+        let source = if file.ends_with("redis_hub.rs") {
+            // The persistence flags live with the server the test starts.
+            source
+                + &fs::read_to_string(format!(
+                    "{}/tests/support/src/redis.rs",
+                    env!("CARGO_MANIFEST_DIR")
+                ))
+                .unwrap()
+        } else {
+            source
+        };
+        for line in *lines {
+            assert!(
+                source.contains(line),
+                "README says {claim:?} of {file}, which no longer has `{line}`: say what the \
+                 test does now"
+            );
+        }
+    }
+}
+
+/// Every example in README's table is run as a process by some test.
+#[test]
+fn every_example_the_readme_lists_is_run_by_a_test() {
+    let readme = readme();
+    let table = readme
+        .split("## Examples")
+        .nth(1)
+        .and_then(|section| section.split("\n## ").next())
+        .expect("README's Examples section");
+    let examples: Vec<&str> = table
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .collect();
+    assert!(examples.len() >= 10, "{examples:?}");
+    let tests: String = fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        .map(|path| fs::read_to_string(path).unwrap())
+        .collect();
+    for example in examples {
+        let started = [
+            format!("Example::start(\"{example}\")"),
+            format!("Example::start_with(\"{example}\""),
+            format!("Example::start_with(\n        \"{example}\""),
+            format!("Example::binary(\"{example}\")"),
+        ];
+        assert!(
+            started.iter().any(|call| tests.contains(call.as_str())),
+            "README lists the example `{example}`, which no test under tests/ starts"
+        );
+    }
+}
+
+/// README's minimum Rust is the workspace's `rust-version`.
+#[test]
+fn the_readmes_minimum_rust_is_the_workspaces() {
+    let manifest = include_str!("../Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("rust-version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("Cargo.toml's rust-version");
+    let claim = format!("(Rust {version} or later)");
+    assert!(readme().contains(&claim), "README should say {claim:?}");
 }
 
 /// README's compression figures are BENCHMARKS.md's "HTTP/2 and
@@ -579,11 +749,42 @@ fn the_readmes_defaults_are_the_runtimes() {
             seconds(sse_runtime::DEFAULT_GRACE_PERIOD)
         ),
         format!(
+            "let shutdown = Shutdown::new(); // {} s grace",
+            seconds(sse_runtime::DEFAULT_GRACE_PERIOD)
+        ),
+        format!(
             "A TLS handshake must finish within {} s (`TLS_HANDSHAKE_TIMEOUT`)",
             seconds(sse_runtime::serve::TLS_HANDSHAKE_TIMEOUT)
         ),
     ];
     for claim in claims {
         assert!(readme.contains(&claim), "README should say {claim:?}");
+    }
+    // The crate's own README (its crates.io page), and the attribute table
+    // rendered from the macro's keys.
+    let crate_readme = one_line(include_str!("../sse-runtime/README.md"));
+    let claim = format!(
+        "// Ctrl-C / SIGTERM, {} s grace",
+        seconds(sse_runtime::DEFAULT_GRACE_PERIOD)
+    );
+    assert!(
+        crate_readme.contains(&claim),
+        "sse-runtime/README.md should say {claim:?}"
+    );
+    let keys = include_str!("../sse-macros/src/endpoint/keys.rs");
+    for claim in [
+        format!(
+            "keep-alive interval (default {} s)",
+            seconds(sse_runtime::DEFAULT_KEEP_ALIVE)
+        ),
+        format!(
+            "drops a client whose writes wait that long (default {} s;",
+            seconds(sse_runtime::DEFAULT_SEND_TIMEOUT)
+        ),
+    ] {
+        assert!(
+            keys.contains(&claim),
+            "sse-macros/src/endpoint/keys.rs should say {claim:?}"
+        );
     }
 }

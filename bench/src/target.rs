@@ -49,7 +49,7 @@ pub enum Implementation {
 }
 
 impl Implementation {
-    /// The four servers compared in the main table.
+    /// The servers compared in the main table.
     pub const MAIN: [Implementation; 5] = [
         Implementation::Axum,
         Implementation::Runtime,

@@ -77,7 +77,7 @@ pub(crate) fn parse_duration_ms(text: &str) -> Result<u64, String> {
 
 /// Why axum 0.8 would refuse a route path (it panics at start-up, far
 /// from the attribute), with the fix; `Ok` for a path it accepts. Pinned to
-/// axum's own verdicts by `tests/cases/route_paths.rs` (the workspace's
+/// axum's own verdicts by this crate's `tests/cases/route_paths.rs` (the workspace's
 /// `tests/rules.rs` checks axum against it).
 pub(crate) fn route_path(path: &str) -> Result<(), String> {
     if path.is_empty() {

@@ -43,6 +43,14 @@ pub enum LagPolicy {
 ///     ..HubConfig::default()
 /// });
 /// # drop(hub);
+///
+/// // The defaults each field states:
+/// let defaults = HubConfig::default();
+/// assert_eq!((defaults.replay, defaults.replay_for, defaults.buffer), (1_000, None, 1_024));
+/// assert_eq!(defaults.max_topics, 100_000);
+/// assert_eq!(defaults.idempotency_window, Duration::from_secs(10 * 60));
+/// assert_eq!(defaults.backend_timeout, Duration::from_secs(2));
+/// assert!(!defaults.topic_in_ids);
 /// ```
 #[derive(Debug, Clone)]
 pub struct HubConfig {

@@ -137,7 +137,7 @@ impl<S: EventStream> BodyState<'_, S> {
             static EXPLAINED: AtomicBool = AtomicBool::new(false);
             if !EXPLAINED.swap(true, Ordering::Relaxed) {
                 tracing::error!(
-                    "this stream's send_timeout (30 s unless set) is not enforced, so a client \
+                    "this stream's send_timeout is not enforced, so a client \
                      that stops reading is never dropped: serve the router with \
                      `sse_runtime::serve(listener, app)`, or keep `axum::serve` with \
                      `axum::serve(SseListener::new(listener, &shutdown), \
@@ -325,7 +325,8 @@ mod tests {
     /// runtime was split into layers, and BENCHMARKS.md relies on that.
     #[test]
     fn an_idle_body_stays_small() {
-        let size = std::mem::size_of::<SseBody<futures_util::stream::Pending<crate::Event>>>();
+        let size =
+            std::mem::size_of::<SseBody<futures_util::stream::Pending<crate::event::Event>>>();
         assert!(size <= 424, "the response body is {size} bytes");
     }
 }

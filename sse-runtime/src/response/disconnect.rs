@@ -40,7 +40,7 @@ pub enum DisconnectReason {
     PeerUnresponsive,
     /// The server shut down.
     Shutdown,
-    /// The stream lived its [`MaxDuration`](crate::MaxDuration) and ended
+    /// The stream lived its [`MaxDuration`](crate::response::MaxDuration) and ended
     /// cleanly, for the client to reconnect.
     MaxDuration,
     /// The generator finished.

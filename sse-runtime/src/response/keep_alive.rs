@@ -23,7 +23,7 @@ pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
 ///
 /// The timer restarts with every frame the stream sends, so a busy stream
 /// sends no pings. The default is a `: ping` comment after
-/// [`DEFAULT_KEEP_ALIVE`] (15 s) of idleness.
+/// [`DEFAULT_KEEP_ALIVE`] of idleness.
 ///
 /// ```
 /// use sse_runtime::{Event, KeepAlive, SseResponse};

@@ -16,6 +16,7 @@ use crate::response::disconnect::Disconnect;
 use crate::response::enforcement::Enforcement;
 use crate::response::keep_alive::KeepAlive;
 use crate::response::limit::StreamLimit;
+use crate::response::max_duration::MaxDuration;
 use crate::response::stream::{BoxError, EventStream};
 use crate::shutdown::Shutdown;
 
@@ -31,9 +32,9 @@ use crate::shutdown::Shutdown;
 /// | [`status`](Self::status) | `200 OK` |
 /// | headers | `content-type: text/event-stream`, `cache-control: no-cache`, `x-accel-buffering: no`; [`header`](Self::header) adds or overrides |
 /// | [`retry`](Self::retry) | none (browsers wait about 3 s) |
-/// | [`keep_alive`](Self::keep_alive) | `: ping` after 15 s idle |
+/// | [`keep_alive`](Self::keep_alive) | `: ping` after [`DEFAULT_KEEP_ALIVE`](crate::DEFAULT_KEEP_ALIVE) idle |
 /// | [`line_ending`](Self::line_ending) | `\n` |
-/// | [`send_timeout`](Self::send_timeout) | [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT) (30 s); `Duration::ZERO` turns it off |
+/// | [`send_timeout`](Self::send_timeout) | [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT); `Duration::ZERO` turns it off |
 /// | [`shutdown`](Self::shutdown) | none |
 /// | [`on_shutdown`](Self::on_shutdown) | none: the generator keeps running until it ends or the grace period passes |
 /// | [`on_disconnect`](Self::on_disconnect) | none |
@@ -116,7 +117,7 @@ impl<S> SseResponse<S> {
         self
     }
 
-    /// Sets the keep-alive (default: `: ping` after 15 s without a frame).
+    /// Sets the keep-alive (default: `: ping` after [`DEFAULT_KEEP_ALIVE`](crate::DEFAULT_KEEP_ALIVE) without a frame).
     /// [`KeepAlive::disabled`] turns it off.
     pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
         self.config.keep_alive = keep_alive;
@@ -133,7 +134,7 @@ impl<S> SseResponse<S> {
     /// than `timeout` because the client stopped reading. Its memory is freed
     /// and `on_disconnect` runs with
     /// [`DisconnectReason::SendTimeout`](crate::DisconnectReason::SendTimeout).
-    /// [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT) (30 s) unless set;
+    /// [`DEFAULT_SEND_TIMEOUT`](crate::DEFAULT_SEND_TIMEOUT) unless set;
     /// `Duration::ZERO` turns it off.
     ///
     /// Enforced by the connection's socket, so it needs
@@ -152,8 +153,8 @@ impl<S> SseResponse<S> {
     /// a random part of its jitter), after its farewell if it has one, so that
     /// the client reconnects with `Last-Event-ID`: to a new version of the
     /// server after a rolling deploy, or to have its credentials checked
-    /// again. See [`MaxDuration`](crate::MaxDuration).
-    pub fn max_duration(mut self, max: crate::MaxDuration) -> Self {
+    /// again. See [`MaxDuration`].
+    pub fn max_duration(mut self, max: MaxDuration) -> Self {
         self.config.max_duration = Some(max);
         self
     }

@@ -40,9 +40,10 @@
 //! ```
 //!
 //! Serve the document from a route (`examples/typed_events` serves
-//! `/openapi.json`), or write it from a test; `tests/openapi.rs` checks it
-//! with an OpenAPI 3.2 validator and checks the example's real events
-//! against the schemas.
+//! `/openapi.json`), or write it from a test. `tests/openapi.rs` checks the
+//! document's shape and that utoipa reads it back; `interop/contract.py`
+//! validates it with Redocly as OpenAPI 3.2 and checks the example's real
+//! events against its schemas (INTEROP.md, "Typed contract").
 
 mod document;
 mod operation;

@@ -15,7 +15,7 @@ pub const LISTEN_BACKLOG: u32 = 4096;
 /// Event-stream servers see bursts of connects: after a deploy or a network
 /// blip every client reconnects at once. `TcpListener::bind` asks for a
 /// backlog of 128; connects beyond it are dropped and retried by the client's
-/// kernel a second later (BENCHMARKS.md measures the difference).
+/// kernel a second later.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]

@@ -36,6 +36,15 @@ use crate::serve::service::RouterService;
 /// # }
 /// # let _ = run;
 /// ```
+///
+/// With a plain `TcpListener`:
+///
+/// ```compile_fail,E0277
+/// # async fn run(app: axum::Router) -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+/// axum::serve(listener, sse_runtime::make_service(app)).await
+/// # }
+/// ```
 pub fn make_service(router: Router) -> MakeService {
     MakeService {
         router,
@@ -58,7 +67,7 @@ pub struct MakeService {
 
 impl MakeService {
     /// How long a handler reading a request body waits for its next piece
-    /// before the read fails (default [`DEFAULT_REQUEST_BODY_TIMEOUT`], 30 s;
+    /// before the read fails (default [`DEFAULT_REQUEST_BODY_TIMEOUT`];
     /// `Duration::ZERO` turns it off), as
     /// [`Serve::request_body_timeout`](crate::Serve::request_body_timeout).
     pub fn request_body_timeout(mut self, timeout: Duration) -> Self {

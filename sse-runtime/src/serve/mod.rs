@@ -138,7 +138,7 @@ impl Serve {
     }
 
     /// How long a handler reading a request body waits for its next piece
-    /// before the read fails (default [`DEFAULT_REQUEST_BODY_TIMEOUT`], 30 s;
+    /// before the read fails (default [`DEFAULT_REQUEST_BODY_TIMEOUT`];
     /// `Duration::ZERO` turns it off): a client that trickles a body cannot
     /// hold a connection and a task indefinitely.
     pub fn request_body_timeout(mut self, timeout: Duration) -> Self {

@@ -123,7 +123,7 @@ impl Shutdown {
     }
 
     /// Sets how long streams may take to say goodbye before they are ended by
-    /// force (default 5 s).
+    /// force (default [`DEFAULT_GRACE_PERIOD`]).
     #[must_use]
     pub fn with_grace_period(self, grace: Duration) -> Self {
         let millis = u64::try_from(grace.as_millis()).unwrap_or(u64::MAX);

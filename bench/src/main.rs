@@ -25,6 +25,7 @@ mod llm;
 mod load;
 mod many;
 mod metric;
+mod render;
 mod results;
 mod run;
 mod scenarios;
@@ -58,7 +59,7 @@ fn main() {
     }
     if args.first().is_some_and(|a| a == "--render") {
         match Run::load() {
-            Ok(run) => benchmarks_md::write(&run.sections()),
+            Ok(run) => benchmarks_md::write(&render::sections(&run)),
             Err(error) => {
                 eprintln!("cannot render: {error}");
                 std::process::exit(1);
@@ -295,7 +296,7 @@ async fn bench(args: Vec<String>) {
         transport: transport_rows,
         encoding,
     };
-    let sections = run.sections();
+    let sections = render::sections(&run);
     for (_, text) in &sections {
         println!("{text}");
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::criterion_table::EncodingTable;
 use crate::results::Results;
 use crate::target::Implementation;
-use crate::{LlmRows, RoomRows, TransportRows, findings};
+use crate::{LlmRows, RoomRows, TransportRows};
 
 /// How big each scenario is.
 #[derive(Clone, Serialize, Deserialize)]
@@ -214,99 +214,5 @@ impl Run {
         let json = std::fs::read_to_string(&path)
             .map_err(|error| format!("{}: {error}", path.display()))?;
         serde_json::from_str(&json).map_err(|error| format!("{}: {error}", path.display()))
-    }
-
-    /// BENCHMARKS.md's generated sections, by marker name.
-    pub fn sections(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("results", self.tables()),
-            ("targets", findings::targets(self)),
-            ("reading", findings::reading(self)),
-        ]
-    }
-
-    /// Every implementation of the main and the isolation tables.
-    fn everyone(&self) -> Vec<Implementation> {
-        let mut everyone = self.main.clone();
-        everyone.extend(
-            Implementation::ISOLATION
-                .into_iter()
-                .filter(|i| !self.main.contains(i)),
-        );
-        everyone
-    }
-
-    /// The results section: the stamp, then every table.
-    fn tables(&self) -> String {
-        let stamp = &self.stamp;
-        let mut out = stamp.line();
-        if let Some(starlette) = &stamp.starlette {
-            out.push_str(&format!(" sse-starlette: {starlette}."));
-        }
-        if let Some(note) = &stamp.note {
-            out.push_str(&format!("\n\n{note}"));
-        }
-        let rounds = self.sizes.rounds;
-        out.push_str(&format!(
-            "\n\nEach cell: the median of {rounds} rounds (lowest–highest), then the ratio to axum \
-             `Sse`'s median; ≈ marks a ratio whose range overlaps axum `Sse`'s, a difference \
-             within this machine's noise; ⚠ marks a cell where connections or events were lost \
-             (succeeded/attempted over all rounds; \"Successes\" gives them for every row).\n\n\
-             {}\n\
-             ### One difference at a time\n\n\
-             The servers differ in more than their responses (`sse_runtime::serve` sets \
-             `TCP_NODELAY` and serves HTTP/1 only). These rows swap one part at a time: axum's \
-             responses under our server, ours under `axum::serve` (on an `SseListener` with \
-             `make_service`, as the docs set it up), and ours with a stream that is pending after \
-             every event, so nothing is coalesced.\n\n\
-             {}\n",
-            self.results.table(&self.main, &[Implementation::Axum]),
-            self.results
-                .table(&Implementation::ISOLATION, &[Implementation::Axum]),
-        ));
-        if self.many.metrics().next().is_some() {
-            out.push_str(&self.many_table());
-        }
-        let mut everyone = self.everyone();
-        if self.many.metrics().next().is_some() {
-            everyone.push(Implementation::HubOnAxumServe);
-        }
-        out.push_str(&format!(
-            "### Successes\n\n{}\n{}\n\n",
-            Results::completeness(&[&self.results, &self.many], &everyone),
-            findings::lost(self),
-        ));
-        out.push_str(&self.rooms.table(&self.sizes));
-        out.push_str(&self.llm.table(&self.sizes));
-        out.push_str(&self.transport.table(&self.sizes));
-        if let Some(encoding) = &self.encoding {
-            out.push_str(&encoding.table());
-        }
-        out
-    }
-
-    fn many_table(&self) -> String {
-        let (wanted, publishes) = self.sizes.many;
-        let limit = match self.stamp.open_files_limit {
-            Some(limit) => {
-                format!("a process may open at most {limit} files on the machine measured")
-            }
-            None => "a process had no limit on open files on the machine measured".to_owned(),
-        };
-        format!(
-            "### Many streams\n\n\
-             {wanted} idle streams, and a hub publish at a time to as many subscribers \
-             ({publishes} publishes), under `axum::serve`, `sse_runtime::serve` on hyper's path \
-             and with lean streams ({limit}; where one process may not hold them all, the rows \
-             are measured in one process at as many streams as it may hold, and over as many \
-             server processes as the streams need, their hubs on one Redis). The idle rows \
-             under `axum::serve` are axum `Sse`'s; the hub rows under `axum::serve` are this \
-             project's hub endpoint, as under our server: there is no axum `Sse` hub. Each \
-             ratio is to the row's `axum::serve` cell.\n\n{}\n",
-            self.many.table(
-                &MANY_COLUMNS,
-                &[Implementation::Axum, Implementation::HubOnAxumServe]
-            ),
-        )
     }
 }

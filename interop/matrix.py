@@ -41,35 +41,48 @@ CASES = [
     "cr-separator",
 ]
 COMPRESSED = ["compressed-gzip", "compressed-br", "compressed-zstd"]
-# browser_checks.mjs, in a page of each engine.
+# Checks of what a client does beyond parsing: browser_checks.mjs runs them
+# in a page of each engine; node.mjs, python_check.py and tests/interop.rs
+# run each with their clients where the client can observe it.
 PAGE_CHECKS = COMPRESSED + ["open-before-first-event", "retry-sets-reconnect-delay"]
-# The reconnection and close behaviour of an EventSource: browser_checks.mjs and node.mjs.
+RECONNECTION = ["retry-sets-reconnect-delay", "reconnect-resumes-with-last-event-id", "204-stops-reconnecting"]
 BEHAVIOUR = ["reconnect-resumes-with-last-event-id", "204-stops-reconnecting", "close-runs-disconnect-hook"]
-MORE_PAGE_CHECKS = [
-    "keep-alive-idle-connection",
-    "cors-with-credentials-false",
-    "cors-with-credentials-true",
+CORS = ["cors-with-credentials-false", "cors-with-credentials-true"]
+WPT = [
     *(f"wpt-status-{code}-closes" for code in [204, 205, 404, 410, 503]),
     "wpt-mime-bogus",
     "wpt-mime-trailing-semicolon",
     "wpt-mime-charset",
     "wpt-raw-fields-id-null-ignored",
 ]
+MORE_PAGE_CHECKS = ["keep-alive-idle-connection", *CORS, *WPT]
 CHAT = ["chat-two-pages-see-a-post", "chat-reload-no-gap-no-duplicate", "chat-connection-cut-resumes-without-gap"]
 HEAD = ["head-has-no-body"]
 ROWS = CASES + PAGE_CHECKS + BEHAVIOUR + MORE_PAGE_CHECKS + CHAT + HEAD
+NOT_BROWSERS = ["node-eventsource", "httpx-sse", *RUST]
 
 # (clients, checks, why): the checks of the table that a client is not
-# expected to report. Every other check of the table is expected of it.
+# expected to report, each for a reason the client cannot be checked there.
+# Every other check of the table is expected of it.
 NOT_APPLICABLE = [
     (["webkit"], ["compressed-br", "compressed-zstd"],
      "WebKitGTK does not ask for br or zstd (its `Accept-Encoding`), so the server rightly sends those streams uncompressed"),
     (["firefox", "webkit"], CHAT, "chat.mjs drives the chat example in Chromium only"),
-    (["node-eventsource", "httpx-sse", *RUST], PAGE_CHECKS + MORE_PAGE_CHECKS + CHAT,
-     "checks of a browser page (browser_checks.mjs, chat.mjs): not run with this client"),
-    (["httpx-sse"], BEHAVIOUR, "httpx-sse does not reconnect; python_check.py streams the cases and HEAD"),
-    (RUST, BEHAVIOUR,
-     "tests/interop.rs runs eventsource-client with reconnection off and eventsource-stream over one response: the cases only"),
+    (["node-eventsource"], ["compressed-zstd"],
+     "the package reads through Node 20's fetch (undici 6), which does not decode zstd: asked for it, it hands over the compressed bytes"),
+    (["eventsource-client"], COMPRESSED,
+     "its transport (launchdarkly-sdk-transport's hyper client) does not decode a `Content-Encoding`"),
+    (["eventsource-stream"], COMPRESSED,
+     "a parser of the bytes it is given: decoding is the HTTP client's that feeds it"),
+    (["eventsource-stream"], ["open-before-first-event", *RECONNECTION],
+     "a parser of one response's bytes: it has no connection to open or reconnect"),
+    (["httpx-sse"], ["open-before-first-event"], "httpx-sse has no `open` event: `connect_sse` hands over the response"),
+    (["httpx-sse"], RECONNECTION, "httpx-sse does not reconnect"),
+    (NOT_BROWSERS, CORS,
+     "CORS is a browser's rule: a client outside a page sends no `Origin` and enforces no `Access-Control-*` header"),
+    (NOT_BROWSERS, WPT,
+     "web-platform-tests of a browser's `EventSource` against hand-made bytes and statuses, not this server's output: run in the browsers"),
+    (NOT_BROWSERS, CHAT, "the chat example's client is its page: chat.mjs drives two of them in Chromium"),
     ([c for c, _ in CLIENTS if c != "httpx-sse"], HEAD,
      "an SSE client sends only `GET`; python_check.py makes the `HEAD` request with httpx"),
 ]
@@ -165,11 +178,16 @@ check, not in the server):
   keep-alive ping. The spec dispatches nothing for either. Every stream here
   opens with `retry: 100`, so the check skips empty-data events that carry a
   `retry`; a ping between two events shows up as an extra empty event, which
-  the check reports as a deviation (≈) when it is the only difference. It also does not reconnect, so the behaviour cases (reconnection,
+  the check reports as a deviation (≈) when it is the only difference. It also does not reconnect, so the reconnection checks (`retry`,
   `Last-Event-ID`, `204`) are not applicable to it.
-- **eventsource-client** (Rust) is run with reconnection off; it reports the
-  `id` of each event rather than a persisting last event id, so the check
-  carries the last id forward itself, as the spec's client does.
+- **eventsource-client** (Rust) reports the `id` of each event rather than a
+  persisting last event id, so the case checks carry the last id forward
+  themselves, as the spec's client does. It applies `retry` only from a block
+  that also has `data` (this server sends `retry` in a block of its own, as
+  the spec allows), so it reconnects after its own delay; and it jitters every
+  delay to between half of it and all of it, where the spec waits at least
+  the reconnection time. It takes a `204` for a stream (any 2xx: `Connected`,
+  then an empty body) and reconnects, where the spec stops.
 """
 
 

@@ -5,11 +5,14 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use sse_bench::encoding::{Case, EVENTS_PER_ITERATION, drain};
 
-/// The encoding rows: criterion's mean rate with its 95% interval, and the
-/// bytes each event takes on the wire.
+/// The encoding rows: criterion's mean rate with its confidence interval,
+/// and the bytes each event takes on the wire.
 #[derive(Serialize, Deserialize)]
 pub struct EncodingTable {
     pub events_per_iteration: u64,
+    /// The level of criterion's intervals, as its estimates record it.
+    #[serde(default = "criterions_default_level")]
+    pub confidence_level: f64,
     pub rows: Vec<EncodingRow>,
     /// Why criterion did not run, where it did not.
     pub error: Option<String>,
@@ -23,14 +26,27 @@ pub struct EncodingRow {
     pub bytes_per_event: f64,
 }
 
+/// Criterion's own default level (`Criterion::default()`), which
+/// `benches/encoding.rs` keeps: that of the runs recorded before the level
+/// was.
+fn criterions_default_level() -> f64 {
+    0.95
+}
+
 impl EncodingTable {
+    /// The intervals' level as a percentage: `95%`.
+    pub fn level(&self) -> String {
+        format!("{}%", (self.confidence_level * 100.0).round())
+    }
+
     pub fn table(&self) -> String {
         if let Some(error) = &self.error {
             return format!("(criterion did not run: {error})\n");
         }
         let mut table = format!(
-            "| encoding (in-process, criterion, {} events per iteration) | M events/s (95% interval) | bytes/event |\n|---|---|---|\n",
-            self.events_per_iteration
+            "| encoding (in-process, criterion, {} events per iteration) | M events/s ({} interval) | bytes/event |\n|---|---|---|\n",
+            self.events_per_iteration,
+            self.level()
         );
         for row in &self.rows {
             let _ = writeln!(
@@ -64,6 +80,7 @@ impl EncodingRow {
 pub async fn encode_table(quick: bool) -> EncodingTable {
     let mut table = EncodingTable {
         events_per_iteration: EVENTS_PER_ITERATION,
+        confidence_level: criterions_default_level(),
         rows: Vec::new(),
         error: None,
     };
@@ -100,9 +117,13 @@ pub async fn encode_table(quick: bool) -> EncodingTable {
     }
     for case in Case::ALL {
         let bytes = drain(case.body(EVENTS_PER_ITERATION).await).await;
+        let estimate = criterion_rate(&target.join("criterion"), case.id());
+        if let Some((_, level)) = estimate {
+            table.confidence_level = level;
+        }
         table.rows.push(EncodingRow {
             case: case.name().to_owned(),
-            rate: criterion_rate(&target.join("criterion"), case.id()),
+            rate: estimate.map(|(rate, _)| rate),
             bytes_per_event: bytes as f64 / EVENTS_PER_ITERATION as f64,
         });
     }
@@ -110,11 +131,12 @@ pub async fn encode_table(quick: bool) -> EncodingTable {
 }
 
 /// Events per second (low, mean, high) from criterion's estimate for
-/// `(group, function)`, found by the ids it records beside it.
+/// `(group, function)`, found by the ids it records beside it, and the
+/// level of that interval.
 fn criterion_rate(
     root: &std::path::Path,
     (group, function): (&str, &str),
-) -> Option<(f64, f64, f64)> {
+) -> Option<((f64, f64, f64), f64)> {
     let read = |path: std::path::PathBuf| -> Option<serde_json::Value> {
         serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
     };
@@ -132,11 +154,15 @@ fn criterion_rate(
                 ns.as_f64()
                     .map(|ns| EVENTS_PER_ITERATION as f64 / (ns * 1e-9))
             };
+            let interval = &mean["confidence_interval"];
             // A longer time per iteration is a lower rate.
             return Some((
-                per_iteration(&mean["confidence_interval"]["upper_bound"])?,
-                per_iteration(&mean["point_estimate"])?,
-                per_iteration(&mean["confidence_interval"]["lower_bound"])?,
+                (
+                    per_iteration(&interval["upper_bound"])?,
+                    per_iteration(&mean["point_estimate"])?,
+                    per_iteration(&interval["lower_bound"])?,
+                ),
+                interval["confidence_level"].as_f64()?,
             ));
         }
     }

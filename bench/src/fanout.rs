@@ -24,6 +24,10 @@ use tokio::io::AsyncReadExt;
 use crate::load::{Helper, Reader, data_of, get_text, now_micros, percentile, streams_per_process};
 use crate::target::Server;
 
+/// How long a publish may take to reach every subscriber of a load process
+/// before the round is abandoned.
+pub const PUBLISH_LIMIT: Duration = Duration::from_secs(30);
+
 /// Publish → last subscriber, p50 and p99 in ms, and deliveries per second.
 pub type Outcome = (f64, f64, f64);
 
@@ -106,8 +110,11 @@ pub async fn measure(
         let sent = get_text(targets.publish_to, publish).await;
         let mut worst = 0u64;
         for worker in &mut workers {
-            let line = worker.line(Duration::from_secs(30)).await.ok_or_else(|| {
-                format!("publish {sent}: a load worker said nothing for 30 s (or exited)")
+            let line = worker.line(PUBLISH_LIMIT).await.ok_or_else(|| {
+                format!(
+                    "publish {sent}: a load worker said nothing for {} s (or exited)",
+                    PUBLISH_LIMIT.as_secs()
+                )
             })?;
             let mut fields = line.split(' ');
             let (Some("DONE"), Some(_sent), Some(Ok(latency))) =

@@ -767,6 +767,7 @@ mod tests {
             llm: Default::default(),
             transport: Default::default(),
             encoding: None,
+            wall_seconds: None,
         }
     }
 

@@ -10,6 +10,10 @@ pub mod encoding;
 /// it ends them (the shutdown rows measure against it).
 pub const GRACE_PERIOD: Duration = Duration::from_secs(2);
 
+/// How often `bench-server`'s `/slow` stream sends an event (the disconnect
+/// and shutdown rows hold such streams).
+pub const SLOW_EVERY: Duration = Duration::from_millis(100);
+
 /// The small JSON event of the firehose, slow and encoding scenarios:
 /// `{"n":1,"name":"tick"}`.
 #[derive(Serialize)]

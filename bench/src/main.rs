@@ -1,9 +1,9 @@
 //! One command, every scenario, every implementation, in alternation:
 //! `bench/run` (or `cargo run --release --manifest-path bench/Cargo.toml`).
 //!
-//! Every scenario runs in rounds (3 in a full run); within a round each
-//! implementation gets a fresh server, in an order that rotates from round
-//! to round, so a drift of the machine spreads over all of them. Prints
+//! Every scenario runs in rounds (as many as `Sizes` says); within a round
+//! each implementation gets a fresh server, in an order that rotates from
+//! round to round, so a drift of the machine spreads over all of them. Prints
 //! progress to stderr and Markdown tables to stdout (median and range over
 //! the rounds, successes over attempts), and with `--write` keeps every
 //! sample in `bench/results.json` and renders BENCHMARKS.md's generated
@@ -28,6 +28,7 @@ mod metric;
 mod render;
 mod results;
 mod run;
+mod scenario_list;
 mod scenarios;
 mod target;
 mod transport;
@@ -140,7 +141,7 @@ impl Lineup {
 
 /// The whole suite.
 async fn bench(args: Vec<String>) {
-    // A mistyped flag must not start a twenty-minute run.
+    // A mistyped flag must not start a full run.
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
@@ -295,6 +296,7 @@ async fn bench(args: Vec<String>) {
         llm: llm_rows,
         transport: transport_rows,
         encoding,
+        wall_seconds: Some(START.elapsed().as_secs()),
     };
     let sections = render::sections(&run);
     for (_, text) in &sections {

@@ -2,6 +2,8 @@
 //! row and the statements made from it (`findings`), so a renamed row cannot
 //! leave a statement quietly looking for the old name.
 
+use crate::scenarios::OPEN_AT_ONCE;
+
 /// The firehose's events per second.
 pub const FIREHOSE: &str = "firehose: small JSON events, one stream";
 
@@ -23,9 +25,10 @@ pub fn idle_memory(streams: &str) -> String {
     format!("idle memory at {streams}")
 }
 
-/// The time to open `streams` idle streams in one process, 500 at a time.
+/// The time to open `streams` idle streams in one process, [`OPEN_AT_ONCE`]
+/// at a time.
 pub fn idle_open(streams: usize) -> String {
-    format!("idle: open {streams} streams, 500 at a time, each to its first event")
+    format!("idle: open {streams} streams, {OPEN_AT_ONCE} at a time, each to its first event")
 }
 
 /// The time to open `streams` idle streams, all shares at once.

@@ -1,15 +1,16 @@
 //! A run as BENCHMARKS.md shows it: the generated sections, each rendered
-//! from a [`Run`] (the tables, what was lost, the targets and the
-//! comparisons "Reading the results" quotes).
+//! from a [`Run`] (the scenarios with their sizes, the tables, what was
+//! lost, the targets and the comparisons "Reading the results" quotes).
 
-use crate::findings;
 use crate::results::Results;
 use crate::run::{MANY_COLUMNS, Run};
 use crate::target::Implementation;
+use crate::{findings, scenario_list};
 
 /// BENCHMARKS.md's generated sections, by marker name.
 pub fn sections(run: &Run) -> Vec<(&'static str, String)> {
     vec![
+        ("scenarios", scenario_list::scenarios(run)),
         ("results", tables(run)),
         ("targets", findings::targets(run)),
         ("reading", findings::reading(run)),

@@ -187,6 +187,10 @@ pub struct Run {
     pub llm: LlmRows,
     pub transport: TransportRows,
     pub encoding: Option<EncodingTable>,
+    /// How long the whole run took, in seconds of wall time (runs recorded
+    /// before it was kept have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_seconds: Option<u64>,
 }
 
 /// The many-streams table's servers: `axum::serve`, then ours.

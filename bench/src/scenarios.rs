@@ -71,9 +71,14 @@ pub async fn time_to_first_byte(server: &Server, connects: usize) -> (f64, f64, 
     )
 }
 
+/// How many idle streams are opened at once, each until its first event,
+/// before the next batch.
+pub const OPEN_AT_ONCE: usize = 500;
+
 /// Opens `streams` idle streams and returns the server's resident memory
 /// growth per opened stream in KiB, how many opened, and how long opening
-/// them all took in seconds (500 at a time, each until its first event).
+/// them all took in seconds ([`OPEN_AT_ONCE`] at a time, each until its
+/// first event).
 pub async fn idle_memory(server: &Server, streams: usize) -> (f64, u64, f64) {
     // One stream first, so code paths and allocator pools are warm.
     let Some(warm) = open_stream(server.addr, 0, "/idle").await else {
@@ -83,7 +88,7 @@ pub async fn idle_memory(server: &Server, streams: usize) -> (f64, u64, f64) {
     let before = server.rss_kib();
     let mut readers = Vec::with_capacity(streams);
     let opening = Instant::now();
-    for chunk in (1..=streams).collect::<Vec<_>>().chunks(500) {
+    for chunk in (1..=streams).collect::<Vec<_>>().chunks(OPEN_AT_ONCE) {
         readers.extend(open_streams(server, chunk.iter().copied(), "/idle").await);
     }
     let open_secs = opening.elapsed().as_secs_f64();
@@ -102,12 +107,15 @@ pub async fn idle_memory(server: &Server, streams: usize) -> (f64, u64, f64) {
     )
 }
 
-/// Opens `streams` idle streams, 500 at a time, from source indices
+/// Opens `streams` idle streams, [`OPEN_AT_ONCE`] at a time, from source indices
 /// `first..`, for a tool that holds them (`sse-bench --hold-idle`); those
 /// that opened.
 pub async fn open_idle(addr: SocketAddr, first: usize, streams: usize) -> Vec<Reader> {
     let mut readers = Vec::with_capacity(streams);
-    for chunk in (first..first + streams).collect::<Vec<_>>().chunks(500) {
+    for chunk in (first..first + streams)
+        .collect::<Vec<_>>()
+        .chunks(OPEN_AT_ONCE)
+    {
         readers.extend(
             open_all(chunk.iter().copied(), |index| {
                 open_stream(addr, index, "/idle")

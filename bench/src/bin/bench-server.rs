@@ -8,7 +8,7 @@
 //! - `GET /firehose?n=N`: N small JSON events as fast as possible, then the end;
 //! - `GET /idle`: one event, then only keep-alive;
 //! - `GET /fanout`: every message published with `GET /publish`;
-//! - `GET /slow`: an event every 100 ms, forever;
+//! - `GET /slow`: an event every `sse_bench::SLOW_EVERY`, forever;
 //! - `GET /stats`: how many streams are open (for disconnect timing).
 //!
 //! It prints `READY <port>` once listening, and on SIGTERM shuts down as a
@@ -27,7 +27,7 @@ use axum::response::sse::{Event as AxumEvent, KeepAlive as AxumKeepAlive, Sse};
 use axum::routing::get;
 use futures_util::Stream;
 use serde::Deserialize;
-use sse_bench::Tick;
+use sse_bench::{SLOW_EVERY, Tick};
 use sse_runtime::hub::{Hub, HubConfig, HubError};
 use sse_runtime::{Event, Json, KeepAlive, Shutdown, SseResponse, sse_endpoint};
 use tokio::sync::broadcast;
@@ -167,7 +167,7 @@ mod axum_sse {
             let _open = Open::new(&bench.open);
             for n in 0u64.. {
                 yield Ok(AxumEvent::default().json_data(Tick { n, name: "tick" }).unwrap());
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(SLOW_EVERY).await;
             }
         })
     }
@@ -222,7 +222,7 @@ mod runtime {
             let _open = Open::new(&bench.open);
             for n in 0u64.. {
                 yield Json(Tick { n, name: "tick" });
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(SLOW_EVERY).await;
             }
         })
         .shutdown(shutdown)
@@ -302,7 +302,7 @@ mod macros {
         let _open = Open::new(&bench.open);
         for n in 0u64.. {
             yield_!(Tick { n, name: "tick" });
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(SLOW_EVERY).await;
         }
     }
 }

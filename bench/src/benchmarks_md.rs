@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The end marker carries a hash of what lies between, so a hand edit of a
-//! generated figure shows: `tests/readme.rs` checks every section's hash.
+//! generated figure shows: `tests/benchmarks_md.rs` checks every section's hash.
 
 use std::path::Path;
 
@@ -49,7 +49,7 @@ fn replace(document: &str, name: &str, section: &str) -> Option<String> {
     ))
 }
 
-/// FNV-1a, 64 bits: a small hash both this crate and `tests/readme.rs` can
+/// FNV-1a, 64 bits: a small hash both this crate and `tests/benchmarks_md.rs` can
 /// compute without a dependency.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {

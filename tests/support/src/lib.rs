@@ -5,6 +5,7 @@
 //! test that needs a program the machine lacks fails or is skipped.
 
 pub mod client;
+pub mod docs;
 pub mod example;
 pub mod h2_client;
 pub mod hub;

@@ -49,8 +49,11 @@ async fn two_processes_share_a_room_through_redis() {
     let a = Example::start_with("chat", &env).await;
     let b = Example::start_with("chat", &env).await;
 
-    // Posted to B, read on A.
-    let (_, mut on_a) = request(a.addr, "GET", "/events", &[]).await;
+    // Posted to B, read on A. A's stream opens (`retry:`) before its body
+    // has subscribed, and a fresh subscriber gets only what comes after its
+    // subscription: resuming from 0, A gets "hello" whether it is published
+    // before or after A's subscription is in place.
+    let (_, mut on_a) = request(a.addr, "GET", "/events", &[("last-event-id", "0")]).await;
     on_a.read_until("retry: 1000\n\n").await;
     let first = say(b.addr, "hello").await;
     assert_eq!(next_chat(&mut on_a).await, (first, "hello".into()));

@@ -1,10 +1,13 @@
-//! The load generator: raw HTTP/1.1 over tokio sockets with a minimal
-//! chunked-encoding and event-stream reader, many streams at once, source
-//! addresses spread over 127.0.0.x to stay clear of the ephemeral-port limit.
+//! The load generator: raw HTTP/1.1 over tokio sockets, many streams at
+//! once, source addresses spread over 127.0.0.x to stay clear of the
+//! ephemeral-port limit. The bytes are decoded by the runtime's test
+//! primitives (`sse_runtime::test`): its strict chunked decoder and its
+//! line splitter (CR, LF and CRLF), the same the tests use.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use sse_runtime::test::{ChunkedDecoder, Lines};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -17,17 +20,15 @@ pub async fn connect(addr: SocketAddr, index: usize) -> std::io::Result<TcpStrea
 }
 
 /// An event stream being read: decodes chunked transfer encoding and splits
-/// events on blank lines (lines end with `\n` or `\r\n`).
+/// events on blank lines.
 pub struct Reader {
     socket: TcpStream,
     buf: Vec<u8>,
-    head_done: bool,
-    /// Bytes left in the current chunk, or `None` when a size line is next.
-    chunk_left: Option<usize>,
-    /// Bytes of the current chunk-size line or CRLF seen so far.
-    line: Vec<u8>,
-    skip_crlf: usize,
-    /// The event being read.
+    /// The response head, until its end has been read.
+    head: Option<Vec<u8>>,
+    chunks: ChunkedDecoder,
+    lines: Lines,
+    /// The event being read: its lines, each ended by `\n`.
     event: Vec<u8>,
     /// Why the stream ended, once it has (for a load tool's message).
     pub ending: Option<String>,
@@ -61,10 +62,9 @@ impl Reader {
         Ok(Reader {
             socket,
             buf: vec![0; buffer],
-            head_done: false,
-            chunk_left: None,
-            line: Vec::new(),
-            skip_crlf: 0,
+            head: Some(Vec::new()),
+            chunks: ChunkedDecoder::new(),
+            lines: Lines::new(),
             event: Vec::new(),
             ending: None,
             bytes: 0,
@@ -87,74 +87,33 @@ impl Reader {
         Ok(self.ending.is_none())
     }
 
-    fn feed(&mut self, mut data: &[u8], on_event: &mut impl FnMut(&[u8])) {
-        if !self.head_done {
-            self.line.extend_from_slice(data);
-            let Some(end) = self.line.windows(4).position(|w| w == b"\r\n\r\n") else {
+    fn feed(&mut self, data: &[u8], on_event: &mut impl FnMut(&[u8])) {
+        if let Some(head) = &mut self.head {
+            head.extend_from_slice(data);
+            let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") else {
                 return;
             };
-            let rest = self.line.split_off(end + 4);
-            self.line.clear();
-            self.head_done = true;
-            let rest = rest.to_vec();
-            self.feed(&rest, on_event);
-            return;
+            let rest = head.split_off(end + 4);
+            self.head = None;
+            return self.feed(&rest, on_event);
         }
-        while !data.is_empty() && self.ending.is_none() {
-            if self.skip_crlf > 0 {
-                let skip = self.skip_crlf.min(data.len());
-                self.skip_crlf -= skip;
-                data = &data[skip..];
-                continue;
-            }
-            match self.chunk_left {
-                None => {
-                    let Some(at) = data.iter().position(|&b| b == b'\n') else {
-                        self.line.extend_from_slice(data);
-                        return;
-                    };
-                    self.line.extend_from_slice(&data[..at]);
-                    data = &data[at + 1..];
-                    let text = String::from_utf8_lossy(&self.line);
-                    match usize::from_str_radix(text.trim().split(';').next().unwrap_or(""), 16) {
-                        Ok(0) => self.ending = Some("the last chunk".to_owned()),
-                        Ok(size) => self.chunk_left = Some(size),
-                        Err(_) => {
-                            self.ending = Some(format!("a malformed chunk-size line {text:?}"));
-                        }
-                    }
-                    self.line.clear();
+        let (lines, event) = (&mut self.lines, &mut self.event);
+        let fed = self.chunks.feed(data, |data| {
+            lines.feed(data, |line| {
+                if !line.is_empty() {
+                    event.extend_from_slice(line);
+                    event.push(b'\n');
+                } else if !event.is_empty() {
+                    on_event(event);
+                    event.clear();
                 }
-                Some(left) => {
-                    let take = left.min(data.len());
-                    self.events(&data[..take], on_event);
-                    data = &data[take..];
-                    if take == left {
-                        self.chunk_left = None;
-                        self.skip_crlf = 2;
-                    } else {
-                        self.chunk_left = Some(left - take);
-                    }
-                }
-            }
+            });
+        });
+        match fed {
+            Err(error) => self.ending = Some(format!("a malformed chunked body ({error})")),
+            Ok(_) if self.chunks.is_done() => self.ending = Some("the last chunk".to_owned()),
+            Ok(_) => {}
         }
-    }
-
-    fn events(&mut self, mut data: &[u8], on_event: &mut impl FnMut(&[u8])) {
-        while let Some(at) = data.iter().position(|&b| b == b'\n') {
-            let line = data[..at].strip_suffix(b"\r").unwrap_or(&data[..at]);
-            data = &data[at + 1..];
-            if line.is_empty() {
-                if !self.event.is_empty() {
-                    on_event(&self.event);
-                    self.event.clear();
-                }
-            } else {
-                self.event.extend_from_slice(line);
-                self.event.push(b'\n');
-            }
-        }
-        self.event.extend_from_slice(data);
     }
 }
 

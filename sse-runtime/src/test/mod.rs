@@ -38,12 +38,20 @@
 //! data not dispatched) and shows comments too, with
 //! [`next_received`](EventReader::next_received).
 //!
+//! Below the events, for clients that read a socket themselves (the
+//! workspace's test client and load generator do): [`Lines`] splits an
+//! event stream's lines by the spec's rule, and [`ChunkedDecoder`] decodes
+//! HTTP/1.1 chunked framing strictly, so that a framing mistake is an error,
+//! not data.
+//!
 //! Extractors that need a connection (`ConnectInfo`, the [`Shutdown`](crate::Shutdown)
 //! that [`serve`](crate::serve()) provides) are not there in process: give
 //! the router what it needs as state or layers, or test those over a
 //! socket.
 
+mod chunked;
 mod decode;
+mod lines;
 mod parser;
 mod reader;
 mod received;
@@ -53,7 +61,9 @@ use axum::body::Body;
 use http::Request;
 use tower_service::Service;
 
+pub use self::chunked::{ChunkedDecoder, ChunkedError};
 pub use self::decode::Decode;
+pub use self::lines::Lines;
 pub use self::reader::EventReader;
 pub use self::received::{Received, TestEvent};
 

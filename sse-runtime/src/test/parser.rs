@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use super::lines::Lines;
 use super::received::{Received, TestEvent};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -12,9 +13,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Bytes in, events and comments out.
 #[derive(Debug, Default)]
 pub(crate) struct Parser {
-    line: Vec<u8>,
-    /// The last byte fed was a CR: a LF first thing next is part of it.
-    after_cr: bool,
+    lines: Lines,
     /// Past the optional byte order mark at the very start.
     started: bool,
     /// The first bytes, until they are known not to be a byte order mark.
@@ -45,33 +44,23 @@ impl Parser {
     }
 
     fn feed_lines(&mut self, bytes: &[u8], out: &mut VecDeque<Received>) {
-        for &byte in bytes {
-            let after_cr = std::mem::replace(&mut self.after_cr, false);
-            match byte {
-                b'\n' if after_cr => {}
-                b'\n' => self.end_line(out),
-                b'\r' => {
-                    self.end_line(out);
-                    self.after_cr = true;
-                }
-                _ => self.line.push(byte),
-            }
-        }
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.feed(bytes, |line| self.end_line(line, out));
+        self.lines = lines;
     }
 
     /// The end of the stream: a block without its blank line is dropped, as
     /// the spec says.
     pub(crate) fn finish(&mut self) {
-        self.line.clear();
+        self.lines = Lines::new();
         self.data.clear();
         self.event.clear();
         self.block_id = None;
         self.block_retry = None;
     }
 
-    fn end_line(&mut self, out: &mut VecDeque<Received>) {
-        let line = std::mem::take(&mut self.line);
-        let line = String::from_utf8_lossy(&line);
+    fn end_line(&mut self, line: &[u8], out: &mut VecDeque<Received>) {
+        let line = String::from_utf8_lossy(line);
         if line.is_empty() {
             return self.dispatch(out);
         }

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use sse_runtime::test::ChunkedDecoder;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -36,6 +37,8 @@ pub struct Client {
     /// Decoded body bytes not yet taken.
     pub body: Vec<u8>,
     chunked: bool,
+    /// The runtime's strict decoder: a framing mistake fails the test.
+    decoder: ChunkedDecoder,
     /// The body's end was seen (last chunk, EOF or a read error).
     pub ended: bool,
     /// The body ended with its last chunk, as a response that finished does;
@@ -158,6 +161,7 @@ async fn request_on(
         raw: Vec::new(),
         body: Vec::new(),
         chunked: false,
+        decoder: ChunkedDecoder::new(),
         ended: false,
         last_chunk: false,
         error: None,
@@ -253,31 +257,27 @@ impl Client {
         }
     }
 
-    /// Decodes whatever complete chunks are buffered.
+    /// Decodes whatever the socket brought. Chunked framing is decoded by
+    /// the runtime's strict decoder: a malformed size line or a chunk not
+    /// followed by CRLF fails the test. What follows the last chunk (the
+    /// next response on the connection) stays undecoded.
     fn decode(&mut self) {
         if !self.chunked {
             self.body.append(&mut self.raw);
             return;
         }
-        loop {
-            let Some(line_end) = find(&self.raw, b"\r\n") else {
-                return;
-            };
-            let size_text = std::str::from_utf8(&self.raw[..line_end]).unwrap();
-            let size =
-                usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
-            if self.raw.len() < line_end + 2 + size + 2 {
-                return;
-            }
-            if size == 0 {
-                self.ended = true;
-                self.last_chunk = true;
-                self.raw.clear();
-                return;
-            }
-            self.body
-                .extend_from_slice(&self.raw[line_end + 2..line_end + 2 + size]);
-            self.raw.drain(..line_end + 2 + size + 2);
+        if self.last_chunk {
+            return;
+        }
+        let body = &mut self.body;
+        let used = self
+            .decoder
+            .feed(&self.raw, |data| body.extend_from_slice(data))
+            .unwrap_or_else(|error| panic!("the response's chunked framing is broken: {error}"));
+        self.raw.drain(..used);
+        if self.decoder.is_done() {
+            self.ended = true;
+            self.last_chunk = true;
         }
     }
 

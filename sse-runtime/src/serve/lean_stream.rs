@@ -2,20 +2,33 @@
 //! its task owns the socket, the response body and nothing else.
 //!
 //! It writes each frame the body gives as a chunk, straight from the frame's
-//! bytes (no buffer of its own); watches the socket for the client's EOF
-//! with a read into the stack; keeps every guarantee of the connection it
-//! came from (the socket still enforces the send timeout and notes a kernel
-//! timeout; the guard still ends it at the end of the grace period); and
-//! when the body ends, writes the last chunk and gives the connection back
-//! to hyper for its next request (with whatever the client already sent of
-//! it), or closes it during a shutdown.
+//! bytes (no buffer of its own); reads the socket as hyper's connection does
+//! while it writes a response (below); keeps every guarantee of the
+//! connection it came from (the socket still enforces the send timeout and
+//! notes a kernel timeout; the guard still ends it at the end of the grace
+//! period); and when the body ends, writes the last chunk and gives the
+//! connection back to hyper for its next request (with whatever the client
+//! already sent of it), or closes it during a shutdown.
+//!
+//! While hyper writes a response, it reads the socket only for the client's
+//! EOF, and only while its read buffer is empty (hyper 1's
+//! `Conn::poll_read_keep_alive`): a read that finds the EOF ends the
+//! connection (the client has gone, even if it only half-closed), and a read
+//! that brings bytes (a pipelined request, garbage) keeps them and stops
+//! reading until the response has ended, so that the rest of what the client
+//! sends, its EOF included, waits in the kernel's socket buffer. A lean
+//! stream reads the same way, into the stack: it holds what hyper had read
+//! past the stream's request, or else at most one read of [`READ_MAX`] bytes,
+//! and a client that half-closes after sending something gets its stream to
+//! the end, then hyper's answer to what it sent, as on hyper's path
+//! (`tests/lean_stream_reads.rs`).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use axum::body::Body;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http_body::Body as _;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_util::task::TaskTracker;
@@ -25,10 +38,10 @@ use crate::serve::guard::ConnectionGuard;
 use crate::serve::service::RouterService;
 use crate::serve::watched_io::WatchedIo;
 
-/// How much a client may send while its stream runs before the socket is no
-/// longer read: what hyper buffers at most for a connection's next request
-/// (its `DEFAULT_MAX_BUFFER_SIZE`).
-const PIPELINED_MAX: usize = 8192 + 4096 * 100;
+/// The most a lean stream reads of what its client sends while it runs (one
+/// read, on the stack; hyper's path reads up to its read buffer, 8 KiB at
+/// first): the rest waits in the kernel until the stream ends.
+const READ_MAX: usize = 256;
 
 /// One event stream on its own socket, as a task.
 pub(crate) struct LeanStream(Option<Streaming>);
@@ -41,10 +54,15 @@ struct Streaming {
     sending: Chunks,
     /// The body has ended; its last chunk is (being) written.
     finished: bool,
+    /// Not polled yet: hyper's last read of the socket came just before it
+    /// wrote the head, so the body's ready frames go out before the next
+    /// read, as they would have with the head on hyper's path.
+    fresh: bool,
     /// What the client sent after its request (a pipelined request, or
-    /// garbage), for hyper to read when the stream ends; empty, and no
-    /// allocation, in the usual case.
-    pipelined: BytesMut,
+    /// garbage), for hyper to read when the stream ends; while it holds
+    /// anything, the socket is not read. Empty, and no allocation, in the
+    /// usual case.
+    pipelined: Bytes,
     guard: ConnectionGuard,
     /// What the connection goes back to hyper with.
     service: RouterService,
@@ -77,14 +95,19 @@ impl LeanStream {
         resume: Resume,
     ) -> Self {
         tracing::debug!(peer = %service.peer, "event stream left hyper's connection");
+        // A copy, not hyper's buffer: what is left of hyper's read buffer
+        // still holds all 8 KiB of it, even when empty.
+        let pipelined = Bytes::copy_from_slice(&pipelined);
+        if !pipelined.is_empty() {
+            stopped_reading(&service, &pipelined);
+        }
         Self(Some(Streaming {
             io,
             body,
             sending: Chunks::default(),
             finished: false,
-            // A copy, not hyper's buffer: an empty `Bytes` split off hyper's
-            // read buffer still holds all 8 KiB of it.
-            pipelined: BytesMut::from(&pipelined[..]),
+            fresh: true,
+            pipelined,
             guard,
             service,
             tracker,
@@ -93,30 +116,59 @@ impl LeanStream {
     }
 }
 
+/// Says that a stream holds `pipelined` and reads no more of its socket.
+fn stopped_reading(service: &RouterService, pipelined: &Bytes) {
+    tracing::debug!(
+        peer = %service.peer,
+        held = pipelined.len(),
+        "the client sent more while its stream runs: kept for hyper, and the socket is \
+         not read until the stream ends"
+    );
+}
+
 impl Streaming {
-    /// Reads whatever the client sends, for its EOF: ready once the client
-    /// has gone (or the socket failed). Into the stack, since a client
-    /// almost never sends anything; what it does send is kept for hyper, up
-    /// to as much as hyper would buffer ([`PIPELINED_MAX`]), after which
-    /// the socket is not read until the stream ends, as under hyper.
+    /// One turn of the task, in hyper's order: a read for the client's EOF,
+    /// then the body. Except on the first, whose read hyper made before it
+    /// wrote the head: the body goes first, then the read.
+    fn poll_turn(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        let fresh = std::mem::take(&mut self.fresh);
+        if !fresh && self.poll_client_gone(cx).is_ready() {
+            return Poll::Ready(End::Dropped);
+        }
+        let sent = self.poll_send(cx);
+        if fresh && sent.is_pending() && self.poll_client_gone(cx).is_ready() {
+            return Poll::Ready(End::Dropped);
+        }
+        sent
+    }
+
+    /// Reads the socket for the client's EOF, as hyper does while it writes
+    /// a response (the module docs): ready once the client has gone (or the
+    /// socket failed). Not at all while the stream holds what the client
+    /// sent; else one read, into the stack, whose bytes the stream then
+    /// holds.
     fn poll_client_gone(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut scratch = [0u8; 256];
-        while self.pipelined.len() < PIPELINED_MAX {
-            let mut buf = ReadBuf::new(&mut scratch);
-            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(())) if buf.filled().is_empty() => {
-                    tracing::trace!("the client closed its side");
-                    return Poll::Ready(());
-                }
-                Poll::Ready(Ok(())) => self.pipelined.extend_from_slice(buf.filled()),
-                Poll::Ready(Err(error)) => {
-                    tracing::debug!(%error, "reading the connection failed");
-                    return Poll::Ready(());
-                }
+        if !self.pipelined.is_empty() {
+            return Poll::Pending;
+        }
+        let mut scratch = [0u8; READ_MAX];
+        let mut buf = ReadBuf::new(&mut scratch);
+        match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) if buf.filled().is_empty() => {
+                tracing::trace!("the client closed its side");
+                Poll::Ready(())
+            }
+            Poll::Ready(Ok(())) => {
+                self.pipelined = Bytes::copy_from_slice(buf.filled());
+                stopped_reading(&self.service, &self.pipelined);
+                Poll::Pending
+            }
+            Poll::Ready(Err(error)) => {
+                tracing::debug!(%error, "reading the connection failed");
+                Poll::Ready(())
             }
         }
-        Poll::Pending
     }
 
     /// Sends what the body gives until it waits, or until it ends and its
@@ -180,7 +232,7 @@ impl Streaming {
             let _ = Pin::new(&mut io).poll_shutdown(cx);
             return;
         }
-        resume(io.unread(pipelined.freeze()), service, guard, tracker);
+        resume(io.unread(pipelined), service, guard, tracker);
     }
 }
 
@@ -192,15 +244,11 @@ impl Future for LeanStream {
             .0
             .as_mut()
             .expect("a lean stream polled after it ended");
-        if stream.poll_client_gone(cx).is_ready() {
-            self.0 = None;
-            return Poll::Ready(());
-        }
         // The body first: at the end of the grace period it ends itself and
         // its last chunk goes out (as under hyper, whose connection the
         // guard polls before it looks at the grace period); only a stream
         // that could not end, or whose socket is full, is cut off.
-        let end = match stream.poll_send(cx) {
+        let end = match stream.poll_turn(cx) {
             Poll::Ready(end) => end,
             Poll::Pending if stream.guard.poll_grace(cx).is_ready() => End::Dropped,
             Poll::Pending => return Poll::Pending,
@@ -215,7 +263,56 @@ impl Future for LeanStream {
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
     use super::*;
+    use crate::serve::current_stream::CurrentStream;
+    use crate::shutdown::Shutdown;
+
+    /// A client that half-closed right after its request, its EOF there
+    /// before the stream's first turn: hyper's path wrote the body's ready
+    /// frames with the head, before it read again, so the lean stream sends
+    /// them (here, all of a body that ends) before its first read.
+    #[tokio::test]
+    async fn the_first_turn_sends_before_it_reads() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (socket, peer) = listener.accept().await.unwrap();
+        client.shutdown().await.unwrap();
+        assert_eq!(
+            socket.peek(&mut [0; 1]).await.unwrap(),
+            0,
+            "the EOF is there"
+        );
+        let current = CurrentStream::default();
+        let shutdown = Shutdown::new();
+        let guard = ConnectionGuard::new(shutdown.listener(), current.clone());
+        let service = RouterService {
+            router: axum::Router::new(),
+            shutdown,
+            peer,
+            current: current.clone(),
+            body_timeout: None,
+            handover: None,
+        };
+        LeanStream::new(
+            WatchedIo::new(socket, current, None),
+            Body::from("data: x\n\n"),
+            Bytes::new(),
+            service,
+            guard,
+            TaskTracker::new(),
+            // hyper would read the EOF and close the connection.
+            |io, _, _, _| drop(io),
+        )
+        .await;
+        let mut seen = String::new();
+        client.read_to_string(&mut seen).await.unwrap();
+        assert_eq!(seen, "9\r\ndata: x\n\n\r\n0\r\n\r\n");
+    }
 
     /// Every idle lean stream keeps this future in its task: it is most of
     /// what the stream costs besides its body (BENCHMARKS.md, "Idle memory").

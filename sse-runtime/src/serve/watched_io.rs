@@ -92,11 +92,18 @@ impl WatchedIo {
         self
     }
 
-    /// `bytes` are read before anything more from the socket.
+    /// `bytes` are read before anything more from the socket, and before
+    /// whatever is still unread of the bytes given back last time: hyper or
+    /// a lean stream took `bytes` from the front of those.
     pub(crate) fn unread(mut self, bytes: Bytes) -> Self {
-        if !bytes.is_empty() {
-            self.watch.unread = Some(Box::new(bytes));
+        if bytes.is_empty() {
+            return self;
         }
+        let bytes = match self.watch.unread.take() {
+            None => bytes,
+            Some(rest) => [bytes, *rest].concat().into(),
+        };
+        self.watch.unread = Some(Box::new(bytes));
         self
     }
 
@@ -303,5 +310,36 @@ impl AsyncWrite for WatchedIo {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.project().inner.poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// hyper read part of what was given back and gives back the rest of
+    /// what it read: that comes first, then what it had not read, then the
+    /// socket.
+    #[tokio::test]
+    async fn bytes_given_back_go_before_those_still_unread() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (socket, _) = listener.accept().await.unwrap();
+        let io = WatchedIo::new(socket, CurrentStream::default(), None);
+        let mut io = io.unread(Bytes::from_static(b"abcdef"));
+        let mut read = [0; 3];
+        io.read_exact(&mut read).await.unwrap();
+        assert_eq!(&read, b"abc");
+        let mut io = io.unread(Bytes::from_static(b"c"));
+        client.write_all(b"g").await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut rest = String::new();
+        io.read_to_string(&mut rest).await.unwrap();
+        assert_eq!(rest, "cdefg");
     }
 }

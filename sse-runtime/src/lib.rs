@@ -80,6 +80,7 @@ pub mod response;
 pub mod schema;
 pub mod serve;
 pub mod shutdown;
+mod sync;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test;

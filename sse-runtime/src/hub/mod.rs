@@ -86,7 +86,7 @@ mod subscription;
 mod topic_ids;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 pub use self::config::{HubConfig, LagPolicy};
 pub use self::error::HubError;
@@ -95,14 +95,6 @@ pub use self::resume::Resume;
 pub use self::subscription::Subscription;
 pub use self::topic_ids::{InvalidTopicEventId, TopicEventId};
 use crate::event::SseEvent;
-
-/// Locks `mutex`, whether or not a panic poisoned it: every lock in the hub
-/// guards data that each await-free step leaves consistent.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// Topics to publish to and subscribe to. Cheap to clone; clones share the
 /// topics.

@@ -7,6 +7,8 @@ use std::time::Duration;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
+use crate::sync::lock;
+
 /// Counts the open streams of one endpoint (or of any set of endpoints that
 /// share it) and refuses new ones past a maximum with `503 Service
 /// Unavailable` and `Retry-After`; the refused stream is never started.
@@ -78,11 +80,7 @@ impl StreamLimit {
     /// Logs the refusals, at most once per [`REFUSALS_LOGGED_EVERY`].
     fn log_refusal(&self, open: usize) {
         let refused = self.counter.refused.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut logged_at = self
-            .counter
-            .logged_at
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut logged_at = lock(&self.counter.logged_at);
         let now = std::time::Instant::now();
         if logged_at.is_some_and(|at| now.duration_since(at) < REFUSALS_LOGGED_EVERY) {
             return;

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::response::{DisconnectReason, Enforcement};
+use crate::sync::lock;
 
 /// Shared by one connection's service, socket and guard.
 #[derive(Clone, Debug, Default)]
@@ -46,10 +47,6 @@ impl CurrentStream {
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Arc<Enforcement>>> {
-        // Nothing panics while holding it; a poisoned value is still valid.
-        self.0
-            .stream
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.0.stream)
     }
 }

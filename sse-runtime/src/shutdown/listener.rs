@@ -17,6 +17,7 @@ use std::task::{Context, Poll, Waker};
 use tokio::time::{Instant, Sleep};
 
 use super::{Coordinator, Progress};
+use crate::sync::lock;
 
 /// The wakers of a coordinator's listeners, and a count of state changes.
 #[derive(Debug, Default)]
@@ -52,10 +53,7 @@ impl Listeners {
     }
 
     fn lock(&self) -> MutexGuard<'_, Slots> {
-        // Nothing panics while holding it; a poisoned list is still valid.
-        self.slots
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.slots)
     }
 }
 

@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use crate::hub::lock;
+use crate::sync::lock;
 use crate::hub::message::Message;
 
 /// How many messages a log keeps.

@@ -61,7 +61,7 @@ use crate::event::SseEvent;
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::Fanout;
-use crate::hub::lock;
+use crate::sync::lock;
 use crate::hub::message::{Message, encode_for_topic};
 use crate::hub::resume::{History, Resume};
 use crate::hub::subscription::Subscription;

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, Weak};
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits};
-use crate::hub::lock;
+use crate::sync::lock;
 use crate::hub::message::Message;
 use crate::hub::redis::stream::{key, pack, stream_info};
 use crate::hub::redis::{Shared, timed, within};

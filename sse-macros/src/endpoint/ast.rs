@@ -1,9 +1,51 @@
-//! A typed view of the function under `#[sse_endpoint]`: what kind of body it
-//! has and which router state it needs.
+//! A typed view of the function under `#[sse_endpoint]` (or what else it
+//! found there): what kind of body it has and which router state it needs.
 
-use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{FnArg, GenericArgument, Item, ItemFn, PathArguments, ReturnType, Type};
 
 use crate::ctxt::Ctxt;
+
+const ON_A_FUNCTION: &str =
+    "`#[sse_endpoint]` goes on an `async fn`, a free function whose body yields events";
+
+/// The function under the attribute. Any other item is reported where its
+/// kind and name are written, and is not expanded: the fallback emits it as
+/// it is, so that its uses do not fail too.
+pub(crate) fn function(cx: &Ctxt, item: &TokenStream) -> Option<ItemFn> {
+    match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Fn(function)) => Some(function),
+        Ok(other) => {
+            let (what, written) = kind_of(&other);
+            cx.error_spanned_by(written, format!("{ON_A_FUNCTION}, not on {what}"));
+            None
+        }
+        Err(error) => {
+            cx.syn_error(syn::Error::new(error.span(), ON_A_FUNCTION));
+            None
+        }
+    }
+}
+
+/// What an item is, in words, and the tokens that say so (its keyword and
+/// name, where the error goes).
+fn kind_of(item: &Item) -> (&'static str, TokenStream) {
+    let (what, keyword, name): (_, &dyn ToTokens, &dyn ToTokens) = match item {
+        Item::Struct(item) => ("a struct", &item.struct_token, &item.ident),
+        Item::Enum(item) => ("an enum", &item.enum_token, &item.ident),
+        Item::Union(item) => ("a union", &item.union_token, &item.ident),
+        Item::Const(item) => ("a constant", &item.const_token, &item.ident),
+        Item::Static(item) => ("a static", &item.static_token, &item.ident),
+        Item::Type(item) => ("a type alias", &item.type_token, &item.ident),
+        Item::Trait(item) => ("a trait", &item.trait_token, &item.ident),
+        Item::Impl(item) => ("an `impl` block", &item.impl_token, &item.self_ty),
+        Item::Mod(item) => ("a module", &item.mod_token, &item.ident),
+        Item::Use(item) => return ("a `use` item", item.to_token_stream()),
+        other => return ("this item", other.to_token_stream()),
+    };
+    (what, quote!(#keyword #name))
+}
 
 pub(crate) struct Endpoint {
     pub(crate) item: ItemFn,

@@ -1,6 +1,7 @@
 //! What is emitted beside the errors of a broken endpoint: a handler and route
 //! module of the same names, so that the router and the IDE do not add a
-//! cascade of "cannot find" errors to the real ones.
+//! cascade of "cannot find" errors to the real ones; beside an attribute on
+//! something other than a function, that item as it was written.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -38,5 +39,16 @@ pub(crate) fn stub(item: &ItemFn, route: Option<&Route>, errors: syn::Error) -> 
             ::core::unreachable!("this endpoint did not compile")
         }
         #route
+    }
+}
+
+/// The attribute went on an item that is not a function: the item, as the
+/// user wrote it, so that its uses resolve and the misplaced attribute is the
+/// only error.
+pub(crate) fn item_beside_errors(item: TokenStream, errors: syn::Error) -> TokenStream {
+    let errors = errors.to_compile_error();
+    quote! {
+        #errors
+        #item
     }
 }

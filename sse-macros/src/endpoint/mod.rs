@@ -2,7 +2,7 @@
 //! in `keys`), check its values (`check`), view the function (`ast`),
 //! rewrite its yields (`yields`), then generate the handler and its route
 //! (`expand`), or, on any error, a stub beside every error at once
-//! (`fallback`).
+//! (`fallback`): for an item that is not a function, the item itself.
 
 #[macro_use]
 mod keys;
@@ -16,7 +16,6 @@ mod route;
 mod yields;
 
 use proc_macro2::TokenStream;
-use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
 use crate::endpoint::ast::Endpoint;
@@ -24,23 +23,20 @@ use crate::endpoint::attr::Attr;
 use crate::endpoint::keys::Key;
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut item = match syn::parse2::<ItemFn>(item) {
-        Ok(item) => item,
-        Err(error) => {
-            return syn::Error::new(
-                error.span(),
-                "`#[sse_endpoint]` goes on an `async fn`, a free function whose body yields events",
-            )
-            .to_compile_error();
-        }
-    };
     let cx = Ctxt::new();
+    let function = ast::function(&cx, &item);
     let attr = Attr::parse(&cx, attr);
     let settings = check::check(&cx, &attr);
-    let yield_paths = yields::rewrite(&cx, &mut item.block, settings.ty(Key::Yields));
-    let endpoint = Endpoint::from_item(&cx, item.clone());
+    let Some(mut function) = function else {
+        let errors = cx
+            .check()
+            .expect_err("an item that is not a function is reported");
+        return fallback::item_beside_errors(item, errors);
+    };
+    let yield_paths = yields::rewrite(&cx, &mut function.block, settings.ty(Key::Yields));
+    let endpoint = Endpoint::from_item(&cx, function.clone());
     match cx.check() {
         Ok(()) => expand::expand(endpoint, attr.route.as_ref(), &settings, &yield_paths),
-        Err(errors) => fallback::stub(&item, attr.route.as_ref(), errors),
+        Err(errors) => fallback::stub(&function, attr.route.as_ref(), errors),
     }
 }

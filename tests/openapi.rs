@@ -293,3 +293,51 @@ fn a_type_without_a_schema_still_compiles_with_undeclared_events() {
     assert_eq!(item["properties"]["data"], json!({ "type": "string" }));
     assert!(item.get("oneOf").is_none());
 }
+
+/// What the endpoints below resume from, under a name of the app's.
+type Resume = LastEventId<u64>;
+
+#[sse_endpoint(get "/resumed")]
+async fn resumed(LastEventId(_last): Resume) {
+    yield_!(1);
+}
+
+#[sse_endpoint(get "/maybe_resumed")]
+async fn maybe_resumed(_last: Option<Resume>) {
+    yield_!(1);
+}
+
+#[sse_endpoint(get "/fresh/{n}")]
+async fn fresh(Path(_n): Path<u64>) {
+    yield_!(1);
+}
+
+/// The `(name, in)` of each parameter of the `GET` at `path`.
+fn parameters<'a>(document: &'a Value, path: &str) -> Vec<(&'a str, &'a str)> {
+    let parameters = document["paths"][path]["get"]["parameters"].as_array();
+    parameters
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["in"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_last_event_id_under_an_alias_is_described_as_one() {
+    // Asked of the argument's type, not read from its name: `Resume` is a
+    // `LastEventId<u64>`, and the operation lists the header it reads.
+    let document = OpenApi::new("r", "1")
+        .operation(resumed::operation())
+        .operation(maybe_resumed::operation())
+        .operation(fresh::operation())
+        .to_json();
+    let header = [("Last-Event-ID", "header")];
+    assert_eq!(parameters(&document, "/resumed"), header);
+    assert_eq!(parameters(&document, "/maybe_resumed"), header);
+    assert_eq!(
+        parameters(&document, "/fresh/{n}"),
+        [("n", "path")],
+        "no `Last-Event-ID` without the extractor"
+    );
+}

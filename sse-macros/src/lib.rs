@@ -15,6 +15,8 @@ mod ctxt;
 mod derive;
 #[macro_use]
 mod endpoint;
+#[cfg(test)]
+mod expansions;
 mod rules;
 
 use proc_macro::TokenStream;

@@ -122,6 +122,11 @@ pub mod __private {
     pub use crate::response::{Disconnect, KeepAlive, MaxDuration, SseResponse, StreamLimit};
     pub use crate::shutdown::Shutdown;
     pub use sse_macros::__with_items as with_items;
+    // What `name::operation()` is built from, inside `if_schema!`: this crate's
+    // `schema` feature decides (a `cfg` in the expansion would ask the user's).
+    pub use crate::__if_schema as if_schema;
+    #[cfg(feature = "schema")]
+    pub use crate::schema::{Operation, probe::*};
 
     /// Glob-imported beside every endpoint: an explicit `use
     /// sse_runtime::yield_` shadows it (and so counts as used), and where

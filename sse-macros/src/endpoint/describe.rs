@@ -1,5 +1,5 @@
 //! `name::operation()`: an endpoint as an OpenAPI operation, emitted only
-//! where the runtime has its `schema` feature (through `__if_schema!`).
+//! where the runtime has its `schema` feature (through `if_schema!`).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -11,6 +11,7 @@ use crate::endpoint::keys::Key;
 /// The builder calls that describe the endpoint beyond its route, for
 /// `name::operation()` (feature `schema` of the runtime).
 pub(crate) fn describe(settings: &Settings, arguments: &[Type]) -> TokenStream {
+    let private = quote!(::sse_runtime::__private);
     let mut calls = TokenStream::new();
     // Described where `T` can be (`SseEvent` and `JsonSchema` derived); an
     // endpoint whose type cannot keeps undeclared events, and compiles.
@@ -18,8 +19,8 @@ pub(crate) fn describe(settings: &Settings, arguments: &[Type]) -> TokenStream {
         calls.extend(quote! {
             .pipe(|operation| {
                 #[allow(unused_imports)]
-                use ::sse_runtime::schema::probe::{Described as _, Undescribed as _};
-                (&&::sse_runtime::schema::probe::Probe::<#ty>::new()).describe(operation)
+                use #private::{Described as _, Undescribed as _};
+                (&&#private::Probe::<#ty>::new()).describe(operation)
             })
         });
     }
@@ -29,15 +30,20 @@ pub(crate) fn describe(settings: &Settings, arguments: &[Type]) -> TokenStream {
     if matches!(settings.get(Key::Id), Some(Checked::Sequential)) {
         calls.extend(quote!(.sequential_ids()));
     }
-    // A `LastEventId<T>` argument (or `Option<LastEventId<T>>`), by name.
-    let reads_last_event_id = arguments.iter().any(|ty| {
-        quote!(#ty)
-            .to_string()
-            .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .any(|word| word == "LastEventId")
-    });
-    if reads_last_event_id {
-        calls.extend(quote!(.last_event_id()));
+    // Whether an argument reads `Last-Event-ID` is asked of its type (a trait
+    // the runtime implements for `LastEventId<T>`), not read from its tokens:
+    // an alias (`type Resume = LastEventId<u64>`) or a renamed import hides
+    // the name, and a type of the user's own that happens to bear it is not
+    // the extractor.
+    if !arguments.is_empty() {
+        calls.extend(quote! {
+            .pipe(|operation| {
+                #[allow(unused_imports)]
+                use #private::{LastEventIdArgument as _, OtherArgument as _};
+                #(let operation = (&&#private::Probe::<#arguments>::new()).describe_argument(operation);)*
+                operation
+            })
+        });
     }
     calls
 }
@@ -50,14 +56,15 @@ pub(crate) fn operation(
     described: &TokenStream,
 ) -> TokenStream {
     let operation_id = name.to_string();
+    let private = quote!(::sse_runtime::__private);
     quote! {
-        ::sse_runtime::__if_schema! {
+        #private::if_schema! {
             #[allow(dead_code)]
             impl #name {
                 /// This endpoint as an OpenAPI 3.2 operation, for
                 /// `sse_runtime::schema::OpenApi`.
-                pub fn operation() -> ::sse_runtime::schema::Operation {
-                    ::sse_runtime::schema::Operation::new(#method_upper, #path)
+                pub fn operation() -> #private::Operation {
+                    #private::Operation::new(#method_upper, #path)
                         .operation_id(#operation_id)
                         #described
                 }

@@ -19,8 +19,9 @@ pub(crate) struct Mounting<'a> {
     pub(crate) declared_state: Option<&'a Type>,
     /// Every argument's type, in order.
     pub(crate) arguments: &'a [Type],
-    /// What `operation()` adds to the method and path: `.events::<T>()`,
-    /// `.retry(..)`, `.sequential_ids()`, `.last_event_id()`.
+    /// What `operation()` adds to the method and path: `yields = T`'s
+    /// events, `.retry(..)`, `.sequential_ids()`, and `Last-Event-ID` for an
+    /// argument that reads it.
     pub(crate) described: TokenStream,
 }
 

@@ -47,8 +47,7 @@
 
 mod document;
 mod operation;
-#[doc(hidden)]
-pub mod probe;
+pub(crate) mod probe;
 mod split;
 mod typescript;
 

@@ -24,6 +24,7 @@
 //! (`tests/lean_stream_reads.rs`).
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -48,6 +49,17 @@ pub(crate) struct LeanStream(Option<Streaming>);
 
 /// A lean stream until it ends.
 struct Streaming {
+    wire: Wire,
+    guard: ConnectionGuard,
+    /// What the connection goes back to hyper with.
+    service: RouterService,
+    tracker: TaskTracker,
+    resume: Resume,
+}
+
+/// What a lean stream's turns use: its socket, its body, and what is on its
+/// way between them and the client.
+struct Wire {
     io: WatchedIo,
     body: Body,
     /// The chunks the socket has not taken yet.
@@ -63,11 +75,6 @@ struct Streaming {
     /// anything, the socket is not read. Empty, and no allocation, in the
     /// usual case.
     pipelined: Bytes,
-    guard: ConnectionGuard,
-    /// What the connection goes back to hyper with.
-    service: RouterService,
-    tracker: TaskTracker,
-    resume: Resume,
 }
 
 /// Starts hyper on a connection again, once its lean stream has ended (the
@@ -95,19 +102,8 @@ impl LeanStream {
         resume: Resume,
     ) -> Self {
         tracing::debug!(peer = %service.peer, "event stream left hyper's connection");
-        // A copy, not hyper's buffer: what is left of hyper's read buffer
-        // still holds all 8 KiB of it, even when empty.
-        let pipelined = Bytes::copy_from_slice(&pipelined);
-        if !pipelined.is_empty() {
-            stopped_reading(&service, &pipelined);
-        }
         Self(Some(Streaming {
-            io,
-            body,
-            sending: Chunks::default(),
-            finished: false,
-            fresh: true,
-            pipelined,
+            wire: Wire::new(io, body, &pipelined, service.peer),
             guard,
             service,
             tracker,
@@ -116,27 +112,46 @@ impl LeanStream {
     }
 }
 
-/// Says that a stream holds `pipelined` and reads no more of its socket.
-fn stopped_reading(service: &RouterService, pipelined: &Bytes) {
+/// Says that the stream of `peer` holds `pipelined` and reads no more of
+/// its socket.
+fn stopped_reading(peer: SocketAddr, pipelined: &Bytes) {
     tracing::debug!(
-        peer = %service.peer,
+        %peer,
         held = pipelined.len(),
         "the client sent more while its stream runs: kept for hyper, and the socket is \
          not read until the stream ends"
     );
 }
 
-impl Streaming {
+impl Wire {
+    /// `pipelined`: what hyper had read past the stream's request.
+    fn new(io: WatchedIo, body: Body, pipelined: &[u8], peer: SocketAddr) -> Self {
+        // A copy, not hyper's buffer: what is left of hyper's read buffer
+        // still holds all 8 KiB of it, even when empty.
+        let pipelined = Bytes::copy_from_slice(pipelined);
+        if !pipelined.is_empty() {
+            stopped_reading(peer, &pipelined);
+        }
+        Self {
+            io,
+            body,
+            sending: Chunks::default(),
+            finished: false,
+            fresh: true,
+            pipelined,
+        }
+    }
+
     /// One turn of the task, in hyper's order: a read for the client's EOF,
     /// then the body. Except on the first, whose read hyper made before it
     /// wrote the head: the body goes first, then the read.
-    fn poll_turn(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+    fn poll_turn(&mut self, cx: &mut Context<'_>, peer: SocketAddr) -> Poll<End> {
         let fresh = std::mem::take(&mut self.fresh);
-        if !fresh && self.poll_client_gone(cx).is_ready() {
+        if !fresh && self.poll_client_gone(cx, peer).is_ready() {
             return Poll::Ready(End::Dropped);
         }
         let sent = self.poll_send(cx);
-        if fresh && sent.is_pending() && self.poll_client_gone(cx).is_ready() {
+        if fresh && sent.is_pending() && self.poll_client_gone(cx, peer).is_ready() {
             return Poll::Ready(End::Dropped);
         }
         sent
@@ -147,7 +162,7 @@ impl Streaming {
     /// socket failed). Not at all while the stream holds what the client
     /// sent; else one read, into the stack, whose bytes the stream then
     /// holds.
-    fn poll_client_gone(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_client_gone(&mut self, cx: &mut Context<'_>, peer: SocketAddr) -> Poll<()> {
         if !self.pipelined.is_empty() {
             return Poll::Pending;
         }
@@ -161,7 +176,7 @@ impl Streaming {
             }
             Poll::Ready(Ok(())) => {
                 self.pipelined = Bytes::copy_from_slice(buf.filled());
-                stopped_reading(&self.service, &self.pipelined);
+                stopped_reading(peer, &self.pipelined);
                 Poll::Pending
             }
             Poll::Ready(Err(error)) => {
@@ -211,18 +226,18 @@ impl Streaming {
             }
         }
     }
+}
 
+impl Streaming {
     /// The stream is over and its last chunk out: hyper serves the
     /// connection's next request, unless the connection must close.
     fn hand_back(self, cx: &mut Context<'_>) {
         let Self {
-            io,
-            pipelined,
+            wire: Wire { io, pipelined, .. },
             guard,
             service,
             tracker,
             resume,
-            ..
         } = self;
         service.current.set(None);
         if guard.is_finishing() || service.shutdown.is_requested() {
@@ -248,7 +263,7 @@ impl Future for LeanStream {
         // its last chunk goes out (as under hyper, whose connection the
         // guard polls before it looks at the grace period); only a stream
         // that could not end, or whose socket is full, is cut off.
-        let end = match stream.poll_turn(cx) {
+        let end = match stream.wire.poll_turn(cx, stream.service.peer) {
             Poll::Ready(end) => end,
             Poll::Pending if stream.guard.poll_grace(cx).is_ready() => End::Dropped,
             Poll::Pending => return Poll::Pending,
@@ -268,7 +283,6 @@ mod tests {
 
     use super::*;
     use crate::serve::current_stream::CurrentStream;
-    use crate::shutdown::Shutdown;
 
     /// A client that half-closed right after its request, its EOF there
     /// before the stream's first turn: hyper's path wrote the body's ready
@@ -282,33 +296,12 @@ mod tests {
             .unwrap();
         let (socket, peer) = listener.accept().await.unwrap();
         client.shutdown().await.unwrap();
-        assert_eq!(
-            socket.peek(&mut [0; 1]).await.unwrap(),
-            0,
-            "the EOF is there"
-        );
-        let current = CurrentStream::default();
-        let shutdown = Shutdown::new();
-        let guard = ConnectionGuard::new(shutdown.listener(), current.clone());
-        let service = RouterService {
-            router: axum::Router::new(),
-            shutdown,
-            peer,
-            current: current.clone(),
-            body_timeout: None,
-            handover: None,
-        };
-        LeanStream::new(
-            WatchedIo::new(socket, current, None),
-            Body::from("data: x\n\n"),
-            Bytes::new(),
-            service,
-            guard,
-            TaskTracker::new(),
-            // hyper would read the EOF and close the connection.
-            |io, _, _, _| drop(io),
-        )
-        .await;
+        assert_eq!(socket.peek(&mut [0; 1]).await.unwrap(), 0, "the EOF is in");
+        let io = WatchedIo::new(socket, CurrentStream::default(), None);
+        let mut wire = Wire::new(io, Body::from("data: x\n\n"), &[], peer);
+        let end = std::future::poll_fn(|cx| wire.poll_turn(cx, peer)).await;
+        assert!(matches!(end, End::Finished), "the body went out whole");
+        drop(wire);
         let mut seen = String::new();
         client.read_to_string(&mut seen).await.unwrap();
         assert_eq!(seen, "9\r\ndata: x\n\n\r\n0\r\n\r\n");

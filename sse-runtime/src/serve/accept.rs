@@ -24,6 +24,15 @@ pub(crate) enum Protocols {
     Tls(tokio_rustls::TlsAcceptor),
 }
 
+/// What every connection is given, `None` for no limit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timeouts {
+    /// [`Serve::request_body_timeout`](crate::serve::Serve::request_body_timeout).
+    pub(crate) request_body: Option<Duration>,
+    /// [`Serve::header_read_timeout`](crate::serve::Serve::header_read_timeout).
+    pub(crate) header_read: Option<Duration>,
+}
+
 /// Accepts connections on `listener` until `shutdown` is triggered, then
 /// waits for the open ones, which the shutdown ends by the grace period.
 pub(crate) async fn accept_until_shutdown(
@@ -31,7 +40,7 @@ pub(crate) async fn accept_until_shutdown(
     router: Router,
     shutdown: Shutdown,
     protocols: Protocols,
-    body_timeout: Option<Duration>,
+    timeouts: Timeouts,
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(address = %local, "serving");
@@ -50,7 +59,8 @@ pub(crate) async fn accept_until_shutdown(
                         router: router.clone(),
                         shutdown: shutdown.clone(),
                         peer,
-                        body_timeout,
+                        body_timeout: timeouts.request_body,
+                        header_read_timeout: timeouts.header_read,
                         lean: matches!(protocols, Protocols::Http1Lean)
                             .then(|| connections.clone()),
                     };

@@ -1,19 +1,31 @@
 //! One accepted connection under `sse_runtime::serve`: its socket watched,
 //! the router as its service, and hyper's connection driven under its guard.
+//!
+//! Every connection, whatever it speaks, must start a request within the
+//! header read timeout ([`Serve::header_read_timeout`]), and must not go
+//! without one for longer: over HTTP/1 that is hyper's own timeout, set on
+//! every HTTP/1 connection here (each needs a timer for it, which is what
+//! cleartext HTTP/2 once lacked); in cleartext, the wait for the bytes that
+//! tell HTTP/1 from HTTP/2; over HTTP/2, the guard's idle rule.
+//!
+//! [`Serve::header_read_timeout`]: crate::serve::Serve::header_read_timeout
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use axum::Router;
+use bytes::Bytes;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulConnection;
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_util::task::TaskTracker;
 
 use crate::serve::current_stream::CurrentStream;
-use crate::serve::guard::ConnectionGuard;
+use crate::serve::guard::{ConnectionGuard, HeaderReadTimeout};
 use crate::serve::h2_streams::StreamExecutor;
 use crate::serve::handover::Handover;
 use crate::serve::lean_stream::LeanStream;
@@ -22,12 +34,22 @@ use crate::serve::socket;
 use crate::serve::watched_io::WatchedIo;
 use crate::shutdown::Shutdown;
 
+/// How long a connection may wait for a request's head, or go without a
+/// request (over HTTP/2: without a stream), unless
+/// [`Serve::header_read_timeout`](crate::serve::Serve::header_read_timeout)
+/// says otherwise: 30 s, as hyper's HTTP/1 connection waits by default.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The first bytes of every HTTP/2 connection with prior knowledge.
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
 /// What one accepted connection needs to be served.
 pub(crate) struct Connection {
     pub(crate) router: Router,
     pub(crate) shutdown: Shutdown,
     pub(crate) peer: SocketAddr,
-    pub(crate) body_timeout: Option<std::time::Duration>,
+    pub(crate) body_timeout: Option<Duration>,
+    pub(crate) header_read_timeout: Option<Duration>,
     /// With [`Serve::lean_streams`](crate::serve::Serve::lean_streams): the
     /// tasks event streams leave hyper's connection for.
     pub(crate) lean: Option<TaskTracker>,
@@ -51,7 +73,11 @@ impl Connection {
         // The guard drops the connection at the end of the grace period; the
         // socket needs to watch only the send timeout.
         let io = WatchedIo::new(socket, current.clone(), None).with_handover(handover.clone());
-        let guard = ConnectionGuard::new(self.shutdown.listener(), current.clone());
+        let guard = ConnectionGuard::new(
+            self.shutdown.listener(),
+            current.clone(),
+            HeaderReadTimeout::new(self.header_read_timeout),
+        );
         let service = RouterService {
             router: self.router,
             shutdown: self.shutdown,
@@ -65,10 +91,11 @@ impl Connection {
 
     // Every idle stream keeps its connection's task, so its size is memory
     // per stream. Two kinds of task, not one with two branches: a future is
-    // as large as its largest branch, and the HTTP/1-or-2 connection is
-    // several times the size of the HTTP/1 one. And a hand-written future
-    // rather than an `async fn`, which would hold the connection twice (its
-    // argument and its pinned copy); a test below pins it.
+    // as large as its largest branch, and the lean HTTP/1 task carries what
+    // the other does not need. And hand-written futures rather than `async
+    // fn`s, which would hold the connection twice (its argument and its
+    // pinned copy), and the HTTP/2 connection (larger, and shared by many
+    // streams) boxed; tests below pin both sizes.
 
     /// Serves HTTP/1 only; event streams leave hyper's connection once
     /// their head is out if the server serves lean streams.
@@ -82,16 +109,46 @@ impl Connection {
         Http1::new(io, service, guard, tracker)
     }
 
-    /// Serves HTTP/1 or cleartext HTTP/2, told apart by the first bytes.
-    pub(crate) fn serve_auto(self, socket: TcpStream) -> impl Future<Output = ()> + Send + 'static {
-        let (io, service, guard) = self.prepare(socket);
-        let executor = StreamExecutor::default();
-        let guard = guard.with_h2(executor.connection.clone());
-        let builder = hyper_util::server::conn::auto::Builder::new(executor);
-        let connection = builder
-            .serve_connection(TokioIo::new(io), service)
-            .into_owned();
-        Guarded { connection, guard }
+    /// Serves HTTP/1 or cleartext HTTP/2, told apart by the first bytes,
+    /// which must come within the header read timeout (as hyper's
+    /// `auto::Builder` would tell them apart, but bounded; and then with a
+    /// connection of one protocol, whose timeouts are known).
+    pub(crate) fn serve_auto(self, socket: TcpStream) -> Auto {
+        let requested = self.shutdown.requested();
+        let (peer, timeout) = (self.peer, self.header_read_timeout);
+        let (mut io, service, guard) = self.prepare(socket);
+        Auto::Sniffing(Box::pin(async move {
+            let sniffed = async {
+                match timeout {
+                    Some(timeout) => tokio::time::timeout(timeout, sniff_h2(&mut io)).await,
+                    None => Ok(sniff_h2(&mut io).await),
+                }
+            };
+            let (h2, first) = tokio::select! {
+                () = requested => return None,
+                sniffed = sniffed => match sniffed {
+                    Ok(Ok(sniffed)) => sniffed,
+                    Ok(Err(error)) => {
+                        tracing::debug!(%peer, %error, "reading the connection's first bytes failed");
+                        return None;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "no request within the header read timeout");
+                        return None;
+                    }
+                },
+            };
+            let io = TokioIo::new(io.unread(first));
+            Some(if h2 {
+                let executor = StreamExecutor::default();
+                let guard = guard.with_h2(executor.connection.clone());
+                let connection = http2_builder(executor).serve_connection(io, service);
+                Auto::Http2(Box::pin(Guarded { connection, guard }))
+            } else {
+                let connection = http1_builder(timeout).serve_connection(io, service);
+                Auto::Http1(Guarded { connection, guard })
+            })
+        }))
     }
 
     /// Serves HTTPS: HTTP/2 or HTTP/1.1 as the client and `acceptor` agree by
@@ -127,12 +184,11 @@ impl Connection {
         if h2 {
             let executor = StreamExecutor::default();
             let guard = guard.with_h2(executor.connection.clone());
-            let connection = hyper::server::conn::http2::Builder::new(executor)
-                .timer(TokioTimer::new())
-                .serve_connection(io, service);
+            let connection = http2_builder(executor).serve_connection(io, service);
             Guarded { connection, guard }.await;
         } else {
-            let connection = http1_builder().serve_connection(io, service);
+            let timeout = guard.header_read_timeout();
+            let connection = http1_builder(timeout).serve_connection(io, service);
             Guarded { connection, guard }.await;
         }
     }
@@ -156,7 +212,8 @@ impl Http1 {
         tracker: Option<TaskTracker>,
     ) -> Self {
         let lean = service.handover.clone().zip(tracker);
-        let connection = http1_builder().serve_connection(TokioIo::new(io), service);
+        let connection =
+            http1_builder(guard.header_read_timeout()).serve_connection(TokioIo::new(io), service);
         Self {
             serving: Some((connection, guard)),
             lean,
@@ -209,16 +266,91 @@ impl Future for Http1 {
     }
 }
 
-/// hyper's HTTP/1 connection as every connection here is served.
-fn http1_builder() -> hyper::server::conn::http1::Builder {
+/// A cleartext HTTP/1-or-2 connection's task. Hand-written, as [`Http1`]
+/// is, and kept to the size of an HTTP/1 connection: its HTTP/1.1 event
+/// streams (which stay in hyper's connection) each keep one.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the HTTP/1 connection is what the task is for; boxing it would cost each one an allocation"
+)]
+pub(crate) enum Auto {
+    /// Reading the first bytes; boxed, since it is over in a moment.
+    Sniffing(Pin<Box<dyn Future<Output = Option<Auto>> + Send>>),
+    Http1(Guarded<Http1Connection>),
+    /// Boxed: one HTTP/2 connection carries many streams.
+    Http2(Pin<Box<Guarded<Http2Connection>>>),
+}
+
+type Http2Connection =
+    hyper::server::conn::http2::Connection<TokioIo<WatchedIo>, RouterService, StreamExecutor>;
+
+impl Future for Auto {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            let next = match &mut *self {
+                Self::Sniffing(sniffing) => ready!(sniffing.as_mut().poll(cx)),
+                Self::Http1(connection) => return Pin::new(connection).poll(cx),
+                Self::Http2(connection) => return connection.as_mut().poll(cx),
+            };
+            match next {
+                Some(serving) => *self = serving,
+                None => return Poll::Ready(()),
+            }
+        }
+    }
+}
+
+/// hyper's HTTP/1 connection as every connection here is served: a request
+/// head must be complete within `header_read_timeout` of hyper starting to
+/// wait for it (when the connection opens, and when a response has ended).
+fn http1_builder(header_read_timeout: Option<Duration>) -> hyper::server::conn::http1::Builder {
     let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    builder
+}
+
+/// hyper's HTTP/2 connection as every connection here is served; its
+/// guard closes it once it has gone without a stream for the header read
+/// timeout ([`ConnectionGuard::with_h2`]). No HTTP/2 `PING`s: a peer that
+/// vanished is found by the socket's TCP keep-alive and user timeout
+/// (`socket::tune`), as over HTTP/1.
+fn http2_builder(executor: StreamExecutor) -> hyper::server::conn::http2::Builder<StreamExecutor> {
+    let mut builder = hyper::server::conn::http2::Builder::new(executor);
     builder.timer(TokioTimer::new());
     builder
 }
 
+/// Reads a cleartext connection's first bytes until they tell its protocol:
+/// whether they are HTTP/2's preface (else HTTP/1), and the bytes read, for
+/// hyper to read again. Ready at the first byte that differs from the
+/// preface, so an HTTP/1 request goes to hyper (and its header read timeout)
+/// at once. (A client that drips a prefix of the preface, then something
+/// else, has this wait and then hyper's: at most twice the timeout.)
+async fn sniff_h2(io: &mut WatchedIo) -> std::io::Result<(bool, Bytes)> {
+    let mut first = [0u8; H2_PREFACE.len()];
+    let mut filled = 0;
+    while filled < first.len() {
+        let read = io.read(&mut first[filled..]).await?;
+        if read == 0 {
+            // The client closed: hyper sees the same end of file.
+            break;
+        }
+        filled += read;
+        if first[..filled] != H2_PREFACE[..filled] {
+            break;
+        }
+    }
+    let h2 = filled == H2_PREFACE.len() && first == *H2_PREFACE;
+    Ok((h2, Bytes::copy_from_slice(&first[..filled])))
+}
+
 pin_project_lite::pin_project! {
     /// A connection served under its guard.
-    struct Guarded<C> {
+    pub(crate) struct Guarded<C> {
         #[pin]
         connection: C,
         guard: ConnectionGuard,
@@ -258,6 +390,7 @@ mod tests {
             shutdown: Shutdown::new(),
             peer: SocketAddr::from(([127, 0, 0, 1], 1)),
             body_timeout: None,
+            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
             lean: Some(TaskTracker::new()),
         };
         let task = connection.serve_http1(socket);
@@ -265,6 +398,31 @@ mod tests {
         assert!(
             size < 1_200,
             "the HTTP/1 connection task is {size} bytes; it should hold hyper's connection once"
+        );
+    }
+
+    /// Every HTTP/1.1 event stream of a server of cleartext HTTP/2 keeps
+    /// this future alive (hyper-util's `auto` connection, in its place
+    /// before, was 1,832 bytes).
+    #[tokio::test]
+    async fn an_http1_or_h2c_connection_task_holds_an_http1_connection() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let connection = Connection {
+            router: Router::new(),
+            shutdown: Shutdown::new(),
+            peer: SocketAddr::from(([127, 0, 0, 1], 1)),
+            body_timeout: None,
+            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+            lean: None,
+        };
+        let task = connection.serve_auto(socket);
+        let size = std::mem::size_of_val(&task);
+        assert!(
+            size < 1_200,
+            "the HTTP/1-or-2 connection task is {size} bytes; it should hold hyper's HTTP/1 connection once"
         );
     }
 }

@@ -1,42 +1,157 @@
 //! What a connection's guard enforces on it under `sse_runtime::serve`: the
-//! shutdown (finish up, then end after the grace period). The send timeout
-//! is the socket's own ([`WatchedIo`](crate::serve::watched_io)).
+//! shutdown (finish up, then end after the grace period) and, on an HTTP/2
+//! connection, the idle rule (no stream for the header read timeout: close
+//! with `GOAWAY`). The send timeout is the socket's own
+//! ([`WatchedIo`](crate::serve::watched_io)); an HTTP/1 connection's header
+//! read timeout is hyper's.
 
+use std::future::Future;
+use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use hyper_util::server::graceful::GracefulConnection;
+use tokio::time::{Instant, Sleep};
 
 use crate::response::DisconnectReason;
 use crate::serve::current_stream::CurrentStream;
 use crate::serve::h2_streams::ConnectionEnd;
 use crate::shutdown::{Notice, ShutdownListener};
 
-/// Enforces the shutdown on one connection.
+/// How long an HTTP/2 connection asked to close for idleness has, with no
+/// stream open, to close by itself before it is dropped. A live client
+/// answers the `GOAWAY`'s `PING` within a round trip and hyper then closes;
+/// one that sent no preface, or stopped reading, never does, and a
+/// connection still handshaking cannot send `GOAWAY` at all.
+const CLOSE_AFTER_GOAWAY: Duration = Duration::from_secs(1);
+
+/// Enforces the shutdown on one connection, and the idle rule on an HTTP/2
+/// one.
 pub(crate) struct ConnectionGuard {
     shutdown: ShutdownListener,
     finishing: bool,
+    /// For hyper's HTTP/1 connection, built again after a lean stream.
+    header_read_timeout: HeaderReadTimeout,
     current: CurrentStream,
-    /// An HTTP/2 connection's word to its stream tasks.
-    h2: Option<Arc<ConnectionEnd>>,
+    /// An HTTP/2 connection's word to its stream tasks, and its idle rule.
+    h2: Option<Pin<Box<Http2>>>,
+}
+
+/// A header read timeout in whole milliseconds (at least one; at most about
+/// 49 days, longer ones are clamped), `None` when off: four bytes, which
+/// fit in the guard's padding. Every idle HTTP/1 stream holds a guard, so a
+/// `Duration` (16 bytes) would be memory per stream.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeaderReadTimeout(Option<NonZeroU32>);
+
+impl HeaderReadTimeout {
+    pub(crate) fn new(timeout: Option<Duration>) -> Self {
+        Self(timeout.map(|timeout| {
+            let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+            NonZeroU32::new(millis).unwrap_or(NonZeroU32::MIN)
+        }))
+    }
+
+    pub(crate) fn get(self) -> Option<Duration> {
+        self.0
+            .map(|millis| Duration::from_millis(u64::from(millis.get())))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// What the guard of an HTTP/2 connection keeps: one allocation per
+    /// connection, none for HTTP/1.
+    struct Http2 {
+        streams: Arc<ConnectionEnd>,
+        // How long the connection may go without a stream; `None`: forever.
+        timeout: Option<Duration>,
+        // Due when the connection may have been without a stream for long
+        // enough; set again while it is not.
+        #[pin]
+        check: Sleep,
+        // When the connection was asked to close for idleness.
+        asked_to_close: Option<Instant>,
+    }
+}
+
+/// What the idle rule does to an HTTP/2 connection.
+enum Idle {
+    /// It has had no stream for the timeout: ask it to close (`GOAWAY`).
+    AskToClose,
+    /// Asked, it has still not closed, and has no stream: drop it.
+    Drop,
+}
+
+impl Http2 {
+    fn poll_idle(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Idle> {
+        let mut this = self.project();
+        let Some(timeout) = *this.timeout else {
+            return Poll::Pending;
+        };
+        loop {
+            ready!(this.check.as_mut().poll(cx));
+            let now = Instant::now();
+            // A stream open: nothing to do before another `timeout` (the
+            // count is not watched, so that a stream costs no wake-up).
+            let Some(idle_since) = this.streams.idle_since() else {
+                this.check.as_mut().reset(now + timeout);
+                continue;
+            };
+            let due = match *this.asked_to_close {
+                None => idle_since + timeout,
+                Some(asked) => idle_since.max(asked) + CLOSE_AFTER_GOAWAY,
+            };
+            if due > now {
+                this.check.as_mut().reset(due);
+                continue;
+            }
+            if this.asked_to_close.is_some() {
+                return Poll::Ready(Idle::Drop);
+            }
+            *this.asked_to_close = Some(now);
+            this.check.as_mut().reset(now + CLOSE_AFTER_GOAWAY);
+            return Poll::Ready(Idle::AskToClose);
+        }
+    }
 }
 
 impl ConnectionGuard {
-    pub(crate) fn new(shutdown: ShutdownListener, current: CurrentStream) -> Self {
+    pub(crate) fn new(
+        shutdown: ShutdownListener,
+        current: CurrentStream,
+        header_read_timeout: HeaderReadTimeout,
+    ) -> Self {
         Self {
             shutdown,
             finishing: false,
+            header_read_timeout,
             current,
             h2: None,
         }
     }
 
-    /// The connection may speak HTTP/2: at the end of the grace period, its
-    /// stream tasks are told why they end.
-    pub(crate) fn with_h2(mut self, connection: Arc<ConnectionEnd>) -> Self {
-        self.h2 = Some(connection);
+    /// The connection speaks HTTP/2: at the end of the grace period, its
+    /// stream tasks are told why they end; and once it has gone without a
+    /// stream for the header read timeout (from now, or from when its last
+    /// stream ended), it is asked to close (`GOAWAY`), then dropped if it has
+    /// not closed [`CLOSE_AFTER_GOAWAY`] later.
+    pub(crate) fn with_h2(mut self, streams: Arc<ConnectionEnd>) -> Self {
+        let timeout = self.header_read_timeout.get();
+        let first_check = Instant::now() + timeout.unwrap_or_default();
+        self.h2 = Some(Box::pin(Http2 {
+            streams,
+            timeout,
+            check: tokio::time::sleep_until(first_check),
+            asked_to_close: None,
+        }));
         self
+    }
+
+    /// The header read timeout hyper's HTTP/1 connection is built with.
+    pub(crate) fn header_read_timeout(&self) -> Option<Duration> {
+        self.header_read_timeout.get()
     }
 
     /// For a connection hyper no longer drives (a lean stream's): notes the
@@ -90,13 +205,61 @@ impl ConnectionGuard {
                 Poll::Ready(Notice::GraceOver) => {
                     self.current.end(DisconnectReason::Shutdown);
                     if let Some(h2) = &self.h2 {
-                        h2.grace_over();
+                        h2.streams.grace_over();
                     }
                     tracing::debug!("grace period over; dropping connection");
                     return Poll::Ready(());
                 }
             }
+            if let Some(h2) = &mut self.h2 {
+                match h2.as_mut().poll_idle(cx) {
+                    Poll::Pending => {}
+                    Poll::Ready(Idle::AskToClose) => {
+                        tracing::debug!("no HTTP/2 stream for the header read timeout; GOAWAY");
+                        // A shutdown has asked already; asking twice is no use.
+                        if !self.finishing {
+                            connection.as_mut().graceful_shutdown();
+                        }
+                        continue;
+                    }
+                    Poll::Ready(Idle::Drop) => {
+                        tracing::debug!("idle HTTP/2 connection did not close; dropping it");
+                        return Poll::Ready(());
+                    }
+                }
+            }
             return Poll::Pending;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every idle HTTP/1 stream holds its connection's guard: the header read
+    /// timeout and the HTTP/2 idle rule must not make it larger (96 bytes
+    /// before either).
+    #[test]
+    fn the_guard_is_no_larger_for_the_timeouts() {
+        let size = std::mem::size_of::<ConnectionGuard>();
+        assert!(size <= 96, "a connection's guard is {size} bytes");
+    }
+
+    #[test]
+    fn a_header_read_timeout_keeps_its_milliseconds() {
+        let kept = |timeout| HeaderReadTimeout::new(timeout).get();
+        assert_eq!(kept(None), None);
+        let thirty = Duration::from_secs(30);
+        assert_eq!(kept(Some(thirty)), Some(thirty));
+        // Never rounded to zero, which would turn it off.
+        assert_eq!(
+            kept(Some(Duration::from_micros(10))),
+            Some(Duration::from_millis(1))
+        );
+        assert_eq!(
+            kept(Some(Duration::MAX)),
+            Some(Duration::from_millis(u32::MAX.into()))
+        );
     }
 }

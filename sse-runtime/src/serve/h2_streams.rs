@@ -17,16 +17,27 @@
 //! `send_timeout`) and h2 resets the stream (`RST_STREAM`), while the
 //! connection and its other streams go on.
 //!
+//! The executor also counts the connection's live stream tasks, and notes
+//! since when it has had none: the connection's guard closes an HTTP/2
+//! connection that has gone without a stream for its header read timeout
+//! (`ConnectionGuard`), as hyper closes an HTTP/1 connection that has gone
+//! without a request head. A stream counts from the moment hyper has its
+//! headers until its task ends, so a long event stream, however quiet,
+//! keeps its connection.
+//!
 //! [`WatchedIo`]: crate::serve::WatchedIo
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll};
+
+use tokio::time::Instant;
 
 use crate::response::{DisconnectReason, Enforcement};
 use crate::serve::wait_clock::WaitClock;
+use crate::sync::lock;
 
 tokio::task_local! {
     /// The stream task being polled, while its response is being made.
@@ -42,18 +53,81 @@ pub(crate) fn attach(stream: &Arc<Enforcement>) -> bool {
         .unwrap_or(false)
 }
 
-/// What one HTTP/2 connection tells all of its stream tasks.
-#[derive(Debug, Default)]
+/// What one HTTP/2 connection and its stream tasks tell each other.
+#[derive(Debug)]
 pub(crate) struct ConnectionEnd {
     /// Set when the connection's guard drops it at the end of the grace
     /// period, so that the streams it takes down report a shutdown.
     grace_over: AtomicBool,
+    /// The live stream tasks, for the guard's idle rule.
+    streams: Mutex<Streams>,
+}
+
+/// How many stream tasks live, and since when none has.
+#[derive(Debug)]
+struct Streams {
+    open: usize,
+    /// When the last stream task ended (at first: when the connection
+    /// started); meaningful only while `open` is 0.
+    idle_since: Instant,
+}
+
+impl Default for ConnectionEnd {
+    fn default() -> Self {
+        Self {
+            grace_over: AtomicBool::new(false),
+            streams: Mutex::new(Streams {
+                open: 0,
+                idle_since: Instant::now(),
+            }),
+        }
+    }
 }
 
 impl ConnectionEnd {
     /// The guard drops the connection: its streams end for the shutdown.
     pub(crate) fn grace_over(&self) {
         self.grace_over.store(true, Ordering::Relaxed);
+    }
+
+    /// Since when the connection has had no stream, or `None` while it has
+    /// one.
+    pub(crate) fn idle_since(&self) -> Option<Instant> {
+        let streams = self.lock();
+        (streams.open == 0).then_some(streams.idle_since)
+    }
+
+    fn stream_opened(&self) {
+        self.lock().open += 1;
+    }
+
+    fn stream_ended(&self) {
+        let mut streams = self.lock();
+        streams.open -= 1;
+        if streams.open == 0 {
+            streams.idle_since = Instant::now();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Streams> {
+        lock(&self.streams)
+    }
+}
+
+/// One live stream task, counted while it lives.
+#[derive(Debug)]
+struct OpenStream(Arc<ConnectionEnd>);
+
+impl OpenStream {
+    fn new(connection: Arc<ConnectionEnd>) -> Self {
+        connection.stream_opened();
+        Self(connection)
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.stream_ended();
     }
 }
 
@@ -72,7 +146,7 @@ where
         tokio::spawn(WatchedStreamTask {
             task,
             watch: Arc::new(StreamWatch::default()),
-            connection: self.connection.clone(),
+            connection: OpenStream::new(self.connection.clone()),
             frame: WaitClock::default(),
         });
     }
@@ -91,7 +165,7 @@ pin_project_lite::pin_project! {
         #[pin]
         task: F,
         watch: Arc<StreamWatch>,
-        connection: Arc<ConnectionEnd>,
+        connection: OpenStream,
         // Since when the body's last frame has been waiting.
         frame: WaitClock,
     }
@@ -114,7 +188,7 @@ impl<F: Future<Output = ()>> Future for WatchedStreamTask<F> {
             // The task is dropped after this, and the body with it: if the
             // connection was taken down at the end of the grace period, the
             // stream's report says so.
-            if this.connection.grace_over.load(Ordering::Relaxed) && stream.ended_by().is_none() {
+            if this.connection.0.grace_over.load(Ordering::Relaxed) && stream.ended_by().is_none() {
                 stream.end(DisconnectReason::Shutdown);
             }
             return Poll::Ready(());

@@ -53,6 +53,7 @@ use tokio::net::TcpListener;
 
 pub use self::bind::{LISTEN_BACKLOG, bind};
 pub use self::body_timeout::DEFAULT_REQUEST_BODY_TIMEOUT;
+pub use self::connection::DEFAULT_HEADER_READ_TIMEOUT;
 pub use self::listener::SseListener;
 pub use self::make_service::{MakeService, make_service};
 pub use self::service::RouterService;
@@ -98,6 +99,7 @@ pub fn serve(listener: TcpListener, router: Router) -> Serve {
         http2: None,
         lean_streams: true,
         body_timeout: Some(DEFAULT_REQUEST_BODY_TIMEOUT),
+        header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
         #[cfg(feature = "tls")]
         tls: None,
     }
@@ -124,6 +126,7 @@ pub struct Serve {
     http2: Option<bool>,
     lean_streams: bool,
     body_timeout: Option<Duration>,
+    header_read_timeout: Option<Duration>,
     #[cfg(feature = "tls")]
     tls: Option<Tls>,
 }
@@ -143,6 +146,46 @@ impl Serve {
     /// hold a connection and a task indefinitely.
     pub fn request_body_timeout(mut self, timeout: Duration) -> Self {
         self.body_timeout = (!timeout.is_zero()).then_some(timeout);
+        self
+    }
+
+    /// How long a connection may wait for a request, whatever it speaks
+    /// (default [`DEFAULT_HEADER_READ_TIMEOUT`], 30 s, as hyper's HTTP/1
+    /// connection; `Duration::ZERO` turns it off): a client that opens
+    /// connections and sends nothing, or next to nothing, cannot hold them
+    /// and their memory indefinitely.
+    ///
+    /// - **HTTP/1** (cleartext or over TLS, lean streams or not): a request's
+    ///   head must be complete within it, counted from when the connection
+    ///   opens or its previous response ended (hyper's
+    ///   `header_read_timeout`). A silent connection, a partial request line,
+    ///   headers dripped a byte at a time are closed when it runs out. A
+    ///   response being written, however long, is not a wait: an event
+    ///   stream is never ended by it.
+    /// - **HTTP/2** (over TLS, or cleartext with [`Serve::http2`]): a
+    ///   connection with no stream open for this long (since it opened, or
+    ///   since its last stream ended) is closed with `GOAWAY`, and dropped
+    ///   if it has not closed a second later (a client that sent no preface,
+    ///   or stopped reading). An open stream, such as a quiet event stream,
+    ///   keeps its connection.
+    /// - In cleartext with [`Serve::http2`], the first bytes, which tell
+    ///   HTTP/1 from HTTP/2, must come within it too; and over TLS the
+    ///   handshake has its own `TLS_HANDSHAKE_TIMEOUT` (feature `tls`)
+    ///   before it.
+    ///
+    /// ```no_run
+    /// # async fn run(app: axum::Router) -> std::io::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// let listener = sse_runtime::bind("0.0.0.0:8000".parse().unwrap()).await?;
+    /// sse_runtime::serve(listener, app)
+    ///     .header_read_timeout(Duration::from_secs(10))
+    ///     .await
+    /// # }
+    /// # let _ = run;
+    /// ```
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = (!timeout.is_zero()).then_some(timeout);
         self
     }
 
@@ -250,7 +293,10 @@ impl IntoFuture for Serve {
             self.router,
             shutdown,
             protocols,
-            self.body_timeout,
+            accept::Timeouts {
+                request_body: self.body_timeout,
+                header_read: self.header_read_timeout,
+            },
         ))
     }
 }

@@ -1,7 +1,7 @@
 //! An HTTP/2 client over a real socket, HTTPS (ALPN `h2`, trusting one
 //! certificate) or cleartext with prior knowledge: hyper's, with a small
 //! stream window so that a stream it stops reading runs out of window after
-//! 64 KiB.
+//! 64 KiB. And a bare TLS connection, for tests that send raw bytes.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +11,9 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
 use hyper::client::conn::http2::SendRequest;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
+use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::CertificateDer;
 
@@ -46,7 +48,7 @@ pub async fn connect_h2(
     addr: SocketAddr,
     certificate: Option<&CertificateDer<'static>>,
 ) -> H2Connection {
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let tcp = TcpStream::connect(addr).await.unwrap();
     let mut builder = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
     builder
         .initial_stream_window_size(STREAM_WINDOW)
@@ -56,6 +58,29 @@ pub async fn connect_h2(
         let driver = tokio::spawn(async move { drop(connection.await) });
         return H2Connection { requests, driver };
     };
+    let tls = tls_handshake(tcp, certificate, b"h2").await;
+    let (requests, connection) = builder.handshake(TokioIo::new(tls)).await.unwrap();
+    let driver = tokio::spawn(async move { drop(connection.await) });
+    H2Connection { requests, driver }
+}
+
+/// A TLS connection to `addr`, trusting `certificate` (which must name
+/// `localhost`) and agreeing to `alpn` (`b"h2"` or `b"http/1.1"`), for a
+/// test to speak raw bytes over.
+pub async fn connect_tls(
+    addr: SocketAddr,
+    certificate: &CertificateDer<'static>,
+    alpn: &[u8],
+) -> TlsStream<TcpStream> {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    tls_handshake(tcp, certificate, alpn).await
+}
+
+async fn tls_handshake(
+    tcp: TcpStream,
+    certificate: &CertificateDer<'static>,
+    alpn: &[u8],
+) -> TlsStream<TcpStream> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(certificate.clone()).unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -64,18 +89,17 @@ pub async fn connect_h2(
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     let tls = connector.connect(name, tcp).await.unwrap();
     assert_eq!(
         tls.get_ref().1.alpn_protocol(),
-        Some(&b"h2"[..]),
-        "the server agreed to HTTP/2 by ALPN"
+        Some(alpn),
+        "the server agreed to {} by ALPN",
+        String::from_utf8_lossy(alpn)
     );
-    let (requests, connection) = builder.handshake(TokioIo::new(tls)).await.unwrap();
-    let driver = tokio::spawn(async move { drop(connection.await) });
-    H2Connection { requests, driver }
+    tls
 }
 
 impl H2Connection {

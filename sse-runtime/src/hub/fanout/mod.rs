@@ -22,8 +22,8 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use crate::sync::lock;
 use crate::hub::message::Message;
+use crate::sync::lock;
 
 /// How many messages a log keeps.
 #[derive(Debug, Clone, Copy)]

@@ -27,10 +27,10 @@ use crate::event::{EventError, SseEvent};
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits, Log};
-use crate::sync::lock;
 use crate::hub::message::Message;
 use crate::hub::subscription::Subscription;
 use crate::hub::topic_ids::{WireId, check_topic_for_ids};
+use crate::sync::lock;
 
 /// Topics held in this process.
 #[derive(Debug)]

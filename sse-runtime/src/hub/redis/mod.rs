@@ -61,11 +61,11 @@ use crate::event::SseEvent;
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::Fanout;
-use crate::sync::lock;
 use crate::hub::message::{Message, encode_for_topic};
 use crate::hub::resume::{History, Resume};
 use crate::hub::subscription::Subscription;
 use crate::hub::topic_ids::check_topic_for_ids;
+use crate::sync::lock;
 
 /// Stores the entry and publishes it on the topic's channel, atomically, so
 /// that the channel carries the entries in the stream's order. With a second

@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex, Weak};
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits};
-use crate::sync::lock;
 use crate::hub::message::Message;
 use crate::hub::redis::stream::{key, pack, stream_info};
 use crate::hub::redis::{Shared, timed, within};
 use crate::hub::subscription::Source;
 use crate::hub::topic_ids::WireId;
+use crate::sync::lock;
 
 /// A topic this process serves.
 pub(crate) struct RedisTopic {

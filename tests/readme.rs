@@ -538,6 +538,10 @@ fn the_readmes_defaults_are_the_runtimes() {
             "A TLS handshake must finish within {} s (`TLS_HANDSHAKE_TIMEOUT`)",
             seconds(sse_runtime::serve::TLS_HANDSHAKE_TIMEOUT)
         ),
+        format!(
+            "must then send a request within {} s (`Serve::header_read_timeout`)",
+            seconds(sse_runtime::DEFAULT_HEADER_READ_TIMEOUT)
+        ),
     ];
     for claim in claims {
         assert!(readme.contains(&claim), "README should say {claim:?}");

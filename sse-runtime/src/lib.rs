@@ -96,8 +96,8 @@ pub use crate::response::{
     KeepAlive, MaxDuration, SseResponse, StreamItem, StreamLimit, StreamStats,
 };
 pub use crate::serve::{
-    DEFAULT_REQUEST_BODY_TIMEOUT, LISTEN_BACKLOG, MakeService, Serve, SseListener, bind,
-    make_service, serve,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_REQUEST_BODY_TIMEOUT, LISTEN_BACKLOG, MakeService, Serve,
+    SseListener, bind, make_service, serve,
 };
 pub use crate::shutdown::{DEFAULT_GRACE_PERIOD, MissingShutdown, Shutdown, shutdown_signal};
 

@@ -150,7 +150,7 @@ impl Serve {
     }
 
     /// How long a connection may wait for a request, whatever it speaks
-    /// (default [`DEFAULT_HEADER_READ_TIMEOUT`], 30 s, as hyper's HTTP/1
+    /// (default [`DEFAULT_HEADER_READ_TIMEOUT`], as hyper's HTTP/1
     /// connection; `Duration::ZERO` turns it off): a client that opens
     /// connections and sends nothing, or next to nothing, cannot hold them
     /// and their memory indefinitely.

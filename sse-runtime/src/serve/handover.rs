@@ -31,6 +31,8 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode, Version, header};
 use http_body::{Frame, SizeHint};
 
+use crate::sync::lock;
+
 /// Shared by one HTTP/1 connection's service, socket and task.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Handover(Arc<Slot>);
@@ -84,11 +86,7 @@ impl Handover {
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Body>> {
-        // Nothing panics while holding it; a poisoned value is still valid.
-        self.0
-            .body
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.0.body)
     }
 }
 

@@ -4,9 +4,9 @@
 //! follows.
 //!
 //! The rule. A file is named by its path relative to its crate's `src/`
-//! (`serve/chunk.rs`) or to the repository (`sse-runtime/src/serve/chunk.rs`);
-//! a folder module's `mod.rs` by its folder, with a trailing slash
-//! (`hub/memory/`). A path in the document is any word (a run of letters,
+//! (`serve/http1/chunk.rs`) or to the repository
+//! (`sse-runtime/src/serve/http1/chunk.rs`); a folder module's `mod.rs` by
+//! its folder, with a trailing slash (`hub/memory/`). A path in the document is any word (a run of letters,
 //! digits, `_`, `.`, `/` and `-`) that ends in `.rs`, or in `/` after a name,
 //! in prose, code spans and the diagram alike; it must be a file (`.rs`) or a
 //! folder (`/`) under the repository root, `sse-runtime/src/` or

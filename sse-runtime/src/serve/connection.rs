@@ -24,14 +24,11 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_util::task::TaskTracker;
 
-use crate::serve::current_stream::CurrentStream;
 use crate::serve::guard::{ConnectionGuard, HeaderReadTimeout};
-use crate::serve::h2_streams::StreamExecutor;
-use crate::serve::handover::Handover;
-use crate::serve::lean_stream::LeanStream;
+use crate::serve::h2::StreamExecutor;
+use crate::serve::http1::{Handover, LeanStream};
 use crate::serve::service::RouterService;
-use crate::serve::socket;
-use crate::serve::watched_io::WatchedIo;
+use crate::serve::socket::{self, CurrentStream, WatchedIo};
 use crate::shutdown::Shutdown;
 
 /// How long a connection may wait for a request's head, or go without a
@@ -155,16 +152,14 @@ impl Connection {
     /// ALPN. The handshake is bounded by [`TLS_HANDSHAKE_TIMEOUT`] and given
     /// up at shutdown.
     ///
-    /// [`TLS_HANDSHAKE_TIMEOUT`]: crate::serve::tls::TLS_HANDSHAKE_TIMEOUT
+    /// [`TLS_HANDSHAKE_TIMEOUT`]: crate::serve::h2::TLS_HANDSHAKE_TIMEOUT
     #[cfg(feature = "tls")]
     pub(crate) async fn serve_tls(self, socket: TcpStream, acceptor: tokio_rustls::TlsAcceptor) {
         let requested = self.shutdown.requested();
         let peer = self.peer;
         let (io, service, guard) = self.prepare(socket);
-        let handshake = tokio::time::timeout(
-            crate::serve::tls::TLS_HANDSHAKE_TIMEOUT,
-            acceptor.accept(io),
-        );
+        let handshake =
+            tokio::time::timeout(crate::serve::h2::TLS_HANDSHAKE_TIMEOUT, acceptor.accept(io));
         let tls = tokio::select! {
             () = requested => return,
             handshake = handshake => match handshake {

@@ -2,7 +2,7 @@
 //! shutdown (finish up, then end after the grace period) and, on an HTTP/2
 //! connection, the idle rule (no stream for the header read timeout: close
 //! with `GOAWAY`). The send timeout is the socket's own
-//! ([`WatchedIo`](crate::serve::watched_io)); an HTTP/1 connection's header
+//! ([`WatchedIo`](crate::serve::WatchedIo)); an HTTP/1 connection's header
 //! read timeout is hyper's.
 
 use std::future::Future;
@@ -16,8 +16,8 @@ use hyper_util::server::graceful::GracefulConnection;
 use tokio::time::{Instant, Sleep};
 
 use crate::response::DisconnectReason;
-use crate::serve::current_stream::CurrentStream;
-use crate::serve::h2_streams::ConnectionEnd;
+use crate::serve::h2::ConnectionEnd;
+use crate::serve::socket::CurrentStream;
 use crate::shutdown::{Notice, ShutdownListener};
 
 /// How long an HTTP/2 connection asked to close for idleness has, with no

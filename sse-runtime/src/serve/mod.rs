@@ -26,23 +26,15 @@
 //! ```
 
 mod accept;
+mod axum_serve;
 mod bind;
 mod body_timeout;
-mod chunk;
 mod connection;
-mod current_stream;
 mod guard;
-mod h2_streams;
-mod handover;
-mod lean_stream;
-mod listener;
-mod make_service;
+mod h2;
+mod http1;
 mod service;
 mod socket;
-#[cfg(feature = "tls")]
-mod tls;
-mod wait_clock;
-mod watched_io;
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -51,16 +43,15 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 
+pub use self::axum_serve::{MakeService, SseListener, make_service};
 pub use self::bind::{LISTEN_BACKLOG, bind};
 pub use self::body_timeout::DEFAULT_REQUEST_BODY_TIMEOUT;
 pub use self::connection::DEFAULT_HEADER_READ_TIMEOUT;
-pub use self::listener::SseListener;
-pub use self::make_service::{MakeService, make_service};
-pub use self::service::RouterService;
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-pub use self::tls::{TLS_HANDSHAKE_TIMEOUT, Tls, TlsError};
-pub use self::watched_io::WatchedIo;
+pub use self::h2::{TLS_HANDSHAKE_TIMEOUT, Tls, TlsError};
+pub use self::service::RouterService;
+pub use self::socket::WatchedIo;
 use crate::shutdown::Shutdown;
 
 /// Serves `router` on `listener`: what `axum::serve` does, plus the

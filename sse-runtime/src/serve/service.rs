@@ -19,9 +19,9 @@ use tower_service::Service;
 
 use crate::response::Enforcement;
 use crate::serve::body_timeout::TimedBody;
-use crate::serve::current_stream::CurrentStream;
-use crate::serve::h2_streams;
-use crate::serve::handover::{self, Handover};
+use crate::serve::h2;
+use crate::serve::http1::{self, Handover};
+use crate::serve::socket::CurrentStream;
 use crate::shutdown::Shutdown;
 
 /// One connection's view of the router, as [`MakeService`](crate::serve::MakeService)
@@ -50,7 +50,7 @@ impl RouterService {
         let handover = self
             .handover
             .as_ref()
-            .filter(|_| handover::request_allows(&request))
+            .filter(|_| http1::request_allows(&request))
             .cloned();
         let mut request = match self.body_timeout {
             Some(timeout) => request.map(|body| Body::new(TimedBody::new(body, timeout))),
@@ -65,7 +65,7 @@ impl RouterService {
             let stream = response.extensions().get::<Arc<Enforcement>>().cloned();
             // An HTTP/2 stream's own task enforces its send timeout; otherwise
             // the connection's socket does, for the one stream it carries.
-            let own_task = stream.as_ref().is_some_and(h2_streams::attach);
+            let own_task = stream.as_ref().is_some_and(h2::attach);
             if let Some(stream) = &stream {
                 stream.mark_enforced();
             }
@@ -73,7 +73,7 @@ impl RouterService {
                 current.set(stream);
             }
             match handover {
-                Some(handover) if handover::response_allows(&response) => {
+                Some(handover) if http1::response_allows(&response) => {
                     Ok(response.map(|body| handover.offer(body)))
                 }
                 _ => Ok(response),

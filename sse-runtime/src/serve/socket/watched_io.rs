@@ -21,10 +21,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::response::DisconnectReason;
-use crate::serve::current_stream::CurrentStream;
-use crate::serve::handover::Handover;
-use crate::serve::socket;
-use crate::serve::wait_clock::WaitClock;
+use crate::serve::http1::Handover;
+use crate::serve::socket::current_stream::CurrentStream;
+use crate::serve::socket::options;
+use crate::serve::socket::wait_clock::WaitClock;
 use crate::shutdown::{Notice, Shutdown, ShutdownListener};
 
 pin_project_lite::pin_project! {
@@ -190,7 +190,7 @@ impl Watch {
             return;
         }
         if let Some(stream) = self.current.get() {
-            socket::set_user_timeout(socket, stream.send_timeout);
+            options::set_user_timeout(socket, stream.send_timeout);
         }
     }
 

@@ -36,7 +36,7 @@ use std::task::{Context, Poll};
 use tokio::time::Instant;
 
 use crate::response::{DisconnectReason, Enforcement};
-use crate::serve::wait_clock::WaitClock;
+use crate::serve::socket::WaitClock;
 use crate::sync::lock;
 
 tokio::task_local! {

@@ -13,7 +13,7 @@
 //!    ([`Handover::note_flushed`]), so everything hyper wrote is out.
 //! 3. The connection's task then takes the body ([`Handover::take`]) and the
 //!    socket (hyper's `into_parts`), drops hyper's connection, and hands
-//!    both to a [`LeanStream`](crate::serve::lean_stream::LeanStream).
+//!    both to a [`LeanStream`](crate::serve::http1::lean_stream::LeanStream).
 //!
 //! hyper parses every request and writes every response head; only the
 //! body's chunks are written by the lean stream, byte for byte as hyper

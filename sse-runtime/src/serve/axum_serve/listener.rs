@@ -7,9 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::serve::accept::accept_error;
 use crate::serve::bind::bind;
-use crate::serve::current_stream::CurrentStream;
-use crate::serve::socket;
-use crate::serve::watched_io::WatchedIo;
+use crate::serve::socket::{self, CurrentStream, WatchedIo};
 use crate::shutdown::Shutdown;
 
 /// A `TcpListener` for plain `axum::serve`, with [`make_service`](crate::serve::make_service)

@@ -11,8 +11,8 @@ use axum::Router;
 use axum::serve::IncomingStream;
 use tower_service::Service;
 
+use crate::serve::axum_serve::listener::SseListener;
 use crate::serve::body_timeout::DEFAULT_REQUEST_BODY_TIMEOUT;
-use crate::serve::listener::SseListener;
 use crate::serve::service::RouterService;
 
 /// Turns `router` into what `axum::serve` takes with an [`SseListener`], as

@@ -1,4 +1,4 @@
-//! An event stream that has left hyper ([`handover`](crate::serve::handover)):
+//! An event stream that has left hyper ([`handover`](crate::serve::http1::handover)):
 //! its task owns the socket, the response body and nothing else.
 //!
 //! It writes each frame the body gives as a chunk, straight from the frame's
@@ -34,10 +34,10 @@ use http_body::Body as _;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_util::task::TaskTracker;
 
-use crate::serve::chunk::{Chunk, Chunks};
 use crate::serve::guard::ConnectionGuard;
+use crate::serve::http1::chunk::{Chunk, Chunks};
 use crate::serve::service::RouterService;
-use crate::serve::watched_io::WatchedIo;
+use crate::serve::socket::WatchedIo;
 
 /// The most a lean stream reads of what its client sends while it runs (one
 /// read, on the stack; hyper's path reads up to its read buffer, 8 KiB at
@@ -188,7 +188,7 @@ impl Wire {
 
     /// Sends what the body gives until it waits, or until it ends and its
     /// last chunk is out. The frames that are ready (up to
-    /// [`GATHER_MAX`](crate::serve::chunk::GATHER_MAX)) go in one write.
+    /// [`GATHER_MAX`](crate::serve::http1::chunk::GATHER_MAX)) go in one write.
     fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<End> {
         loop {
             while !self.finished && self.sending.has_room() {
@@ -282,7 +282,7 @@ mod tests {
     use tokio::net::{TcpListener, TcpStream};
 
     use super::*;
-    use crate::serve::current_stream::CurrentStream;
+    use crate::serve::socket::CurrentStream;
 
     /// A client that half-closed right after its request, its EOF there
     /// before the stream's first turn: hyper's path wrote the body's ready

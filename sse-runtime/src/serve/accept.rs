@@ -7,7 +7,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 
+use crate::serve::body_timeout::RequestBodyTimeout;
 use crate::serve::connection::Connection;
+use crate::serve::header_read::HeaderReadTimeout;
 use crate::shutdown::Shutdown;
 
 /// What connections speak.
@@ -24,13 +26,13 @@ pub(crate) enum Protocols {
     Tls(tokio_rustls::TlsAcceptor),
 }
 
-/// What every connection is given, `None` for no limit.
+/// What every connection is given.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timeouts {
     /// [`Serve::request_body_timeout`](crate::serve::Serve::request_body_timeout).
-    pub(crate) request_body: Option<Duration>,
+    pub(crate) request_body: RequestBodyTimeout,
     /// [`Serve::header_read_timeout`](crate::serve::Serve::header_read_timeout).
-    pub(crate) header_read: Option<Duration>,
+    pub(crate) header_read: HeaderReadTimeout,
 }
 
 /// Accepts connections on `listener` until `shutdown` is triggered, then

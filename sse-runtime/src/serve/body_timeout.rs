@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
+use http::Request;
 use http_body::{Frame, SizeHint};
 use tokio::time::Sleep;
 
@@ -19,9 +20,35 @@ use tokio::time::Sleep;
 /// says otherwise.
 pub const DEFAULT_REQUEST_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The request body timeout, as both builders take it: `Duration::ZERO`
+/// turns it off.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestBodyTimeout(Option<Duration>);
+
+impl RequestBodyTimeout {
+    pub(crate) fn new(timeout: Duration) -> Self {
+        Self((!timeout.is_zero()).then_some(timeout))
+    }
+
+    /// `request`, its body failing once a frame takes longer than the
+    /// timeout.
+    pub(crate) fn apply(self, request: Request<Body>) -> Request<Body> {
+        match self.0 {
+            Some(timeout) => request.map(|body| Body::new(TimedBody::new(body, timeout))),
+            None => request,
+        }
+    }
+}
+
+impl Default for RequestBodyTimeout {
+    fn default() -> Self {
+        Self::new(DEFAULT_REQUEST_BODY_TIMEOUT)
+    }
+}
+
 pin_project_lite::pin_project! {
     /// `body`, failing once a frame takes longer than `timeout`.
-    pub(crate) struct TimedBody {
+    struct TimedBody {
         #[pin]
         body: Body,
         timeout: Duration,
@@ -31,7 +58,7 @@ pin_project_lite::pin_project! {
 }
 
 impl TimedBody {
-    pub(crate) fn new(body: Body, timeout: Duration) -> Self {
+    fn new(body: Body, timeout: Duration) -> Self {
         Self {
             body,
             timeout,

@@ -1,20 +1,11 @@
 //! One accepted connection under `sse_runtime::serve`: its socket watched,
-//! the router as its service, and hyper's connection driven under its guard.
-//!
-//! Every connection, whatever it speaks, must start a request within the
-//! header read timeout ([`Serve::header_read_timeout`]), and must not go
-//! without one for longer: over HTTP/1 that is hyper's own timeout, set on
-//! every HTTP/1 connection here (each needs a timer for it, which is what
-//! cleartext HTTP/2 once lacked); in cleartext, the wait for the bytes that
-//! tell HTTP/1 from HTTP/2; over HTTP/2, the guard's idle rule.
-//!
-//! [`Serve::header_read_timeout`]: crate::serve::Serve::header_read_timeout
+//! the router as its service, and hyper's connection driven under its guard,
+//! within the header read timeout (`header_read.rs`) whatever it speaks.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use axum::Router;
 use bytes::Bytes;
@@ -24,18 +15,14 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_util::task::TaskTracker;
 
-use crate::serve::guard::{ConnectionGuard, HeaderReadTimeout};
+use crate::serve::body_timeout::RequestBodyTimeout;
+use crate::serve::guard::ConnectionGuard;
 use crate::serve::h2::StreamExecutor;
+use crate::serve::header_read::{HeaderReadTimeout, http1_builder};
 use crate::serve::http1::{Handover, LeanStream};
 use crate::serve::service::RouterService;
 use crate::serve::socket::{self, CurrentStream, WatchedIo};
 use crate::shutdown::Shutdown;
-
-/// How long a connection may wait for a request's head, or go without a
-/// request (over HTTP/2: without a stream), unless
-/// [`Serve::header_read_timeout`](crate::serve::Serve::header_read_timeout)
-/// says otherwise: 30 s, as hyper's HTTP/1 connection waits by default.
-pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The first bytes of every HTTP/2 connection with prior knowledge.
 const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -45,8 +32,8 @@ pub(crate) struct Connection {
     pub(crate) router: Router,
     pub(crate) shutdown: Shutdown,
     pub(crate) peer: SocketAddr,
-    pub(crate) body_timeout: Option<Duration>,
-    pub(crate) header_read_timeout: Option<Duration>,
+    pub(crate) body_timeout: RequestBodyTimeout,
+    pub(crate) header_read_timeout: HeaderReadTimeout,
     /// With [`Serve::lean_streams`](crate::serve::Serve::lean_streams): the
     /// tasks event streams leave hyper's connection for.
     pub(crate) lean: Option<TaskTracker>,
@@ -73,7 +60,7 @@ impl Connection {
         let guard = ConnectionGuard::new(
             self.shutdown.listener(),
             current.clone(),
-            HeaderReadTimeout::new(self.header_read_timeout),
+            self.header_read_timeout,
         );
         let service = RouterService {
             router: self.router,
@@ -116,7 +103,7 @@ impl Connection {
         let (mut io, service, guard) = self.prepare(socket);
         Auto::Sniffing(Box::pin(async move {
             let sniffed = async {
-                match timeout {
+                match timeout.get() {
                     Some(timeout) => tokio::time::timeout(timeout, sniff_h2(&mut io)).await,
                     None => Ok(sniff_h2(&mut io).await),
                 }
@@ -297,17 +284,6 @@ impl Future for Auto {
     }
 }
 
-/// hyper's HTTP/1 connection as every connection here is served: a request
-/// head must be complete within `header_read_timeout` of hyper starting to
-/// wait for it (when the connection opens, and when a response has ended).
-fn http1_builder(header_read_timeout: Option<Duration>) -> hyper::server::conn::http1::Builder {
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout);
-    builder
-}
-
 /// hyper's HTTP/2 connection as every connection here is served; its
 /// guard closes it once it has gone without a stream for the header read
 /// timeout ([`ConnectionGuard::with_h2`]). No HTTP/2 `PING`s: a peer that
@@ -384,8 +360,8 @@ mod tests {
             router: Router::new(),
             shutdown: Shutdown::new(),
             peer: SocketAddr::from(([127, 0, 0, 1], 1)),
-            body_timeout: None,
-            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+            body_timeout: RequestBodyTimeout::new(std::time::Duration::ZERO),
+            header_read_timeout: HeaderReadTimeout::default(),
             lean: Some(TaskTracker::new()),
         };
         let task = connection.serve_http1(socket);
@@ -409,8 +385,8 @@ mod tests {
             router: Router::new(),
             shutdown: Shutdown::new(),
             peer: SocketAddr::from(([127, 0, 0, 1], 1)),
-            body_timeout: None,
-            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+            body_timeout: RequestBodyTimeout::new(std::time::Duration::ZERO),
+            header_read_timeout: HeaderReadTimeout::default(),
             lean: None,
         };
         let task = connection.serve_auto(socket);

@@ -6,7 +6,6 @@
 //! read timeout is hyper's.
 
 use std::future::Future;
-use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -17,6 +16,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::response::DisconnectReason;
 use crate::serve::h2::ConnectionEnd;
+use crate::serve::header_read::HeaderReadTimeout;
 use crate::serve::socket::CurrentStream;
 use crate::shutdown::{Notice, ShutdownListener};
 
@@ -37,27 +37,6 @@ pub(crate) struct ConnectionGuard {
     current: CurrentStream,
     /// An HTTP/2 connection's word to its stream tasks, and its idle rule.
     h2: Option<Pin<Box<Http2>>>,
-}
-
-/// A header read timeout in whole milliseconds (at least one; at most about
-/// 49 days, longer ones are clamped), `None` when off: four bytes, which
-/// fit in the guard's padding. Every idle HTTP/1 stream holds a guard, so a
-/// `Duration` (16 bytes) would be memory per stream.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct HeaderReadTimeout(Option<NonZeroU32>);
-
-impl HeaderReadTimeout {
-    pub(crate) fn new(timeout: Option<Duration>) -> Self {
-        Self(timeout.map(|timeout| {
-            let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
-            NonZeroU32::new(millis).unwrap_or(NonZeroU32::MIN)
-        }))
-    }
-
-    pub(crate) fn get(self) -> Option<Duration> {
-        self.0
-            .map(|millis| Duration::from_millis(u64::from(millis.get())))
-    }
 }
 
 pin_project_lite::pin_project! {
@@ -150,8 +129,8 @@ impl ConnectionGuard {
     }
 
     /// The header read timeout hyper's HTTP/1 connection is built with.
-    pub(crate) fn header_read_timeout(&self) -> Option<Duration> {
-        self.header_read_timeout.get()
+    pub(crate) fn header_read_timeout(&self) -> HeaderReadTimeout {
+        self.header_read_timeout
     }
 
     /// For a connection hyper no longer drives (a lean stream's): notes the
@@ -244,22 +223,5 @@ mod tests {
     fn the_guard_is_no_larger_for_the_timeouts() {
         let size = std::mem::size_of::<ConnectionGuard>();
         assert!(size <= 96, "a connection's guard is {size} bytes");
-    }
-
-    #[test]
-    fn a_header_read_timeout_keeps_its_milliseconds() {
-        let kept = |timeout| HeaderReadTimeout::new(timeout).get();
-        assert_eq!(kept(None), None);
-        let thirty = Duration::from_secs(30);
-        assert_eq!(kept(Some(thirty)), Some(thirty));
-        // Never rounded to zero, which would turn it off.
-        assert_eq!(
-            kept(Some(Duration::from_micros(10))),
-            Some(Duration::from_millis(1))
-        );
-        assert_eq!(
-            kept(Some(Duration::MAX)),
-            Some(Duration::from_millis(u32::MAX.into()))
-        );
     }
 }

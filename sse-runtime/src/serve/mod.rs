@@ -32,6 +32,7 @@ mod body_timeout;
 mod connection;
 mod guard;
 mod h2;
+mod header_read;
 mod http1;
 mod service;
 mod socket;
@@ -46,10 +47,12 @@ use tokio::net::TcpListener;
 pub use self::axum_serve::{MakeService, SseListener, make_service};
 pub use self::bind::{LISTEN_BACKLOG, bind};
 pub use self::body_timeout::DEFAULT_REQUEST_BODY_TIMEOUT;
-pub use self::connection::DEFAULT_HEADER_READ_TIMEOUT;
+use self::body_timeout::RequestBodyTimeout;
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use self::h2::{TLS_HANDSHAKE_TIMEOUT, Tls, TlsError};
+pub use self::header_read::DEFAULT_HEADER_READ_TIMEOUT;
+use self::header_read::HeaderReadTimeout;
 pub use self::service::RouterService;
 pub use self::socket::WatchedIo;
 use crate::shutdown::Shutdown;
@@ -89,8 +92,8 @@ pub fn serve(listener: TcpListener, router: Router) -> Serve {
         shutdown: None,
         http2: None,
         lean_streams: true,
-        body_timeout: Some(DEFAULT_REQUEST_BODY_TIMEOUT),
-        header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+        body_timeout: RequestBodyTimeout::default(),
+        header_read_timeout: HeaderReadTimeout::default(),
         #[cfg(feature = "tls")]
         tls: None,
     }
@@ -116,8 +119,8 @@ pub struct Serve {
     shutdown: Option<Shutdown>,
     http2: Option<bool>,
     lean_streams: bool,
-    body_timeout: Option<Duration>,
-    header_read_timeout: Option<Duration>,
+    body_timeout: RequestBodyTimeout,
+    header_read_timeout: HeaderReadTimeout,
     #[cfg(feature = "tls")]
     tls: Option<Tls>,
 }
@@ -136,7 +139,7 @@ impl Serve {
     /// `Duration::ZERO` turns it off): a client that trickles a body cannot
     /// hold a connection and a task indefinitely.
     pub fn request_body_timeout(mut self, timeout: Duration) -> Self {
-        self.body_timeout = (!timeout.is_zero()).then_some(timeout);
+        self.body_timeout = RequestBodyTimeout::new(timeout);
         self
     }
 
@@ -176,7 +179,7 @@ impl Serve {
     /// # let _ = run;
     /// ```
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.header_read_timeout = (!timeout.is_zero()).then_some(timeout);
+        self.header_read_timeout = HeaderReadTimeout::new(timeout);
         self
     }
 

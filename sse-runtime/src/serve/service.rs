@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -18,7 +17,7 @@ use hyper::body::Incoming;
 use tower_service::Service;
 
 use crate::response::Enforcement;
-use crate::serve::body_timeout::TimedBody;
+use crate::serve::body_timeout::RequestBodyTimeout;
 use crate::serve::h2;
 use crate::serve::http1::{self, Handover};
 use crate::serve::socket::CurrentStream;
@@ -39,7 +38,7 @@ pub struct RouterService {
     pub(crate) peer: SocketAddr,
     pub(crate) current: CurrentStream,
     /// Each frame of a request body is due within this, once read.
-    pub(crate) body_timeout: Option<Duration>,
+    pub(crate) body_timeout: RequestBodyTimeout,
     /// Where an event stream's body waits to leave hyper's connection, on a
     /// connection whose streams may ([`Serve::lean_streams`](crate::serve::Serve::lean_streams)).
     pub(crate) handover: Option<Handover>,
@@ -52,10 +51,7 @@ impl RouterService {
             .as_ref()
             .filter(|_| http1::request_allows(&request))
             .cloned();
-        let mut request = match self.body_timeout {
-            Some(timeout) => request.map(|body| Body::new(TimedBody::new(body, timeout))),
-            None => request,
-        };
+        let mut request = self.body_timeout.apply(request);
         request.extensions_mut().insert(self.shutdown.clone());
         request.extensions_mut().insert(ConnectInfo(self.peer));
         let response = self.router.clone().call(request);

@@ -12,7 +12,7 @@ use axum::serve::IncomingStream;
 use tower_service::Service;
 
 use crate::serve::axum_serve::listener::SseListener;
-use crate::serve::body_timeout::DEFAULT_REQUEST_BODY_TIMEOUT;
+use crate::serve::body_timeout::RequestBodyTimeout;
 use crate::serve::service::RouterService;
 
 /// Turns `router` into what `axum::serve` takes with an [`SseListener`], as
@@ -48,7 +48,7 @@ use crate::serve::service::RouterService;
 pub fn make_service(router: Router) -> MakeService {
     MakeService {
         router,
-        body_timeout: Some(DEFAULT_REQUEST_BODY_TIMEOUT),
+        body_timeout: RequestBodyTimeout::default(),
     }
 }
 
@@ -62,16 +62,16 @@ pub fn make_service(router: Router) -> MakeService {
 #[derive(Clone, Debug)]
 pub struct MakeService {
     router: Router,
-    body_timeout: Option<Duration>,
+    body_timeout: RequestBodyTimeout,
 }
 
 impl MakeService {
     /// How long a handler reading a request body waits for its next piece
-    /// before the read fails (default [`DEFAULT_REQUEST_BODY_TIMEOUT`];
+    /// before the read fails (default [`DEFAULT_REQUEST_BODY_TIMEOUT`](crate::DEFAULT_REQUEST_BODY_TIMEOUT);
     /// `Duration::ZERO` turns it off), as
     /// [`Serve::request_body_timeout`](crate::Serve::request_body_timeout).
     pub fn request_body_timeout(mut self, timeout: Duration) -> Self {
-        self.body_timeout = (!timeout.is_zero()).then_some(timeout);
+        self.body_timeout = RequestBodyTimeout::new(timeout);
         self
     }
 }

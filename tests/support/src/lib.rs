@@ -1,11 +1,13 @@
 //! What the integration tests share, one concern a module: servers on a free
-//! loopback port, a plain HTTP/1.1 client over a real socket, example
+//! loopback port, an app whose event stream a test drives, a plain HTTP/1.1
+//! client over a real socket, what a client read cut into responses, example
 //! programs run as processes, an HTTP/2 client (TLS or cleartext), a real `redis-server`, a client in a network
 //! namespace of its own, the hub's resume race for any backend, and how a
 //! test that needs a program the machine lacks fails or is skipped.
 
 pub mod client;
 pub mod docs;
+pub mod driven;
 pub mod example;
 pub mod h2_client;
 pub mod hub;
@@ -15,6 +17,7 @@ pub mod nginx;
 pub mod redis;
 pub mod server;
 pub mod skip;
+pub mod transcript;
 
 use std::time::Duration;
 

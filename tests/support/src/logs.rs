@@ -62,3 +62,64 @@ impl std::io::Write for LogCapture {
         Ok(())
     }
 }
+
+/// The clients whose event streams left hyper's connection (the lean path),
+/// as the server says in its log, counted by the client's address: the
+/// binary's global subscriber, which keeps nothing else, for a test that
+/// runs many streams and checks that each of its lean ones did leave.
+#[derive(Clone)]
+pub struct LeftHyper(Arc<Mutex<std::collections::HashMap<String, usize>>>);
+
+/// What the server logs when a stream leaves hyper's connection.
+pub const LEFT_HYPER: &str = "event stream left hyper's connection";
+
+impl LeftHyper {
+    /// The binary's counter, started on first use.
+    pub fn global() -> Self {
+        use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
+        static LEFT: std::sync::OnceLock<LeftHyper> = std::sync::OnceLock::new();
+        LEFT.get_or_init(|| {
+            let left = LeftHyper(Arc::default());
+            let runtime_debug = tracing_subscriber::filter::filter_fn(|metadata| {
+                metadata.target().starts_with("sse_runtime")
+                    && *metadata.level() <= tracing::Level::DEBUG
+            });
+            let subscriber =
+                tracing_subscriber::registry().with(left.clone().with_filter(runtime_debug));
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in a test binary using LeftHyper");
+            left
+        })
+        .clone()
+    }
+
+    /// How many streams of the client at `peer` left hyper's connection.
+    pub fn count(&self, peer: std::net::SocketAddr) -> usize {
+        let counts = self.0.lock().unwrap();
+        counts.get(&peer.to_string()).copied().unwrap_or(0)
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LeftHyper {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        #[derive(Default)]
+        struct Fields {
+            message: String,
+            peer: String,
+        }
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                match field.name() {
+                    "message" => self.message = format!("{value:?}"),
+                    "peer" => self.peer = format!("{value:?}"),
+                    _ => {}
+                }
+            }
+        }
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        if fields.message == LEFT_HYPER {
+            *self.0.lock().unwrap().entry(fields.peer).or_default() += 1;
+        }
+    }
+}

@@ -50,9 +50,11 @@ mod max_duration;
 mod sse_response;
 mod stream;
 mod streaming;
+mod wait_clock;
 
 pub(crate) use self::enforcement::Enforcement;
 pub(crate) use self::streaming::FRAME_BUDGET;
+pub(crate) use self::wait_clock::WaitClock;
 
 pub use self::config::DEFAULT_SEND_TIMEOUT;
 pub use self::disconnect::{Disconnect, DisconnectReason, StreamStats};

@@ -1,6 +1,9 @@
-//! [`bind`]: a listener ready for the reconnect storms event streams see.
+//! The listening socket: [`bind`], a listener ready for the reconnect storms
+//! event streams see, and what either accept loop does when an accept fails
+//! ([`accept_error`]).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -33,4 +36,19 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(LISTEN_BACKLOG)
+}
+
+/// Errors such as running out of file descriptors would make a busy loop;
+/// wait a moment as `axum::serve` does. Errors of a single connection that
+/// failed during its handshake are skipped at once.
+pub(crate) async fn accept_error(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        error.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "accept failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }

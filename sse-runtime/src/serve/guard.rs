@@ -139,15 +139,9 @@ impl ConnectionGuard {
     /// the grace period is over, the stream told why it ends.
     pub(crate) fn poll_grace(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         loop {
-            match self.shutdown.poll_notice(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Notice::FinishUp) if !self.finishing => self.finishing = true,
-                Poll::Ready(Notice::FinishUp) => return Poll::Pending,
-                Poll::Ready(Notice::GraceOver) => {
-                    self.current.end(DisconnectReason::Shutdown);
-                    tracing::debug!("grace period over; dropping connection");
-                    return Poll::Ready(());
-                }
+            match ready!(self.poll_shutdown(cx)) {
+                Step::FinishUp => {}
+                Step::GraceOver => return Poll::Ready(()),
             }
         }
     }
@@ -155,6 +149,29 @@ impl ConnectionGuard {
     /// Whether the connection was asked to finish up.
     pub(crate) fn is_finishing(&self) -> bool {
         self.finishing
+    }
+
+    /// The shutdown's next step for this connection: ready once when it is
+    /// asked to finish up, and when the grace period is over (the streams
+    /// then told why they end, and the connection to be dropped).
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
+        // `FinishUp` comes at every poll of the grace period, the waker
+        // registered for its end: after the first, it is nothing new.
+        match ready!(self.shutdown.poll_notice(cx)) {
+            Notice::FinishUp if self.finishing => Poll::Pending,
+            Notice::FinishUp => {
+                self.finishing = true;
+                Poll::Ready(Step::FinishUp)
+            }
+            Notice::GraceOver => {
+                self.current.end(DisconnectReason::Shutdown);
+                if let Some(h2) = &self.h2 {
+                    h2.streams.grace_over();
+                }
+                tracing::debug!("grace period over; dropping connection");
+                Poll::Ready(Step::GraceOver)
+            }
+        }
     }
 
     /// Drives `connection`; ready when it has ended, or when the guard ended
@@ -171,24 +188,15 @@ impl ConnectionGuard {
                 }
                 return Poll::Ready(());
             }
-            match self.shutdown.poll_notice(cx) {
+            match self.poll_shutdown(cx) {
                 Poll::Pending => {}
-                Poll::Ready(Notice::FinishUp) if !self.finishing => {
+                Poll::Ready(Step::FinishUp) => {
                     // Ends idle keep-alive connections now and lets a running
                     // response finish; poll the connection again to act on it.
-                    self.finishing = true;
                     connection.as_mut().graceful_shutdown();
                     continue;
                 }
-                Poll::Ready(Notice::FinishUp) => {}
-                Poll::Ready(Notice::GraceOver) => {
-                    self.current.end(DisconnectReason::Shutdown);
-                    if let Some(h2) = &self.h2 {
-                        h2.streams.grace_over();
-                    }
-                    tracing::debug!("grace period over; dropping connection");
-                    return Poll::Ready(());
-                }
+                Poll::Ready(Step::GraceOver) => return Poll::Ready(()),
             }
             if let Some(h2) = &mut self.h2 {
                 match h2.as_mut().poll_idle(cx) {
@@ -209,6 +217,41 @@ impl ConnectionGuard {
             }
             return Poll::Pending;
         }
+    }
+}
+
+/// What the shutdown asks of a connection, once each.
+enum Step {
+    FinishUp,
+    GraceOver,
+}
+
+pin_project_lite::pin_project! {
+    /// A connection served under its guard: the task of every connection
+    /// hyper drives to its end.
+    pub(crate) struct Guarded<C> {
+        #[pin]
+        connection: C,
+        guard: ConnectionGuard,
+    }
+}
+
+impl<C> Guarded<C> {
+    pub(crate) fn new(connection: C, guard: ConnectionGuard) -> Self {
+        Self { connection, guard }
+    }
+}
+
+impl<C> Future for Guarded<C>
+where
+    C: GracefulConnection,
+    C::Error: std::fmt::Display,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        this.guard.poll(this.connection, cx)
     }
 }
 

@@ -29,7 +29,6 @@ mod accept;
 mod axum_serve;
 mod bind;
 mod body_timeout;
-mod connection;
 mod guard;
 mod h2;
 mod header_read;

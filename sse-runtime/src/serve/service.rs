@@ -19,7 +19,6 @@ use tower_service::Service;
 use crate::response::Enforcement;
 use crate::serve::body_timeout::RequestBodyTimeout;
 use crate::serve::h2;
-use crate::serve::http1::{self, Handover};
 use crate::serve::socket::CurrentStream;
 use crate::shutdown::Shutdown;
 
@@ -39,18 +38,15 @@ pub struct RouterService {
     pub(crate) current: CurrentStream,
     /// Each frame of a request body is due within this, once read.
     pub(crate) body_timeout: RequestBodyTimeout,
-    /// Where an event stream's body waits to leave hyper's connection, on a
-    /// connection whose streams may ([`Serve::lean_streams`](crate::serve::Serve::lean_streams)).
-    pub(crate) handover: Option<Handover>,
 }
 
 impl RouterService {
-    fn respond(&self, request: Request<Body>) -> RouterFuture {
-        let handover = self
-            .handover
-            .as_ref()
-            .filter(|_| http1::request_allows(&request))
-            .cloned();
+    /// The router's response to `request`, passed through `finish` once
+    /// made (the lean path's hook, `http1::LeanService`).
+    pub(crate) fn respond_with<F>(&self, request: Request<Body>, finish: F) -> RouterFuture
+    where
+        F: FnOnce(Response<Body>) -> Response<Body> + Send + 'static,
+    {
         let mut request = self.body_timeout.apply(request);
         request.extensions_mut().insert(self.shutdown.clone());
         request.extensions_mut().insert(ConnectInfo(self.peer));
@@ -68,18 +64,18 @@ impl RouterService {
             if !own_task {
                 current.set(stream);
             }
-            match handover {
-                Some(handover) if http1::response_allows(&response) => {
-                    Ok(response.map(|body| handover.offer(body)))
-                }
-                _ => Ok(response),
-            }
+            Ok(finish(response))
         })
+    }
+
+    fn respond(&self, request: Request<Body>) -> RouterFuture {
+        self.respond_with(request, std::convert::identity)
     }
 }
 
 /// What the service answers with.
-type RouterFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+pub(crate) type RouterFuture =
+    Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
 
 impl hyper::service::Service<Request<Incoming>> for RouterService {
     type Response = Response<Body>;

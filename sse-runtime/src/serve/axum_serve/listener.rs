@@ -5,8 +5,7 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
-use crate::serve::accept::accept_error;
-use crate::serve::bind::bind;
+use crate::serve::bind::{accept_error, bind};
 use crate::serve::socket::{self, CurrentStream, WatchedIo};
 use crate::shutdown::Shutdown;
 

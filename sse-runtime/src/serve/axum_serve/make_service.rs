@@ -95,7 +95,6 @@ impl Service<IncomingStream<'_, SseListener>> for MakeService {
             current: io.current().clone(),
             body_timeout: self.body_timeout,
             // hyper's connection belongs to `axum::serve` here.
-            handover: None,
         }))
     }
 }

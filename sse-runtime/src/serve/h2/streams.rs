@@ -35,8 +35,7 @@ use std::task::{Context, Poll};
 
 use tokio::time::Instant;
 
-use crate::response::{DisconnectReason, Enforcement};
-use crate::serve::socket::WaitClock;
+use crate::response::{DisconnectReason, Enforcement, WaitClock};
 use crate::sync::lock;
 
 tokio::task_local! {
@@ -136,6 +135,20 @@ impl Drop for OpenStream {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StreamExecutor {
     pub(crate) connection: Arc<ConnectionEnd>,
+}
+
+impl StreamExecutor {
+    /// hyper's HTTP/2 connection as every connection here is served, its
+    /// stream tasks spawned by this executor; its guard closes it once it
+    /// has gone without a stream for the header read timeout
+    /// (`ConnectionGuard::with_h2`). No HTTP/2 `PING`s: a peer that vanished
+    /// is found by the socket's TCP keep-alive and user timeout, as over
+    /// HTTP/1.
+    pub(crate) fn builder(self) -> hyper::server::conn::http2::Builder<Self> {
+        let mut builder = hyper::server::conn::http2::Builder::new(self);
+        builder.timer(hyper_util::rt::TokioTimer::new());
+        builder
+    }
 }
 
 impl<F> hyper::rt::Executor<F> for StreamExecutor

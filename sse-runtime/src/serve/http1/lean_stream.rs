@@ -6,9 +6,9 @@
 //! while it writes a response (below); keeps every guarantee of the
 //! connection it came from (the socket still enforces the send timeout and
 //! notes a kernel timeout; the guard still ends it at the end of the grace
-//! period); and when the body ends, writes the last chunk and gives the
-//! connection back to hyper for its next request (with whatever the client
-//! already sent of it), or closes it during a shutdown.
+//! period); and when the body ends, writes the last chunk and gives back
+//! the socket, with whatever the client already sent of its next request,
+//! for hyper to serve it (`connection.rs`).
 //!
 //! While hyper writes a response, it reads the socket only for the client's
 //! EOF, and only while its read buffer is empty (hyper 1's
@@ -23,7 +23,6 @@
 //! the end, then hyper's answer to what it sent, as on hyper's path
 //! (`tests/lean_stream_reads.rs`).
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -31,12 +30,10 @@ use std::task::{Context, Poll, ready};
 use axum::body::Body;
 use bytes::Bytes;
 use http_body::Body as _;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio_util::task::TaskTracker;
+use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::serve::guard::ConnectionGuard;
 use crate::serve::http1::chunk::{Chunk, Chunks};
-use crate::serve::service::RouterService;
 use crate::serve::socket::WatchedIo;
 
 /// The most a lean stream reads of what its client sends while it runs (one
@@ -44,17 +41,13 @@ use crate::serve::socket::WatchedIo;
 /// first): the rest waits in the kernel until the stream ends.
 const READ_MAX: usize = 256;
 
-/// One event stream on its own socket, as a task.
+/// One event stream on its own socket, polled by its connection's task.
 pub(crate) struct LeanStream(Option<Streaming>);
 
 /// A lean stream until it ends.
 struct Streaming {
     wire: Wire,
     guard: ConnectionGuard,
-    /// What the connection goes back to hyper with.
-    service: RouterService,
-    tracker: TaskTracker,
-    resume: Resume,
 }
 
 /// What a lean stream's turns use: its socket, its body, and what is on its
@@ -77,12 +70,7 @@ struct Wire {
     pipelined: Bytes,
 }
 
-/// Starts hyper on a connection again, once its lean stream has ended (the
-/// HTTP/1 connection's task, which also starts lean streams: a function
-/// rather than a name, so that neither module needs the other).
-pub(crate) type Resume = fn(WatchedIo, RouterService, ConnectionGuard, TaskTracker);
-
-/// How a lean stream's task ends.
+/// How a lean stream's turns end.
 enum End {
     /// The last chunk is out: the connection can serve its next request.
     Finished,
@@ -91,24 +79,58 @@ enum End {
     Dropped,
 }
 
+/// What a lean stream whose last chunk is out gives back: the socket (what
+/// the client sent meanwhile to be read first) and its guard.
+pub(crate) struct Finished {
+    pub(crate) io: WatchedIo,
+    pub(crate) guard: ConnectionGuard,
+}
+
 impl LeanStream {
+    /// `pipelined`: what hyper had read past the stream's request.
     pub(crate) fn new(
         io: WatchedIo,
         body: Body,
-        pipelined: Bytes,
-        service: RouterService,
+        pipelined: &[u8],
         guard: ConnectionGuard,
-        tracker: TaskTracker,
-        resume: Resume,
+        peer: SocketAddr,
     ) -> Self {
-        tracing::debug!(peer = %service.peer, "event stream left hyper's connection");
+        tracing::debug!(%peer, "event stream left hyper's connection");
         Self(Some(Streaming {
-            wire: Wire::new(io, body, &pipelined, service.peer),
+            wire: Wire::new(io, body, pipelined, peer),
             guard,
-            service,
-            tracker,
-            resume,
         }))
+    }
+
+    /// Sends, reads and watches the grace period until the stream ends:
+    /// with what goes back to hyper once its last chunk is out, or `None`
+    /// once the connection is dropped.
+    pub(crate) fn poll_end(
+        &mut self,
+        cx: &mut Context<'_>,
+        peer: SocketAddr,
+    ) -> Poll<Option<Finished>> {
+        let stream = self
+            .0
+            .as_mut()
+            .expect("a lean stream polled after it ended");
+        // The body first: at the end of the grace period it ends itself and
+        // its last chunk goes out (as under hyper, whose connection the
+        // guard polls before it looks at the grace period); only a stream
+        // that could not end, or whose socket is full, is cut off.
+        let end = match stream.wire.poll_turn(cx, peer) {
+            Poll::Ready(end) => end,
+            Poll::Pending if stream.guard.poll_grace(cx).is_ready() => End::Dropped,
+            Poll::Pending => return Poll::Pending,
+        };
+        let Streaming { wire, guard } = self.0.take().expect("just polled");
+        Poll::Ready(match end {
+            End::Finished => Some(Finished {
+                io: wire.io.unread(wire.pipelined),
+                guard,
+            }),
+            End::Dropped => None,
+        })
     }
 }
 
@@ -228,54 +250,6 @@ impl Wire {
     }
 }
 
-impl Streaming {
-    /// The stream is over and its last chunk out: hyper serves the
-    /// connection's next request, unless the connection must close.
-    fn hand_back(self, cx: &mut Context<'_>) {
-        let Self {
-            wire: Wire { io, pipelined, .. },
-            guard,
-            service,
-            tracker,
-            resume,
-        } = self;
-        service.current.set(None);
-        if guard.is_finishing() || service.shutdown.is_requested() {
-            // As hyper closes a connection that does not stay open: our side
-            // first (a TCP shutdown does not wait), then the socket.
-            let mut io = io;
-            let _ = Pin::new(&mut io).poll_shutdown(cx);
-            return;
-        }
-        resume(io.unread(pipelined), service, guard, tracker);
-    }
-}
-
-impl Future for LeanStream {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let stream = self
-            .0
-            .as_mut()
-            .expect("a lean stream polled after it ended");
-        // The body first: at the end of the grace period it ends itself and
-        // its last chunk goes out (as under hyper, whose connection the
-        // guard polls before it looks at the grace period); only a stream
-        // that could not end, or whose socket is full, is cut off.
-        let end = match stream.wire.poll_turn(cx, stream.service.peer) {
-            Poll::Ready(end) => end,
-            Poll::Pending if stream.guard.poll_grace(cx).is_ready() => End::Dropped,
-            Poll::Pending => return Poll::Pending,
-        };
-        let stream = self.0.take().expect("just polled");
-        if let End::Finished = end {
-            stream.hand_back(cx);
-        }
-        Poll::Ready(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -305,16 +279,5 @@ mod tests {
         let mut seen = String::new();
         client.read_to_string(&mut seen).await.unwrap();
         assert_eq!(seen, "9\r\ndata: x\n\n\r\n0\r\n\r\n");
-    }
-
-    /// Every idle lean stream keeps this future in its task: it is most of
-    /// what the stream costs besides its body (BENCHMARKS.md, "Idle memory").
-    #[test]
-    fn a_lean_stream_task_is_small() {
-        let size = std::mem::size_of::<LeanStream>();
-        assert!(
-            size <= 560,
-            "a lean stream's future is {size} bytes; BENCHMARKS.md's heap profile counts on about 530"
-        );
     }
 }

@@ -20,11 +20,9 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::response::DisconnectReason;
-use crate::serve::http1::Handover;
+use crate::response::{DisconnectReason, WaitClock};
 use crate::serve::socket::current_stream::CurrentStream;
 use crate::serve::socket::options;
-use crate::serve::socket::wait_clock::WaitClock;
 use crate::shutdown::{Notice, Shutdown, ShutdownListener};
 
 pin_project_lite::pin_project! {
@@ -58,10 +56,9 @@ pub(crate) struct Watch {
     grace_over: bool,
     /// Why reads and writes now fail, once they do.
     ended: Option<DisconnectReason>,
-    /// Told of each completed flush, for an event stream leaving hyper.
-    handover: Option<Handover>,
-    /// Bytes the client sent while a lean stream ran, read before the
-    /// socket when hyper serves the connection again.
+    /// Bytes read from the socket ahead of hyper, read again before the
+    /// socket: those that told a cleartext connection's protocol, and what
+    /// the client sent while a lean stream ran.
     unread: Option<Box<Bytes>>,
 }
 
@@ -79,17 +76,9 @@ impl WatchedIo {
                 shutdown,
                 grace_over: false,
                 ended: None,
-                handover: None,
                 unread: None,
             },
         }
-    }
-
-    /// Tells `handover` of each completed flush: an event stream may leave
-    /// hyper's connection once everything hyper wrote is out.
-    pub(crate) fn with_handover(mut self, handover: Option<Handover>) -> Self {
-        self.watch.handover = handover;
-        self
     }
 
     /// `bytes` are read before anything more from the socket, and before
@@ -298,14 +287,8 @@ impl AsyncWrite for WatchedIo {
         self.inner.is_write_vectored()
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let flushed = self
-            .as_mut()
-            .watched(cx, true, |inner, cx| inner.poll_flush(cx));
-        if let (Poll::Ready(Ok(())), Some(handover)) = (&flushed, &self.watch.handover) {
-            handover.note_flushed();
-        }
-        flushed
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.watched(cx, true, |inner, cx| inner.poll_flush(cx))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

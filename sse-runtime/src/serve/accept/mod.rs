@@ -1,14 +1,21 @@
-//! The accept loop: a task per connection until shutdown, then the wait for
-//! the open ones.
+//! The accept loop (a task per connection until shutdown, then the wait for
+//! the open ones), and what each accepted connection becomes: its socket
+//! watched, its guard and its service (`connection.rs`), then hyper's HTTP/1
+//! connection (lean or not), a cleartext one that is HTTP/1 or HTTP/2 by its
+//! first bytes (`cleartext.rs`), or HTTPS (`tls.rs`).
 
-use std::time::Duration;
+mod cleartext;
+mod connection;
+#[cfg(feature = "tls")]
+mod tls;
 
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 
+use self::connection::Connection;
+use crate::serve::bind::accept_error;
 use crate::serve::body_timeout::RequestBodyTimeout;
-use crate::serve::connection::Connection;
 use crate::serve::header_read::HeaderReadTimeout;
 use crate::shutdown::Shutdown;
 
@@ -63,12 +70,11 @@ pub(crate) async fn accept_until_shutdown(
                         peer,
                         body_timeout: timeouts.request_body,
                         header_read_timeout: timeouts.header_read,
-                        lean: matches!(protocols, Protocols::Http1Lean)
-                            .then(|| connections.clone()),
                     };
                     match &protocols {
-                        Protocols::Http1 | Protocols::Http1Lean => {
-                            connections.spawn(connection.serve_http1(socket))
+                        Protocols::Http1 => connections.spawn(connection.serve_http1(socket)),
+                        Protocols::Http1Lean => {
+                            connections.spawn(connection.serve_lean(socket, connections.clone()))
                         }
                         Protocols::Http1OrH2c => connections.spawn(connection.serve_auto(socket)),
                         #[cfg(feature = "tls")]
@@ -91,19 +97,4 @@ pub(crate) async fn accept_until_shutdown(
     connections.wait().await;
     tracing::info!("server stopped");
     Ok(())
-}
-
-/// Errors such as running out of file descriptors would make a busy loop;
-/// wait a moment as `axum::serve` does. Errors of a single connection that
-/// failed during its handshake are skipped at once.
-pub(crate) async fn accept_error(error: std::io::Error) {
-    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if matches!(
-        error.kind(),
-        ConnectionRefused | ConnectionAborted | ConnectionReset
-    ) {
-        return;
-    }
-    tracing::error!(%error, "accept failed; retrying in 1 s");
-    tokio::time::sleep(Duration::from_secs(1)).await;
 }

@@ -20,7 +20,30 @@
 //! the client, a stream's end at the server), never a sleep, and bounded by
 //! `PATIENCE`; what only timing decides is not compared: how much of a
 //! stream whose client stopped reading was out when it was cut (there the
-//! two must agree as far as both go), and then what its hook counted.
+//! two must agree as far as both go), and then what its hook counted; and
+//! hyper's answer to bytes that are no request. hyper parses a head again
+//! only when a read brings a blank line, so garbage whose start one read
+//! brought alone, as the start of a head (a lone `\r` after empty lines,
+//! a request line cut short), is answered `400 Bad Request` if the read
+//! brought the byte that spoils it, else `431 Request Header Fields Too
+//! Large` once hyper's buffer is full, or not at all if the client's EOF
+//! comes first. Where reads cut what the client sent is timing: hyper's
+//! path reads what has arrived, a lean stream at most 256 bytes (the
+//! first finding, seed `0xcba0a9d2d4159ef3`: 265 bytes of empty lines
+//! ending in a `\r`, then junk; hyper alone answers those bytes `400` sent
+//! in one write and `431` sent in two). In a scenario that sends garbage,
+//! a last response of `400` or `431` is left out of the comparison; what
+//! came before it is compared. Also left to timing, so not compared: which
+//! of a stream's end and its client's reset reaches a server that holds
+//! bytes of the client's and has a full socket (only which streams ended
+//! is compared), and whether a farewell goes out at a shutdown with a grace
+//! period of zero (its chunk is left out).
+//!
+//! What it found is in the corpus, each with its reason: two differences
+//! of the runtime (a raw body's trailers, which end it on hyper's path; a
+//! shutdown, after which hyper's path answered a pipelined request the lean
+//! path dropped), which fail until fixed, and three mistakes of the test's
+//! own (its writer lost a queued write; two races of its plan).
 //!
 //! `cargo test --test differential` runs the corpus
 //! (`tests/differential_corpus.json`: scenarios that found something, and
@@ -279,6 +302,23 @@ impl Scenario {
         self.body == Body::Raw
     }
 
+    /// Whether the client sends bytes that are no request (garbage, junk).
+    fn sends_garbage(&self) -> bool {
+        let sent = self.steps.iter().filter_map(|step| match step {
+            Step::Send(extra) => Some(extra),
+            _ => None,
+        });
+        self.with_request
+            .iter()
+            .chain(sent)
+            .any(|extra| match extra {
+                // Empty lines only: hyper skips them before a request.
+                Extra::Garbage { len, seed } => seed % 4 != 3 || len % 2 != 0,
+                Extra::Junk(_) => true,
+                Extra::Get(_) | Extra::Requests(_) => false,
+            })
+    }
+
     /// The bytes of every event the scenario sends, floods aside.
     fn event_bytes(&self) -> u64 {
         let sizes = self.steps.iter().flat_map(|step| match step {
@@ -343,6 +383,12 @@ struct Plan {
     exact: bool,
     /// Whether the hooks' counts are compared, not only their reasons.
     counts: bool,
+    /// Whether the hooks' reasons are compared, not only which streams
+    /// ended.
+    reasons: bool,
+    /// Whether the stream's farewell may be missing (a shutdown with a
+    /// grace period of zero): its chunk is left out of the comparison.
+    farewell_optional: bool,
     /// Whether the client left: only `/stream`'s end is compared.
     gone: bool,
 }
@@ -488,6 +534,8 @@ fn plan(scenario: &Scenario) -> Plan {
     }
     start(&mut actions, &mut started);
     let mut gone = false;
+    let mut reasons = true;
+    let mut farewell_optional = false;
     let mut send_timeout = false;
     let mut exact = true;
     let mut grace = PATIENCE;
@@ -518,6 +566,18 @@ fn plan(scenario: &Scenario) -> Plan {
             });
             gone = true;
             cut_while_stalled |= stalled;
+            // The server finds the client gone by its next read: the stream
+            // is not ended besides, or which came first would be timing.
+            // Unless the server holds bytes of ours and reads no more: then
+            // only the stream's end ends it.
+            if !held {
+                body_open = false;
+            } else if stalled {
+                // Held bytes, a full socket: the server neither reads nor
+                // polls the stream, and whichever of the stream's end and
+                // the client's reset reaches it first is its reason.
+                reasons = false;
+            }
         }
         Finish::Shutdown { grace_zero } => {
             actions.push(Action::Shutdown);
@@ -525,7 +585,11 @@ fn plan(scenario: &Scenario) -> Plan {
             if *grace_zero {
                 grace = Duration::ZERO;
                 body_open = false;
+                // Whether the stream's farewell goes out first is whether
+                // it saw the shutdown before the grace period's end, both
+                // due at once: timing.
                 cut_while_stalled |= stalled;
+                farewell_optional = farewell && !raw;
             } else if farewell && !raw {
                 body_open = false;
             }
@@ -561,7 +625,9 @@ fn plan(scenario: &Scenario) -> Plan {
         actions,
         grace,
         exact,
-        counts: exact,
+        counts: exact && reasons && !farewell_optional,
+        reasons,
+        farewell_optional,
         gone,
     }
 }
@@ -721,7 +787,9 @@ struct Client {
     local: SocketAddr,
     reader: Option<OwnedReadHalf>,
     writes: mpsc::UnboundedSender<Write>,
-    writer: tokio::task::JoinHandle<Option<OwnedWriteHalf>>,
+    /// Stops the writer, abandoning what it has not written.
+    stop: Option<oneshot::Sender<()>>,
+    writer: tokio::task::JoinHandle<OwnedWriteHalf>,
     seen: Vec<u8>,
     pieces: Option<SplitMix>,
     stream: StreamProgress,
@@ -730,8 +798,6 @@ struct Client {
 enum Write {
     Bytes(Vec<u8>),
     HalfClose,
-    /// Stop, and give the write half back.
-    Stop(oneshot::Sender<()>),
 }
 
 /// How far `/stream`'s response has come at the client.
@@ -756,35 +822,35 @@ impl Client {
         let local = socket.local_addr().map_err(|e| e.to_string())?;
         let (reader, mut writer) = socket.into_split();
         let (writes, mut to_write) = mpsc::unbounded_channel();
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        // The stop has a channel of its own: a write waiting for the server
+        // must not take (and lose) the next one from the queue.
         let writer = tokio::spawn(async move {
-            while let Some(write) = to_write.recv().await {
+            loop {
+                let write = tokio::select! {
+                    biased;
+                    _ = &mut stopped => return writer,
+                    write = to_write.recv() => write,
+                };
                 match write {
-                    Write::Bytes(bytes) => {
-                        // The server may stop reading, close or reset: the
-                        // client goes on (a later step may stop it).
-                        tokio::select! {
-                            _ = writer.write_all(&bytes) => {}
-                            Some(Write::Stop(done)) = to_write.recv() => {
-                                let _ = done.send(());
-                                return Some(writer);
-                            }
-                        }
-                    }
-                    Write::HalfClose => {
+                    // The server may stop reading, close or reset: the
+                    // client goes on (a later step may stop it).
+                    Some(Write::Bytes(bytes)) => tokio::select! {
+                        _ = writer.write_all(&bytes) => {}
+                        _ = &mut stopped => return writer,
+                    },
+                    Some(Write::HalfClose) => {
                         let _ = writer.shutdown().await;
                     }
-                    Write::Stop(done) => {
-                        let _ = done.send(());
-                        return Some(writer);
-                    }
+                    None => return writer,
                 }
             }
-            Some(writer)
         });
         Ok(Self {
             local,
             reader: Some(reader),
             writes,
+            stop: Some(stop),
             writer,
             seen: Vec::new(),
             pieces: match scenario.reads {
@@ -808,14 +874,13 @@ impl Client {
     /// Closes the connection (`reset`: with `SO_LINGER` 0, so a reset),
     /// abandoning what is not written yet.
     async fn leave(&mut self, reset: bool) -> Result<(), String> {
-        let (done, stopped) = oneshot::channel();
-        let _ = self.writes.send(Write::Stop(done));
-        let _ = tokio::time::timeout(PATIENCE, stopped).await;
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
         let writer = tokio::time::timeout(PATIENCE, &mut self.writer)
             .await
             .map_err(|_| "the client's writer did not stop".to_owned())?
-            .ok()
-            .flatten();
+            .ok();
         let reader = self.reader.take().expect("the client leaves once");
         match writer {
             Some(writer) => {
@@ -954,6 +1019,46 @@ fn check(scenario: &Scenario) -> Result<(), String> {
     compare(scenario, &lean, &hyper)
 }
 
+/// `bytes` without its last response if that is hyper's answer to bytes
+/// that are no request (`400 Bad Request` or `431 Request Header Fields Too
+/// Large`, after which hyper closes the connection): which of the two, or
+/// none, depends on where hyper's reads cut what the client sent (the module
+/// docs).
+fn before_answer_to_garbage(bytes: &[u8]) -> &[u8] {
+    let transcript = Transcript::read(bytes);
+    match transcript.responses.last() {
+        Some(last)
+            if matches!(last.status, 400 | 431) && last.complete && transcript.rest.is_empty() =>
+        {
+            &bytes[..last.at]
+        }
+        _ => bytes,
+    }
+}
+
+/// `bytes` without the chunk of a farewell event (`event: shutdown`), if
+/// there is one.
+fn without_farewell(bytes: &[u8]) -> Vec<u8> {
+    const FAREWELL: &[u8] = b"\r\nevent: shutdown";
+    let Some(at) = bytes.windows(FAREWELL.len()).position(|w| w == FAREWELL) else {
+        return bytes.to_vec();
+    };
+    // The chunk's size line ends at `at`; it starts after the previous CRLF.
+    let start = bytes[..at]
+        .windows(2)
+        .rposition(|w| w == b"\r\n")
+        .map_or(0, |n| n + 2);
+    let size = std::str::from_utf8(&bytes[start..at])
+        .ok()
+        .and_then(|hex| usize::from_str_radix(hex, 16).ok());
+    match size {
+        Some(size) if at + 2 + size + 2 <= bytes.len() => {
+            [&bytes[..start], &bytes[at + 2 + size + 2..]].concat()
+        }
+        _ => bytes.to_vec(),
+    }
+}
+
 fn compare(scenario: &Scenario, lean: &Run, hyper: &Run) -> Result<(), String> {
     let plan = plan(scenario);
     let mut problems = Vec::new();
@@ -965,7 +1070,20 @@ fn compare(scenario: &Scenario, lean: &Run, hyper: &Run) -> Result<(), String> {
             problems.push(format!("{}: FRAMING ERROR: {error}", run.path));
         }
     }
-    let (a, b) = (&lean.bytes, &hyper.bytes);
+    let (a, b) = if scenario.sends_garbage() {
+        (
+            before_answer_to_garbage(&lean.bytes),
+            before_answer_to_garbage(&hyper.bytes),
+        )
+    } else {
+        (&lean.bytes[..], &hyper.bytes[..])
+    };
+    let (a, b) = if plan.farewell_optional {
+        (&without_farewell(a)[..], &without_farewell(b)[..])
+    } else {
+        (a, b)
+    };
+    let (a, b) = (&a.to_vec(), &b.to_vec());
     let bytes_agree = if plan.exact {
         a == b
     } else {
@@ -990,10 +1108,13 @@ fn compare(scenario: &Scenario, lean: &Run, hyper: &Run) -> Result<(), String> {
             .map(|e| (e.route, e.reason.clone()))
             .collect()
     };
+    let routes = |run: &Run| run.ends.iter().map(|e| e.route).collect::<Vec<_>>();
     let ends_agree = if plan.counts {
         lean.ends == hyper.ends
-    } else {
+    } else if plan.reasons {
         reasons(lean) == reasons(hyper)
+    } else {
+        routes(lean) == routes(hyper)
     };
     if !ends_agree && lean.error.is_none() && hyper.error.is_none() {
         problems.push(format!(

@@ -45,6 +45,12 @@
 //! path dropped), which fail until fixed, and three mistakes of the test's
 //! own (its writer lost a queued write; two races of its plan).
 //!
+//! Planted bugs it was tried on: a chunk size one too large once in a
+//! thousand frames (`chunk.rs`) is beyond the frames the corpus and the
+//! fixed sample write, and the long run catches it within its first
+//! minute; a byte dropped from what a lean stream gives back to hyper fails
+//! the corpus's entries with pipelined requests.
+//!
 //! `cargo test --test differential` runs the corpus
 //! (`tests/differential_corpus.json`: scenarios that found something, and
 //! ones that cover each dimension) and a fixed sample of generated ones;

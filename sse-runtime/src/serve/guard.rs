@@ -141,7 +141,10 @@ impl ConnectionGuard {
         loop {
             match ready!(self.poll_shutdown(cx)) {
                 Step::FinishUp => {}
-                Step::GraceOver => return Poll::Ready(()),
+                Step::GraceOver => {
+                    self.end_at_grace();
+                    return Poll::Ready(());
+                }
             }
         }
     }
@@ -152,8 +155,7 @@ impl ConnectionGuard {
     }
 
     /// The shutdown's next step for this connection: ready once when it is
-    /// asked to finish up, and when the grace period is over (the streams
-    /// then told why they end, and the connection to be dropped).
+    /// asked to finish up, and when the grace period is over.
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
         // `FinishUp` comes at every poll of the grace period, the waker
         // registered for its end: after the first, it is nothing new.
@@ -164,14 +166,20 @@ impl ConnectionGuard {
                 Poll::Ready(Step::FinishUp)
             }
             Notice::GraceOver => {
-                self.current.end(DisconnectReason::Shutdown);
-                if let Some(h2) = &self.h2 {
-                    h2.streams.grace_over();
-                }
-                tracing::debug!("grace period over; dropping connection");
+                self.finishing = true;
                 Poll::Ready(Step::GraceOver)
             }
         }
+    }
+
+    /// The grace period is over: the streams are told why they end, and the
+    /// connection is dropped.
+    fn end_at_grace(&self) {
+        self.current.end(DisconnectReason::Shutdown);
+        if let Some(h2) = &self.h2 {
+            h2.streams.grace_over();
+        }
+        tracing::debug!("grace period over; dropping connection");
     }
 
     /// Drives `connection`; ready when it has ended, or when the guard ended
@@ -182,21 +190,27 @@ impl ConnectionGuard {
         C::Error: std::fmt::Display,
     {
         loop {
+            // Told to finish up before hyper goes on: a response that ends
+            // in this poll (an event stream ends itself at the shutdown) is
+            // the connection's last, and hyper answers no request it holds
+            // after it, as on the lean path (`tests/differential.rs`). Idle
+            // keep-alive connections end now. The grace period's end waits
+            // until hyper has been polled: a body that ends then gets its
+            // last chunk out.
+            let was_finishing = self.finishing;
+            let step = self.poll_shutdown(cx);
+            if step.is_ready() && !was_finishing {
+                connection.as_mut().graceful_shutdown();
+            }
             if let Poll::Ready(result) = connection.as_mut().poll(cx) {
                 if let Err(error) = result {
                     tracing::debug!(%error, "connection ended with an error");
                 }
                 return Poll::Ready(());
             }
-            match self.poll_shutdown(cx) {
-                Poll::Pending => {}
-                Poll::Ready(Step::FinishUp) => {
-                    // Ends idle keep-alive connections now and lets a running
-                    // response finish; poll the connection again to act on it.
-                    connection.as_mut().graceful_shutdown();
-                    continue;
-                }
-                Poll::Ready(Step::GraceOver) => return Poll::Ready(()),
+            if let Poll::Ready(Step::GraceOver) = step {
+                self.end_at_grace();
+                return Poll::Ready(());
             }
             if let Some(h2) = &mut self.h2 {
                 match h2.as_mut().poll_idle(cx) {

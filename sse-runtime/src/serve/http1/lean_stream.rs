@@ -220,8 +220,14 @@ impl Wire {
                         Ok(data) if data.is_empty() => {}
                         Ok(data) => self.sending.push(Chunk::data(data)),
                         // Trailers: hyper sends them only to a client that
-                        // asked with `TE: trailers`, which stays on hyper's path.
-                        Err(_) => {}
+                        // asked with `TE: trailers`, which stays on hyper's
+                        // path; to any other, hyper ends the body there: it
+                        // drops it at once and writes the last chunk.
+                        Err(_) => {
+                            self.body = Body::empty();
+                            self.finished = true;
+                            self.sending.push(Chunk::last());
+                        }
                     },
                     Poll::Ready(Some(Err(error))) => {
                         // As hyper does: the client sees the body cut off,

@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use futures_util::stream;
+use futures_util::{StreamExt as _, stream};
 use sse_runtime::{Disconnect, DisconnectReason, Event, Shutdown, SseResponse};
 use sse_test_support::{
-    Ending, PATIENCE, ServeWith, request, request_small_buffer, serve, serve_with,
+    Ending, PATIENCE, ServeWith, request, request_pipelined, request_small_buffer, serve,
+    serve_with,
 };
 use tokio::sync::mpsc;
 
@@ -198,6 +199,64 @@ async fn shutdown_sends_farewell_and_the_server_exits(with: ServeWith) {
         let (end, _) = next_end(&mut ended).await;
         assert_eq!(end.reason, DisconnectReason::Shutdown);
     }
+}
+
+/// Under `sse_runtime::serve` only: under `axum::serve`, its own connection
+/// task tells hyper to finish up when its `select!` picks the signal, before
+/// or after hyper has gone on to a request it holds, which is axum's to
+/// decide (README, "Keeping `axum::serve`").
+mod a_shutdown_ends_the_connection_with_its_stream {
+    use sse_test_support::ServeWith;
+
+    #[tokio::test]
+    async fn under_sse_runtime_serve() {
+        super::a_request_behind_a_stream_ended_by_a_shutdown_is_not_answered(ServeWith::SseRuntime)
+            .await;
+    }
+
+    #[tokio::test]
+    async fn under_sse_runtime_serve_without_lean_streams() {
+        super::a_request_behind_a_stream_ended_by_a_shutdown_is_not_answered(
+            ServeWith::SseRuntimeHyperPath,
+        )
+        .await;
+    }
+}
+
+/// A shutdown ends the stream, which is then its connection's last
+/// response: a request the client pipelined behind it (in the server's read
+/// buffer since the stream's request) is not answered, whichever path wrote
+/// the stream; the connection closes after the farewell. (hyper's path
+/// answered it while its guard told hyper to finish up only after polling
+/// it, by when the stream had ended and hyper gone on: found by
+/// `tests/differential.rs`.)
+async fn a_request_behind_a_stream_ended_by_a_shutdown_is_not_answered(with: ServeWith) {
+    let (app, mut ended) = reporting_app(|shutdown| {
+        let quiet = stream::once(async { Event::data("1") }).chain(stream::pending());
+        SseResponse::new(quiet)
+            .shutdown(shutdown)
+            .on_shutdown(|| async { vec![Event::data("bye").event("shutdown").unwrap()] })
+    });
+    let shutdown = Shutdown::new().with_grace_period(Duration::from_secs(30));
+    let server = serve_with(with, app, shutdown.clone()).await;
+    let (_, mut client) = request_pipelined(
+        server.addr,
+        "/",
+        "GET /missing HTTP/1.1\r\nhost: test\r\n\r\n",
+    )
+    .await;
+    client.read_until("data: 1\n\n").await;
+    shutdown.trigger();
+    let rest = client.read_to_end().await;
+    assert!(rest.ends_with("event: shutdown\ndata: bye\n\n"), "{rest:?}");
+    let after = client.rest_until_close().await;
+    assert!(
+        after.is_empty(),
+        "the connection answered more after the stream a shutdown ended: {:?}",
+        String::from_utf8_lossy(&after)
+    );
+    let (end, _) = next_end(&mut ended).await;
+    assert_eq!(end.reason, DisconnectReason::Shutdown);
 }
 
 async fn generator_can_watch_shutdown_cooperatively(with: ServeWith) {

@@ -128,11 +128,30 @@ pub async fn request_small_buffer(addr: SocketAddr, path: &str) -> (Head, Client
 }
 
 async fn request_on(
+    socket: TcpStream,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (Head, Client) {
+    request_then(socket, method, path, headers, body, "").await
+}
+
+/// Sends `GET path`, and in the same write `pipelined` (the next requests,
+/// in the server's read buffer with the first), and reads the first
+/// response's head.
+pub async fn request_pipelined(addr: SocketAddr, path: &str, pipelined: &str) -> (Head, Client) {
+    let socket = TcpStream::connect(addr).await.unwrap();
+    request_then(socket, "GET", path, &[], "", pipelined).await
+}
+
+async fn request_then(
     mut socket: TcpStream,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
     body: &str,
+    pipelined: &str,
 ) -> (Head, Client) {
     // `host` and `accept` unless the caller gives its own.
     let given = |wanted: &str| {
@@ -155,6 +174,7 @@ async fn request_on(
     }
     text.push_str("\r\n");
     text.push_str(body);
+    text.push_str(pipelined);
     socket.write_all(text.as_bytes()).await.unwrap();
     let mut client = Client {
         socket,
@@ -369,6 +389,14 @@ impl Client {
             );
         }
         String::from_utf8_lossy(&std::mem::take(&mut self.raw)).into_owned()
+    }
+
+    /// What the connection brings after the response until the server
+    /// closes it (or resets it), undecoded: empty once a connection's last
+    /// response has been read.
+    pub async fn rest_until_close(&mut self) -> Vec<u8> {
+        while self.fill().await > 0 {}
+        std::mem::take(&mut self.raw)
     }
 
     /// Waits until the server closes the connection.

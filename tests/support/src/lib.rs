@@ -22,8 +22,8 @@ pub mod transcript;
 use std::time::Duration;
 
 pub use crate::client::{
-    Client, Ending, Head, post_form, post_form_with, post_json, request, request_small_buffer,
-    request_with_body,
+    Client, Ending, Head, post_form, post_form_with, post_json, request, request_pipelined,
+    request_small_buffer, request_with_body,
 };
 pub use crate::example::Example;
 pub use crate::logs::{LogCapture, logs_of};

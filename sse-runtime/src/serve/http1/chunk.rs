@@ -80,8 +80,15 @@ impl Chunk {
     }
 }
 
-/// At most this many chunks go to one write (three slices each).
+/// At most this many chunks go to one write (three slices each), as hyper's
+/// write buffer holds at most 16 of a body's frames.
 pub(crate) const GATHER_MAX: usize = 16;
+
+/// No frame is taken from the body while this many bytes wait for the
+/// socket: hyper's write buffer (`8192 + 4096 * 100`, its default), so that a
+/// stream whose client stopped reading holds, and has taken from its body,
+/// what it would on hyper's path.
+pub(crate) const QUEUED_MAX: usize = 8192 + 4096 * 100;
 
 /// The chunks waiting for the socket, oldest first: the first inline, so a
 /// stream that sends one event at a time allocates nothing; the others only
@@ -98,9 +105,16 @@ impl Chunks {
         self.first.is_none()
     }
 
-    /// Whether another chunk may join the next write.
+    /// Whether another chunk may join the next write: fewer than
+    /// [`GATHER_MAX`] chunks and [`QUEUED_MAX`] bytes wait.
     pub(crate) fn has_room(&self) -> bool {
-        self.more.len() + 1 < GATHER_MAX
+        let queued: usize = self
+            .first
+            .iter()
+            .chain(&self.more)
+            .map(|chunk| chunk.len() - chunk.written)
+            .sum();
+        self.more.len() + 1 < GATHER_MAX && queued < QUEUED_MAX
     }
 
     /// `chunk` goes after the others.
@@ -224,6 +238,31 @@ mod tests {
             assert!(waiting.is_empty());
         }
         io.written
+    }
+
+    /// hyper's write buffer takes a body's frames while it holds fewer than
+    /// 16 and fewer than 417,792 bytes: a stalled stream takes as many.
+    #[test]
+    fn takes_frames_as_hyper_would_buffer_them() {
+        let mut small = Chunks::default();
+        let mut taken = 0;
+        while small.has_room() {
+            small.push(Chunk::data(Bytes::from_static(b"data: a\n\n")));
+            taken += 1;
+        }
+        assert_eq!(taken, GATHER_MAX);
+        let mut large = Chunks::default();
+        let frame = Bytes::from(vec![b'x'; 60_000]);
+        let mut taken = 0;
+        while large.has_room() {
+            large.push(Chunk::data(frame.clone()));
+            taken += 1;
+        }
+        // Seven frames and their chunk lines: the first over the limit.
+        assert_eq!(
+            taken, 7,
+            "{QUEUED_MAX} bytes hold six 60,000-byte frames, then one more"
+        );
     }
 
     #[test]

@@ -199,7 +199,13 @@ fn corpus() -> Vec<Case> {
 /// What `addr` answers to `bytes`, once it has nothing more to say (it
 /// closed the connection, or sent nothing for a moment): the whole exchange,
 /// with the `date` header's value blanked, and the client's address.
-async fn exchange(addr: SocketAddr, bytes: &[u8]) -> (Vec<u8>, SocketAddr) {
+///
+/// Streams that left hyper are counted in the log by the client's port, and
+/// ports are used again: what the log held before the client connected
+/// (where its lines start, `Exchange::log_from`) is not its, and the socket
+/// comes back with the answer, to be kept until the test has counted.
+async fn exchange(addr: SocketAddr, bytes: &[u8]) -> Exchange {
+    let log_from = LogCapture::global().len();
     let mut socket = TcpStream::connect(addr).await.unwrap();
     let local = socket.local_addr().unwrap();
     // A server may answer and close before it has read all of a huge head.
@@ -212,7 +218,32 @@ async fn exchange(addr: SocketAddr, bytes: &[u8]) -> (Vec<u8>, SocketAddr) {
             Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
         }
     }
-    (blank_dates(&answer), local)
+    Exchange {
+        answer: blank_dates(&answer),
+        client: local,
+        log_from,
+        _socket: socket,
+    }
+}
+
+/// One exchange of [`exchange`].
+struct Exchange {
+    answer: Vec<u8>,
+    client: SocketAddr,
+    log_from: usize,
+    _socket: TcpStream,
+}
+
+impl Exchange {
+    /// How many of this client's streams left hyper's connection.
+    fn streams_left_hyper(&self, log: &str) -> usize {
+        log[self.log_from..]
+            .lines()
+            .filter(|line| {
+                line.contains(LEFT_HYPER) && line.contains(&format!("peer={}", self.client))
+            })
+            .count()
+    }
 }
 
 fn blank_dates(answer: &[u8]) -> Vec<u8> {
@@ -242,14 +273,15 @@ async fn the_lean_path_answers_every_request_head_byte_for_byte_as_hyper_does() 
     let lean = serve_lean(app(), Shutdown::new()).await;
     let corpus = corpus();
     let answers = futures_util::future::join_all(corpus.iter().map(|case| async {
-        let (from_hyper, _) = exchange(hyper_only.addr, &case.bytes).await;
-        let (from_lean, client) = exchange(lean.addr, &case.bytes).await;
-        (from_hyper, from_lean, client)
+        let from_hyper = exchange(hyper_only.addr, &case.bytes).await;
+        let from_lean = exchange(lean.addr, &case.bytes).await;
+        (from_hyper, from_lean)
     }))
     .await;
     let log = logs.text();
     let mut differences = Vec::new();
-    for (case, (from_hyper, from_lean, client)) in corpus.iter().zip(&answers) {
+    for (case, (hyper, lean)) in corpus.iter().zip(&answers) {
+        let (from_hyper, from_lean) = (&hyper.answer, &lean.answer);
         let status = String::from_utf8_lossy(from_hyper.split(|&b| b == b'\r').next().unwrap());
         println!("{:<40} {status}", case.name);
         if from_hyper != from_lean {
@@ -260,10 +292,7 @@ async fn the_lean_path_answers_every_request_head_byte_for_byte_as_hyper_does() 
                 String::from_utf8_lossy(from_lean),
             ));
         }
-        let left = log
-            .lines()
-            .filter(|line| line.contains(LEFT_HYPER) && line.contains(&format!("peer={client}")))
-            .count();
+        let left = lean.streams_left_hyper(&log);
         if left != case.lean {
             differences.push(format!(
                 "{}: {left} streams left hyper, expected {}",
@@ -276,20 +305,24 @@ async fn the_lean_path_answers_every_request_head_byte_for_byte_as_hyper_does() 
     let statuses = |code: &str| {
         answers
             .iter()
-            .filter(|(hyper, _, _)| hyper.starts_with(format!("HTTP/1.1 {code}").as_bytes()))
+            .filter(|(hyper, _)| {
+                hyper
+                    .answer
+                    .starts_with(format!("HTTP/1.1 {code}").as_bytes())
+            })
             .count()
     };
     assert!(statuses("200") >= 10, "the corpus streams");
     assert!(statuses("400") >= 8, "hyper refuses the attack set");
     assert!(statuses("431") >= 1, "too large a head");
-    let plain = &answers[0].1;
+    let plain = &answers[0].1.answer;
     assert!(
         plain.ends_with(b"0\r\n\r\n") && find(plain, b"event: end\ndata: three").is_some(),
         "the plain GET's stream is whole, last chunk included: {:?}",
         String::from_utf8_lossy(plain)
     );
     assert!(
-        find(&answers[2].1, b"data: after 41").is_some(),
+        find(&answers[2].1.answer, b"data: after 41").is_some(),
         "Last-Event-ID reaches the handler on the lean path"
     );
 }
@@ -299,17 +332,13 @@ async fn the_lean_path_answers_every_request_head_byte_for_byte_as_hyper_does() 
 async fn lean_streams_are_on_by_default() {
     let logs = LogCapture::global();
     let server = serve(app(), Shutdown::new()).await;
-    let (answer, client) = exchange(server.addr, b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let exchange = exchange(server.addr, b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert!(
-        find(&answer, b"event: end\ndata: three").is_some(),
+        find(&exchange.answer, b"event: end\ndata: three").is_some(),
         "{:?}",
-        String::from_utf8_lossy(&answer)
+        String::from_utf8_lossy(&exchange.answer)
     );
-    let left = logs
-        .text()
-        .lines()
-        .filter(|line| line.contains(LEFT_HYPER) && line.contains(&format!("peer={client}")))
-        .count();
+    let left = exchange.streams_left_hyper(&logs.text());
     assert_eq!(
         left, 1,
         "the default server's stream left hyper's connection"

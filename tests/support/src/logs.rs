@@ -46,6 +46,17 @@ impl LogCapture {
             .clone()
     }
 
+    /// How many bytes have been written so far: where what comes next
+    /// starts in [`text`](Self::text).
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    /// Whether nothing has been written yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// What has been written so far.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()

@@ -631,10 +631,11 @@ fn plan(scenario: &Scenario) -> Plan {
             if *grace_zero {
                 grace = Duration::ZERO;
                 body_open = false;
-                // Whether the stream's farewell goes out first is whether
-                // it saw the shutdown before the grace period's end, both
-                // due at once: timing.
-                cut_while_stalled |= stalled;
+                // Whether the stream's farewell, and its last chunk, go out
+                // first is whether it saw the shutdown before the grace
+                // period's end, both due at once: timing. The stream is cut
+                // where it was.
+                cut_while_stalled = true;
                 farewell_optional = farewell && !raw;
             } else if farewell && !raw {
                 body_open = false;

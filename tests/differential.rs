@@ -57,10 +57,10 @@
 //! plan; a client that read to the end what a timed-out stream had queued).
 //!
 //! Planted bugs it was tried on: a chunk size one too large once in a
-//! thousand frames (`chunk.rs`) is beyond the frames the corpus and the
-//! fixed sample write, and the long run catches it within its first
-//! minute; a byte dropped from what a lean stream gives back to hyper fails
-//! the corpus's entries with pipelined requests.
+//! thousand chunks (`chunk.rs`) fails the corpus's entry of more than a
+//! thousand frames with a framing error (the long run finds it too, within
+//! seconds); a byte dropped from what a lean stream gives back to hyper
+//! fails the corpus's entries with pipelined requests.
 //!
 //! `cargo test --test differential` runs the corpus
 //! (`tests/differential_corpus.json`: scenarios that found something, and

@@ -53,9 +53,10 @@
 //! What it found is in the corpus, each with its reason: two differences
 //! of the runtime, both fixed (a raw body's trailers, which end it on
 //! hyper's path; a shutdown, after which hyper's path answered a pipelined
-//! request the lean path dropped), and five mistakes of the test's own (its
-//! writer lost a queued write, and let a stop overtake one; two races of its
-//! plan; a client that read to the end what a timed-out stream had queued).
+//! request the lean path dropped), and six mistakes of the test's own (its
+//! writer lost a queued write, and let a stop overtake one; three races of
+//! its plan; a client that read to the end what a timed-out stream had
+//! queued).
 //!
 //! Planted bugs it was tried on: a chunk size one too large once in a
 //! thousand chunks (`chunk.rs`) fails the corpus's entry of more than a
@@ -549,7 +550,11 @@ fn plan(scenario: &Scenario) -> Plan {
             // Trailers end the body: hyper then writes its last chunk
             // (trailers go only to a client that asked with `TE: trailers`).
             Step::Trailers if alive && raw => {
+                // They end the body on both paths (it is dropped at once):
+                // what the client does next comes after that end, not in a
+                // race with it.
                 actions.push(Action::Run(vec![Item::Trailers]));
+                actions.push(Action::WaitEnded);
                 alive = false;
             }
             Step::Stop => reading = false,

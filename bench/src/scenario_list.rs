@@ -134,9 +134,12 @@ mod tests {
 
     #[test]
     fn the_section_gives_the_runs_sizes_and_length() {
-        // The run on record loads though it predates `wall_seconds` and
-        // `confidence_level`.
+        // The run on record loads (runs before `wall_seconds` and
+        // `confidence_level` load too: both default), and a run without
+        // its wall time says nothing of it.
         let mut run = Run::load().expect("bench/results.json loads");
+        assert!(scenarios(&run).contains("every scenario in 3 rounds"));
+        run.wall_seconds = None;
         assert!(scenarios(&run).contains("every scenario in 3 rounds.\n"));
         run.sizes = Sizes::quick();
         run.wall_seconds = Some(25 * 60 + 10);

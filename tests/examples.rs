@@ -453,6 +453,49 @@ async fn llm_streams_chat_completions_and_stops_the_model_when_the_client_leaves
 }
 
 #[tokio::test]
+async fn llm_lists_its_model_and_retrieves_it_or_a_404() {
+    let example = Example::start("llm").await;
+    let get = async |path: &str| -> (u16, serde_json::Value) {
+        let (head, mut body) = request(example.addr, "GET", path, &[]).await;
+        let body = body.read_to_end().await;
+        let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body:?}"));
+        (head.status, json)
+    };
+    // OpenAI's `model` object, exactly: `created` in Unix seconds.
+    let model = serde_json::json!({
+        "id": "fake-1",
+        "object": "model",
+        "created": 1_795_695_670,
+        "owned_by": "sse-rs",
+    });
+    assert_eq!(
+        get("/v1/models").await,
+        (200, serde_json::json!({"object": "list", "data": [model]}))
+    );
+    assert_eq!(get("/v1/models/fake-1").await, (200, model));
+
+    // An unknown id: the same 404 and error object as a completion naming it.
+    let (status, error) = get("/v1/models/gpt-unknown").await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        error,
+        serde_json::json!({"error": {
+            "message": "The model `gpt-unknown` does not exist or you do not have access to it.",
+            "type": "invalid_request_error",
+            "param": null,
+            "code": "model_not_found",
+        }})
+    );
+    let chat = r#"{"model":"gpt-unknown","messages":[{"role":"user","content":"hi"}]}"#;
+    let (head, mut body) =
+        sse_test_support::post_json(example.addr, "/v1/chat/completions", chat).await;
+    assert_eq!(head.status, 404);
+    let body: serde_json::Value = serde_json::from_str(&body.read_to_end().await).unwrap();
+    assert_eq!(body, error);
+    example.terminate().await;
+}
+
+#[tokio::test]
 async fn tls_serves_http2_with_the_given_certificate_and_names_a_missing_one() {
     use sse_test_support::h2_client::{connect_h2, next_block, self_signed};
     let dir = std::env::temp_dir().join(format!("sse-tls-example-{}", std::process::id()));

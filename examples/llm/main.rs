@@ -11,6 +11,10 @@
 //!   events (`response.created` … `response.completed`) with their
 //!   `sequence_number`, from an `#[sse_endpoint]` yielding a
 //!   `#[derive(SseEvent)]` enum.
+//! - `GET /v1/models` and `GET /v1/models/{id}`: the one model the endpoints
+//!   above accept, as OpenAI's `model` objects, so that a client finds its
+//!   name rather than being told it; an id the server does not have gets the
+//!   same 404 `model_not_found` as a request naming it.
 //! - A client that leaves stops the model at once: the token stream is
 //!   dropped with the response (`GET /stats` counts the tokens produced),
 //!   and the disconnect hook logs why and how many tokens were sent.
@@ -27,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -37,11 +41,20 @@ use sse_runtime::{Disconnect, Event, SseResponse, sse_endpoint};
 use crate::model::Model;
 use crate::openai::{
     ApiError, ChatRequest, Chunks, Delta, ResponseEvent, ResponsesRequest, completion,
-    message_item, output_text, response_object,
+    message_item, model_list, model_object, output_text, response_object,
 };
 
-/// The one model this server has.
+/// The one model this server has: the only name [`check_model`] accepts,
+/// and so the only model `GET /v1/models` lists.
 const MODEL: &str = "fake-1";
+
+/// When [`MODEL`] was made, in Unix seconds: when this example was added
+/// (2026-11-26 12:21:10 UTC). Fixed, as a real model's date is, so that
+/// every run lists the same object.
+const MODEL_CREATED: u64 = 1_795_695_670;
+
+/// Who owns [`MODEL`]: its `owned_by`.
+const MODEL_OWNER: &str = "sse-rs";
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -55,11 +68,31 @@ fn now() -> u64 {
         .map_or(0, |t| t.as_secs())
 }
 
+/// The model a request names, checked: this server has only [`MODEL`];
+/// any other name is OpenAI's 404 `model_not_found`.
 fn check_model(model: &str) -> Result<(), ApiError> {
     match model {
         MODEL => Ok(()),
         other => Err(ApiError::unknown_model(other)),
     }
+}
+
+/// [`MODEL`] as OpenAI's `model` object.
+fn model_card() -> serde_json::Value {
+    model_object(MODEL, MODEL_CREATED, MODEL_OWNER)
+}
+
+/// `GET /v1/models`: the models [`check_model`] accepts, which is [`MODEL`].
+async fn list_models() -> Json<serde_json::Value> {
+    Json(model_list([model_card()]))
+}
+
+/// `GET /v1/models/{id}`: the model, if [`check_model`] accepts `id`;
+/// otherwise the 404 that a completion naming `id` gets, so that a client
+/// can tell an unknown model before asking it anything.
+async fn retrieve_model(Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    check_model(&id)?;
+    Ok(Json(model_card()))
 }
 
 /// Logs how a stream ended: a client that aborted shows as `client_gone`.
@@ -214,6 +247,8 @@ async fn stats(State(model): State<Model>) -> Json<serde_json::Value> {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let app = Router::new()
+        .route("/v1/models", get(list_models))
+        .route("/v1/models/{id}", get(retrieve_model))
         .route("/v1/chat/completions", post(chat_completions))
         .merge(responses::route())
         .route("/stats", get(stats))

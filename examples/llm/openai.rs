@@ -1,6 +1,6 @@
 //! The OpenAI wire format, as much of it as the official clients read:
 //! requests, Chat Completions chunks and completions, the Responses API's
-//! stream events, and the error object.
+//! stream events, the model objects, and the error object.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -284,6 +284,18 @@ pub(crate) fn message_item(id: &str, status: &str, text: Option<&str>) -> Value 
 
 pub(crate) fn output_text(text: &str) -> Value {
     json!({"type": "output_text", "text": text, "annotations": []})
+}
+
+/// A `model` object, as `GET /v1/models` lists it and `GET /v1/models/{id}`
+/// answers: exactly OpenAI's four fields, `created` in Unix seconds.
+pub(crate) fn model_object(id: &str, created: u64, owned_by: &str) -> Value {
+    json!({"id": id, "object": "model", "created": created, "owned_by": owned_by})
+}
+
+/// `GET /v1/models`'s body: the `model` objects as a `list` (one page; the
+/// clients' pagination ends at a `list` without a cursor).
+pub(crate) fn model_list(models: impl IntoIterator<Item = Value>) -> Value {
+    json!({"object": "list", "data": models.into_iter().collect::<Vec<_>>()})
 }
 
 /// The OpenAI error object with its status.

@@ -71,7 +71,7 @@ function revision(url, expected) {
   return inSession(url, async (client, transport) => {
     assert(transport.protocolVersion === expected, `negotiated ${transport.protocolVersion}`);
     const tools = await client.listTools();
-    assert(tools.tools.map((t) => t.name).join() === "countdown", JSON.stringify(tools));
+    assert(tools.tools.map((t) => t.name).join() === "countdown,echo", JSON.stringify(tools));
     await countdownInFull(client);
   });
 }

@@ -42,7 +42,7 @@ async def revision(url, mode, expected):
     async with Client(url, mode=mode) as client:
         assert client.protocol_version == expected, client.protocol_version
         tools = await client.list_tools()
-        assert [tool.name for tool in tools.tools] == ["countdown"], tools
+        assert [tool.name for tool in tools.tools] == ["countdown", "echo"], tools
         progress, text = await countdown(client)
     assert progress == list(range(1, STEPS + 1)), progress
     assert text == f"liftoff after {STEPS} steps", text

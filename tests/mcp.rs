@@ -133,6 +133,13 @@ async fn mcp_sessions_streams_and_resumption_follow_the_transport() {
         ("mcp-protocol-version", "1999-01-01"),
     ];
     assert_eq!(post(&example, &wrong_version, LIST).await.0.status, 400);
+    // Another revision this server speaks is accepted, as the SDKs do (the
+    // conformance suite sends 2025-03-26 on a 2025-11-25 session).
+    let older = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "2025-03-26"),
+    ];
+    assert_eq!(post(&example, &older, LIST).await.0.status, 200);
     assert_eq!(post(&example, &[], LIST).await.0.status, 400);
     assert_eq!(
         post(&example, &[("mcp-session-id", "nope")], LIST)
@@ -316,6 +323,47 @@ async fn mcp_2026_07_28_checks_each_request_and_streams_without_a_session() {
         "Mcp-Name must match"
     );
 
+    // Methods the revision removed are unknown: 404 with -32601.
+    let ping = format!(r#"{{"jsonrpc":"2.0","id":4,"method":"ping","params":{{{ENVELOPE}}}}}"#);
+    let (head, body) = post(&example, &modern("ping"), &ping).await;
+    assert_eq!(head.status, 404, "{body}");
+    assert!(
+        body.contains("-32601") && body.contains(r#""id":4"#),
+        "{body}"
+    );
+
+    // An argument mirrored in a header (SEP-2243) must agree with the body,
+    // literally or as `=?base64?...?=`.
+    let echo = format!(
+        r#"{{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{{"name":"echo","arguments":{{"text":"héllo"}},{ENVELOPE}}}}}"#
+    );
+    let echo_headers = |param| {
+        let mut headers = modern("tools/call").to_vec();
+        headers.extend([("mcp-name", "echo"), ("mcp-param-text", param)]);
+        headers
+    };
+    let (head, body) = post(&example, &echo_headers("=?base64?aMOpbGxv?="), &echo).await;
+    assert_eq!(head.status, 200, "{body}");
+    assert!(body.contains("héllo"), "{body}");
+    for wrong in [
+        "hello",
+        "=?base64?aMOpbGxv?",
+        "=?base64?aMOpbGx?=",
+        "=?base64?aGVsbG8=?=",
+    ] {
+        let (head, body) = post(&example, &echo_headers(wrong), &echo).await;
+        assert_eq!(head.status, 400, "{wrong}: {body}");
+        assert!(body.contains("-32020"), "{wrong}: {body}");
+    }
+    let mut no_param = modern("tools/call").to_vec();
+    no_param.push(("mcp-name", "echo"));
+    let (head, body) = post(&example, &no_param, &echo).await;
+    assert_eq!(
+        (head.status, body.contains("-32020")),
+        (400, true),
+        "{body}"
+    );
+
     // No GET stream in this revision.
     let (head, _) = get(
         &example,
@@ -326,5 +374,116 @@ async fn mcp_2026_07_28_checks_each_request_and_streams_without_a_session() {
     )
     .await;
     assert_eq!(head.status, 405);
+    example.terminate().await;
+}
+
+/// `DELETE` ends every stream of the session: a running call's stream
+/// gets an error answering the call, the standalone stream ends.
+#[tokio::test]
+async fn mcp_delete_ends_every_stream_of_the_session() {
+    let example = start(&[("MCP_STEP_MS", "50")]).await;
+    let session = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let with_session = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "2025-11-25"),
+    ];
+    let mut headers = vec![LOCAL, ACCEPT_BOTH, JSON];
+    headers.extend_from_slice(&with_session);
+    // 1,000 steps of 50 ms: the call would run for 50 s.
+    let long = CALL.replace(r#""steps":3"#, r#""steps":1000"#);
+    let (head, mut call) = request_with_body(example.addr, "POST", "/mcp", &headers, &long).await;
+    assert_eq!(head.status, 200);
+    call.read_until("notifications/progress").await;
+    let mut get_headers = vec![LOCAL, ("accept", "text/event-stream")];
+    get_headers.extend_from_slice(&with_session);
+    let (head, mut standalone) =
+        request_with_body(example.addr, "GET", "/mcp", &get_headers, "").await;
+    assert_eq!(head.status, 200);
+    standalone.read_until("retry:").await;
+
+    let (head, mut delete) = request_with_body(
+        example.addr,
+        "DELETE",
+        "/mcp",
+        &[LOCAL, with_session[0]],
+        "",
+    )
+    .await;
+    delete.read_to_end().await;
+    assert_eq!(head.status, 204);
+    // Long before the call would have answered (50 s).
+    let limit = std::time::Duration::from_secs(10);
+    let rest = call
+        .read_to_end_within(limit)
+        .await
+        .expect("the call's stream ends with the session");
+    assert!(
+        rest.contains(r#""code":-32000"#)
+            && rest.contains(r#""id":7"#)
+            && !rest.contains("liftoff"),
+        "{rest}"
+    );
+    standalone
+        .read_to_end_within(limit)
+        .await
+        .expect("the standalone stream ends with the session");
+    example.terminate().await;
+}
+
+/// One session cannot take the hub for itself: past its share of streams
+/// per resumption window it gets 429, and other sessions are unaffected.
+#[tokio::test]
+async fn mcp_a_session_opens_a_bounded_number_of_streams() {
+    let example = start(&[]).await;
+    let greedy = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let call = |id: usize| {
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"echo","arguments":{{"text":"x"}}}}}}"#
+        )
+    };
+    let greedy_headers = [("mcp-session-id", greedy.as_str())];
+    // The limit, MAX_STREAMS_PER_WINDOW in examples/mcp/sessions.rs.
+    for id in 0..1_000 {
+        let (head, body) = post(&example, &greedy_headers, &call(id)).await;
+        assert_eq!(head.status, 200, "call {id}: {body}");
+    }
+    let (head, body) = post(&example, &greedy_headers, &call(1_000)).await;
+    assert_eq!(head.status, 429, "{body}");
+    let other = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let (head, body) = post(&example, &[("mcp-session-id", other.as_str())], &call(1)).await;
+    assert_eq!(head.status, 200, "{body}");
+    example.terminate().await;
+}
+
+/// A full session table makes room: a burst of `initialize` ends the
+/// session idle longest instead of locking everyone out.
+#[tokio::test]
+async fn mcp_a_full_session_table_evicts_the_session_idle_longest() {
+    let example = start(&[("MCP_MAX_SESSIONS", "3")]).await;
+    let first = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let second = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let third = open_session(&example, "2025-11-25", "2025-11-25").await;
+    // Used now: the first is no longer the one idle longest.
+    assert_eq!(
+        post(&example, &[("mcp-session-id", first.as_str())], LIST)
+            .await
+            .0
+            .status,
+        200
+    );
+    let fourth = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let status = |session: String| {
+        let example = &example;
+        async move {
+            post(example, &[("mcp-session-id", session.as_str())], LIST)
+                .await
+                .0
+                .status
+        }
+    };
+    assert_eq!(status(second).await, 404, "evicted");
+    for kept in [first, third, fourth] {
+        assert_eq!(status(kept).await, 200);
+    }
     example.terminate().await;
 }

@@ -1,5 +1,5 @@
-//! The one tool: `countdown` counts `steps` steps, one every step time,
-//! reporting progress at each when the caller asked for it (a
+//! The `countdown` tool counts `steps` steps (3 when not given), one every
+//! step time, reporting progress at each when the caller asked for it (a
 //! `progressToken`), then answers `liftoff`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +16,8 @@ pub(crate) static STEPS_COUNTED: AtomicU64 = AtomicU64::new(0);
 
 /// The most steps one call may ask for.
 const MAX_STEPS: u64 = 1_000;
+/// The steps of a call that names none.
+const DEFAULT_STEPS: u64 = 3;
 
 /// What `tools/list` says of it.
 pub(crate) fn descriptor() -> Value {
@@ -30,10 +32,10 @@ pub(crate) fn descriptor() -> Value {
                     "type": "integer",
                     "minimum": 1,
                     "maximum": MAX_STEPS,
+                    "default": DEFAULT_STEPS,
                     "description": "How many steps to count"
                 }
-            },
-            "required": ["steps"]
+            }
         }
     })
 }
@@ -60,21 +62,17 @@ pub(crate) struct Countdown {
 }
 
 impl Countdown {
-    /// Reads a `tools/call` request: an unknown tool or bad arguments are
+    /// Reads a `tools/call` of `countdown`: bad arguments are
     /// `INVALID_PARAMS`, as MCP asks.
     pub(crate) fn from_call(request: &Value, params: &Value) -> Result<Self, RpcError> {
-        let name = params.get("name").and_then(Value::as_str);
-        if name != Some("countdown") {
-            return Err(RpcError::new(
-                INVALID_PARAMS,
-                format!("unknown tool {name:?}: this server has `countdown`"),
-            )
-            .with_id(request));
-        }
-        let steps = params
+        let steps = match params
             .get("arguments")
             .and_then(|arguments| arguments.get("steps"))
-            .and_then(Value::as_u64)
+        {
+            None | Some(Value::Null) => Some(DEFAULT_STEPS),
+            Some(steps) => steps.as_u64(),
+        };
+        let steps = steps
             .filter(|steps| (1..=MAX_STEPS).contains(steps))
             .ok_or_else(|| {
                 RpcError::new(

@@ -27,16 +27,27 @@
 //! loopback name, get `403` (DNS-rebinding protection); the server binds to
 //! 127.0.0.1.
 //!
+//! Tools (`tools.rs`): `countdown` and `echo`; `prompts/list` has none,
+//! `resources/list` one, the counters of `GET /stats` (`catalog.rs`).
+//!
 //! `MCP_STEP_MS` sets the time per countdown step (default 100);
 //! `MCP_CLOSE_AFTER=n` closes each stream after `n` events (2025-11-25
-//! only, where the client resumes it: the server-side polling of SEP-1699).
+//! only, where the client resumes it: the server-side polling of SEP-1699);
+//! `MCP_MAX_SESSIONS` caps the sessions at once (default 10,000; past it,
+//! `initialize` ends the session idle longest);
+//! `MCP_CONFORMANCE=1` adds the tools the official conformance suite calls
+//! (`diagnostics.rs`; `interop/run` runs the suite).
 
+mod catalog;
 #[path = "../common/mod.rs"]
 mod common;
 mod countdown;
+mod diagnostics;
 mod modern;
+mod param_headers;
 mod protocol;
 mod sessions;
+mod tools;
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -55,12 +66,13 @@ use sse_runtime::hub::{Hub, HubConfig, HubError, Resume, TopicEventId};
 use sse_runtime::origin::OriginCheck;
 use sse_runtime::{Disconnect, Event, LAST_EVENT_ID, SseResponse};
 
-use crate::countdown::{Countdown, Output};
+use crate::countdown::Output;
 use crate::protocol::{
-    HANDSHAKE_VERSIONS, METHOD_NOT_FOUND, MODERN_VERSIONS, Message, PRIMING_FROM, RpcError,
-    negotiate, notification, result,
+    METHOD_NOT_FOUND, MODERN_VERSIONS, Message, PRIMING_FROM, RpcError, negotiate, notification,
+    result,
 };
 use crate::sessions::{Session, Sessions};
+use crate::tools::{Era, Toolbox};
 
 pub(crate) const MCP_SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
 pub(crate) const MCP_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
@@ -69,7 +81,7 @@ pub(crate) const MCP_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp
 struct App {
     hub: Hub,
     sessions: Arc<Sessions>,
-    step: Duration,
+    toolbox: Toolbox,
     close_after: Option<usize>,
     /// The newest revision this server speaks (`MCP_NEWEST`; default the
     /// newest there is), to try the clients on older ones.
@@ -82,16 +94,22 @@ const RETRY: Duration = Duration::from_millis(200);
 impl App {
     fn from_env() -> Self {
         let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+        // A topic per stream, its id naming it; kept for clients to resume.
+        let hub = Hub::with_config(HubConfig {
+            topic_in_ids: true,
+            replay_for: Some(sessions::STREAM_WINDOW),
+            ..HubConfig::default()
+        });
         Self {
-            // A topic per stream, its id naming it; kept 5 minutes for
-            // clients to resume.
-            hub: Hub::with_config(HubConfig {
-                topic_in_ids: true,
-                replay_for: Some(Duration::from_secs(300)),
-                ..HubConfig::default()
-            }),
-            sessions: Arc::default(),
-            step: Duration::from_millis(number("MCP_STEP_MS").unwrap_or(100)),
+            hub: hub.clone(),
+            sessions: Arc::new(Sessions::new(
+                hub.clone(),
+                number("MCP_MAX_SESSIONS").map_or(sessions::MAX_SESSIONS, |n| n as usize),
+            )),
+            toolbox: Toolbox {
+                step: Duration::from_millis(number("MCP_STEP_MS").unwrap_or(100)),
+                conformance: std::env::var("MCP_CONFORMANCE").is_ok_and(|on| on == "1"),
+            },
             close_after: number("MCP_CLOSE_AFTER").map(|n| n as usize),
             newest: match std::env::var("MCP_NEWEST") {
                 Ok(newest) => protocol::known(&newest)
@@ -133,21 +151,28 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> 
 }
 
 /// The handshake era's `MCP-Protocol-Version` rule: absent means
-/// 2025-03-26 (the revision before the header); present, it must be the
-/// session's revision.
-fn check_version_header(headers: &HeaderMap, session: &Session) -> Result<(), RpcError> {
-    match headers.get(&MCP_PROTOCOL_VERSION) {
-        None => Ok(()),
-        Some(value) if value.as_bytes() == session.version.as_bytes() => Ok(()),
-        Some(value) => Err(refuse(
-            StatusCode::BAD_REQUEST,
-            &format!(
-                "MCP-Protocol-Version {value:?} is not this session's revision ({}); \
-                 this server speaks {HANDSHAKE_VERSIONS:?} after `initialize`",
-                session.version
-            ),
-        )),
+/// 2025-03-26 (the revision before the header); present, it must be a
+/// handshake revision this server speaks. Not necessarily the session's:
+/// the official SDKs accept any they support, and a client may send an
+/// older one on some requests (the conformance suite does).
+fn check_version_header(app: &App, headers: &HeaderMap) -> Result<(), RpcError> {
+    let Some(value) = headers.get(&MCP_PROTOCOL_VERSION) else {
+        return Ok(());
+    };
+    let spoken = protocol::handshake_versions_up_to(app.newest);
+    if spoken
+        .iter()
+        .any(|version| value.as_bytes() == version.as_bytes())
+    {
+        return Ok(());
     }
+    Err(refuse(
+        StatusCode::BAD_REQUEST,
+        &format!(
+            "MCP-Protocol-Version {value:?} is not a revision this server speaks after \
+             `initialize`: {spoken:?}"
+        ),
+    ))
 }
 
 fn primes(version: &str) -> bool {
@@ -155,7 +180,8 @@ fn primes(version: &str) -> bool {
 }
 
 fn hub_failure(error: HubError) -> RpcError {
-    tracing::error!(%error, "the hub refused a stream");
+    // A warning: the hub being full is load, not a fault of the server.
+    tracing::warn!(%error, "the hub refused a stream");
     refuse(
         StatusCode::SERVICE_UNAVAILABLE,
         "the server is busy; try again",
@@ -205,7 +231,7 @@ async fn handle_post(app: App, headers: HeaderMap, body: Bytes) -> Result<Respon
         return initialize(&app, id, params);
     }
     let session = app.sessions.get(header_str(&headers, &MCP_SESSION_ID))?;
-    check_version_header(&headers, &session)?;
+    check_version_header(&app, &headers)?;
     let (id, method, params) = match message {
         Message::Notification { method, params } => {
             if method == "notifications/cancelled"
@@ -220,15 +246,17 @@ async fn handle_post(app: App, headers: HeaderMap, body: Bytes) -> Result<Respon
     };
     let answer = match method.as_str() {
         "ping" => json!({}),
-        "tools/list" => json!({ "tools": [countdown::descriptor()] }),
-        "tools/call" => return call_tool(&app, session, &id, &params).await,
-        other => {
-            return Err(
-                RpcError::new(METHOD_NOT_FOUND, format!("unknown method {other:?}"))
-                    .with_id(&id)
-                    .in_band(),
-            );
-        }
+        "tools/call" => return call_tool(&app, session, &id, &params, &headers).await,
+        other => match catalog::answer(&app.toolbox, Era::Handshake, other, &params, stats_json) {
+            Some(answer) => answer.map_err(|error| error.with_id(&id).in_band())?,
+            None => {
+                return Err(
+                    RpcError::new(METHOD_NOT_FOUND, format!("unknown method {other:?}"))
+                        .with_id(&id)
+                        .in_band(),
+                );
+            }
+        },
     };
     Ok(Json(result(&id, answer)).into_response())
 }
@@ -236,11 +264,11 @@ async fn handle_post(app: App, headers: HeaderMap, body: Bytes) -> Result<Respon
 fn initialize(app: &App, id: &Value, params: &Value) -> Result<Response, RpcError> {
     let requested = params.get("protocolVersion").and_then(Value::as_str);
     let version = negotiate(requested, app.newest);
-    let session = app.sessions.create(version)?;
+    let session = app.sessions.create(version);
     tracing::info!(session = %session.id, version, "MCP session opened");
     let answer = json!({
         "protocolVersion": version,
-        "capabilities": { "tools": {}, "logging": {} },
+        "capabilities": catalog::capabilities(Era::Handshake),
         "serverInfo": { "name": "sse-runtime-mcp-example", "version": env!("CARGO_PKG_VERSION") },
     });
     let session_id = HeaderValue::from_str(&session.id).expect("hex is a header value");
@@ -255,19 +283,28 @@ async fn call_tool(
     session: Arc<Session>,
     id: &Value,
     params: &Value,
+    headers: &HeaderMap,
 ) -> Result<Response, RpcError> {
-    let call = Countdown::from_call(id, params).map_err(RpcError::in_band)?;
-    let topic = session.new_stream();
+    let call = app
+        .toolbox
+        .call(Era::Handshake, id, params, headers)
+        .map_err(RpcError::in_band)?;
+    let topic = session.new_stream()?;
     // Subscribed before anything is published: the response misses nothing.
     let stream = app.hub.subscribe(&topic, None).await.map_err(hub_failure)?;
     let priming = primes(session.version);
-    let (hub, step, calls) = (app.hub.clone(), app.step, session.clone());
-    session.spawn_call(id, async move {
-        if let Err(error) = publish_call(&hub, &calls, &topic, call, step, priming).await {
+    let close_after = match call.closes_early {
+        // After the priming event, where there is one to resume from.
+        true if priming => Some(1),
+        _ => app.close_after,
+    };
+    let (hub, calls) = (app.hub.clone(), session.clone());
+    session.spawn_call(id, &topic.clone(), async move {
+        if let Err(error) = publish_call(&hub, &calls, &topic, call, priming).await {
             tracing::error!(%error, topic, "a tool call could not publish");
         }
     });
-    Ok(respond(stream, priming, app.close_after))
+    Ok(respond(stream, priming, close_after))
 }
 
 /// Publishes a call to its topic: the priming event, the progress
@@ -277,18 +314,17 @@ async fn publish_call(
     hub: &Hub,
     session: &Session,
     topic: &str,
-    call: Countdown,
-    step: Duration,
+    call: tools::Call,
     priming: bool,
 ) -> Result<(), HubError> {
     if priming {
         hub.publish(topic, &Event::data("")).await?;
     }
-    let log = json!({ "level": "info", "logger": "countdown", "data": format!("counting {} steps", call.steps()) });
+    let log = json!({ "level": "info", "logger": "tools", "data": call.summary });
     let log = notification("notifications/message", log);
     hub.publish(&session.standalone_stream(), &Event::json(&log)?)
         .await?;
-    let mut outputs = pin!(call.run(step, json!({})));
+    let mut outputs = pin!(call.outputs);
     while let Some(output) = outputs.next().await {
         let event = Event::json(output.message())?;
         match output {
@@ -337,11 +373,12 @@ async fn handle_get(app: App, headers: HeaderMap) -> Result<Response, RpcError> 
         ));
     }
     let session = app.sessions.get(header_str(&headers, &MCP_SESSION_ID))?;
-    check_version_header(&headers, &session)?;
+    check_version_header(&app, &headers)?;
     let priming = primes(session.version);
     let Some(last) = headers.get(LAST_EVENT_ID) else {
         let topic = session.standalone_stream();
         let stream = app.hub.subscribe(&topic, None).await.map_err(hub_failure)?;
+        session.standalone_opened();
         if priming {
             app.hub
                 .publish(&topic, &Event::data(""))
@@ -383,10 +420,16 @@ static STREAMS_RESUMED: AtomicU64 = AtomicU64::new(0);
 /// `GET /stats`: `{"steps_counted": n, "streams_resumed": n}`, for the
 /// client checks (`interop/mcp_client.*`).
 async fn stats() -> Json<Value> {
-    Json(json!({
+    Json(stats_json())
+}
+
+/// The counters, as `GET /stats` and the `countdown://stats` resource
+/// give them.
+fn stats_json() -> Value {
+    json!({
         "steps_counted": countdown::STEPS_COUNTED.load(Ordering::Relaxed),
         "streams_resumed": STREAMS_RESUMED.load(Ordering::Relaxed),
-    }))
+    })
 }
 
 /// `DELETE /mcp`: ends the session and its tool calls.

@@ -3,6 +3,8 @@
 //! `Mcp-Method` (and a tool's name in `Mcp-Name`); they must agree, in the
 //! order the revision checks them. No session, no `GET`, no resumption:
 //! a tool call streams on its own response, and closing it cancels the call.
+//! Methods the revision removed (`initialize`, `ping`, `logging/setLevel`,
+//! `resources/subscribe`) are unknown here: 404 with `-32601`.
 
 use axum::Json;
 use axum::http::{HeaderMap, HeaderName, StatusCode};
@@ -11,21 +13,17 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use sse_runtime::{Event, SseResponse};
 
-use crate::countdown::{self, Countdown};
+use crate::catalog;
 use crate::protocol::{
     CLIENT_CAPABILITIES_KEY, HANDSHAKE_VERSIONS, HEADER_MISMATCH, INVALID_PARAMS, METHOD_NOT_FOUND,
     MODERN_VERSIONS, Message, PROTOCOL_VERSION_KEY, RpcError, UNSUPPORTED_PROTOCOL_VERSION, meta,
     result,
 };
-use crate::{App, MCP_PROTOCOL_VERSION, log_end};
+use crate::tools::Era;
+use crate::{App, MCP_PROTOCOL_VERSION, log_end, stats_json};
 
 const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
 const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
-
-/// What every modern result says of itself.
-fn complete() -> Value {
-    json!({ "resultType": "complete" })
-}
 
 /// The request header names a modern revision.
 pub(crate) fn names_modern_version(headers: &HeaderMap) -> bool {
@@ -128,7 +126,7 @@ pub(crate) async fn handle(
                 .collect();
             json!({
                 "supportedVersions": supported,
-                "capabilities": { "tools": {} },
+                "capabilities": catalog::capabilities(Era::Modern),
                 "cacheScope": "public",
                 "ttlMs": 0,
                 "resultType": "complete",
@@ -140,31 +138,24 @@ pub(crate) async fn handle(
                 },
             })
         }
-        "ping" => complete(),
-        // A list may be cached: by anyone (it is the same for all), and
-        // only as long as the client likes (it may change with a restart).
-        "tools/list" => json!({
-            "tools": [countdown::descriptor()],
-            "cacheScope": "public",
-            "ttlMs": 0,
-            "resultType": "complete",
-        }),
         "tools/call" => {
-            let call = Countdown::from_call(&id, &params)?;
-            let events = call
-                .run(app.step, complete())
-                .map(|output| Event::json(output.message()));
+            let call = app.toolbox.call(Era::Modern, &id, &params, headers)?;
+            let events = call.outputs.map(|output| Event::json(output.message()));
             // Dropped with the response when the client closes it: the
             // count stops, which is how this revision cancels.
             return Ok(SseResponse::new(events)
                 .on_disconnect(log_end)
                 .into_response());
         }
-        other => {
-            return Err(
-                RpcError::new(METHOD_NOT_FOUND, format!("unknown method {other:?}")).with_id(&id),
-            );
-        }
+        other => match catalog::answer(&app.toolbox, Era::Modern, other, &params, stats_json) {
+            Some(answer) => answer.map_err(|error| error.with_id(&id))?,
+            None => {
+                return Err(
+                    RpcError::new(METHOD_NOT_FOUND, format!("unknown method {other:?}"))
+                        .with_id(&id),
+                );
+            }
+        },
     };
     Ok(Json(result(&id, answer)).into_response())
 }

@@ -19,12 +19,15 @@ pub(crate) const PRIMING_FROM: &str = "2025-11-25";
 /// `params._meta` keys of a modern request's envelope.
 pub(crate) const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
 pub(crate) const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
+/// The level of log notifications a modern request wants; none without it.
+pub(crate) const LOG_LEVEL_KEY: &str = "io.modelcontextprotocol/logLevel";
 
 pub(crate) const PARSE_ERROR: i64 = -32700;
 pub(crate) const INVALID_REQUEST: i64 = -32600;
 pub(crate) const METHOD_NOT_FOUND: i64 = -32601;
 pub(crate) const INVALID_PARAMS: i64 = -32602;
 pub(crate) const HEADER_MISMATCH: i64 = -32020;
+pub(crate) const MISSING_CLIENT_CAPABILITY: i64 = -32021;
 pub(crate) const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
 /// Every revision, oldest first.
@@ -43,18 +46,24 @@ pub(crate) fn at_least(a: &str, b: &str) -> bool {
     at(a) >= at(b)
 }
 
+/// The handshake revisions a server that speaks up to `newest` has.
+pub(crate) fn handshake_versions_up_to(newest: &str) -> Vec<&'static str> {
+    HANDSHAKE_VERSIONS
+        .into_iter()
+        .filter(|version| at_least(newest, version))
+        .collect()
+}
+
 /// The revision `initialize` settles on, for a server that speaks up to
 /// `newest`: the client's when the server speaks it, else the newest
 /// handshake revision the server has (the client then decides).
 pub(crate) fn negotiate(requested: Option<&str>, newest: &str) -> &'static str {
-    let spoken = || {
-        HANDSHAKE_VERSIONS
-            .into_iter()
-            .filter(|v| at_least(newest, v))
-    };
-    spoken()
-        .find(|version| Some(*version) == requested)
-        .or_else(|| spoken().next_back())
+    let spoken = handshake_versions_up_to(newest);
+    spoken
+        .iter()
+        .find(|version| Some(**version) == requested)
+        .or(spoken.last())
+        .copied()
         .unwrap_or(HANDSHAKE_VERSIONS[0])
 }
 
@@ -136,6 +145,7 @@ impl RpcError {
             | INVALID_REQUEST
             | INVALID_PARAMS
             | HEADER_MISMATCH
+            | MISSING_CLIENT_CAPABILITY
             | UNSUPPORTED_PROTOCOL_VERSION => StatusCode::BAD_REQUEST,
             _ => StatusCode::OK,
         };

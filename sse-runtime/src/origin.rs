@@ -9,7 +9,10 @@
 //! send, whose `Origin` says where they come from. DNS rebinding goes
 //! further: a page of `evil.example` whose name now resolves to 127.0.0.1 is
 //! same-origin with it, so its requests carry `Host: evil.example:8000`;
-//! checking `Host` stops those.
+//! checking `Host` stops those. A request that names its host twice,
+//! differently (two `Host` headers, or an absolute-form target or HTTP/2
+//! `:authority` that disagrees with `Host`), is refused rather than
+//! guessed: something further on may read the other name.
 //!
 //! ```
 //! use axum::{Router, routing::post};
@@ -109,17 +112,14 @@ impl OriginCheck {
     /// Why `request` is refused, or `None` when it may go on.
     fn refusal<B>(&self, request: &Request<B>) -> Option<&'static str> {
         let rules = &self.rules;
-        let host = request
-            .headers()
-            .get(header::HOST)
-            .and_then(|value| value.to_str().ok())
-            .or_else(|| {
-                request
-                    .uri()
-                    .authority()
-                    .map(|authority| authority.as_str())
-            });
         if rules.loopback || !rules.hosts.is_empty() {
+            let host = match host(request) {
+                Host::Ambiguous => {
+                    return Some("the request names its host more than once, differently");
+                }
+                Host::Named(host) => Some(host),
+                Host::Unnamed => None,
+            };
             let allowed = host.is_some_and(|host| rules.allows_host(host));
             if !allowed {
                 return Some("this server does not serve that host name");
@@ -131,6 +131,36 @@ impl OriginCheck {
             Origin::Present(origin) if rules.allows_origin(origin) => None,
             Origin::Present(_) => Some("requests from this origin are not allowed"),
         }
+    }
+}
+
+enum Host<'a> {
+    Unnamed,
+    Named(&'a str),
+    /// Two `Host` headers, or a target's authority (absolute-form, or
+    /// HTTP/2's `:authority`) and a `Host` that disagree: a proxy or a
+    /// server further on may read the other one, so no name is trusted.
+    Ambiguous,
+}
+
+fn host<B>(request: &Request<B>) -> Host<'_> {
+    let mut values = request.headers().get_all(header::HOST).iter();
+    let header = match (values.next(), values.next()) {
+        (_, Some(_)) => return Host::Ambiguous,
+        (None, None) => None,
+        (Some(value), None) => match value.to_str() {
+            Ok(value) => Some(value),
+            Err(_) => return Host::Ambiguous,
+        },
+    };
+    let target = request
+        .uri()
+        .authority()
+        .map(|authority| authority.as_str());
+    match (target, header) {
+        (Some(target), Some(header)) if !target.eq_ignore_ascii_case(header) => Host::Ambiguous,
+        (Some(name), _) | (None, Some(name)) => Host::Named(name),
+        (None, None) => Host::Unnamed,
     }
 }
 
@@ -298,6 +328,47 @@ mod tests {
     }
 
     #[test]
+    fn a_host_named_twice_differently_is_refused() {
+        let check = OriginCheck::localhost();
+        let mut twice = request(Some("localhost"), &[]);
+        twice
+            .headers_mut()
+            .append(header::HOST, "evil.example".parse().unwrap());
+        assert!(check.refusal(&twice).is_some(), "two Host headers");
+        let mut same_twice = request(Some("localhost"), &[]);
+        same_twice
+            .headers_mut()
+            .append(header::HOST, "localhost".parse().unwrap());
+        assert!(
+            check.refusal(&same_twice).is_some(),
+            "two is never a browser"
+        );
+
+        let absolute = |host: Option<&str>| {
+            let mut builder = Request::builder().uri("http://evil.example/mcp");
+            if let Some(host) = host {
+                builder = builder.header(header::HOST, host);
+            }
+            builder.body(()).unwrap()
+        };
+        assert!(check.refusal(&absolute(Some("localhost"))).is_some());
+        assert!(
+            check.refusal(&absolute(None)).is_some(),
+            "the target names evil.example"
+        );
+        let agreeing = Request::builder()
+            .uri("http://LOCALHOST:8000/mcp")
+            .header(header::HOST, "localhost:8000")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            check.refusal(&agreeing),
+            None,
+            "HTTP/2's :authority with its Host"
+        );
+    }
+
+    #[test]
     fn named_origins_and_hosts() {
         let check = OriginCheck::new()
             .allow_origin("https://App.example.com/")
@@ -319,6 +390,14 @@ mod tests {
                 .is_some()
         );
         assert!(check.refusal(&request(Some("localhost"), &[])).is_some());
+        let mut twice = request(Some("api.example.com"), &[]);
+        twice
+            .headers_mut()
+            .append(header::HOST, "localhost".parse().unwrap());
+        assert!(
+            check.refusal(&twice).is_some(),
+            "allowed hosts are not guessed either"
+        );
 
         let any_host = OriginCheck::new().allow_origin("null");
         assert_eq!(check_any(&any_host, "anything", &["null"]), None);

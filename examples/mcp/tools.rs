@@ -1,0 +1,150 @@
+//! The tools `tools/list` offers, and what a `tools/call` of each sends:
+//!
+//! - `countdown` (`countdown.rs`): progress at each step, then `liftoff`;
+//! - `echo`: answers with its `text`, which a 2026-07-28 client also sends
+//!   in the `Mcp-Param-Text` header so that a proxy can route on it
+//!   (SEP-2243; `param_headers.rs` checks the two agree);
+//! - with `MCP_CONFORMANCE=1`, the diagnostic tools the official
+//!   conformance suite calls (`diagnostics.rs`).
+//!
+//! Every call is a stream of [`Output`]s, however many it sends: the
+//! handshake era publishes them to the call's hub topic, the modern one
+//! streams them on the POST's response.
+
+use std::time::Duration;
+
+use axum::http::HeaderMap;
+use futures_util::StreamExt;
+use futures_util::stream::{self, BoxStream};
+use serde_json::{Value, json};
+
+use crate::countdown::{self, Countdown, Output};
+use crate::diagnostics;
+use crate::param_headers;
+use crate::protocol::{INVALID_PARAMS, RpcError, result};
+
+/// Which way the request came: the two eras offer different diagnostics,
+/// and only the modern one mirrors arguments in headers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Era {
+    /// 2024-11-05 to 2025-11-25: `initialize`, sessions, resumable streams.
+    Handshake,
+    /// 2026-07-28: a self-contained request per POST.
+    Modern,
+}
+
+/// What the server's tools depend on besides the request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Toolbox {
+    /// The time per countdown step.
+    pub(crate) step: Duration,
+    /// Whether the conformance suite's diagnostic tools are offered.
+    pub(crate) conformance: bool,
+}
+
+/// One tool call about to run.
+pub(crate) struct Call {
+    /// Its notifications, then its answer.
+    pub(crate) outputs: BoxStream<'static, Output>,
+    /// The POST's stream ends after its priming event and the client
+    /// resumes it with `Last-Event-ID` (SEP-1699's server-side polling).
+    pub(crate) closes_early: bool,
+    /// What the call does, for the session's log line.
+    pub(crate) summary: String,
+}
+
+fn echo_descriptor() -> Value {
+    json!({
+        "name": "echo",
+        "title": "Echo",
+        "description": "Answers with `text`. A 2026-07-28 client also sends it in the `Mcp-Param-Text` header.",
+        "inputSchema": {
+            "type": "object",
+            "properties": {
+                "text": {
+                    "type": "string",
+                    "description": "What to answer",
+                    "x-mcp-header": "Text"
+                }
+            },
+            "required": ["text"]
+        }
+    })
+}
+
+impl Toolbox {
+    /// What `tools/list` says: `countdown` first (a client that calls the
+    /// first tool with no arguments gets a default countdown).
+    pub(crate) fn descriptors(&self, era: Era) -> Vec<Value> {
+        let mut tools = vec![countdown::descriptor(), echo_descriptor()];
+        if self.conformance {
+            tools.extend(diagnostics::descriptors(era));
+        }
+        tools
+    }
+
+    /// Reads a `tools/call`: an unknown tool, bad arguments or arguments
+    /// that disagree with their headers are refused before anything runs.
+    pub(crate) fn call(
+        &self,
+        era: Era,
+        request: &Value,
+        params: &Value,
+        headers: &HeaderMap,
+    ) -> Result<Call, RpcError> {
+        let name = params.get("name").and_then(Value::as_str).unwrap_or("");
+        let descriptor = self
+            .descriptors(era)
+            .into_iter()
+            .find(|tool| tool["name"] == name)
+            .ok_or_else(|| {
+                RpcError::new(
+                    INVALID_PARAMS,
+                    format!("unknown tool {name:?}: see `tools/list`"),
+                )
+                .with_id(request)
+            })?;
+        if era == Era::Modern {
+            param_headers::check(&descriptor, params, headers)
+                .map_err(|error| error.with_id(request))?;
+        }
+        let call = |outputs: BoxStream<'static, Output>, summary: String| Call {
+            outputs,
+            closes_early: false,
+            summary,
+        };
+        match name {
+            "countdown" => {
+                let countdown = Countdown::from_call(request, params)?;
+                let summary = format!("counting {} steps", countdown.steps());
+                let extra = match era {
+                    Era::Modern => json!({ "resultType": "complete" }),
+                    Era::Handshake => json!({}),
+                };
+                Ok(call(countdown.run(self.step, extra).boxed(), summary))
+            }
+            "echo" => {
+                let text = params
+                    .get("arguments")
+                    .and_then(|arguments| arguments.get("text"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        RpcError::new(INVALID_PARAMS, "`text` must be a string").with_id(request)
+                    })?;
+                let mut answer = json!({
+                    "content": [{ "type": "text", "text": text }],
+                    "isError": false,
+                });
+                if era == Era::Modern {
+                    answer["resultType"] = json!("complete");
+                }
+                let answer = Output::Answer(result(request, answer));
+                Ok(call(
+                    stream::iter([answer]).boxed(),
+                    "echoing a text".into(),
+                ))
+            }
+            _ => diagnostics::call(era, name, request, params, self.step),
+        }
+    }
+}

@@ -88,6 +88,9 @@ NOT_APPLICABLE = [
 ]
 
 OPENAI_CHECKS = {
+    "models-list": "`models.list()`: one `model` object (`id`, `object`, `created` in Unix seconds, `owned_by`, nothing else) in a `list`; every check below asks for that model",
+    "models-retrieve": "`models.retrieve(id)` of the listed model: the same object",
+    "models-unknown": "`models.retrieve` of an unknown id: `NotFoundError`, 404 and the OpenAI error object (`invalid_request_error`, `param: null`, `model_not_found`)",
     "chat-stream": "Chat Completions, streamed: the text reassembled, `finish_reason: stop`, `[DONE]`",
     "chat-complete": "Chat Completions with `stream: false`, from the same token stream",
     "responses-stream": "Responses API events, `response.created` … `response.completed`, `sequence_number` 0, 1, 2, …",
@@ -135,7 +138,7 @@ PROTOCOLS = [
     ),
     (
         "OpenAI streams",
-        "The official `openai` clients against `examples/llm` (Chat Completions and Responses streams).",
+        "The official `openai` clients against `examples/llm` (the model list, Chat Completions and Responses streams).",
         [("openai-python", "openai (Python)"), ("openai-node", "openai (npm)")],
         OPENAI_CHECKS,
         [],
@@ -159,6 +162,24 @@ PROTOCOLS = [
             (["contract-typescript"], DESCRIPTION_CHECKS, "the description and the events are contract.py's (Redocly + jsonschema)"),
         ],
     ),
+]
+
+# The official MCP conformance suite against `examples/mcp`
+# (mcp_conformance.py): its scenarios are the rows, a release of the suite
+# at a revision each column. Written out here, so a scenario or a column
+# the run dropped is ✗.
+CONFORMANCE_SCENARIOS = [
+    "server-initialize", "server-session-lifecycle", "server-stateless", "ping", "tools-list",
+    "server-sse-polling", "server-sse-multiple-streams", "dns-rebinding-protection",
+    "http-header-validation", "http-custom-header-server-validation", "caching",
+]
+CONFORMANCE_COLUMNS = [
+    ("conformance-stable-2025-06-18", "stable, 2025-06-18"),
+    ("conformance-stable-2025-11-25", "stable, 2025-11-25"),
+    ("conformance-next-2025-03-26", "next, 2025-03-26"),
+    ("conformance-next-2025-06-18", "next, 2025-06-18"),
+    ("conformance-next-2025-11-25", "next, 2025-11-25"),
+    ("conformance-next-2026-07-28", "next, 2026-07-28"),
 ]
 
 DEVIATIONS = """\
@@ -265,6 +286,39 @@ class Run:
         return "✗"
 
 
+def conformance_table(run):
+    """The MCP conformance table's lines: ✓ pass, ✗ fail or missing, – a
+    revision the suite does not define the scenario for (its reason, from
+    the suite's own list, under the table). A scenario with no ✓ at all
+    fails however its cells read."""
+    lines = ["| scenario | " + " | ".join(name for _, name in CONFORMANCE_COLUMNS) + " |",
+             "|---|" + "---|" * len(CONFORMANCE_COLUMNS)]
+    reasons = {}
+    for scenario in CONFORMANCE_SCENARIOS:
+        marks = []
+        for column, name in CONFORMANCE_COLUMNS:
+            results = run.results(column)
+            result = None if results is None else results.get(scenario)
+            if result == "pass":
+                marks.append("✓")
+            elif result is not None and result.startswith("n/a: "):
+                reasons.setdefault(scenario, set()).add(result[len("n/a: "):])
+                marks.append("–")
+            else:
+                run.failures.append(f"- MCP conformance ({name}), {scenario}: {result or 'no result'}")
+                marks.append("✗")
+        if "✓" not in marks:
+            run.failures.append(f"- MCP conformance, {scenario}: passes at no revision")
+        lines.append(f"| `{scenario}` | " + " | ".join(marks) + " |")
+    for column, _ in CONFORMANCE_COLUMNS:
+        for scenario in run.results(column) or {}:
+            if scenario not in CONFORMANCE_SCENARIOS:
+                run.failures.append(f"- {column}, {scenario}: reported, but matrix.py does not list it")
+    lines.append("\nNot applicable (–), as the suite's own list says:\n")
+    lines.extend(f"- `{scenario}`: {'; '.join(sorted(why))}." for scenario, why in reasons.items())
+    return lines
+
+
 def not_applicable_lines(clients, not_applicable):
     names = dict(clients)
     return [f"- {', '.join(names[c] for c in cs)}: {', '.join(checks)}: {why}." for cs, checks, why in not_applicable]
@@ -328,6 +382,17 @@ def main():
             out.append("\nNot applicable (–):\n")
             out.extend(not_applicable_lines(clients, not_applicable))
         out.append("")
+
+    out.append("### MCP conformance suite\n")
+    out.append(
+        "The official MCP conformance suite (`@modelcontextprotocol/conformance`, `interop/mcp_conformance.py`) "
+        "against `examples/mcp` started with `MCP_CONFORMANCE=1` (the suite's diagnostic tools): each scenario "
+        "about the transport, sessions, streams and lifecycle, at each revision the example speaks, with the "
+        "stable release of the suite and the next one (which adds 2026-07-28). ✓: every check of the scenario "
+        "succeeded, no failure and no warning.\n"
+    )
+    out.extend(conformance_table(run))
+    out.append("")
 
     if run.failures:
         out.append("## Failures\n")

@@ -232,6 +232,28 @@ async fn mcp_refuses_what_the_transport_refuses() {
         let (head, _) = request_with_body(example.addr, "POST", "/mcp", &headers, &init).await;
         assert_eq!(head.status, 403, "{host} {origin:?}");
     }
+    // A host named twice, differently, is not guessed at: two `Host`
+    // headers, or an absolute-form target naming another host.
+    let twice = [
+        ("host", "localhost"),
+        ("host", "evil.example"),
+        ACCEPT_BOTH,
+        JSON,
+    ];
+    let (head, _) = request_with_body(example.addr, "POST", "/mcp", &twice, &init).await;
+    assert_eq!(head.status, 403, "two Host headers");
+    let (head, _) = request_with_body(
+        example.addr,
+        "POST",
+        "http://evil.example/mcp",
+        &[LOCAL, ACCEPT_BOTH, JSON],
+        &init,
+    )
+    .await;
+    assert_eq!(
+        head.status, 403,
+        "an absolute-form target naming another host"
+    );
     let local_page = [("origin", "http://localhost:5173")];
     assert_eq!(post(&example, &local_page, &init).await.0.status, 200);
     example.terminate().await;

@@ -574,3 +574,59 @@ fn the_readmes_defaults_are_the_runtimes() {
         );
     }
 }
+
+/// The value of `const NAME: TYPE = VALUE;` in `source`, underscores gone.
+fn constant(source: &str, name: &str) -> u64 {
+    let line = source
+        .lines()
+        .find(|line| line.contains(&format!("const {name}:")))
+        .unwrap_or_else(|| panic!("const {name} in the source"));
+    let value = line.split('=').nth(1).expect("a value").trim();
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("a number in {line:?}"))
+}
+
+/// README's account of the MCP example's limits is its constants, and its
+/// conformance table is the one the last `interop/run` wrote into
+/// INTEROP.md.
+#[test]
+fn the_readmes_mcp_figures_are_the_examples_and_the_runs() {
+    let readme = readme();
+    let sessions = include_str!("../examples/mcp/sessions.rs");
+    let claim = format!(
+        "a session opens at most {} streams per five-minute resumption window (then `429`), \
+         and a full session table ({}) ends the session idle longest",
+        thousands(constant(sessions, "MAX_STREAMS_PER_WINDOW") as usize),
+        thousands(constant(sessions, "MAX_SESSIONS") as usize),
+    );
+    assert!(
+        one_line(&readme).contains(&claim),
+        "README should say {claim:?}"
+    );
+    let window = sessions
+        .lines()
+        .find(|line| line.contains("const STREAM_WINDOW"))
+        .expect("STREAM_WINDOW");
+    assert!(window.contains("from_secs(300)"), "five minutes: {window}");
+
+    let interop = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/INTEROP.md")).unwrap();
+    let table = |text: &str, whose: &str| -> String {
+        let start = text
+            .find("| scenario | stable")
+            .unwrap_or_else(|| panic!("{whose}'s MCP conformance table"));
+        let rest = &text[start..];
+        rest[..rest.find("\n\n").unwrap_or(rest.len())].to_owned()
+    };
+    let generated = table(&interop, "INTEROP.md");
+    assert!(
+        !generated.contains('✗'),
+        "INTEROP.md's MCP conformance table has a failure:\n{generated}"
+    );
+    assert_eq!(
+        table(&readme, "README"),
+        generated,
+        "README's MCP conformance table must be INTEROP.md's; copy it again"
+    );
+}

@@ -298,10 +298,10 @@ async fn call_tool(
         true if priming => Some(1),
         _ => app.close_after,
     };
-    let (hub, calls) = (app.hub.clone(), session.clone());
-    session.spawn_call(id, &topic.clone(), async move {
-        if let Err(error) = publish_call(&hub, &calls, &topic, call, priming).await {
-            tracing::error!(%error, topic, "a tool call could not publish");
+    let (hub, calls, call_topic) = (app.hub.clone(), session.clone(), topic.clone());
+    session.spawn_call(id, &topic, async move {
+        if let Err(error) = publish_call(&hub, &calls, &call_topic, call, priming).await {
+            tracing::error!(%error, topic = call_topic, "a tool call could not publish");
         }
     });
     Ok(respond(stream, priming, close_after))

@@ -7,8 +7,9 @@
 
 use serde_json::{Value, json};
 
+use crate::call::Era;
 use crate::protocol::{INVALID_PARAMS, RpcError};
-use crate::tools::{Era, Toolbox};
+use crate::tools::Toolbox;
 
 /// The one resource's URI.
 const STATS_URI: &str = "countdown://stats";

@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures_util::Stream;
 use serde_json::{Value, json};
 
+use crate::call::Output;
 use crate::protocol::{INVALID_PARAMS, RpcError, meta, notification, result};
 
 /// Steps counted by every call so far (`GET /stats`): a cancelled call
@@ -38,20 +39,6 @@ pub(crate) fn descriptor() -> Value {
             }
         }
     })
-}
-
-/// What a call sends: notifications while it runs, then its answer.
-pub(crate) enum Output {
-    Progress(Value),
-    Answer(Value),
-}
-
-impl Output {
-    pub(crate) fn message(&self) -> &Value {
-        match self {
-            Output::Progress(message) | Output::Answer(message) => message,
-        }
-    }
 }
 
 /// One `tools/call` of `countdown`.

@@ -21,12 +21,11 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use serde_json::{Value, json};
 
-use crate::countdown::Output;
+use crate::call::{Call, Era, Output};
 use crate::protocol::{
     CLIENT_CAPABILITIES_KEY, INVALID_PARAMS, LOG_LEVEL_KEY, MISSING_CLIENT_CAPABILITY, RpcError,
     meta, notification, result,
 };
-use crate::tools::{Call, Era};
 
 /// The diagnostic tools of `era`.
 pub(crate) fn descriptors(era: Era) -> Vec<Value> {

@@ -38,6 +38,7 @@
 //! `MCP_CONFORMANCE=1` adds the tools the official conformance suite calls
 //! (`diagnostics.rs`; `interop/run` runs the suite).
 
+mod call;
 mod catalog;
 #[path = "../common/mod.rs"]
 mod common;
@@ -66,13 +67,13 @@ use sse_runtime::hub::{Hub, HubConfig, HubError, Resume, TopicEventId};
 use sse_runtime::origin::OriginCheck;
 use sse_runtime::{Disconnect, Event, LAST_EVENT_ID, SseResponse};
 
-use crate::countdown::Output;
+use crate::call::{Call, Era, Output};
 use crate::protocol::{
     METHOD_NOT_FOUND, MODERN_VERSIONS, Message, PRIMING_FROM, RpcError, negotiate, notification,
     result,
 };
 use crate::sessions::{Session, Sessions};
-use crate::tools::{Era, Toolbox};
+use crate::tools::Toolbox;
 
 pub(crate) const MCP_SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
 pub(crate) const MCP_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
@@ -314,7 +315,7 @@ async fn publish_call(
     hub: &Hub,
     session: &Session,
     topic: &str,
-    call: tools::Call,
+    call: Call,
     priming: bool,
 ) -> Result<(), HubError> {
     if priming {

@@ -13,13 +13,13 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use sse_runtime::{Event, SseResponse};
 
+use crate::call::Era;
 use crate::catalog;
 use crate::protocol::{
     CLIENT_CAPABILITIES_KEY, HANDSHAKE_VERSIONS, HEADER_MISMATCH, INVALID_PARAMS, METHOD_NOT_FOUND,
     MODERN_VERSIONS, Message, PROTOCOL_VERSION_KEY, RpcError, UNSUPPORTED_PROTOCOL_VERSION, meta,
     result,
 };
-use crate::tools::Era;
 use crate::{App, MCP_PROTOCOL_VERSION, log_end, stats_json};
 
 const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");

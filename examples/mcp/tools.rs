@@ -18,20 +18,11 @@ use futures_util::StreamExt;
 use futures_util::stream::{self, BoxStream};
 use serde_json::{Value, json};
 
-use crate::countdown::{self, Countdown, Output};
+use crate::call::{Call, Era, Output};
+use crate::countdown::{self, Countdown};
 use crate::diagnostics;
 use crate::param_headers;
 use crate::protocol::{INVALID_PARAMS, RpcError, result};
-
-/// Which way the request came: the two eras offer different diagnostics,
-/// and only the modern one mirrors arguments in headers.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Era {
-    /// 2024-11-05 to 2025-11-25: `initialize`, sessions, resumable streams.
-    Handshake,
-    /// 2026-07-28: a self-contained request per POST.
-    Modern,
-}
 
 /// What the server's tools depend on besides the request.
 #[derive(Clone, Copy, Debug)]
@@ -40,17 +31,6 @@ pub(crate) struct Toolbox {
     pub(crate) step: Duration,
     /// Whether the conformance suite's diagnostic tools are offered.
     pub(crate) conformance: bool,
-}
-
-/// One tool call about to run.
-pub(crate) struct Call {
-    /// Its notifications, then its answer.
-    pub(crate) outputs: BoxStream<'static, Output>,
-    /// The POST's stream ends after its priming event and the client
-    /// resumes it with `Last-Event-ID` (SEP-1699's server-side polling).
-    pub(crate) closes_early: bool,
-    /// What the call does, for the session's log line.
-    pub(crate) summary: String,
 }
 
 fn echo_descriptor() -> Value {

@@ -367,11 +367,17 @@ async fn mcp_2026_07_28_checks_each_request_and_streams_without_a_session() {
     let (head, body) = post(&example, &echo_headers("=?base64?aMOpbGxv?="), &echo).await;
     assert_eq!(head.status, 200, "{body}");
     assert!(body.contains("héllo"), "{body}");
+    // Another text (literal, wrapped, wrapped unpadded or half-wrapped),
+    // padding inside, outside the alphabet, and raw UTF-8 (to be wrapped).
     for wrong in [
         "hello",
         "=?base64?aMOpbGxv?",
         "=?base64?aMOpbGx?=",
         "=?base64?aGVsbG8=?=",
+        "=?base64?aMOpbGxw?=",
+        "=?base64?aM==bGxv?=",
+        "=?base64?aMOp!!xv?=",
+        "héllo",
     ] {
         let (head, body) = post(&example, &echo_headers(wrong), &echo).await;
         assert_eq!(head.status, 400, "{wrong}: {body}");
@@ -507,5 +513,182 @@ async fn mcp_a_full_session_table_evicts_the_session_idle_longest() {
     for kept in [first, third, fourth] {
         assert_eq!(status(kept).await, 200);
     }
+    example.terminate().await;
+}
+
+/// What a 2026-07-28 request mirrors in headers is sent once and agrees
+/// with the body: a second copy (a proxy may read that one) is refused,
+/// and `Mcp-Name` mirrors a resource's URI as it does a tool's name.
+#[tokio::test]
+async fn mcp_mirrored_headers_are_sent_once_and_agree() {
+    let example = start(&[("MCP_CONFORMANCE", "1")]).await;
+    let echo = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"echo","arguments":{{"text":"hi"}},{ENVELOPE}}}}}"#
+    );
+    let base = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "echo"),
+        ("mcp-param-text", "hi"),
+    ];
+    let (head, body) = post(&example, &base, &echo).await;
+    assert_eq!(head.status, 200, "{body}");
+    for twice in [
+        ("mcp-param-text", "evil"),
+        ("mcp-param-text", "hi"),
+        ("mcp-name", "countdown"),
+        ("mcp-method", "tools/list"),
+        ("mcp-protocol-version", "2025-06-18"),
+    ] {
+        let mut headers = base.to_vec();
+        headers.push(twice);
+        let (head, body) = post(&example, &headers, &echo).await;
+        assert_eq!(head.status, 400, "{twice:?} twice: {body}");
+        assert!(body.contains("-32020"), "{twice:?} twice: {body}");
+    }
+    // `Mcp-Name` may be wrapped like any mirrored value.
+    let mut wrapped = base.to_vec();
+    wrapped[2] = ("mcp-name", "=?base64?ZWNobw==?=");
+    assert_eq!(post(&example, &wrapped, &echo).await.0.status, 200);
+
+    let read = format!(
+        r#"{{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{{"uri":"countdown://stats",{ENVELOPE}}}}}"#
+    );
+    let read_headers = |name| {
+        vec![
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "resources/read"),
+            ("mcp-name", name),
+        ]
+    };
+    let (head, body) = post(&example, &read_headers("countdown://stats"), &read).await;
+    assert_eq!(head.status, 200, "{body}");
+    assert!(
+        body.contains("steps_counted") && body.contains(r#""ttlMs":0"#),
+        "{body}"
+    );
+    let (head, body) = post(&example, &read_headers("countdown://evil"), &read).await;
+    assert_eq!(
+        (head.status, body.contains("-32020")),
+        (400, true),
+        "{body}"
+    );
+    let mut unnamed = read_headers("x");
+    unnamed.pop();
+    assert_eq!(
+        post(&example, &unnamed, &read).await.0.status,
+        400,
+        "no Mcp-Name"
+    );
+
+    // A capability given as `null` is not declared; arguments are an
+    // object; a progress token is short.
+    let call_headers = |name| {
+        vec![
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", name),
+        ]
+    };
+    let null_capability = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"test_streaming_elicitation","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"elicitation":null}}}}"#;
+    let (head, body) = post(
+        &example,
+        &call_headers("test_streaming_elicitation"),
+        null_capability,
+    )
+    .await;
+    assert_eq!(
+        (head.status, body.contains("-32021")),
+        (400, true),
+        "{body}"
+    );
+    let not_an_object = format!(
+        r#"{{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{{"name":"countdown","arguments":"x",{ENVELOPE}}}}}"#
+    );
+    let (head, body) = post(&example, &call_headers("countdown"), &not_an_object).await;
+    assert_eq!(
+        (head.status, body.contains("-32602")),
+        (400, true),
+        "{body}"
+    );
+    let long_token = format!(
+        r#"{{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{{"name":"countdown","_meta":{{"progressToken":"{}","io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{{}}}}}}}}"#,
+        "t".repeat(257),
+    );
+    let (head, body) = post(&example, &call_headers("countdown"), &long_token).await;
+    assert_eq!(
+        (head.status, body.contains("-32602")),
+        (400, true),
+        "{body}"
+    );
+    example.terminate().await;
+}
+
+/// A session's streams are its own and bounded: resuming a stream it never
+/// opened is refused, one standalone stream at a time (409), one call per
+/// request id, a cancelled call's stream ends, and a full table evicts an
+/// unused session before a busy one.
+#[tokio::test]
+async fn mcp_sessions_hold_against_abuse() {
+    let example = start(&[("MCP_STEP_MS", "50"), ("MCP_MAX_SESSIONS", "2")]).await;
+    let busy = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let with_busy = [("mcp-session-id", busy.as_str())];
+    let get_headers = [
+        LOCAL,
+        ("accept", "text/event-stream"),
+        ("mcp-session-id", busy.as_str()),
+    ];
+
+    // Streams it never opened: the standalone one, and one past its count.
+    for never in [format!("{busy}/0:0"), format!("{busy}/999:0")] {
+        let mut headers = get_headers.to_vec();
+        headers.push(("last-event-id", never.as_str()));
+        let (head, mut client) = request_with_body(example.addr, "GET", "/mcp", &headers, "").await;
+        client.read_to_end().await;
+        assert_eq!(head.status, 400, "{never}");
+    }
+
+    // One standalone stream at a time.
+    let (head, mut standalone) =
+        request_with_body(example.addr, "GET", "/mcp", &get_headers, "").await;
+    assert_eq!(head.status, 200);
+    standalone.read_until("retry:").await;
+    let (head, mut second) = request_with_body(example.addr, "GET", "/mcp", &get_headers, "").await;
+    second.read_to_end().await;
+    assert_eq!(head.status, 409);
+
+    // One call per request id; cancelling one ends its stream, unanswered.
+    let long = CALL.replace(r#""steps":3"#, r#""steps":1000"#);
+    let mut call_headers = vec![LOCAL, ACCEPT_BOTH, JSON];
+    call_headers.extend_from_slice(&with_busy);
+    let (head, mut call) =
+        request_with_body(example.addr, "POST", "/mcp", &call_headers, &long).await;
+    assert_eq!(head.status, 200);
+    call.read_until("notifications/progress").await;
+    let (head, body) = post(&example, &with_busy, &long).await;
+    assert_eq!(head.status, 200, "{body}");
+    assert!(
+        body.contains("-32600") && body.contains(r#""id":7"#),
+        "a second call 7: {body}"
+    );
+    let cancel = r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}"#;
+    assert_eq!(post(&example, &with_busy, cancel).await.0.status, 202);
+    let rest = call
+        .read_to_end_within(std::time::Duration::from_secs(10))
+        .await
+        .expect("a cancelled call's stream ends");
+    assert!(
+        !rest.contains("liftoff") && !rest.contains("error"),
+        "{rest}"
+    );
+
+    // The table is full at two: a third session evicts the unused one,
+    // though the busy one (its standalone stream open) was used earlier.
+    let unused = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let _third = open_session(&example, "2025-11-25", "2025-11-25").await;
+    let unused_status = post(&example, &[("mcp-session-id", unused.as_str())], LIST).await;
+    assert_eq!(unused_status.0.status, 404);
+    assert_eq!(post(&example, &with_busy, LIST).await.0.status, 200);
+    drop(standalone);
     example.terminate().await;
 }

@@ -597,7 +597,8 @@ fn the_readmes_mcp_figures_are_the_examples_and_the_runs() {
     let sessions = include_str!("../examples/mcp/sessions.rs");
     let claim = format!(
         "a session opens at most {} streams per five-minute resumption window (then `429`), \
-         and a full session table ({}) ends the session idle longest",
+         one standalone stream at a time (then `409`), and resumes only streams it opened; \
+         a full session table ({}) ends the session idle longest",
         thousands(constant(sessions, "MAX_STREAMS_PER_WINDOW") as usize),
         thousands(constant(sessions, "MAX_SESSIONS") as usize),
     );

@@ -47,11 +47,11 @@ pub(crate) fn answer(
             }]
         }),
         "resources/read" => {
-            let uri = params.get("uri").and_then(Value::as_str);
-            if uri != Some(STATS_URI) {
+            let uri = params.get("uri");
+            if uri.and_then(Value::as_str) != Some(STATS_URI) {
                 return Some(Err(RpcError::new(
                     INVALID_PARAMS,
-                    format!("no resource {uri:?}: see `resources/list`"),
+                    "`uri` names no resource of this server: see `resources/list`",
                 )
                 .with_data(json!({ "uri": uri }))));
             }

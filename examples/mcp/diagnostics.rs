@@ -110,10 +110,12 @@ pub(crate) fn call(
                         .get("confirm")
                         .and_then(|confirm| confirm.get("action"))
                         .and_then(Value::as_str)
+                        .filter(|action| ["accept", "decline", "cancel"].contains(action))
                         .ok_or_else(|| {
                             RpcError::new(
                                 INVALID_PARAMS,
-                                "`inputResponses.confirm` must be an elicitation result (with `action`)",
+                                "`inputResponses.confirm` must be an elicitation result: \
+                                 `action` accept, decline or cancel",
                             )
                             .with_id(request)
                         })
@@ -127,7 +129,7 @@ pub(crate) fn call(
                 )));
             }
             outputs.push(match confirmation {
-                Some(action) => complete(&format!("the user answered {action:?}")),
+                Some(action) => complete(&format!("the user answered: {action}")),
                 None => Output::Answer(result(
                     request,
                     json!({
@@ -163,7 +165,7 @@ pub(crate) fn call(
             Ok(call(outputs, "logging"))
         }
         other => {
-            Err(RpcError::new(INVALID_PARAMS, format!("unknown tool {other:?}")).with_id(request))
+            Err(RpcError::new(INVALID_PARAMS, format!("unknown tool `{other}`")).with_id(request))
         }
     }
 }
@@ -173,7 +175,8 @@ pub(crate) fn call(
 fn require(request: &Value, params: &Value, capability: &str) -> Result<(), RpcError> {
     let declared = meta(params)
         .and_then(|meta| meta.get(CLIENT_CAPABILITIES_KEY))
-        .is_some_and(|capabilities| capabilities.get(capability).is_some());
+        .and_then(|capabilities| capabilities.get(capability))
+        .is_some_and(Value::is_object);
     if declared {
         return Ok(());
     }

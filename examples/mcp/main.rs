@@ -61,9 +61,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde_json::{Value, json};
-use sse_runtime::hub::{Hub, HubConfig, HubError, Resume, TopicEventId};
+use sse_runtime::hub::{Hub, HubConfig, HubError, Message as HubMessage, Resume, TopicEventId};
 use sse_runtime::origin::OriginCheck;
 use sse_runtime::{Disconnect, Event, LAST_EVENT_ID, SseResponse};
 
@@ -101,12 +101,14 @@ impl App {
             replay_for: Some(sessions::STREAM_WINDOW),
             ..HubConfig::default()
         });
+        let sessions = Arc::new(Sessions::new(
+            hub.clone(),
+            number("MCP_MAX_SESSIONS").map_or(sessions::MAX_SESSIONS, |n| n as usize),
+        ));
+        Sessions::sweep(&sessions);
         Self {
-            hub: hub.clone(),
-            sessions: Arc::new(Sessions::new(
-                hub.clone(),
-                number("MCP_MAX_SESSIONS").map_or(sessions::MAX_SESSIONS, |n| n as usize),
-            )),
+            hub,
+            sessions,
             toolbox: Toolbox {
                 step: Duration::from_millis(number("MCP_STEP_MS").unwrap_or(100)),
                 conformance: std::env::var("MCP_CONFORMANCE").is_ok_and(|on| on == "1"),
@@ -157,8 +159,16 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> 
 /// the official SDKs accept any they support, and a client may send an
 /// older one on some requests (the conformance suite does).
 fn check_version_header(app: &App, headers: &HeaderMap) -> Result<(), RpcError> {
-    let Some(value) = headers.get(&MCP_PROTOCOL_VERSION) else {
-        return Ok(());
+    let mut values = headers.get_all(&MCP_PROTOCOL_VERSION).iter();
+    let value = match (values.next(), values.next()) {
+        (None, _) => return Ok(()),
+        (Some(value), None) => value,
+        (Some(_), Some(_)) => {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "MCP-Protocol-Version is sent more than once",
+            ));
+        }
     };
     let spoken = protocol::handshake_versions_up_to(app.newest);
     if spoken
@@ -170,8 +180,8 @@ fn check_version_header(app: &App, headers: &HeaderMap) -> Result<(), RpcError> 
     Err(refuse(
         StatusCode::BAD_REQUEST,
         &format!(
-            "MCP-Protocol-Version {value:?} is not a revision this server speaks after \
-             `initialize`: {spoken:?}"
+            "MCP-Protocol-Version is not a revision this server speaks after `initialize`: {}",
+            spoken.join(", ")
         ),
     ))
 }
@@ -238,7 +248,7 @@ async fn handle_post(app: App, headers: HeaderMap, body: Bytes) -> Result<Respon
             if method == "notifications/cancelled"
                 && let Some(request) = params.get("requestId")
             {
-                session.cancel(request);
+                app.sessions.cancel(&session, request);
             }
             return Ok(StatusCode::ACCEPTED.into_response());
         }
@@ -252,7 +262,7 @@ async fn handle_post(app: App, headers: HeaderMap, body: Bytes) -> Result<Respon
             Some(answer) => answer.map_err(|error| error.with_id(&id).in_band())?,
             None => {
                 return Err(
-                    RpcError::new(METHOD_NOT_FOUND, format!("unknown method {other:?}"))
+                    RpcError::new(METHOD_NOT_FOUND, format!("unknown method `{other}`"))
                         .with_id(&id)
                         .in_band(),
                 );
@@ -290,7 +300,7 @@ async fn call_tool(
         .toolbox
         .call(Era::Handshake, id, params, headers)
         .map_err(RpcError::in_band)?;
-    let topic = session.new_stream()?;
+    let topic = session.new_stream().map_err(|error| error.with_id(id))?;
     // Subscribed before anything is published: the response misses nothing.
     let stream = app.hub.subscribe(&topic, None).await.map_err(hub_failure)?;
     let priming = primes(session.version);
@@ -304,7 +314,7 @@ async fn call_tool(
         if let Err(error) = publish_call(&hub, &calls, &call_topic, call, priming).await {
             tracing::error!(%error, topic = call_topic, "a tool call could not publish");
         }
-    });
+    })?;
     Ok(respond(stream, priming, close_after))
 }
 
@@ -339,7 +349,7 @@ async fn publish_call(
 /// A stream of a session's topic, with `retry` and early closing where the
 /// revision has resumption built on them.
 fn respond(
-    stream: sse_runtime::hub::Subscription,
+    stream: impl Stream<Item = HubMessage> + Send + 'static,
     priming: bool,
     close_after: Option<usize>,
 ) -> Response {
@@ -378,8 +388,13 @@ async fn handle_get(app: App, headers: HeaderMap) -> Result<Response, RpcError> 
     let priming = primes(session.version);
     let Some(last) = headers.get(LAST_EVENT_ID) else {
         let topic = session.standalone_stream();
+        let open = session.open_standalone()?;
         let stream = app.hub.subscribe(&topic, None).await.map_err(hub_failure)?;
-        session.standalone_opened();
+        // Open for as long as the response streams.
+        let stream = stream.map(move |message| {
+            let _open = &open;
+            message
+        });
         if priming {
             app.hub
                 .publish(&topic, &Event::data(""))

@@ -15,6 +15,7 @@ use sse_runtime::{Event, SseResponse};
 
 use crate::call::Era;
 use crate::catalog;
+use crate::param_headers::mirrored_value;
 use crate::protocol::{
     CLIENT_CAPABILITIES_KEY, HANDSHAKE_VERSIONS, HEADER_MISMATCH, INVALID_PARAMS, METHOD_NOT_FOUND,
     MODERN_VERSIONS, Message, PROTOCOL_VERSION_KEY, RpcError, UNSUPPORTED_PROTOCOL_VERSION, meta,
@@ -69,25 +70,31 @@ fn check_envelope(headers: &HeaderMap, method: &str, params: &Value) -> Result<(
         ));
     }
     let version = &meta[PROTOCOL_VERSION_KEY];
-    let header = |name: &HeaderName| headers.get(name).and_then(|value| value.to_str().ok());
-    if header(&MCP_PROTOCOL_VERSION).is_none_or(|given| Some(given) != version.as_str()) {
+    let given_version = mirrored_value(headers, MCP_PROTOCOL_VERSION.as_str())?;
+    if given_version.is_none_or(|given| Some(given.as_str()) != version.as_str()) {
         return Err(RpcError::new(
             HEADER_MISMATCH,
             "MCP-Protocol-Version does not match params._meta's protocol version",
         ));
     }
-    if header(&MCP_METHOD) != Some(method) {
+    if mirrored_value(headers, MCP_METHOD.as_str())?.as_deref() != Some(method) {
         return Err(RpcError::new(
             HEADER_MISMATCH,
             "Mcp-Method does not match the method",
         ));
     }
-    if method == "tools/call" {
-        let name = params.get("name").and_then(Value::as_str);
-        if name.is_some() && header(&MCP_NAME) != name {
+    // What `Mcp-Name` mirrors: a tool's or a prompt's name, a resource's URI.
+    let named = match method {
+        "tools/call" | "prompts/get" => params.get("name"),
+        "resources/read" => params.get("uri"),
+        _ => None,
+    };
+    if let Some(name) = named.and_then(Value::as_str) {
+        let given = mirrored_value(headers, MCP_NAME.as_str())?;
+        if given.as_deref() != Some(name) {
             return Err(RpcError::new(
                 HEADER_MISMATCH,
-                "Mcp-Name does not match the tool's name",
+                "Mcp-Name does not match the name (or URI) the request names",
             ));
         }
     }
@@ -96,7 +103,7 @@ fn check_envelope(headers: &HeaderMap, method: &str, params: &Value) -> Result<(
         let supported: Vec<&str> = MODERN_VERSIONS.to_vec();
         let error = RpcError::new(
             UNSUPPORTED_PROTOCOL_VERSION,
-            format!("this server does not speak {version:?} per request"),
+            format!("this server does not speak `{version}` per request"),
         );
         return Err(error.with_data(json!({ "supported": supported, "requested": version })));
     }
@@ -151,7 +158,7 @@ pub(crate) async fn handle(
             Some(answer) => answer.map_err(|error| error.with_id(&id))?,
             None => {
                 return Err(
-                    RpcError::new(METHOD_NOT_FOUND, format!("unknown method {other:?}"))
+                    RpcError::new(METHOD_NOT_FOUND, format!("unknown method `{other}`"))
                         .with_id(&id),
                 );
             }

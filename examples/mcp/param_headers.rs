@@ -13,6 +13,31 @@ use serde_json::Value;
 
 use crate::protocol::{HEADER_MISMATCH, RpcError};
 
+/// The one value of header `name`, decoded: `Ok(None)` when it is absent,
+/// `-32020` when it is sent twice (a proxy may read the other copy) or is
+/// neither plain visible ASCII nor a valid `=?base64?...?=` of UTF-8.
+pub(crate) fn mirrored_value(headers: &HeaderMap, name: &str) -> Result<Option<String>, RpcError> {
+    let mut values = headers.get_all(name).iter();
+    let (value, again) = (values.next(), values.next());
+    if again.is_some() {
+        return Err(RpcError::new(
+            HEADER_MISMATCH,
+            format!("header {name} is sent more than once"),
+        ));
+    }
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    decode(value.as_bytes()).map(Some).ok_or_else(|| {
+        RpcError::new(
+            HEADER_MISMATCH,
+            format!(
+                "header {name} must be visible ASCII, or `=?base64?...?=` of UTF-8 for other text"
+            ),
+        )
+    })
+}
+
 /// Checks every mirrored argument of a call of the tool `descriptor`
 /// describes against its header.
 pub(crate) fn check(
@@ -32,7 +57,7 @@ pub(crate) fn check(
         let body = arguments
             .and_then(|arguments| arguments.get(name))
             .filter(|value| !value.is_null());
-        let header = headers.get(header_name.as_str());
+        let header = mirrored_value(headers, &header_name)?;
         let mismatch = |why: String| RpcError::new(HEADER_MISMATCH, why);
         match (body, header) {
             (None, None) => {}
@@ -47,11 +72,6 @@ pub(crate) fn check(
                 )));
             }
             (Some(body), Some(header)) => {
-                let header = decode(header.as_bytes()).ok_or_else(|| {
-                    mismatch(format!(
-                        "header Mcp-Param-{suffix} is not valid `=?base64?...?=` UTF-8"
-                    ))
-                })?;
                 let body = match body {
                     Value::String(text) => text.clone(),
                     other => other.to_string(),
@@ -69,13 +89,15 @@ pub(crate) fn check(
 
 /// A header's value: the text a `=?base64?...?=` wrapper holds (`None`
 /// when it is not strict, padded standard base64 of UTF-8), else the value
-/// itself.
+/// itself when it is visible ASCII (`None` otherwise: other text must be
+/// wrapped, or an intermediary reading Latin-1 would see something else).
 fn decode(value: &[u8]) -> Option<String> {
     let Some(encoded) = value
         .strip_prefix(b"=?base64?")
         .and_then(|rest| rest.strip_suffix(b"?="))
     else {
-        return String::from_utf8(value.to_vec()).ok();
+        let visible = value.iter().all(|byte| (0x20..=0x7e).contains(byte));
+        return visible.then(|| String::from_utf8_lossy(value).into_owned());
     };
     String::from_utf8(base64(encoded)?).ok()
 }
@@ -118,27 +140,4 @@ fn base64(encoded: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(&bytes[1..1 + kept]);
     }
     Some(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_strict_base64_only() {
-        assert_eq!(decode(b"=?base64?SGVsbG8=?=").as_deref(), Some("Hello"));
-        assert_eq!(decode(b"=?base64?w6k=?=").as_deref(), Some("\u{e9}"));
-        assert_eq!(decode(b"=?base64??=").as_deref(), Some(""));
-        // Unpadded, outside the alphabet, leftover bits, padding inside.
-        assert_eq!(decode(b"=?base64?SGVsbG8?="), None);
-        assert_eq!(decode(b"=?base64?SGVs!!!bG8=?="), None);
-        assert_eq!(decode(b"=?base64?SGVsbG9=?="), None);
-        assert_eq!(decode(b"=?base64?SG==bG8=?="), None);
-        // Without the whole wrapper, a value is literal.
-        assert_eq!(decode(b"SGVsbG8=").as_deref(), Some("SGVsbG8="));
-        assert_eq!(
-            decode(b"=?base64?SGVsbG8=").as_deref(),
-            Some("=?base64?SGVsbG8=")
-        );
-    }
 }

@@ -52,6 +52,39 @@ fn echo_descriptor() -> Value {
     })
 }
 
+/// The longest `progressToken` a call may carry: each progress
+/// notification repeats it, and the hub keeps them for resuming.
+const MAX_PROGRESS_TOKEN: usize = 256;
+
+/// What every call's params must be: `arguments` an object if given, a
+/// `progressToken` a string (short) or an integer.
+fn check_common(params: &Value) -> Result<(), RpcError> {
+    if params
+        .get("arguments")
+        .is_some_and(|arguments| !arguments.is_object() && !arguments.is_null())
+    {
+        return Err(RpcError::new(
+            INVALID_PARAMS,
+            "`arguments` must be an object",
+        ));
+    }
+    let token = crate::protocol::meta(params).and_then(|meta| meta.get("progressToken"));
+    let fits = match token {
+        None => true,
+        Some(Value::String(token)) => token.len() <= MAX_PROGRESS_TOKEN,
+        Some(token) => token.is_i64() || token.is_u64(),
+    };
+    if !fits {
+        return Err(RpcError::new(
+            INVALID_PARAMS,
+            format!(
+                "`progressToken` must be an integer or a string of at most {MAX_PROGRESS_TOKEN} bytes"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Toolbox {
     /// What `tools/list` says: `countdown` first (a client that calls the
     /// first tool with no arguments gets a default countdown).
@@ -80,10 +113,11 @@ impl Toolbox {
             .ok_or_else(|| {
                 RpcError::new(
                     INVALID_PARAMS,
-                    format!("unknown tool {name:?}: see `tools/list`"),
+                    format!("unknown tool `{name}`: see `tools/list`"),
                 )
                 .with_id(request)
             })?;
+        check_common(params).map_err(|error| error.with_id(request))?;
         if era == Era::Modern {
             param_headers::check(&descriptor, params, headers)
                 .map_err(|error| error.with_id(request))?;

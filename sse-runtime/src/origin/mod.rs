@@ -9,10 +9,10 @@
 //! send, whose `Origin` says where they come from. DNS rebinding goes
 //! further: a page of `evil.example` whose name now resolves to 127.0.0.1 is
 //! same-origin with it, so its requests carry `Host: evil.example:8000`;
-//! checking `Host` stops those. A request that names its host twice,
-//! differently (two `Host` headers, or an absolute-form target or HTTP/2
-//! `:authority` that disagrees with `Host`), is refused rather than
-//! guessed: something further on may read the other name.
+//! checking `Host` stops those. Every name a request gives its host must be
+//! allowed: its `Host` and, when the target has one (absolute-form, or
+//! HTTP/2's `:authority`), the target's, since something further on may
+//! read either. Two `Host` headers are refused outright (RFC 9112 §3.2).
 //!
 //! ```
 //! use axum::{Router, routing::post};
@@ -43,31 +43,27 @@
 //! requests. `Origin: null` (sandboxed frames, `file:` pages) is refused
 //! unless allowed by name.
 
+mod names;
+mod rules;
+
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use futures_util::future::{Either, Ready, ready};
-use http::{HeaderMap, Request, StatusCode, header};
+use http::{Request, StatusCode, header};
 use tower_layer::Layer;
 use tower_service::Service;
+
+use self::names::{Origin, host_names, origin};
+use self::rules::Rules;
 
 /// A layer that answers `403 Forbidden` to a request whose `Origin` or
 /// `Host` it does not allow (see the [module docs](self)).
 #[derive(Debug, Clone, Default)]
 pub struct OriginCheck {
     rules: Arc<Rules>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Rules {
-    /// `scheme://host[:port]`, lowercase.
-    origins: Vec<String>,
-    /// `host[:port]`, lowercase; empty: any host.
-    hosts: Vec<String>,
-    /// Origins and hosts that name this machine, on any port.
-    loopback: bool,
 }
 
 impl OriginCheck {
@@ -112,16 +108,12 @@ impl OriginCheck {
     /// Why `request` is refused, or `None` when it may go on.
     fn refusal<B>(&self, request: &Request<B>) -> Option<&'static str> {
         let rules = &self.rules;
-        if rules.loopback || !rules.hosts.is_empty() {
-            let host = match host(request) {
-                Host::Ambiguous => {
-                    return Some("the request names its host more than once, differently");
-                }
-                Host::Named(host) => Some(host),
-                Host::Unnamed => None,
+        if rules.checks_hosts() {
+            let names = match host_names(request) {
+                Ok(names) => names,
+                Err(why) => return Some(why),
             };
-            let allowed = host.is_some_and(|host| rules.allows_host(host));
-            if !allowed {
+            if names.is_empty() || !names.iter().all(|name| rules.allows_host(name)) {
                 return Some("this server does not serve that host name");
             }
         }
@@ -132,95 +124,6 @@ impl OriginCheck {
             Origin::Present(_) => Some("requests from this origin are not allowed"),
         }
     }
-}
-
-enum Host<'a> {
-    Unnamed,
-    Named(&'a str),
-    /// Two `Host` headers, or a target's authority (absolute-form, or
-    /// HTTP/2's `:authority`) and a `Host` that disagree: a proxy or a
-    /// server further on may read the other one, so no name is trusted.
-    Ambiguous,
-}
-
-fn host<B>(request: &Request<B>) -> Host<'_> {
-    let mut values = request.headers().get_all(header::HOST).iter();
-    let header = match (values.next(), values.next()) {
-        (_, Some(_)) => return Host::Ambiguous,
-        (None, None) => None,
-        (Some(value), None) => match value.to_str() {
-            Ok(value) => Some(value),
-            Err(_) => return Host::Ambiguous,
-        },
-    };
-    let target = request
-        .uri()
-        .authority()
-        .map(|authority| authority.as_str());
-    match (target, header) {
-        (Some(target), Some(header)) if !target.eq_ignore_ascii_case(header) => Host::Ambiguous,
-        (Some(name), _) | (None, Some(name)) => Host::Named(name),
-        (None, None) => Host::Unnamed,
-    }
-}
-
-enum Origin<'a> {
-    Absent,
-    Unreadable,
-    Present(&'a str),
-}
-
-fn origin(headers: &HeaderMap) -> Origin<'_> {
-    let mut values = headers.get_all(header::ORIGIN).iter();
-    match (values.next(), values.next()) {
-        (None, _) => Origin::Absent,
-        (Some(value), None) => value.to_str().map_or(Origin::Unreadable, Origin::Present),
-        // Browsers send one; two is not a browser, and not to be guessed.
-        (Some(_), Some(_)) => Origin::Unreadable,
-    }
-}
-
-impl Rules {
-    fn allows_origin(&self, origin: &str) -> bool {
-        if self
-            .origins
-            .iter()
-            .any(|allowed| allowed.eq_ignore_ascii_case(origin))
-        {
-            return true;
-        }
-        if !self.loopback {
-            return false;
-        }
-        let Some((scheme, authority)) = origin.split_once("://") else {
-            return false;
-        };
-        (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
-            && is_loopback_authority(authority)
-    }
-
-    fn allows_host(&self, host: &str) -> bool {
-        self.hosts
-            .iter()
-            .any(|allowed| allowed.eq_ignore_ascii_case(host))
-            || (self.loopback && is_loopback_authority(host))
-    }
-}
-
-/// `localhost`, `127.0.0.1` or `[::1]`, with an optional numeric port.
-fn is_loopback_authority(authority: &str) -> bool {
-    let name = match authority.rsplit_once(':') {
-        // `[::1]` alone has colons inside the brackets, and no port.
-        Some((name, port))
-            if !port.is_empty()
-                && port.bytes().all(|b| b.is_ascii_digit())
-                && !name.ends_with(':') =>
-        {
-            name
-        }
-        _ => authority,
-    };
-    name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "[::1]"
 }
 
 impl<S> Layer<S> for OriginCheck {
@@ -328,7 +231,7 @@ mod tests {
     }
 
     #[test]
-    fn a_host_named_twice_differently_is_refused() {
+    fn every_name_the_request_gives_its_host_must_be_allowed() {
         let check = OriginCheck::localhost();
         let mut twice = request(Some("localhost"), &[]);
         twice
@@ -344,28 +247,37 @@ mod tests {
             "two is never a browser"
         );
 
-        let absolute = |host: Option<&str>| {
-            let mut builder = Request::builder().uri("http://evil.example/mcp");
+        let absolute = |target: &str, host: Option<&str>| {
+            let mut builder = Request::builder().uri(target);
             if let Some(host) = host {
                 builder = builder.header(header::HOST, host);
             }
             builder.body(()).unwrap()
         };
-        assert!(check.refusal(&absolute(Some("localhost"))).is_some());
-        assert!(
-            check.refusal(&absolute(None)).is_some(),
-            "the target names evil.example"
-        );
-        let agreeing = Request::builder()
-            .uri("http://LOCALHOST:8000/mcp")
-            .header(header::HOST, "localhost:8000")
-            .body(())
-            .unwrap();
-        assert_eq!(
-            check.refusal(&agreeing),
-            None,
-            "HTTP/2's :authority with its Host"
-        );
+        for (target, host) in [
+            ("http://evil.example/mcp", Some("localhost")),
+            ("http://evil.example/mcp", None),
+            ("http://localhost/mcp", Some("evil.example")),
+        ] {
+            assert!(
+                check.refusal(&absolute(target, host)).is_some(),
+                "{target} {host:?}"
+            );
+        }
+        // A proxy's absolute-form, and HTTP/2's `:authority` with `Host`:
+        // both names are this machine's, however spelled.
+        for (target, host) in [
+            ("http://LOCALHOST:8000/mcp", Some("localhost:8000")),
+            ("http://127.0.0.1:8000/mcp", Some("localhost:8000")),
+            ("http://localhost:80/mcp", Some("localhost")),
+            ("http://localhost/mcp", None),
+        ] {
+            assert_eq!(
+                check.refusal(&absolute(target, host)),
+                None,
+                "{target} {host:?}"
+            );
+        }
     }
 
     #[test]

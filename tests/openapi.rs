@@ -270,21 +270,22 @@ fn merges_into_a_utoipa_document_that_utoipa_reads_back() {
     assert!(again["components"]["schemas"]["Station"].is_object());
 }
 
-/// Not described: no `JsonSchema`.
+/// Not described: no `JsonSchema`, and the endpoint says so.
 #[derive(Serialize, SseEvent)]
 struct Plain {
     n: u64,
 }
 
-#[sse_endpoint(get "/plain", yields = Plain)]
+#[sse_endpoint(get "/plain", yields = Plain, schema = any)]
 async fn plain() {
     yield_!(Plain { n: 1 });
 }
 
 #[test]
-fn a_type_without_a_schema_still_compiles_with_undeclared_events() {
-    // The feature is on for the whole workspace: an endpoint whose type does
-    // not derive `JsonSchema` must not break, and is described as any events.
+fn schema_any_leaves_a_type_without_a_schema_undescribed() {
+    // Without `schema = any`, `yields = Plain` would not compile under the
+    // feature (tests/ui: `yields_without_json_schema`): nothing falls back
+    // silently. With it, the events are any events.
     let document = OpenApi::new("p", "1")
         .operation(plain::operation())
         .to_json();
@@ -339,5 +340,141 @@ fn a_last_event_id_under_an_alias_is_described_as_one() {
         parameters(&document, "/fresh/{n}"),
         [("n", "path")],
         "no `Last-Event-ID` without the extractor"
+    );
+}
+
+/// The query of `/ticker/{symbol}`.
+#[derive(serde::Deserialize, JsonSchema)]
+struct TickerQuery {
+    /// Stop after this many ticks.
+    count: Option<u32>,
+    /// Time between ticks.
+    interval_ms: u64,
+}
+
+#[derive(Serialize, JsonSchema, SseEvent)]
+enum Quote {
+    Price {
+        #[sse(id)]
+        seq: u64,
+        price: f64,
+    },
+}
+
+async fn ticker_farewell() -> Vec<sse_runtime::Event> {
+    vec![
+        sse_runtime::Event::data("closing")
+            .event("shutdown")
+            .unwrap(),
+    ]
+}
+
+/// Streams a symbol's prices.
+///
+/// One event per tick; `count` stops after that many.
+#[sse_endpoint(
+    get "/ticker/{symbol}",
+    yields = Quote,
+    operation_id = "openTicker",
+    tags = ["market", "live"],
+    error_event = "error",
+    on_shutdown = ticker_farewell,
+)]
+async fn ticker(
+    Path(symbol): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<TickerQuery>,
+) {
+    let _ = (symbol, query.count, query.interval_ms);
+    yield_!(Quote::Price { seq: 1, price: 1.5 });
+}
+
+#[test]
+fn the_operation_has_the_doc_comment_the_extractors_and_every_event_it_can_send() {
+    let document = OpenApi::new("market", "1")
+        .operation(ticker::operation())
+        .operation(plain::operation())
+        .to_json();
+    let get = &document["paths"]["/ticker/{symbol}"]["get"];
+    assert_eq!(get["summary"], "Streams a symbol's prices.");
+    assert_eq!(
+        get["description"],
+        "One event per tick; `count` stops after that many."
+    );
+    assert_eq!(get["operationId"], "openTicker");
+    assert_eq!(get["tags"], json!(["market", "live"]));
+    assert_eq!(
+        document["tags"],
+        json!([{ "name": "market" }, { "name": "live" }])
+    );
+    // No doc comment: the handler's name, in words.
+    assert_eq!(document["paths"]["/plain"]["get"]["summary"], "Plain");
+
+    // The path's parameter, typed by `Path<String>`; the query's, one per
+    // field of `Query<TickerQuery>`, required as serde requires them.
+    let parameters = get["parameters"].as_array().unwrap();
+    let named = |name: &str| {
+        parameters
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .unwrap_or_else(|| panic!("parameter {name}: {parameters:?}"))
+    };
+    assert_eq!(named("symbol")["in"], "path");
+    assert_eq!(named("symbol")["schema"]["type"], "string");
+    assert_eq!(named("count")["in"], "query");
+    assert_eq!(named("count")["required"], false);
+    assert_eq!(
+        named("count")["schema"]["description"],
+        "Stop after this many ticks."
+    );
+    assert_eq!(named("interval_ms")["required"], true);
+    assert_eq!(named("interval_ms")["schema"]["type"], "integer");
+
+    // Besides the declared events: the error event as the runtime writes
+    // it, and the farewell's events, any name but the declared ones.
+    let items = get["responses"]["200"]["content"]["text/event-stream"]["itemSchema"]["oneOf"]
+        .as_array()
+        .unwrap();
+    let error = items
+        .iter()
+        .find(|item| item["properties"]["event"]["enum"] == json!(["error"]))
+        .expect("the error event");
+    assert_eq!(
+        error["properties"]["data"]["enum"],
+        json!(["internal error"])
+    );
+    assert!(!error["required"].as_array().unwrap().contains(&json!("id")));
+    let other = items
+        .iter()
+        .find(|item| item["properties"]["event"].get("not").is_some())
+        .expect("the farewell's events");
+    assert_eq!(
+        other["properties"]["event"]["not"]["enum"],
+        json!(["price", "error"])
+    );
+    let price = items
+        .iter()
+        .find(|item| item["properties"]["event"]["enum"] == json!(["price"]))
+        .unwrap();
+    assert!(price["required"].as_array().unwrap().contains(&json!("id")));
+}
+
+#[test]
+fn the_typescript_function_takes_the_query_and_builds_it() {
+    let module = OpenApi::new("market", "1")
+        .operation(ticker::operation())
+        .typescript();
+    assert!(
+        module.contains(
+            r#"export function openTicker(params: { "symbol": string; "count"?: (number) | (null); "interval_ms": number }, base = """#
+        ),
+        "{module}"
+    );
+    assert!(
+        module.contains(r#"query.set("count", String(params["count"]))"#),
+        "{module}"
+    );
+    assert!(
+        module.contains(r#"`${base}/ticker/${encodeURIComponent(String(params["symbol"]))}` + (search ? `?${search}` : "")"#),
+        "{module}"
     );
 }

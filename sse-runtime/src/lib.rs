@@ -85,6 +85,7 @@ mod sync;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test;
 
+pub use crate::endpoint::contract::Sends;
 pub use crate::event::{
     Event, EventError, EventWriter, InvalidLineEnding, Json, LineEnding, SseEvent,
 };
@@ -126,7 +127,9 @@ pub mod __private {
     // `schema` feature decides (a `cfg` in the expansion would ask the user's).
     pub use crate::__if_schema as if_schema;
     #[cfg(feature = "schema")]
-    pub use crate::schema::{Operation, probe::*};
+    pub use crate::schema::{Describable, Operation, probe::*};
+    // Public at the crate root too, where error messages name it.
+    pub use crate::endpoint::contract::Sends;
 
     /// Glob-imported beside every endpoint: an explicit `use
     /// sse_runtime::yield_` shadows it (and so counts as used), and where

@@ -34,6 +34,7 @@ pub(crate) enum Value {
     Ident(Ident),
     Path(Path),
     Type(Type),
+    Strs(Vec<LitStr>),
 }
 
 /// One `key = value`.
@@ -144,9 +145,11 @@ fn parse_entry(input: ParseStream<'_>, attr: &Attr) -> syn::Result<Entry> {
         .parse::<Token![=]>()
         .map_err(|_| syn::Error::new(name.span(), format!("expected `{name} = ...`")))?;
     let value = match key.kind() {
-        Kind::Duration | Kind::Text | Kind::LineEnding | Kind::EventName => {
+        Kind::Duration | Kind::Text | Kind::LineEnding | Kind::EventName | Kind::Identifier => {
             input.parse().map(Value::Str)
         }
+        Kind::Strings => parse_strings(input).map(Value::Strs),
+        Kind::SchemaPolicy => input.call(syn::ext::IdentExt::parse_any).map(Value::Ident),
         Kind::Count => input.parse().map(Value::Int),
         Kind::IdPolicy => input.call(syn::ext::IdentExt::parse_any).map(Value::Ident),
         Kind::FnPath => input.parse().map(Value::Path),
@@ -161,6 +164,14 @@ fn parse_entry(input: ParseStream<'_>, attr: &Attr) -> syn::Result<Entry> {
         )
     })?;
     Ok(Entry { key, value })
+}
+
+/// `["a", "b"]`.
+fn parse_strings(input: ParseStream<'_>) -> syn::Result<Vec<LitStr>> {
+    let content;
+    syn::bracketed!(content in input);
+    let strings = content.parse_terminated(|input| input.parse::<LitStr>(), Token![,])?;
+    Ok(strings.into_iter().collect())
 }
 
 /// Skips the rest of a malformed argument, up to and including its comma.

@@ -21,6 +21,9 @@ pub(crate) enum Checked {
     Sequential,
     Path(Path),
     Type(Type),
+    Texts(Vec<String>),
+    /// `schema = any`.
+    AnySchema,
 }
 
 /// The checked settings of one endpoint.
@@ -52,6 +55,13 @@ impl Settings {
         match self.get(key)? {
             Checked::Path(path) => Some(path),
             _ => None,
+        }
+    }
+
+    pub(crate) fn texts(&self, key: Key) -> &[String] {
+        match self.get(key) {
+            Some(Checked::Texts(texts)) => texts,
+            _ => &[],
         }
     }
 
@@ -93,6 +103,20 @@ pub(crate) fn check(cx: &Ctxt, attr: &Attr) -> Settings {
             }
             (Kind::FnPath, Value::Path(path)) => Some(Checked::Path(path.clone())),
             (Kind::Type, Value::Type(ty)) => Some(Checked::Type(ty.clone())),
+            (Kind::Identifier, Value::Str(lit)) => identifier(cx, lit, key).map(Checked::Text),
+            (Kind::Strings, Value::Strs(lits)) => strings(cx, lits, key).map(Checked::Texts),
+            (Kind::SchemaPolicy, Value::Ident(policy)) => {
+                if policy == "any" {
+                    Some(Checked::AnySchema)
+                } else {
+                    cx.error_spanned_by(
+                        policy,
+                        "the only schema policy is `schema = any` (events left undescribed); \
+                         without it, `yields = T` describes `T`'s events",
+                    );
+                    None
+                }
+            }
             // The parser reads each kind as its own kind of value.
             _ => None,
         };
@@ -185,6 +209,46 @@ fn count(cx: &Ctxt, lit: &LitInt, key: &str) -> Option<usize> {
             None
         }
     }
+}
+
+/// An `operationId` that is also the generated TypeScript function's name:
+/// a JavaScript identifier, so that the module compiles.
+fn identifier(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<String> {
+    let id = lit.value();
+    let mut chars = id.chars();
+    let starts = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$');
+    if starts && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+        return Some(id);
+    }
+    cx.error_spanned_by(
+        lit,
+        format!(
+            "`{key}` must be an identifier (ASCII letters, digits, `_`, `$`, not starting with a \
+             digit): it names the generated TypeScript function too"
+        ),
+    );
+    None
+}
+
+/// Non-empty strings, each once.
+fn strings(cx: &Ctxt, lits: &[LitStr], key: &str) -> Option<Vec<String>> {
+    let mut texts: Vec<String> = Vec::new();
+    let mut ok = true;
+    for lit in lits {
+        let text = lit.value();
+        if text.trim().is_empty() {
+            cx.error_spanned_by(lit, format!("`{key}` takes non-empty strings"));
+            ok = false;
+        } else if texts.contains(&text) {
+            cx.error_spanned_by(lit, format!("`{text}` is in `{key}` twice"));
+            ok = false;
+        } else {
+            texts.push(text);
+        }
+    }
+    ok.then_some(texts)
 }
 
 /// The event-name rule of `rules::event_name`, the runtime's too.

@@ -78,13 +78,14 @@ pub(crate) fn expand(
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
-    let described = crate::endpoint::describe::describe(settings, &arguments);
+    let described = crate::endpoint::describe::describe(settings, &arguments, attrs, name);
     let mounting = Mounting {
         generics,
         extracted_states: &states,
         declared_state: settings.ty(Key::State),
         arguments: &arguments,
         described,
+        operation_id: settings.text(Key::OperationId),
     };
     let route = route_module(route, vis, name, &mounting, yield_paths);
 

@@ -28,6 +28,7 @@ pub(crate) fn stub(item: &ItemFn, route: Option<&Route>, errors: syn::Error) -> 
                 declared_state: None,
                 arguments: &[],
                 described: TokenStream::new(),
+                operation_id: None,
             };
             route_module(route, vis, name, &mounting, &[])
         }

@@ -71,6 +71,12 @@ pub(crate) enum Kind {
     FnPath,
     /// A type.
     Type,
+    /// A string that is an identifier in JavaScript and OpenAPI tools.
+    Identifier,
+    /// `["a", "b"]`: a list of strings.
+    Strings,
+    /// The `any` schema policy.
+    SchemaPolicy,
 }
 
 impl Kind {
@@ -86,6 +92,9 @@ impl Kind {
             Kind::IdPolicy => "`sequential`",
             Kind::FnPath => "the path of an async fn",
             Kind::Type => "a type",
+            Kind::Identifier => "an identifier string such as \"openTicker\"",
+            Kind::Strings => "a list of strings such as [\"market\"]",
+            Kind::SchemaPolicy => "`any`",
         }
     }
 }
@@ -119,6 +128,12 @@ keys! {
         "on_shutdown = path", "`async fn() -> Vec<Event>`, the farewell on shutdown";
     Yields: "yields", Type,
         "yields = RoomEvent", "the endpoint's contract: every `yield_!` must send a `RoomEvent` (for an enum, any of its variants); anything else is a compile error on that `yield_!`";
+    Schema: "schema", SchemaPolicy,
+        "schema = any", "leaves the events undescribed in OpenAPI (feature `schema`); without it, `yields = T` needs `T: JsonSchema`, a compile error on `T` otherwise";
+    OperationId: "operation_id", Identifier,
+        "operation_id = \"openTicker\"", "the OpenAPI `operationId` and the generated TypeScript function's name (default: the handler's name); the summary and description come from the handler's doc comment";
+    Tags: "tags", Strings,
+        "tags = [\"market\"]", "the OpenAPI tags of the operation";
     State: "state", Type,
         "state = Type", "fixes the router state of `NAME::route()` (by default any state every `State<T>` argument can be taken from, `T: FromRef<S>`)";
 }

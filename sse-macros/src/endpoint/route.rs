@@ -23,6 +23,8 @@ pub(crate) struct Mounting<'a> {
     /// events, `.retry(..)`, `.sequential_ids()`, and `Last-Event-ID` for an
     /// argument that reads it.
     pub(crate) described: TokenStream,
+    /// `operation_id = "..."`, else the handler's name.
+    pub(crate) operation_id: Option<&'a str>,
 }
 
 /// The `NAME::PATH` and `NAME::route()` that mount the endpoint declaratively,
@@ -40,6 +42,7 @@ pub(crate) fn route_module(
         declared_state,
         arguments,
         ref described,
+        operation_id,
     } = *mounting;
     let private = quote!(::sse_runtime::__private);
     // Every endpoint's module-level items ride on a struct named after it,
@@ -160,7 +163,7 @@ pub(crate) fn route_module(
     // non-generic endpoint (a generic one has no single event type).
     let operation = params
         .is_empty()
-        .then(|| operation(name, &method_upper, path, described));
+        .then(|| operation(name, operation_id, &method_upper, path, described));
     quote! {
         #[#private::with_items {
             #inherent

@@ -87,7 +87,7 @@ impl Rewriter<'_> {
         };
         let contract = self.declared.map(|declared| {
             quote_spanned! {value_span=>
-                ::sse_runtime::__private::declared::<#declared, _>(&__sse_value);
+                <_ as ::sse_runtime::__private::Sends<#declared>>::__sse_check_sends(&__sse_value);
             }
         });
         quote_spanned! {span=>

@@ -1,20 +1,35 @@
 //! `yields = T`: the type an endpoint declares it sends, checked at each
-//! `yield_!` by [`declared`], so that a value of another type is a compile
-//! error on that `yield_!`, saying so.
+//! `yield_!` through [`Sends`], so that a value of another type is a
+//! compile error on that `yield_!`, saying so in the user's types.
 
-/// Implemented by the declared type itself and by references to it.
+/// What an endpoint declaring `yields = D` may send (`T: Sends<D>`): a
+/// `D`, or a `&D`.
+/// `#[sse_endpoint]` checks every `yield_!` against it; there is nothing
+/// to implement.
+///
+/// ```compile_fail,E0277
+/// # use sse_runtime::sse_endpoint;
+/// #[derive(serde::Serialize)]
+/// struct Tick { n: u64 }
+///
+/// #[sse_endpoint(get "/ticks", yields = Tick, schema = any)]
+/// async fn ticks() {
+///     yield_!("not a tick"); // this endpoint declares `yields = Tick`, but this `yield_!` sends a `&str`
+/// }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "this endpoint declares `yields = {D}`, but this `yield_!` sends a `{Self}`",
     label = "not a `{D}`",
     note = "send a `{D}` (for an enum, any of its variants), or change the endpoint's `yields`"
 )]
-pub trait Declared<D> {}
-
-impl<D> Declared<D> for D {}
-
-impl<D> Declared<D> for &D {}
-
-/// Compiles when `value` is the declared type `D` (or a `&D`).
-pub fn declared<D, T: Declared<D>>(value: &T) {
-    let _ = value;
+pub trait Sends<D> {
+    /// Compiles when `self` is one of `D`'s forms.
+    #[doc(hidden)]
+    fn __sse_check_sends(&self) {}
 }
+
+#[diagnostic::do_not_recommend]
+impl<D> Sends<D> for D {}
+
+#[diagnostic::do_not_recommend]
+impl<D> Sends<D> for &D {}

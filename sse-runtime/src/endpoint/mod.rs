@@ -7,7 +7,7 @@
 //! here change without notice.
 
 mod context;
-mod contract;
+pub(crate) mod contract;
 mod data;
 mod defaults;
 mod derived;
@@ -19,7 +19,6 @@ mod yielded;
 mod yielder;
 
 pub use self::context::{EndpointContext, NoIdLeft, check_argument, check_last_argument};
-pub use self::contract::{Declared, declared};
 pub use self::data::{IdField, SerdeData};
 pub use self::defaults::Defaults;
 pub use self::derived::{DerivedEvent, DerivedEvents};

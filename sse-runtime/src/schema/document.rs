@@ -7,6 +7,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use super::operation::Operation;
+use super::parameters::Parameter;
 use super::split::EventSchema;
 use super::typescript::{self, Endpoint};
 
@@ -111,16 +112,22 @@ impl OpenApi {
             .iter()
             .map(|operation| operation.event_schemas(&mut generator))
             .collect();
+        let parameters: Vec<Vec<Parameter>> = self
+            .operations
+            .iter()
+            .map(|operation| operation.parameters())
+            .collect();
         let definitions = generator.take_definitions(true);
         let endpoints: Vec<Endpoint<'_>> = self
             .operations
             .iter()
             .zip(&described)
-            .map(|(operation, events)| Endpoint {
+            .zip(&parameters)
+            .map(|((operation, events), parameters)| Endpoint {
                 operation_id: operation.operation_id.as_deref().unwrap_or(operation.path),
                 method: operation.method,
                 path: operation.path,
-                parameters: operation.path_parameters(),
+                parameters,
                 events: events.as_ref().map(|events| {
                     events
                         .iter()
@@ -143,14 +150,32 @@ impl OpenApi {
         let mut paths = take_object(object, "paths");
         for operation in &self.operations {
             let events = operation.event_schemas(&mut generator);
+            let parameters = operation.parameters();
             let item = paths
                 .entry(operation.template())
                 .or_insert_with(|| json!({}));
             if let Some(item) = item.as_object_mut() {
-                item.insert(operation.method_key(), operation.to_json(events.as_deref()));
+                item.insert(
+                    operation.method_key(),
+                    operation.to_json(events.as_deref(), &parameters),
+                );
             }
         }
         object.insert("paths".into(), Value::Object(paths));
+        // Every tag an operation uses, declared once at the top (in the
+        // order first used), after the document's own.
+        let mut tags = match object.remove("tags") {
+            Some(Value::Array(tags)) => tags,
+            _ => Vec::new(),
+        };
+        for tag in self.operations.iter().flat_map(|operation| &operation.tags) {
+            if !tags.iter().any(|known| known["name"] == json!(tag)) {
+                tags.push(json!({ "name": tag }));
+            }
+        }
+        if !tags.is_empty() {
+            object.insert("tags".into(), Value::Array(tags));
+        }
         let definitions = generator.take_definitions(true);
         if !definitions.is_empty() {
             let mut components = take_object(object, "components");

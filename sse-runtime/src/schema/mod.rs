@@ -45,8 +45,11 @@
 //! validates it with Redocly as OpenAPI 3.2 and checks the example's real
 //! events against its schemas (INTEROP.md, "Typed contract").
 
+mod describable;
 mod document;
+mod items;
 mod operation;
+mod parameters;
 pub(crate) mod probe;
 mod split;
 mod typescript;
@@ -54,6 +57,7 @@ mod typescript;
 use schemars::JsonSchema;
 use serde_json::{Value, json};
 
+pub use self::describable::Describable;
 pub use self::document::OpenApi;
 pub use self::operation::Operation;
 pub use self::split::EventSchema;
@@ -69,7 +73,7 @@ pub fn events_schema<E: DerivedEvents + JsonSchema>() -> Value {
     let events = split::event_schemas::<E>(&mut generator);
     let alternatives: Vec<Value> = events
         .iter()
-        .map(|event| operation::event_item(event, event.data.clone(), None))
+        .map(|event| items::event_item(event, event.data.clone(), None))
         .collect();
     let mut schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -8,6 +8,7 @@ use std::time::Duration;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
+use super::parameters::{self, Parameter, SchemaOf, schema_of};
 use super::split::{EventSchema, event_schemas};
 use crate::endpoint::DerivedEvents;
 
@@ -43,10 +44,22 @@ pub struct Operation {
     pub(crate) method: &'static str,
     pub(crate) path: &'static str,
     pub(crate) operation_id: Option<Cow<'static, str>>,
+    summary: Option<Cow<'static, str>>,
+    description: Option<Cow<'static, str>>,
+    pub(crate) tags: Vec<Cow<'static, str>>,
     events: Option<(Describe, &'static str)>,
     last_event_id: bool,
-    sequential_ids: bool,
-    retry: Option<u64>,
+    pub(super) sequential_ids: bool,
+    pub(super) retry: Option<u64>,
+    /// `error_event = "name"`: `event: name`, `data: internal error`.
+    pub(super) error_event: Option<Cow<'static, str>>,
+    /// Events beyond the declared ones, of names and data not known here
+    /// (an `on_shutdown` farewell, an `error_event` function).
+    pub(super) other_events: bool,
+    /// `Path<T>`'s `T`, typing the path's parameters.
+    path_type: Option<SchemaOf>,
+    /// `Query<T>`'s `T`, whose fields are the query parameters.
+    query: Option<SchemaOf>,
 }
 
 impl Operation {
@@ -57,16 +70,48 @@ impl Operation {
             method,
             path,
             operation_id: None,
+            summary: None,
+            description: None,
+            tags: Vec::new(),
             events: None,
             last_event_id: false,
             sequential_ids: false,
             retry: None,
+            error_event: None,
+            other_events: false,
+            path_type: None,
+            query: None,
         }
     }
 
     /// The `operationId` (the handler's name, from `#[sse_endpoint]`).
     pub fn operation_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
         self.operation_id = Some(id.into());
+        self
+    }
+
+    /// The `summary`: one line (`#[sse_endpoint]` takes the first line of
+    /// the handler's doc comment, or its name in words).
+    pub fn summary(mut self, summary: impl Into<Cow<'static, str>>) -> Self {
+        self.summary = Some(summary.into());
+        self
+    }
+
+    /// The `description` (`#[sse_endpoint]` takes the rest of the handler's
+    /// doc comment), CommonMark.
+    pub fn description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Adds a tag, which groups operations in documentation
+    /// (`tags = ["market"]` in `#[sse_endpoint]`); the document lists each
+    /// tag once at its top.
+    pub fn tag(mut self, tag: impl Into<Cow<'static, str>>) -> Self {
+        let tag = tag.into();
+        if !self.tags.contains(&tag) {
+            self.tags.push(tag);
+        }
         self
     }
 
@@ -83,6 +128,35 @@ impl Operation {
         f(self)
     }
 
+    /// The path's parameters are `T` (`Path<T>`): a struct's fields by
+    /// name, a tuple's items in order, or one value for one parameter. A
+    /// parameter `T` does not type is a string.
+    pub fn path_params<T: JsonSchema + ?Sized>(mut self) -> Self {
+        self.path_type = Some(schema_of::<T>);
+        self
+    }
+
+    /// The endpoint reads the query as `T` (`Query<T>`): each field is a
+    /// query parameter, required unless serde lets it be absent.
+    pub fn query<T: JsonSchema + ?Sized>(mut self) -> Self {
+        self.query = Some(schema_of::<T>);
+        self
+    }
+
+    /// Every parameter: the path's, the query's, then `Last-Event-ID`.
+    pub(crate) fn parameters(&self) -> Vec<Parameter> {
+        let mut generator = parameters::generator();
+        let path_type = self.path_type.map(|describe| describe(&mut generator));
+        let mut all = parameters::path(&self.path_parameters(), path_type);
+        if let Some(describe) = self.query {
+            all.extend(parameters::query(&describe(&mut generator)));
+        }
+        if self.last_event_id {
+            all.push(parameters::last_event_id());
+        }
+        all
+    }
+
     /// The endpoint reads `Last-Event-ID` (an optional header parameter).
     pub fn last_event_id(mut self) -> Self {
         self.last_event_id = true;
@@ -94,6 +168,23 @@ impl Operation {
     pub fn sequential_ids(mut self) -> Self {
         self.sequential_ids = true;
         self.last_event_id = true;
+        self
+    }
+
+    /// On an error the stream sends `event: <name>` with `data: internal
+    /// error` (`error_event = "name"`), then ends.
+    pub fn error_event(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.error_event = Some(name.into());
+        self
+    }
+
+    /// The stream may also send events this description cannot name: an
+    /// `on_shutdown` farewell (its `Event`s are built at run time), or an
+    /// `error_event` function's. They are described as any event whose
+    /// name is none of the declared ones, so that a validator accepts
+    /// them and still refuses a declared event that is wrong.
+    pub fn other_events(mut self) -> Self {
+        self.other_events = true;
         self
     }
 
@@ -136,71 +227,26 @@ impl Operation {
         self.events.map(|(describe, _)| describe(generator))
     }
 
-    /// The schema of one item of the stream, as OpenAPI 3.2 describes
-    /// `text/event-stream`: the fields of each event, its data a JSON
-    /// string described by `contentSchema`.
-    fn item_schema(&self, events: Option<&[EventSchema]>) -> Value {
-        let id = self
-            .sequential_ids
-            .then(|| json!({ "type": "string", "pattern": "^[0-9]+$" }));
-        let mut items: Vec<Value> = match events {
-            None => vec![json!({
-                "type": "object",
-                "required": ["data"],
-                "properties": {
-                    "event": { "type": "string" },
-                    "data": { "type": "string" },
-                    "id": { "type": "string" },
-                    "retry": { "type": "integer", "minimum": 0 },
-                },
-            })],
-            Some(events) => events
-                .iter()
-                .map(|event| {
-                    let data = json!({
-                        "type": "string",
-                        "contentMediaType": "application/json",
-                        "contentSchema": event.data,
-                    });
-                    event_item(event, data, id.clone())
-                })
-                .collect(),
-        };
-        if let (Some(retry), Some(_)) = (self.retry, events) {
-            // The opening block: `retry:` alone, no data.
-            items.push(json!({
-                "type": "object",
-                "required": ["retry"],
-                "properties": { "retry": { "type": "integer", "enum": [retry] } },
-                "additionalProperties": false,
-            }));
-        }
-        match items.len() {
-            1 => items.remove(0),
-            _ => json!({ "oneOf": items }),
-        }
-    }
-
-    pub(crate) fn to_json(&self, events: Option<&[EventSchema]>) -> Value {
-        let mut parameters: Vec<Value> = self
-            .path_parameters()
-            .into_iter()
-            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
-            .collect();
-        if self.last_event_id {
-            parameters.push(json!({
-                "name": "Last-Event-ID",
-                "in": "header",
-                "required": false,
-                "description": "The id of the last event a reconnecting client received: the stream resumes after it.",
-                "schema": { "type": "string" },
-            }));
-        }
+    pub(crate) fn to_json(
+        &self,
+        events: Option<&[EventSchema]>,
+        parameters: &[Parameter],
+    ) -> Value {
+        let parameters: Vec<Value> = parameters.iter().map(Parameter::to_json).collect();
         let description = match self.events {
             Some((_, type_name)) => format!("A stream of Server-Sent Events: `{type_name}`"),
             None => "A stream of Server-Sent Events".to_owned(),
         };
         let mut operation = Map::new();
+        if !self.tags.is_empty() {
+            operation.insert("tags".into(), json!(self.tags));
+        }
+        if let Some(summary) = &self.summary {
+            operation.insert("summary".into(), json!(summary));
+        }
+        if let Some(text) = &self.description {
+            operation.insert("description".into(), json!(text));
+        }
         if let Some(id) = &self.operation_id {
             operation.insert("operationId".into(), json!(id));
         }
@@ -218,43 +264,4 @@ impl Operation {
         );
         Value::Object(operation)
     }
-}
-
-/// One event as an item: `event` its name, `data` as given, `id` as the
-/// wire carries it (a string; digits for an integer id), required when the
-/// event has one.
-pub(crate) fn event_item(event: &EventSchema, data: Value, sequential: Option<Value>) -> Value {
-    let mut properties = Map::new();
-    // `enum` of one rather than `const`: the same, and typed models such as
-    // utoipa's read it back.
-    properties.insert(
-        "event".into(),
-        json!({ "type": "string", "enum": [event.name] }),
-    );
-    properties.insert("data".into(), data);
-    let mut required = vec![json!("event"), json!("data")];
-    let id = event
-        .id
-        .as_ref()
-        .map(|id| match id.get("type").and_then(Value::as_str) {
-            Some("integer") => json!({ "type": "string", "pattern": "^-?[0-9]+$" }),
-            _ => json!({ "type": "string" }),
-        });
-    match id.or(sequential) {
-        Some(id) => {
-            properties.insert("id".into(), id);
-            required.push(json!("id"));
-        }
-        // An event without an id of its own: a client may still report the
-        // last id it saw (EventSource's `lastEventId` persists).
-        None => {
-            properties.insert("id".into(), json!({ "type": "string" }));
-        }
-    }
-    json!({
-        "type": "object",
-        "required": required,
-        "properties": properties,
-        "additionalProperties": false,
-    })
 }

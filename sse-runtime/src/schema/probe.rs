@@ -1,21 +1,17 @@
 //! How `name::operation()` learns from types what the macro cannot see in
-//! tokens. Method resolution picks the specific impl of a `(&&Probe::<T>)`
-//! call where its bounds hold, the plain one otherwise:
+//! tokens:
 //!
-//! - `yields = T`'s events are described only when `T` can be
-//!   (`#[derive(SseEvent)]` and `schemars::JsonSchema`), so that enabling
-//!   the feature (in any crate of a workspace) never breaks an endpoint whose
-//!   type is not described;
 //! - an argument adds the `Last-Event-ID` header parameter when its type
 //!   reads that header ([`ReadsLastEventId`]), which an alias or a renamed
-//!   import cannot hide as it hides the name.
+//!   import cannot hide as it hides the name. Method resolution picks the
+//!   specific impl of a `(&&Probe::<A>)` call where its bounds hold, the
+//!   plain one otherwise.
 
 use std::marker::PhantomData;
 
 use schemars::JsonSchema;
 
 use super::operation::Operation;
-use crate::endpoint::DerivedEvents;
 use crate::last_event_id::{LastEventId, LastEventIdRejection};
 
 /// A type to describe, maybe.
@@ -26,30 +22,6 @@ impl<T: ?Sized> Probe<T> {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self(PhantomData)
-    }
-}
-
-/// Chosen for `(&&Probe::<T>::new()).describe(..)` when `T` is described.
-pub trait Described {
-    /// `T`'s events added to the operation.
-    fn describe(&self, operation: Operation) -> Operation;
-}
-
-impl<T: DerivedEvents + JsonSchema + ?Sized> Described for &Probe<T> {
-    fn describe(&self, operation: Operation) -> Operation {
-        operation.events::<T>()
-    }
-}
-
-/// Chosen otherwise: the events stay undeclared in the description.
-pub trait Undescribed {
-    /// The operation as it was.
-    fn describe(&self, operation: Operation) -> Operation;
-}
-
-impl<T: ?Sized> Undescribed for Probe<T> {
-    fn describe(&self, operation: Operation) -> Operation {
-        operation
     }
 }
 
@@ -73,6 +45,32 @@ pub trait LastEventIdArgument {
 impl<A: ReadsLastEventId> LastEventIdArgument for &Probe<A> {
     fn describe_argument(&self, operation: Operation) -> Operation {
         operation.last_event_id()
+    }
+}
+
+/// Chosen for `Query<T>` with `T: JsonSchema`: `T`'s fields are the query
+/// parameters.
+pub trait QueryArgument {
+    /// The query parameters added to the operation.
+    fn describe_argument(&self, operation: Operation) -> Operation;
+}
+
+impl<T: JsonSchema> QueryArgument for &Probe<axum::extract::Query<T>> {
+    fn describe_argument(&self, operation: Operation) -> Operation {
+        operation.query::<T>()
+    }
+}
+
+/// Chosen for `Path<T>` with `T: JsonSchema`: `T` types the path's
+/// parameters.
+pub trait PathArgument {
+    /// The path parameters typed.
+    fn describe_argument(&self, operation: Operation) -> Operation;
+}
+
+impl<T: JsonSchema> PathArgument for &Probe<axum::extract::Path<T>> {
+    fn describe_argument(&self, operation: Operation) -> Operation {
+        operation.path_params::<T>()
     }
 }
 

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use self::types::{camel, identifier, pascal, quote, ts_type};
+use super::parameters::Parameter;
 
 mod types;
 
@@ -48,7 +49,9 @@ pub(crate) struct Endpoint<'a> {
     pub(crate) operation_id: &'a str,
     pub(crate) method: &'a str,
     pub(crate) path: &'a str,
-    pub(crate) parameters: Vec<&'a str>,
+    /// Its parameters (path, query, headers): the function takes the path's
+    /// and the query's.
+    pub(crate) parameters: &'a [Parameter],
     /// Each event's name and data schema (`None`: undeclared events).
     pub(crate) events: Option<Vec<(&'a str, &'a Value)>>,
 }
@@ -109,7 +112,10 @@ pub(crate) fn module(endpoints: &[Endpoint<'_>], definitions: &Map<String, Value
     out
 }
 
-/// `function weather(base = "")`, or with `params` when the path has some.
+/// `function weather(base = "")`, or with `params` when the path or the
+/// query has some: the path's are required, the query's as the server
+/// requires them, each typed by its schema; the query string is built and
+/// encoded here, so a caller never writes one.
 fn opener(endpoint: &Endpoint<'_>, map: &str) -> String {
     let name = camel(endpoint.operation_id);
     let mut url = String::from("`${base}");
@@ -120,24 +126,58 @@ fn opener(endpoint: &Endpoint<'_>, map: &str) -> String {
         };
         url.push_str(&template_escape(&rest[..open]));
         let param = rest[open + 1..open + close].trim_start_matches('*');
-        let _ = write!(url, "${{encodeURIComponent(params[{}])}}", quote(param));
+        let _ = write!(
+            url,
+            "${{encodeURIComponent(String(params[{}]))}}",
+            quote(param)
+        );
         rest = &rest[open + close + 1..];
     }
     url.push_str(&template_escape(rest));
     url.push('`');
-    let params = match endpoint.parameters.is_empty() {
+    let taken: Vec<&Parameter> = endpoint
+        .parameters
+        .iter()
+        .filter(|parameter| parameter.location != "header")
+        .collect();
+    let fields: Vec<String> = taken
+        .iter()
+        .map(|parameter| {
+            let optional = if parameter.required { "" } else { "?" };
+            format!(
+                "{}{optional}: {}",
+                quote(&parameter.name),
+                ts_type(&parameter.schema, 0)
+            )
+        })
+        .collect();
+    let params = match fields.is_empty() {
         true => String::new(),
-        false => {
-            let fields: Vec<String> = endpoint
-                .parameters
-                .iter()
-                .map(|p| format!("{}: string", quote(p)))
-                .collect();
-            format!("params: {{ {} }}, ", fields.join("; "))
+        // All optional (a query of optional fields): may be left out.
+        false if taken.iter().all(|parameter| !parameter.required) => {
+            format!("params: {{ {} }} = {{}}, ", fields.join("; "))
         }
+        false => format!("params: {{ {} }}, ", fields.join("; ")),
     };
+    let mut body = String::new();
+    let query: Vec<&&Parameter> = taken
+        .iter()
+        .filter(|parameter| parameter.location == "query")
+        .collect();
+    if !query.is_empty() {
+        body.push_str("  const query = new URLSearchParams();\n");
+        for parameter in query {
+            let key = quote(&parameter.name);
+            let _ = writeln!(
+                body,
+                "  if (params[{key}] !== undefined && params[{key}] !== null) query.set({key}, String(params[{key}]));"
+            );
+        }
+        body.push_str("  const search = query.toString();\n");
+        url.push_str(" + (search ? `?${search}` : \"\")");
+    }
     format!(
-        "\n/** Opens `{} {}`; `base` is the server's origin when the page is served elsewhere. */\nexport function {name}({params}base = \"\", init?: EventSourceInit): TypedEventSource<{map}> {{\n  return new TypedEventSource<{map}>({url}, init);\n}}\n",
+        "\n/** Opens `{} {}`; `base` is the server's origin when the page is served elsewhere. */\nexport function {name}({params}base = \"\", init?: EventSourceInit): TypedEventSource<{map}> {{\n{body}  return new TypedEventSource<{map}>({url}, init);\n}}\n",
         endpoint.method, endpoint.path
     )
 }

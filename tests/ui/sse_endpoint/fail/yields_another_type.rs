@@ -13,7 +13,7 @@ struct Tick {
     n: u64,
 }
 
-#[sse_endpoint(get "/room", yields = Room)]
+#[sse_endpoint(get "/room", yields = Room, schema = any)]
 async fn room() {
     yield_!(Room::Joined { name: "ann".into() });
     yield_!(Tick { n: 1 });

@@ -9,7 +9,7 @@ enum Room {
     Left { name: String },
 }
 
-#[sse_endpoint(get "/room", yields = Room)]
+#[sse_endpoint(get "/room", yields = Room, schema = any)]
 async fn room() {
     yield_!(Room::Joined { name: "ann".into() });
     let left = Room::Left { name: "ann".into() };

@@ -1,6 +1,7 @@
 // The typed contract reaching the frontend: the TypeScript module that
 // `typed_events typescript` generates type-checks under `tsc --strict`, a
-// handler of the wrong payload type or an unknown event name does not, and
+// handler of the wrong payload type, an unknown event name or a query
+// parameter of the wrong type does not, and
 // the compiled module receives the example's events, typed, in headless
 // Chromium. Environment: TYPED_URL (the example), CHROMIUM, INTEROP_RESULTS
 // (writes contract-typescript.json). Exits 1 if a check fails.
@@ -47,6 +48,15 @@ const source = weather()
   });
 `;
 writeFileSync(join(dir, "page.ts"), page);
+// The ticker's function: its path and query parameters, typed.
+writeFileSync(
+  join(dir, "ticker.ts"),
+  `import { ticker } from "./weather.js";\nticker({ symbol: "ACME", count: 3 }).on("price", (price) => { const cents: number = price.cents; console.log(cents); });\nticker({ symbol: "ACME" }).on("reset", (reset) => console.log(reset.resume));\n`,
+);
+writeFileSync(
+  join(dir, "wrong_query.ts"),
+  `import { ticker } from "./weather.js";\nticker({ symbol: "ACME", count: "three" });\n`,
+);
 // One mistake each: a payload of the wrong type, an event the endpoint
 // does not send.
 writeFileSync(
@@ -75,6 +85,16 @@ function run(name, test) {
 await run("typescript-strict", () => {
   const compiled = check("page.ts", ["--outDir", join(dir, "out")]);
   if (compiled.status !== 0) throw new Error(compiled.stdout + compiled.stderr);
+});
+
+await run("typescript-query-parameters", () => {
+  const ok = check("ticker.ts");
+  if (ok.status !== 0) throw new Error(`ticker.ts: ${ok.stdout}`);
+  const wrong = check("wrong_query.ts");
+  if (wrong.status === 0) throw new Error("a string for `count` type-checked");
+  if (!(wrong.stdout.includes("TS2322") && wrong.stdout.includes("'string' is not assignable to type 'number'"))) {
+    throw new Error(`wrong_query.ts: ${wrong.stdout}`);
+  }
 });
 
 await run("typescript-refuses-wrong-handlers", () => {

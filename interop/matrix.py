@@ -112,14 +112,16 @@ MCP_CHECKS = {
 CONTRACT_CHECKS = {
     "openapi-3.2-valid": "`GET /openapi.json` passes Redocly's OpenAPI 3.2 validation (and fails it as 3.1: `itemSchema` is 3.2's)",
     "events-match-openapi": "every event the example sends matches its `itemSchema` alternative, its data the `contentSchema`",
+    "hub-stream-matches-openapi": "`/ticker/ACME` (a typed hub topic, `yields = Tick`): the events of `?count=3`, and of a stream across a SIGTERM, its farewell included, each match `/ticker/{symbol}`'s items; `count` is an optional query parameter",
     "events-match-json-schema": "every event, parsed, matches `GET /weather.schema.json` (JSON Schema 2020-12)",
-    "wrong-events-refused": "altered events (a wrong type, a missing field or id, an unknown name) fail both",
+    "wrong-events-refused": "altered events (a wrong type, a missing field or id, an unknown name; a farewell under a declared name, a malformed `reset`) fail",
     "typescript-strict": "`typed_events typescript` (the generated module) and a page using it type-check under `tsc --strict`",
+    "typescript-query-parameters": "`ticker({ symbol, count })` type-checks with the path and query parameters, typed; a string for `count` fails (TS2322)",
     "typescript-refuses-wrong-handlers": "a handler of the wrong payload type, and an unknown event name, fail type-checking",
     "chromium-typed-events": "the compiled module receives the example's five events, typed and parsed, in headless Chromium",
 }
-DESCRIPTION_CHECKS = ["openapi-3.2-valid", "events-match-openapi", "events-match-json-schema", "wrong-events-refused"]
-TYPESCRIPT_CHECKS = ["typescript-strict", "typescript-refuses-wrong-handlers", "chromium-typed-events"]
+DESCRIPTION_CHECKS = ["openapi-3.2-valid", "events-match-openapi", "hub-stream-matches-openapi", "events-match-json-schema", "wrong-events-refused"]
+TYPESCRIPT_CHECKS = ["typescript-strict", "typescript-query-parameters", "typescript-refuses-wrong-handlers", "chromium-typed-events"]
 
 TLS_CHECKS = {
     "h2-50-streams": "a page opens 50 `EventSource`s to `examples/tls` over HTTPS (HTTP/2 by ALPN): all 50 receive events, every one over `h2`",

@@ -43,6 +43,33 @@ async fn typed_events_have_names_ids_and_json() {
     example.terminate().await;
 }
 
+/// `/ticker/{symbol}`: a typed hub topic through `yields = Tick`, a `count`
+/// from the query, and the farewell when the server shuts down mid-stream
+/// (INTEROP.md's "Typed contract" validates these against the description).
+#[tokio::test]
+async fn typed_events_ticker_streams_a_typed_topic_and_says_goodbye_on_shutdown() {
+    let example = Example::start_with("typed_events", &[("TICK_MS", "20")]).await;
+    let (head, mut counted) = request(example.addr, "GET", "/ticker/ACME?count=2", &[]).await;
+    assert_eq!(head.status, 200);
+    let body = counted.read_to_end().await;
+    assert_eq!(body.matches("event: price\n").count(), 2, "{body}");
+    assert!(
+        body.contains(r#"data: {"symbol":"ACME","cents":"#),
+        "{body}"
+    );
+    let (head, _) = request(example.addr, "GET", "/ticker/ACME?count=two", &[]).await;
+    assert_eq!(head.status, 400, "a count that is not a number");
+
+    let (_, mut open) = request(example.addr, "GET", "/ticker/INITECH", &[]).await;
+    open.read_until("event: price").await;
+    example.terminate().await;
+    let rest = open.read_to_end().await;
+    assert!(
+        rest.ends_with("event: shutdown\ndata: {\"reconnect\":true}\n\n"),
+        "{rest}"
+    );
+}
+
 #[tokio::test]
 async fn resume_continues_after_last_event_id_without_gap_or_duplicate() {
     let example = Example::start("resume").await;

@@ -323,6 +323,73 @@ async fn resume_after_redis_lost_its_data_is_a_gap() {
     redis.stop().await;
 }
 
+/// What a typed topic carries in these tests.
+#[derive(serde::Serialize, sse_runtime::SseEvent)]
+struct Price {
+    cents: u64,
+}
+
+/// A typed topic on Redis: its items are the published bytes, shared by
+/// both hubs (two processes' worth), and a resume Redis cannot complete
+/// opens with a `reset`, as in memory (`tests/typed_topics.rs`).
+#[tokio::test]
+async fn a_typed_topic_on_redis_carries_its_type_and_resets_after_lost_data() {
+    use sse_runtime::hub::Topic;
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    let publisher = Hub::redis(&redis.url(), HubConfig::default())
+        .await
+        .unwrap();
+    let subscriber = Hub::redis(&redis.url(), HubConfig::default())
+        .await
+        .unwrap();
+    let prices: Topic<Price> = publisher.topic("ACME");
+    let mut live = subscriber
+        .topic::<Price>("ACME")
+        .subscribe(None)
+        .await
+        .unwrap();
+    let first = prices.publish(&Price { cents: 1250 }).await.unwrap();
+    let item = tokio::time::timeout(PATIENCE, live.next())
+        .await
+        .expect("in time")
+        .expect("open");
+    assert!(item.as_reset().is_none());
+    assert_eq!(item.id(), Some(first));
+    let mut bytes = Vec::new();
+    let mut writer = sse_runtime::EventWriter::new(sse_runtime::LineEnding::Lf);
+    writer.write(&item).unwrap();
+    bytes.extend_from_slice(writer.as_bytes());
+    assert!(
+        String::from_utf8_lossy(&bytes).ends_with("data: {\"cents\":1250}\n\n"),
+        "{:?}",
+        String::from_utf8_lossy(&bytes)
+    );
+
+    let mut admin = connect(&redis).await;
+    redis::cmd("FLUSHALL")
+        .query_async::<()>(&mut admin)
+        .await
+        .unwrap();
+    redis_clock_passes(&mut admin, first).await;
+    prices.publish(&Price { cents: 1300 }).await.unwrap();
+    let mut resumed = subscriber
+        .topic::<Price>("ACME")
+        .subscribe(Some(first))
+        .await
+        .unwrap();
+    let reset = resumed.next().await.unwrap();
+    assert_eq!(
+        reset
+            .as_reset()
+            .map(|reset| (reset.reason(), reset.missed())),
+        Some(("gap", None))
+    );
+    assert!(resumed.next().await.unwrap().as_reset().is_none());
+    redis.stop().await;
+}
+
 /// A TCP proxy in front of Redis that, once armed, swallows the next reply
 /// Redis sends on any connection and cuts that connection: the command was
 /// carried out, its caller never learns.

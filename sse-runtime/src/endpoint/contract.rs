@@ -3,7 +3,7 @@
 //! compile error on that `yield_!`, saying so in the user's types.
 
 /// What an endpoint declaring `yields = D` may send (`T: Sends<D>`): a
-/// `D`, or a `&D`.
+/// `D`, a `&D`, or an item of a [`Topic<D>`](crate::hub::Topic)'s stream.
 /// `#[sse_endpoint]` checks every `yield_!` against it; there is nothing
 /// to implement.
 ///
@@ -33,3 +33,7 @@ impl<D> Sends<D> for D {}
 
 #[diagnostic::do_not_recommend]
 impl<D> Sends<D> for &D {}
+
+/// A typed topic's items carry the topic's type (or a `reset`).
+#[diagnostic::do_not_recommend]
+impl<D> Sends<D> for crate::hub::Published<D> {}

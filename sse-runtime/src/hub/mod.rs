@@ -79,10 +79,12 @@ mod fanout;
 mod memory;
 mod message;
 mod publish_keys;
+mod published;
 #[cfg(feature = "redis")]
 mod redis;
 mod resume;
 mod subscription;
+mod topic;
 mod topic_ids;
 
 use std::fmt;
@@ -91,8 +93,10 @@ use std::sync::Arc;
 pub use self::config::{HubConfig, LagPolicy};
 pub use self::error::HubError;
 pub use self::message::Message;
+pub use self::published::{Published, Reset};
 pub use self::resume::Resume;
 pub use self::subscription::Subscription;
+pub use self::topic::{Topic, TopicSubscription};
 pub use self::topic_ids::{InvalidTopicEventId, TopicEventId};
 use crate::event::SseEvent;
 

@@ -60,6 +60,8 @@ pub struct Operation {
     path_type: Option<SchemaOf>,
     /// `Query<T>`'s `T`, whose fields are the query parameters.
     query: Option<SchemaOf>,
+    /// It resumes from the client's `Last-Event-ID`, and may send `reset`.
+    resets: bool,
 }
 
 impl Operation {
@@ -81,6 +83,7 @@ impl Operation {
             other_events: false,
             path_type: None,
             query: None,
+            resets: false,
         }
     }
 
@@ -158,8 +161,14 @@ impl Operation {
     }
 
     /// The endpoint reads `Last-Event-ID` (an optional header parameter).
+    ///
+    /// A stream that resumes may open with a `reset` event
+    /// ([`Reset`](crate::hub::Reset): a typed hub topic sends it when the
+    /// events after the client's id are gone), so it is described beside
+    /// the declared events.
     pub fn last_event_id(mut self) -> Self {
         self.last_event_id = true;
+        self.resets = true;
         self
     }
 
@@ -224,7 +233,16 @@ impl Operation {
         &self,
         generator: &mut SchemaGenerator,
     ) -> Option<Vec<EventSchema>> {
-        self.events.map(|(describe, _)| describe(generator))
+        let mut events = self.events.map(|(describe, _)| describe(generator))?;
+        let reset = crate::hub::Reset::NAME;
+        if self.resets && events.iter().all(|event| event.name != reset) {
+            events.push(EventSchema {
+                name: reset,
+                data: reset_schema(),
+                id: None,
+            });
+        }
+        Some(events)
     }
 
     pub(crate) fn to_json(
@@ -264,4 +282,17 @@ impl Operation {
         );
         Value::Object(operation)
     }
+}
+
+/// The data of a [`Reset`](crate::hub::Reset).
+fn reset_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["resume"],
+        "properties": {
+            "resume": { "type": "string", "enum": ["gap", "unknown", "lagged"] },
+            "missed": { "type": ["integer", "null"], "minimum": 0 },
+        },
+        "additionalProperties": false,
+    })
 }

@@ -85,9 +85,8 @@ mod sync;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test;
 
-pub use crate::endpoint::contract::Sends;
 pub use crate::event::{
-    Event, EventError, EventWriter, InvalidLineEnding, Json, LineEnding, SseEvent,
+    Event, EventError, EventWriter, InvalidLineEnding, Json, LineEnding, Sends, SseEvent,
 };
 pub use crate::last_event_id::{
     LAST_EVENT_ID, LAST_EVENT_ID_QUERY, LastEventId, LastEventIdRejection,
@@ -129,7 +128,7 @@ pub mod __private {
     #[cfg(feature = "schema")]
     pub use crate::schema::{Describable, Operation, probe::*};
     // Public at the crate root too, where error messages name it.
-    pub use crate::endpoint::contract::Sends;
+    pub use crate::event::Sends;
 
     /// Glob-imported beside every endpoint: an explicit `use
     /// sse_runtime::yield_` shadows it (and so counts as used), and where

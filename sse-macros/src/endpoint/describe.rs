@@ -64,8 +64,8 @@ pub(crate) fn describe(
             .pipe(|operation| {
                 #[allow(unused_imports)]
                 use #private::{
-                    LastEventIdArgument as _, OtherArgument as _, PathArgument as _,
-                    QueryArgument as _,
+                    HeaderArgument as _, LastEventIdArgument as _, OtherArgument as _,
+                    PathArgument as _, QueryArgument as _,
                 };
                 #(let operation = (&&#private::Probe::<#arguments>::new()).describe_argument(operation);)*
                 operation

@@ -7,7 +7,6 @@
 //! here change without notice.
 
 mod context;
-pub(crate) mod contract;
 mod data;
 mod defaults;
 mod derived;

@@ -44,6 +44,7 @@ mod error;
 mod fields;
 mod json;
 mod line_ending;
+mod sends;
 mod sse_event;
 mod writer;
 
@@ -52,6 +53,7 @@ pub use self::error::EventError;
 pub(crate) use self::fields::check_id;
 pub use self::json::Json;
 pub use self::line_ending::{InvalidLineEnding, LineEnding};
+pub use self::sends::Sends;
 pub use self::sse_event::{EncodedEvent, SseEvent};
 pub use self::writer::EventWriter;
 pub(crate) use self::writer::FieldsSet;

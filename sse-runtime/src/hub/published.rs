@@ -4,7 +4,7 @@
 
 use std::marker::PhantomData;
 
-use crate::event::{EncodedEvent, EventError, EventWriter, SseEvent};
+use crate::event::{EncodedEvent, EventError, EventWriter, Sends, SseEvent};
 use crate::hub::message::Message;
 use crate::hub::resume::Resume;
 
@@ -172,3 +172,8 @@ impl<T> std::fmt::Debug for Published<T> {
         }
     }
 }
+
+/// A typed topic's items carry the topic's type (or a `reset`): they are
+/// what `yields = T` allows.
+#[diagnostic::do_not_recommend]
+impl<T> Sends<T> for Published<T> {}

@@ -60,6 +60,7 @@ use serde_json::{Value, json};
 pub use self::describable::Describable;
 pub use self::document::OpenApi;
 pub use self::operation::Operation;
+pub use self::parameters::HeaderParameter;
 pub use self::split::EventSchema;
 use crate::endpoint::DerivedEvents;
 

@@ -62,6 +62,8 @@ pub struct Operation {
     query: Option<SchemaOf>,
     /// It resumes from the client's `Last-Event-ID`, and may send `reset`.
     resets: bool,
+    /// Headers its extractors read (`Last-Event-ID` aside).
+    headers: Vec<Parameter>,
 }
 
 impl Operation {
@@ -84,6 +86,7 @@ impl Operation {
             path_type: None,
             query: None,
             resets: false,
+            headers: Vec::new(),
         }
     }
 
@@ -146,7 +149,22 @@ impl Operation {
         self
     }
 
-    /// Every parameter: the path's, the query's, then `Last-Event-ID`.
+    /// The endpoint reads header `name` (see [`HeaderParameter`](super::HeaderParameter)
+    /// for extractors that say so themselves); `schema` describes its value.
+    pub fn header(mut self, name: &'static str, required: bool, schema: Value) -> Self {
+        if !self
+            .headers
+            .iter()
+            .any(|header| header.name.eq_ignore_ascii_case(name))
+        {
+            self.headers
+                .push(parameters::header(name, required, schema));
+        }
+        self
+    }
+
+    /// Every parameter: the path's, the query's, the headers, then
+    /// `Last-Event-ID`.
     pub(crate) fn parameters(&self) -> Vec<Parameter> {
         let mut generator = parameters::generator();
         let path_type = self.path_type.map(|describe| describe(&mut generator));
@@ -154,6 +172,7 @@ impl Operation {
         if let Some(describe) = self.query {
             all.extend(parameters::query(&describe(&mut generator)));
         }
+        all.extend(self.headers.iter().cloned());
         if self.last_event_id {
             all.push(parameters::last_event_id());
         }

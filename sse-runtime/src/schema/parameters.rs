@@ -107,6 +107,66 @@ pub(crate) fn query(typed: &Value) -> Vec<Parameter> {
         .collect()
 }
 
+/// A request header an endpoint reads through an extractor, for its
+/// description: implement it for the extractor (your own, or a newtype
+/// over axum-extra's `TypedHeader<H>`), and `#[sse_endpoint]`'s
+/// `name::operation()` lists the header as a parameter, and the operation
+/// built by hand takes it with [`Operation::header`](super::Operation::header).
+///
+/// ```
+/// use axum::extract::FromRequestParts;
+/// use axum::http::{StatusCode, request::Parts};
+/// use sse_runtime::schema::{HeaderParameter, OpenApi};
+/// use sse_runtime::sse_endpoint;
+///
+/// /// The `X-Client-Version` a client sends.
+/// struct ClientVersion(String);
+///
+/// impl<S: Sync> FromRequestParts<S> for ClientVersion {
+///     type Rejection = StatusCode;
+///     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, StatusCode> {
+///         let value = parts.headers.get("x-client-version").ok_or(StatusCode::BAD_REQUEST)?;
+///         Ok(Self(value.to_str().map_err(|_| StatusCode::BAD_REQUEST)?.to_owned()))
+///     }
+/// }
+///
+/// impl HeaderParameter for ClientVersion {
+///     const NAME: &'static str = "X-Client-Version";
+/// }
+///
+/// #[sse_endpoint(get "/feed")]
+/// async fn feed(ClientVersion(version): ClientVersion) {
+///     yield_!(version);
+/// }
+///
+/// let document = OpenApi::new("app", "1").operation(feed::operation()).to_json();
+/// let header = &document["paths"]["/feed"]["get"]["parameters"][0];
+/// assert_eq!((header["name"].as_str(), header["in"].as_str()), (Some("X-Client-Version"), Some("header")));
+/// assert_eq!(header["required"], true);
+/// ```
+pub trait HeaderParameter {
+    /// The header's name, as sent.
+    const NAME: &'static str;
+    /// Whether the extractor refuses a request without it.
+    const REQUIRED: bool = true;
+
+    /// The schema of its value: a string unless said otherwise.
+    fn schema() -> Value {
+        json!({ "type": "string" })
+    }
+}
+
+/// A header parameter.
+pub(crate) fn header(name: &str, required: bool, schema: Value) -> Parameter {
+    Parameter {
+        name: name.to_owned(),
+        location: "header",
+        required,
+        schema,
+        description: None,
+    }
+}
+
 /// The `Last-Event-ID` header, which a reconnecting client sends.
 pub(crate) fn last_event_id() -> Parameter {
     Parameter {

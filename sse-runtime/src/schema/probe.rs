@@ -12,6 +12,7 @@ use std::marker::PhantomData;
 use schemars::JsonSchema;
 
 use super::operation::Operation;
+use super::parameters::HeaderParameter;
 use crate::last_event_id::{LastEventId, LastEventIdRejection};
 
 /// A type to describe, maybe.
@@ -71,6 +72,19 @@ pub trait PathArgument {
 impl<T: JsonSchema> PathArgument for &Probe<axum::extract::Path<T>> {
     fn describe_argument(&self, operation: Operation) -> Operation {
         operation.path_params::<T>()
+    }
+}
+
+/// Chosen for an extractor that says which header it reads
+/// ([`HeaderParameter`]).
+pub trait HeaderArgument {
+    /// The header parameter added to the operation.
+    fn describe_argument(&self, operation: Operation) -> Operation;
+}
+
+impl<H: HeaderParameter> HeaderArgument for &Probe<H> {
+    fn describe_argument(&self, operation: Operation) -> Operation {
+        operation.header(H::NAME, H::REQUIRED, H::schema())
     }
 }
 

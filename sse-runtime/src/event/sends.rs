@@ -1,6 +1,7 @@
-//! `yields = T`: the type an endpoint declares it sends, checked at each
-//! `yield_!` through [`Sends`], so that a value of another type is a
-//! compile error on that `yield_!`, saying so in the user's types.
+//! [`Sends`]: `yields = T`, the type an endpoint declares it sends, checked
+//! at each `yield_!`, so that a value of another type is a compile error on
+//! that `yield_!`, saying so in the user's types. Here, below the endpoint
+//! and the hub, so that the hub's typed items can say they carry a `T`.
 
 /// What an endpoint declaring `yields = D` may send (`T: Sends<D>`): a
 /// `D`, a `&D`, or an item of a [`Topic<D>`](crate::hub::Topic)'s stream.
@@ -33,7 +34,3 @@ impl<D> Sends<D> for D {}
 
 #[diagnostic::do_not_recommend]
 impl<D> Sends<D> for &D {}
-
-/// A typed topic's items carry the topic's type (or a `reset`).
-#[diagnostic::do_not_recommend]
-impl<D> Sends<D> for crate::hub::Published<D> {}

@@ -4,7 +4,8 @@ it actually sends by Python's `jsonschema` against the schemas it publishes:
 `/weather`'s, and `/ticker/ACME`'s (a typed hub topic) with a `count` and
 across a shutdown, whose farewell the description must cover too.
 
-Environment: TYPED_URL (the example's base URL), TYPED_SHUTDOWN_URL and
+Environment: TYPED_URL (the example's base URL), SSE_BRIDGE_DOCS (the
+utoipa and aide documents tests/openapi_bridges.rs wrote), TYPED_SHUTDOWN_URL and
 TYPED_SHUTDOWN_PID (a second instance, which the shutdown check stops with
 SIGTERM), INTEROP_RESULTS (writes contract.json, a result per check). Exits 1
 if a check fails.
@@ -108,6 +109,20 @@ def _():
         json.dump(older, g)
     lint = subprocess.run([redocly, "lint", f.name, "--extends=spec"], capture_output=True, text=True)
     assert lint.returncode != 0 and "itemSchema" in lint.stdout, "3.1 should refuse itemSchema"
+
+
+@check("utoipa-and-aide-documents-valid")
+def _():
+    # The endpoint merged into a `#[derive(utoipa::OpenApi)]` document and
+    # into an aide `ApiRouter`'s (tests/openapi_bridges.rs wrote them).
+    redocly = os.path.join(HERE, "node_modules", ".bin", "redocly")
+    for name in ["utoipa.json", "aide.json"]:
+        path = os.path.join(os.environ["SSE_BRIDGE_DOCS"], name)
+        with open(path) as f:
+            merged = json.load(f)
+        assert merged["openapi"] == "3.2.0" and "/quotes/{symbol}" in merged["paths"], name
+        lint = subprocess.run([redocly, "lint", path, "--extends=spec"], capture_output=True, text=True)
+        assert lint.returncode == 0, name + ": " + lint.stdout[-2000:] + lint.stderr[-2000:]
 
 
 @check("events-match-openapi")

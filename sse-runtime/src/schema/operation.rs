@@ -207,8 +207,9 @@ impl Operation {
     }
 
     /// The stream may also send events this description cannot name: an
-    /// `on_shutdown` farewell (its `Event`s are built at run time), or an
-    /// `error_event` function's. They are described as any event whose
+    /// `on_shutdown` farewell (its `Event`s are built at run time), an
+    /// `error_event` function's, or a [`MaxDuration`](crate::MaxDuration)
+    /// farewell of a response built by hand. They are described as any event whose
     /// name is none of the declared ones, so that a validator accepts
     /// them and still refuses a declared event that is wrong.
     pub fn other_events(mut self) -> Self {

@@ -111,8 +111,11 @@ async fn ticker(
     while left > 0
         && let Some(tick) = ticks.next().await
     {
+        // A `reset` (ticks after `Last-Event-ID` are gone) is not a tick.
+        if tick.as_reset().is_none() {
+            left -= 1;
+        }
         yield_!(tick);
-        left -= 1;
     }
     Ok(())
 }

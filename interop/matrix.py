@@ -111,7 +111,7 @@ MCP_CHECKS = {
 
 CONTRACT_CHECKS = {
     "openapi-3.2-valid": "`GET /openapi.json` passes Redocly's OpenAPI 3.2 validation (and fails it as 3.1: `itemSchema` is 3.2's)",
-    "utoipa-and-aide-documents-valid": "an endpoint merged into a `#[derive(utoipa::OpenApi)]` document (a `Modify`) and into an aide `ApiRouter`'s (`tests/openapi_bridges.rs`): both pass Redocly as OpenAPI 3.2",
+    "utoipa-and-aide-documents-valid": "an endpoint merged into the JSON of a `#[derive(utoipa::OpenApi)]` document and of an aide `ApiRouter`'s (`tests/openapi_bridges.rs`): both pass Redocly as OpenAPI 3.2",
     "events-match-openapi": "every event the example sends matches its `itemSchema` alternative, its data the `contentSchema`",
     "hub-stream-matches-openapi": "`/ticker/ACME` (a typed hub topic, `yields = Tick`): the events of `?count=3`, and of a stream across a SIGTERM, its farewell included, each match `/ticker/{symbol}`'s items; `count` is an optional query parameter",
     "events-match-json-schema": "every event, parsed, matches `GET /weather.schema.json` (JSON Schema 2020-12)",

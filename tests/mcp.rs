@@ -149,6 +149,12 @@ async fn mcp_sessions_streams_and_resumption_follow_the_transport() {
         404
     );
 
+    // A call that names no `steps` counts the default 3.
+    let default = r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"countdown"}}"#;
+    let (head, body) = post(&example, &with_session, default).await;
+    assert_eq!(head.status, 200, "{body}");
+    assert!(body.contains("liftoff after 3 steps"), "{body}");
+
     // DELETE ends the session: 404 after.
     let (head, mut client) = request_with_body(
         example.addr,
@@ -343,6 +349,16 @@ async fn mcp_2026_07_28_checks_each_request_and_streams_without_a_session() {
         post(&example, &headers, call).await.0.status,
         400,
         "Mcp-Name must match"
+    );
+
+    // A list carries its caching hints.
+    let list =
+        format!(r#"{{"jsonrpc":"2.0","id":6,"method":"tools/list","params":{{{ENVELOPE}}}}}"#);
+    let (head, body) = post(&example, &modern("tools/list"), &list).await;
+    assert_eq!(head.status, 200, "{body}");
+    assert!(
+        body.contains(r#""cacheScope":"public""#) && body.contains(r#""ttlMs":0"#),
+        "{body}"
     );
 
     // Methods the revision removed are unknown: 404 with -32601.

@@ -481,3 +481,114 @@ fn the_typescript_function_takes_the_query_and_builds_it() {
         "{module}"
     );
 }
+
+/// A path typed by a tuple, and one by a struct.
+#[derive(serde::Deserialize, JsonSchema)]
+struct Seat {
+    row: u32,
+    seat: String,
+}
+
+#[sse_endpoint(get "/levels/{name}/{level}")]
+async fn levels(Path((_name, _level)): Path<(String, u8)>) {
+    yield_!(1);
+}
+
+#[sse_endpoint(get "/seats/{row}/{seat}")]
+async fn seats(Path(Seat { row, seat }): Path<Seat>) {
+    let _ = (row, seat);
+    yield_!(1);
+}
+
+/// An optional header, with a schema of its own.
+struct Locale(Option<String>);
+
+impl<S: Sync> axum::extract::FromRequestParts<S> for Locale {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let locale = parts.headers.get("x-locale");
+        Ok(Self(
+            locale
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+        ))
+    }
+}
+
+impl sse_runtime::schema::HeaderParameter for Locale {
+    const NAME: &'static str = "X-Locale";
+    const REQUIRED: bool = false;
+    fn schema() -> Value {
+        json!({ "type": "string", "pattern": "^[a-z]{2}$" })
+    }
+}
+
+#[sse_endpoint(get "/greetings")]
+async fn greetings(Locale(locale): Locale) {
+    yield_!(locale.unwrap_or_default());
+}
+
+#[test]
+fn path_types_and_header_extractors_describe_their_parameters() {
+    let schema_of = |operation: sse_runtime::schema::Operation, name: &str| {
+        let document = OpenApi::new("p", "1").operation(operation).to_json();
+        let (_, item) = document["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap();
+        item["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {item}"))
+            .clone()
+    };
+    // A tuple's items in order; a struct's fields by name.
+    assert_eq!(
+        schema_of(levels::operation(), "name")["schema"]["type"],
+        "string"
+    );
+    assert_eq!(
+        schema_of(levels::operation(), "level")["schema"]["type"],
+        "integer"
+    );
+    assert_eq!(
+        schema_of(seats::operation(), "row")["schema"]["type"],
+        "integer"
+    );
+    assert_eq!(
+        schema_of(seats::operation(), "seat")["schema"]["type"],
+        "string"
+    );
+    // An optional header with its own schema.
+    let locale = schema_of(greetings::operation(), "X-Locale");
+    assert_eq!(
+        (locale["in"].clone(), locale["required"].clone()),
+        (json!("header"), json!(false))
+    );
+    assert_eq!(locale["schema"]["pattern"], "^[a-z]{2}$");
+    // By hand: a header named twice (in any case) is listed once; `resets`
+    // describes `reset` without a `Last-Event-ID`.
+    let by_hand = sse_runtime::schema::Operation::new("GET", "/feed")
+        .events::<Room>()
+        .header("X-Trace", true, json!({ "type": "string" }))
+        .header("x-trace", false, json!({ "type": "string" }))
+        .resets();
+    let document = OpenApi::new("p", "1").operation(by_hand).to_json();
+    let get = &document["paths"]["/feed"]["get"];
+    assert_eq!(get["parameters"].as_array().unwrap().len(), 1, "{get}");
+    let names: Vec<&Value> = get["responses"]["200"]["content"]["text/event-stream"]["itemSchema"]
+        ["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| &item["properties"]["event"]["enum"][0])
+        .collect();
+    assert!(names.contains(&&json!("reset")), "{names:?}");
+}

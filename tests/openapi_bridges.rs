@@ -1,7 +1,8 @@
 //! An endpoint's description in the documents of the two OpenAPI crates
-//! axum apps use: utoipa (`#[derive(OpenApi)]`, with a `Modify` that merges
-//! the endpoints in) and aide (an `ApiRouter`'s `finish_api`, then the
-//! merge). Each merged document is checked here for what it must hold, and
+//! axum apps use: utoipa (the JSON of a `#[derive(OpenApi)]` document) and
+//! aide (the JSON of an `ApiRouter`'s, after `finish_api`), each merged with
+//! `merge_into` and served as JSON: neither crate's schema model is asked
+//! to read the merged schemas back (utoipa's drops `not` and `const`). Each merged document is checked here for what it must hold, and
 //! written to `$SSE_BRIDGE_DOCS` when that is set: `interop/run` sets it and
 //! has Redocly validate both as OpenAPI 3.2 (INTEROP.md, "Typed contract").
 
@@ -17,8 +18,12 @@ enum Quote {
     Price { symbol: String, cents: u64 },
 }
 
+async fn closing() -> Vec<sse_runtime::Event> {
+    vec![sse_runtime::Event::data("bye").event("shutdown").unwrap()]
+}
+
 /// Streams a symbol's quotes.
-#[sse_endpoint(get "/quotes/{symbol}", yields = Quote, tags = ["market"])]
+#[sse_endpoint(get "/quotes/{symbol}", yields = Quote, tags = ["market"], on_shutdown = closing)]
 async fn quotes(Path(symbol): Path<String>) {
     yield_!(Quote::Price { symbol, cents: 100 });
 }
@@ -26,19 +31,6 @@ async fn quotes(Path(symbol): Path<String>) {
 /// The endpoints this app streams, as `sse_runtime` describes them.
 fn streams() -> OpenApi {
     OpenApi::new("bridges", "1.0.0").operation(quotes::operation())
-}
-
-/// The way into a utoipa document: a `Modify` that merges the endpoints'
-/// paths and schemas in (as JSON, which utoipa 6 reads back, 3.2's
-/// `itemSchema` included).
-struct SseEndpoints;
-
-impl utoipa::Modify for SseEndpoints {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let mut document = serde_json::to_value(&*openapi).expect("utoipa writes JSON");
-        streams().merge_into(&mut document);
-        *openapi = serde_json::from_value(document).expect("utoipa reads the merged document");
-    }
 }
 
 /// A utoipa path of the app's own, beside the stream.
@@ -49,8 +41,16 @@ async fn health() -> &'static str {
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(health), modifiers(&SseEndpoints))]
+#[openapi(paths(health))]
 struct ApiDoc;
+
+/// The document to serve: utoipa's, as JSON, with the streams merged in.
+fn utoipa_document() -> Value {
+    use utoipa::OpenApi as _;
+    let mut document = serde_json::to_value(ApiDoc::openapi()).expect("utoipa writes JSON");
+    streams().merge_into(&mut document);
+    document
+}
 
 /// Writes `document` as `name` under `$SSE_BRIDGE_DOCS`, when set.
 fn write_for_the_validator(name: &str, document: &Value) {
@@ -72,14 +72,23 @@ fn check_merged(document: &Value) {
     let stream = &document["paths"]["/quotes/{symbol}"]["get"];
     assert_eq!(stream["summary"], "Streams a symbol's quotes.");
     assert_eq!(stream["tags"][0], "market");
-    let item = &stream["responses"]["200"]["content"]["text/event-stream"]["itemSchema"];
-    assert_eq!(item["properties"]["event"]["enum"][0], "price", "{item}");
+    let items = &stream["responses"]["200"]["content"]["text/event-stream"]["itemSchema"]["oneOf"];
+    assert_eq!(
+        items[0]["properties"]["event"]["enum"][0], "price",
+        "{items}"
+    );
+    // The farewell's alternative keeps its `not`: merged as JSON, nothing
+    // went through a schema model that lacks the keyword.
+    assert_eq!(
+        items[1]["properties"]["event"]["not"]["enum"],
+        serde_json::json!(["price"]),
+        "{items}"
+    );
 }
 
 #[test]
 fn an_endpoint_joins_a_utoipa_derived_document() {
-    use utoipa::OpenApi as _;
-    let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+    let document = utoipa_document();
     check_merged(&document);
     write_for_the_validator("utoipa.json", &document);
 }

@@ -205,7 +205,7 @@ macro_rules! __if_schema {
 ///   #[derive(serde::Serialize)]
 ///   struct Tick { n: u64 }
 ///
-///   #[sse_endpoint(get "/ticks", yields = Tick)]
+///   #[sse_endpoint(get "/ticks", yields = Tick, schema = any)]
 ///   async fn ticks() {
 ///       yield_!(Tick { n: 1 });
 ///       yield_!("not a tick");   // error: this endpoint declares `yields = Tick`

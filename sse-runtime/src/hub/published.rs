@@ -16,11 +16,14 @@ use crate::hub::resume::Resume;
 /// ([`LagPolicy::Skip`](super::LagPolicy::Skip)). It has no id: the
 /// client's `Last-Event-ID` stays the last event it really received.
 ///
-/// The data is JSON: `{"resume":"gap","missed":3}` (`missed` is `null`
-/// when the backend cannot count), `{"resume":"unknown"}`, or
-/// `{"resume":"lagged","missed":12}`. OpenAPI documents describe it
-/// beside the declared events of an endpoint that resumes from a
-/// `LastEventId` (see `sse_runtime::schema`).
+/// The data is JSON: `{"resume":"gap","missed":3}`, `{"resume":"unknown"}`,
+/// or `{"resume":"lagged","missed":12}`; `missed` is `null` when it cannot
+/// be counted (a gap Redis trimmed, or messages the hub itself lost while
+/// its Redis connection was down, which a typed stream reports as
+/// `lagged`). OpenAPI documents describe it beside the declared events of
+/// an endpoint that resumes from a `LastEventId`; under
+/// [`LagPolicy::Skip`](super::LagPolicy::Skip) a stream that does not
+/// resume may send it too: describe that with `Operation::resets()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reset {
     reason: ResetReason,

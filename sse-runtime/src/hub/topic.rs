@@ -177,7 +177,7 @@ impl<T> Stream for TopicSubscription<T> {
             message.map(|message| match message.id() {
                 // A lag notice (the only message without an id): the
                 // subscriber skipped ahead, which a typed stream says as a
-                // reset, not as an event of a name it does not declare.
+                // reset, the one event beside `T` that it sends.
                 0 => Published::reset(Reset::lagged(&message)),
                 _ => Published::message(message),
             })

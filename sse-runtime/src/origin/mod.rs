@@ -12,7 +12,9 @@
 //! checking `Host` stops those. Every name a request gives its host must be
 //! allowed: its `Host` and, when the target has one (absolute-form, or
 //! HTTP/2's `:authority`), the target's, since something further on may
-//! read either. Two `Host` headers are refused outright (RFC 9112 §3.2).
+//! read either. Two `Host` headers are refused outright (RFC 9112 §3.2 makes
+//! such a request invalid). These host checks apply once hosts are checked:
+//! with [`OriginCheck::localhost`] or an [`allow_host`](OriginCheck::allow_host).
 //!
 //! ```
 //! use axum::{Router, routing::post};
@@ -98,7 +100,7 @@ impl OriginCheck {
     /// Also allows `host` (`api.example.com`, or with a port:
     /// `api.example.com:8443`) as the request's `Host`. Once a host is
     /// allowed, any other is refused; without one (and without
-    /// [`localhost`](Self::localhost)) every host is.
+    /// [`localhost`](Self::localhost)) every host is allowed.
     pub fn allow_host(mut self, host: impl Into<String>) -> Self {
         let host = host.into().to_ascii_lowercase();
         Arc::make_mut(&mut self.rules).hosts.push(host);

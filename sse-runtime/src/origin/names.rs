@@ -6,8 +6,8 @@ use http::{HeaderMap, Request, header};
 
 /// Every name the request gives the host it reached: its `Host` header and
 /// its target's authority (absolute-form, or HTTP/2's `:authority`), or
-/// why the request cannot be read: two `Host` headers (RFC 9112 §3.2 asks
-/// for a 400), or one that is not text.
+/// why the request cannot be read: two `Host` headers (RFC 9112 §3.2 makes
+/// it invalid), or one that is not text.
 pub(super) fn host_names<B>(request: &Request<B>) -> Result<Vec<&str>, &'static str> {
     let mut names = Vec::with_capacity(2);
     let mut values = request.headers().get_all(header::HOST).iter();

@@ -15,9 +15,11 @@ use crate::endpoint::DerivedEvents;
 type Describe = fn(&mut SchemaGenerator) -> Vec<EventSchema>;
 
 /// One endpoint as an OpenAPI operation. `#[sse_endpoint]` builds it for
-/// every endpoint with a route (`name::operation()`), from its method, path,
-/// `yields = T`, `retry`, `id = sequential` and a `LastEventId` argument;
-/// build one by hand for a handler of your own.
+/// every endpoint with a route (`name::operation()`), from its method and
+/// path, its doc comment (summary, description), `operation_id`, `tags`,
+/// `yields = T`, `retry`, `id = sequential`, `error_event`, `on_shutdown`,
+/// and its arguments (`Path<T>`, `Query<T>`, a [`HeaderParameter`](super::HeaderParameter),
+/// a `LastEventId`); build one by hand for a handler of your own.
 ///
 /// ```
 /// use schemars::JsonSchema;
@@ -90,7 +92,8 @@ impl Operation {
         }
     }
 
-    /// The `operationId` (the handler's name, from `#[sse_endpoint]`).
+    /// The `operationId` (from `#[sse_endpoint]`: `operation_id = ".."`, else
+    /// the handler's name); the generated TypeScript function's name too.
     pub fn operation_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
         self.operation_id = Some(id.into());
         self
@@ -187,6 +190,15 @@ impl Operation {
     /// the declared events.
     pub fn last_event_id(mut self) -> Self {
         self.last_event_id = true;
+        self.resets = true;
+        self
+    }
+
+    /// The stream may send `reset` without resuming: a typed hub topic's
+    /// stream under [`LagPolicy::Skip`](crate::hub::LagPolicy::Skip) sends
+    /// it when the subscriber was skipped ahead. ([`last_event_id`](Self::last_event_id)
+    /// implies it.)
+    pub fn resets(mut self) -> Self {
         self.resets = true;
         self
     }

@@ -1,6 +1,7 @@
 //! An operation's parameters, from the extractors that read them: the
 //! path's (`{room}`, typed by `Path<T>`), the query's (each field of
-//! `Query<T>`, required unless it may be absent), and `Last-Event-ID`.
+//! `Query<T>`, required unless it may be absent), the headers extractors
+//! name ([`HeaderParameter`]), and `Last-Event-ID`.
 
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};

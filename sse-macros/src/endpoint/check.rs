@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use syn::{LitInt, LitStr, Path, Type};
+use syn::{Ident, LitInt, LitStr, Path, Type};
 
 use crate::ctxt::Ctxt;
 use crate::endpoint::attr::{Attr, Value};
@@ -89,34 +89,26 @@ pub(crate) fn check(cx: &Ctxt, attr: &Attr) -> Settings {
                 checked_event_name(cx, lit, key).map(Checked::Text)
             }
             (Kind::EventNameOrFn, Value::Path(path)) => Some(Checked::Path(path.clone())),
-            (Kind::IdPolicy, Value::Ident(policy)) => {
-                if policy == "sequential" {
-                    Some(Checked::Sequential)
-                } else {
-                    cx.error_spanned_by(
-                        policy,
-                        "the only id policy is `id = sequential` (a per-stream counter that \
-                         continues from Last-Event-ID); set explicit ids on the events instead",
-                    );
-                    None
-                }
-            }
+            (Kind::IdPolicy, Value::Ident(policy)) => keyword(
+                cx,
+                policy,
+                "sequential",
+                Checked::Sequential,
+                "the only id policy is `id = sequential` (a per-stream counter that continues \
+                 from Last-Event-ID); set explicit ids on the events instead",
+            ),
             (Kind::FnPath, Value::Path(path)) => Some(Checked::Path(path.clone())),
             (Kind::Type, Value::Type(ty)) => Some(Checked::Type(ty.clone())),
             (Kind::Identifier, Value::Str(lit)) => identifier(cx, lit, key).map(Checked::Text),
             (Kind::Strings, Value::Strs(lits)) => strings(cx, lits, key).map(Checked::Texts),
-            (Kind::SchemaPolicy, Value::Ident(policy)) => {
-                if policy == "any" {
-                    Some(Checked::AnySchema)
-                } else {
-                    cx.error_spanned_by(
-                        policy,
-                        "the only schema policy is `schema = any` (events left undescribed); \
-                         without it, `yields = T` describes `T`'s events",
-                    );
-                    None
-                }
-            }
+            (Kind::SchemaPolicy, Value::Ident(policy)) => keyword(
+                cx,
+                policy,
+                "any",
+                Checked::AnySchema,
+                "the only schema policy is `schema = any` (events left undescribed); without \
+                 it, `yields = T` describes `T`'s events",
+            ),
             // The parser reads each kind as its own kind of value.
             _ => None,
         };
@@ -209,6 +201,22 @@ fn count(cx: &Ctxt, lit: &LitInt, key: &str) -> Option<usize> {
             None
         }
     }
+}
+
+/// A value that is one keyword (`id = sequential`, `schema = any`):
+/// `checked` for it, `refusal` on anything else.
+fn keyword(
+    cx: &Ctxt,
+    given: &Ident,
+    expected: &str,
+    checked: Checked,
+    refusal: &str,
+) -> Option<Checked> {
+    if given == expected {
+        return Some(checked);
+    }
+    cx.error_spanned_by(given, refusal);
+    None
 }
 
 /// An `operationId` that is also the generated TypeScript function's name:

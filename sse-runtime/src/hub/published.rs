@@ -56,19 +56,27 @@ impl Reset {
         }
     }
 
-    /// The reset for a lag notice (`event: lagged`, the count or `unknown`
-    /// as its data).
-    pub(crate) fn lagged(notice: &Message) -> Self {
-        let bytes = notice.as_bytes();
-        let missed = bytes
-            .split(|&byte| byte == b'\n' || byte == b'\r')
-            .find_map(|line| line.strip_prefix(b"data:"))
-            .and_then(|data| std::str::from_utf8(data).ok())
-            .and_then(|data| data.trim().parse().ok());
+    /// The reset for a subscriber skipped ahead past `missed` messages
+    /// (`None`: the hub itself lost an unknown number).
+    pub(crate) fn lagged(missed: Option<u64>) -> Self {
         Self {
             reason: ResetReason::Lagged,
             missed,
         }
+    }
+
+    /// The JSON Schema of its data, as `write_event` below writes it.
+    #[cfg(feature = "schema")]
+    pub(crate) fn data_schema() -> serde_json::Value {
+        serde_json::json!({
+            "type": "object",
+            "required": ["resume"],
+            "properties": {
+                "resume": { "type": "string", "enum": ["gap", "unknown", "lagged"] },
+                "missed": { "type": ["integer", "null"], "minimum": 0 },
+            },
+            "additionalProperties": false,
+        })
     }
 
     /// Why the stream reset: `gap`, `unknown` or `lagged`.

@@ -109,18 +109,25 @@ impl Subscription {
     }
 }
 
-impl Stream for Subscription {
-    type Item = Message;
+/// What a subscription yields, before it is an event: a message, or the
+/// news that messages were skipped (`Some(count)`, or `None` when the hub
+/// itself lost an unknown number). The untyped stream writes the latter as
+/// a `lagged` notice, a typed topic's as a `reset`.
+pub(crate) enum Item {
+    Message(Message),
+    Lagged(Option<u64>),
+}
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+impl Subscription {
+    pub(crate) fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Item>> {
         if self.ended {
             return Poll::Ready(None);
         }
         if let Some(message) = self.replay.pop_front() {
             self.ended = message.is_last();
-            return Poll::Ready(Some(message));
+            return Poll::Ready(Some(Item::Message(message)));
         }
-        let this = &mut *self;
+        let this = self;
         loop {
             let next = std::task::ready!(this.source.fanout().poll_next(&mut this.cursor, cx));
             return match next {
@@ -132,14 +139,14 @@ impl Stream for Subscription {
                 }
                 Next::Message(message) => {
                     this.ended = message.is_last();
-                    Poll::Ready(Some(message))
+                    Poll::Ready(Some(Item::Message(message)))
                 }
                 Next::Closed => {
                     this.ended = true;
                     Poll::Ready(None)
                 }
                 Next::Gap => match this.lag {
-                    LagPolicy::Skip => Poll::Ready(Some(Message::lost(this.line_ending))),
+                    LagPolicy::Skip => Poll::Ready(Some(Item::Lagged(None))),
                     LagPolicy::Disconnect => {
                         tracing::warn!(
                             "the hub lost messages of this topic; ending the stream so it resumes"
@@ -149,9 +156,7 @@ impl Stream for Subscription {
                     }
                 },
                 Next::Lagged(skipped) => match this.lag {
-                    LagPolicy::Skip => {
-                        Poll::Ready(Some(Message::lagged(skipped, this.line_ending)))
-                    }
+                    LagPolicy::Skip => Poll::Ready(Some(Item::Lagged(Some(skipped)))),
                     LagPolicy::Disconnect => {
                         tracing::warn!(
                             skipped,
@@ -163,6 +168,21 @@ impl Stream for Subscription {
                 },
             };
         }
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Message;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        let line_ending = self.line_ending;
+        self.poll_item(cx).map(|item| {
+            item.map(|item| match item {
+                Item::Message(message) => message,
+                Item::Lagged(Some(skipped)) => Message::lagged(skipped, line_ending),
+                Item::Lagged(None) => Message::lost(line_ending),
+            })
+        })
     }
 }
 

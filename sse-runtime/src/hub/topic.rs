@@ -13,7 +13,7 @@ use futures_core::Stream;
 use crate::event::SseEvent;
 use crate::hub::published::{Published, Reset};
 use crate::hub::resume::Resume;
-use crate::hub::subscription::Subscription;
+use crate::hub::subscription::{Item, Subscription};
 use crate::hub::{Hub, HubError};
 
 /// A hub topic that carries `T`s: its `publish` takes a `T`, and its
@@ -173,13 +173,12 @@ impl<T> Stream for TopicSubscription<T> {
         if let Some(reset) = self.reset.take() {
             return Poll::Ready(Some(Published::reset(reset)));
         }
-        Pin::new(&mut self.inner).poll_next(cx).map(|message| {
-            message.map(|message| match message.id() {
-                // A lag notice (the only message without an id): the
-                // subscriber skipped ahead, which a typed stream says as a
-                // reset, the one event beside `T` that it sends.
-                0 => Published::reset(Reset::lagged(&message)),
-                _ => Published::message(message),
+        self.inner.poll_item(cx).map(|item| {
+            item.map(|item| match item {
+                Item::Message(message) => Published::message(message),
+                // Skipped ahead: a typed stream says so as a reset, the one
+                // event beside `T` that it sends.
+                Item::Lagged(missed) => Published::reset(Reset::lagged(missed)),
             })
         })
     }

@@ -8,24 +8,23 @@ use http::{HeaderMap, Request, header};
 /// its target's authority (absolute-form, or HTTP/2's `:authority`), or
 /// why the request cannot be read: two `Host` headers (RFC 9112 §3.2 makes
 /// it invalid), or one that is not text.
-pub(super) fn host_names<B>(request: &Request<B>) -> Result<Vec<&str>, &'static str> {
-    let mut names = Vec::with_capacity(2);
+/// Read per request, so without allocating: at most two names.
+pub(super) fn host_names<B>(request: &Request<B>) -> Result<[Option<&str>; 2], &'static str> {
     let mut values = request.headers().get_all(header::HOST).iter();
-    match (values.next(), values.next()) {
+    let header = match (values.next(), values.next()) {
         (_, Some(_)) => return Err("the request has more than one Host header"),
-        (Some(value), None) => {
-            names.push(
-                value
-                    .to_str()
-                    .map_err(|_| "the Host header is not readable")?,
-            );
-        }
-        (None, None) => {}
-    }
-    if let Some(authority) = request.uri().authority() {
-        names.push(authority.as_str());
-    }
-    Ok(names)
+        (Some(value), None) => Some(
+            value
+                .to_str()
+                .map_err(|_| "the Host header is not readable")?,
+        ),
+        (None, None) => None,
+    };
+    let target = request
+        .uri()
+        .authority()
+        .map(|authority| authority.as_str());
+    Ok([header, target])
 }
 
 pub(super) enum Origin<'a> {

@@ -270,7 +270,7 @@ impl Operation {
         if self.resets && events.iter().all(|event| event.name != reset) {
             events.push(EventSchema {
                 name: reset,
-                data: reset_schema(),
+                data: crate::hub::Reset::data_schema(),
                 id: None,
             });
         }
@@ -314,17 +314,4 @@ impl Operation {
         );
         Value::Object(operation)
     }
-}
-
-/// The data of a [`Reset`](crate::hub::Reset).
-fn reset_schema() -> Value {
-    json!({
-        "type": "object",
-        "required": ["resume"],
-        "properties": {
-            "resume": { "type": "string", "enum": ["gap", "unknown", "lagged"] },
-            "missed": { "type": ["integer", "null"], "minimum": 0 },
-        },
-        "additionalProperties": false,
-    })
 }

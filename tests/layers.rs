@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// The runtime's modules, bottom-up: a module may use the ones on lower lines.
 const RUNTIME_LAYERS: &[&[&str]] = &[
-    &["sync"],
+    &["sync", "metrics"],
     &["event", "shutdown", "last_event_id", "origin"],
     &["response"],
     &["serve", "hub", "endpoint"],

@@ -46,6 +46,7 @@
 //! | `schema` (feature `schema`) | endpoints as OpenAPI 3.2 operations, event types as JSON Schema, a TypeScript module | |
 //! | `test` (feature `test-util`) | an endpoint's events read in process, typed, under paused time | |
 //! | [`origin`] | refuses other sites' pages and foreign host names (DNS rebinding) with `403` | |
+//! | [`metrics`] | what streams and hubs count (feature `metrics`) | |
 //!
 //! The layers read bottom-up: `event` knows the wire format, `response`
 //! streams events, `serve` carries responses on connections; `shutdown` and
@@ -63,6 +64,7 @@
 //! | `redis` | `Hub::redis`: hub topics in Redis Streams, shared by several processes |
 //! | `schema` | the `schema` module: JSON Schema of event types, OpenAPI 3.2 of endpoints and a TypeScript module (schemars) |
 //! | `test-util` | the `test` module: read an endpoint's events in process, in tests, typed |
+//! | `metrics` | streams and hubs count into the `metrics` facade ([`metrics`] lists what) |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // The crate's README (its crates.io page) compiles, as a doctest.
@@ -73,6 +75,7 @@ mod endpoint;
 pub mod event;
 pub mod hub;
 pub mod last_event_id;
+pub mod metrics;
 pub mod origin;
 pub mod response;
 #[cfg(feature = "schema")]

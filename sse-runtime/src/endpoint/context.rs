@@ -18,6 +18,8 @@ pub struct EndpointContext {
     shutdown: Option<Shutdown>,
     last_event_id: Option<u64>,
     peer: Option<std::net::SocketAddr>,
+    route: Option<axum::extract::MatchedPath>,
+    last_event_id_header: Option<http::HeaderValue>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for EndpointContext {
@@ -37,6 +39,11 @@ impl<S: Send + Sync> FromRequestParts<S> for EndpointContext {
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|info| info.0),
+            route: parts
+                .extensions
+                .get::<axum::extract::MatchedPath>()
+                .cloned(),
+            last_event_id_header: parts.headers.get("last-event-id").cloned(),
         })
     }
 }
@@ -61,6 +68,12 @@ impl EndpointContext {
         let mut response = SseResponse::new(stream);
         if let Some(peer) = self.peer {
             response = response.peer(peer);
+        }
+        if let Some(route) = &self.route {
+            response = response.route(route.clone());
+        }
+        if let Some(id) = &self.last_event_id_header {
+            response = response.last_event_id(id.clone());
         }
         match &self.shutdown {
             Some(shutdown) => response.shutdown(shutdown.clone()),

@@ -73,6 +73,7 @@
 //! - **Not an authority.** The hub never decides who may read a topic: the
 //!   endpoint does, with its extractors, before it subscribes.
 
+mod backend;
 mod config;
 mod error;
 mod fanout;
@@ -90,6 +91,7 @@ mod topic_ids;
 use std::fmt;
 use std::sync::Arc;
 
+use self::backend::Backend;
 pub use self::config::{HubConfig, LagPolicy};
 pub use self::error::HubError;
 pub use self::message::Message;
@@ -125,13 +127,6 @@ pub struct Hub {
     backend: Backend,
 }
 
-#[derive(Clone)]
-enum Backend {
-    Memory(Arc<memory::MemoryHub>),
-    #[cfg(feature = "redis")]
-    Redis(Arc<redis::RedisHub>),
-}
-
 impl Default for Hub {
     fn default() -> Self {
         Self::new()
@@ -140,13 +135,8 @@ impl Default for Hub {
 
 impl fmt::Debug for Hub {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let backend = match &self.backend {
-            Backend::Memory(_) => "memory",
-            #[cfg(feature = "redis")]
-            Backend::Redis(_) => "redis",
-        };
         f.debug_struct("Hub")
-            .field("backend", &backend)
+            .field("backend", &self.backend)
             .finish_non_exhaustive()
     }
 }
@@ -203,11 +193,11 @@ impl Hub {
         topic: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        match &self.backend {
+        self.backend.published(match &self.backend {
             Backend::Memory(hub) => hub.publish(topic, event, false),
             #[cfg(feature = "redis")]
             Backend::Redis(hub) => hub.publish_with(topic, None, event, false).await,
-        }
+        })
     }
 
     /// Publishes `event` to `topic` unless a publish with the same `key`
@@ -243,11 +233,11 @@ impl Hub {
         key: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        match &self.backend {
+        self.backend.published(match &self.backend {
             Backend::Memory(hub) => hub.publish_once(topic, key, event),
             #[cfg(feature = "redis")]
             Backend::Redis(hub) => hub.publish_with(topic, Some(key), event, false).await,
-        }
+        })
     }
 
     /// Publishes `event` as the last of `topic`: every subscription, live or
@@ -291,11 +281,11 @@ impl Hub {
         topic: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        match &self.backend {
+        self.backend.published(match &self.backend {
             Backend::Memory(hub) => hub.publish(topic, event, true),
             #[cfg(feature = "redis")]
             Backend::Redis(hub) => hub.publish_with(topic, None, event, true).await,
-        }
+        })
     }
 
     /// How many topics this process holds now: those with subscribers here,
@@ -336,10 +326,10 @@ impl Hub {
         topic: &str,
         last_event_id: Option<u64>,
     ) -> Result<Subscription, HubError> {
-        match &self.backend {
+        self.backend.subscribed(match &self.backend {
             Backend::Memory(hub) => hub.subscribe(topic, last_event_id),
             #[cfg(feature = "redis")]
             Backend::Redis(hub) => hub.subscribe(topic, last_event_id).await,
-        }
+        })
     }
 }

@@ -12,6 +12,7 @@ use crate::hub::config::LagPolicy;
 use crate::hub::fanout::{Cursor, Fanout, Next};
 use crate::hub::message::Message;
 use crate::hub::resume::Resume;
+use crate::metrics::HubMetrics;
 
 /// A topic as its subscribers see it: a log to read, and who to tell when
 /// the last of them leaves.
@@ -58,6 +59,7 @@ pub struct Subscription {
     ended: bool,
     /// Live messages with ids up to this one were already replayed.
     skip_through: u64,
+    metrics: HubMetrics,
 }
 
 impl Subscription {
@@ -68,6 +70,7 @@ impl Subscription {
         resume: Resume,
         lag: LagPolicy,
         line_ending: LineEnding,
+        metrics: HubMetrics,
     ) -> Self {
         Self {
             replay,
@@ -78,6 +81,7 @@ impl Subscription {
             line_ending,
             ended: false,
             skip_through: 0,
+            metrics,
         }
     }
 
@@ -124,6 +128,7 @@ impl Subscription {
             return Poll::Ready(None);
         }
         if let Some(message) = self.replay.pop_front() {
+            self.metrics.delivered(message.id(), message.at(), false);
             self.ended = message.is_last();
             return Poll::Ready(Some(Item::Message(message)));
         }
@@ -138,6 +143,7 @@ impl Subscription {
                     continue;
                 }
                 Next::Message(message) => {
+                    this.metrics.delivered(message.id(), message.at(), true);
                     this.ended = message.is_last();
                     Poll::Ready(Some(Item::Message(message)))
                 }
@@ -146,8 +152,12 @@ impl Subscription {
                     Poll::Ready(None)
                 }
                 Next::Gap => match this.lag {
-                    LagPolicy::Skip => Poll::Ready(Some(Item::Lagged(None))),
+                    LagPolicy::Skip => {
+                        this.metrics.lagged("skip");
+                        Poll::Ready(Some(Item::Lagged(None)))
+                    }
                     LagPolicy::Disconnect => {
+                        this.metrics.lagged("disconnect");
                         tracing::warn!(
                             "the hub lost messages of this topic; ending the stream so it resumes"
                         );
@@ -156,8 +166,12 @@ impl Subscription {
                     }
                 },
                 Next::Lagged(skipped) => match this.lag {
-                    LagPolicy::Skip => Poll::Ready(Some(Item::Lagged(Some(skipped)))),
+                    LagPolicy::Skip => {
+                        this.metrics.lagged("skip");
+                        Poll::Ready(Some(Item::Lagged(Some(skipped))))
+                    }
                     LagPolicy::Disconnect => {
+                        this.metrics.lagged("disconnect");
                         tracing::warn!(
                             skipped,
                             "subscriber fell behind; ending its stream so it resumes"

@@ -97,10 +97,7 @@ impl<S: EventStream> SseBody<S> {
         enforcement: Arc<Enforcement>,
         permit: Option<StreamPermit>,
     ) -> Self {
-        let span = match config.peer {
-            Some(peer) => tracing::info_span!("sse.stream", %peer),
-            None => tracing::info_span!("sse.stream"),
-        };
+        let span = stream_span(&config);
         let state = State {
             events: Some(events),
             phase: Phase::Opening(config.max_duration.map(|max| Box::new(max.start()))),
@@ -112,12 +109,47 @@ impl<S: EventStream> SseBody<S> {
                 .shutdown
                 .map(|shutdown| StreamShutdown::new(shutdown.listener(), config.on_shutdown)),
             error_event: config.error_event,
-            ending: Ending::new(config.on_disconnect, config.peer),
+            ending: Ending::new(config.on_disconnect, config.peer, config.route),
             enforcement,
             permit,
         };
         Self { state, span }
     }
+}
+
+/// The stream's span, named after OpenTelemetry's HTTP conventions where
+/// they have a name (`http.route`, `client.address`, `client.port`); how it
+/// ended is recorded on it when it closes (see `Ending::report`).
+fn stream_span(config: &Config) -> tracing::Span {
+    use tracing::field::Empty;
+    let span = tracing::info_span!(
+        "sse.stream",
+        http.route = Empty,
+        client.address = Empty,
+        client.port = Empty,
+        sse.last_event_id = Empty,
+        sse.close_reason = Empty,
+        sse.events = Empty,
+        sse.bytes = Empty,
+    );
+    if span.is_disabled() {
+        return span;
+    }
+    if let Some(route) = &config.route {
+        span.record("http.route", route.as_str());
+    }
+    if let Some(peer) = config.peer {
+        span.record("client.address", tracing::field::display(peer.ip()));
+        span.record("client.port", peer.port());
+    }
+    if let Some(id) = config
+        .last_event_id
+        .as_ref()
+        .and_then(|id| id.to_str().ok())
+    {
+        span.record("sse.last_event_id", id);
+    }
+    span
 }
 
 impl<S: EventStream> BodyState<'_, S> {
@@ -260,6 +292,7 @@ impl<S: EventStream> BodyState<'_, S> {
             return Poll::Pending;
         };
         std::task::ready!(keep_alive.poll_ping(cx, writer));
+        self.ending.record_ping();
         self.send_frame(writer).unwrap_or(Poll::Pending)
     }
 

@@ -39,6 +39,9 @@ pub(crate) struct Config {
     pub(crate) limit: Option<StreamLimit>,
     pub(crate) max_duration: Option<MaxDuration>,
     pub(crate) peer: Option<SocketAddr>,
+    pub(crate) route: Option<axum::extract::MatchedPath>,
+    /// The request's `Last-Event-ID`, for the stream's span only.
+    pub(crate) last_event_id: Option<http::HeaderValue>,
 }
 
 impl Default for Config {
@@ -57,6 +60,8 @@ impl Default for Config {
             limit: None,
             max_duration: None,
             peer: None,
+            route: None,
+            last_event_id: None,
         }
     }
 }
@@ -77,6 +82,7 @@ impl fmt::Debug for Config {
             .field("limit", &self.limit)
             .field("max_duration", &self.max_duration)
             .field("peer", &self.peer)
+            .field("route", &self.route.as_ref().map(|route| route.as_str()))
             .finish_non_exhaustive()
     }
 }

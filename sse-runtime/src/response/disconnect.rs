@@ -7,8 +7,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::MatchedPath;
 use futures_util::future::BoxFuture;
 use tokio::time::Instant;
+
+use crate::metrics::StreamMetrics;
 
 /// Why a stream ended.
 ///
@@ -141,10 +144,17 @@ pub(crate) struct Ending {
     started: Option<Instant>,
     hook: Option<DisconnectHook>,
     peer: Option<SocketAddr>,
+    /// The route's template, for the metrics' `route` label.
+    route: Option<MatchedPath>,
+    metrics: StreamMetrics,
 }
 
 impl Ending {
-    pub(crate) fn new(hook: Option<DisconnectHook>, peer: Option<SocketAddr>) -> Self {
+    pub(crate) fn new(
+        hook: Option<DisconnectHook>,
+        peer: Option<SocketAddr>,
+        route: Option<MatchedPath>,
+    ) -> Self {
         Self {
             reason: None,
             events: 0,
@@ -153,12 +163,21 @@ impl Ending {
             started: None,
             hook,
             peer,
+            route,
+            metrics: StreamMetrics::default(),
         }
     }
 
     /// The stream started: it is first polled now.
     pub(crate) fn start(&mut self) {
         self.started = Some(Instant::now());
+        self.metrics
+            .open(self.route.as_ref().map(MatchedPath::as_str));
+    }
+
+    /// A keep-alive ping went out (its bytes are counted with the frame's).
+    pub(crate) fn record_ping(&self) {
+        self.metrics.ping();
     }
 
     /// The stream ends for `reason`, unless it already ended for another.
@@ -169,6 +188,7 @@ impl Ending {
     /// Counts `events` more, `last_id` being the last id among them.
     pub(crate) fn record_events(&mut self, events: usize, last_id: Option<&str>) {
         self.events += events as u64;
+        self.metrics.events(events);
         if let Some(id) = last_id {
             // Reuses the allocation of the previous id.
             let stored = self.last_id.get_or_insert_with(String::new);
@@ -180,6 +200,7 @@ impl Ending {
     /// Counts `bytes` more handed to the connection.
     pub(crate) fn record_bytes(&mut self, bytes: usize) {
         self.bytes += bytes as u64;
+        self.metrics.bytes(bytes);
     }
 
     /// Logs how the stream ended and spawns the hook. Called once, after the
@@ -203,6 +224,12 @@ impl Ending {
             duration: started.elapsed(),
             last_id: self.last_id.take(),
         };
+        self.metrics.closed(reason.as_str(), stats.duration);
+        // `report` runs inside the stream's span (see `SseBody`'s drop).
+        let span = tracing::Span::current();
+        span.record("sse.close_reason", reason.as_str());
+        span.record("sse.events", stats.events);
+        span.record("sse.bytes", stats.bytes);
         match reason {
             DisconnectReason::ClientGone => tracing::info!(
                 events = stats.events,

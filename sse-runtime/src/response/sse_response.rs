@@ -254,6 +254,47 @@ impl<S> SseResponse<S> {
         self.config.peer = Some(peer);
         self
     }
+
+    /// Names the route the stream was matched on, for its span's
+    /// `http.route` and the metrics' `route` label (a template such as
+    /// `/rooms/{room}`, so that labels stay few). `#[sse_endpoint]` sets it
+    /// from axum's `MatchedPath`; without it the label is `unknown`.
+    ///
+    /// ```
+    /// # use sse_runtime::{Event, SseResponse};
+    /// use axum::extract::MatchedPath;
+    ///
+    /// async fn events(route: MatchedPath) -> SseResponse<futures_util::stream::Pending<Event>> {
+    ///     SseResponse::new(futures_util::stream::pending()).route(route)
+    /// }
+    /// # let _ = events;
+    /// ```
+    pub fn route(mut self, route: axum::extract::MatchedPath) -> Self {
+        self.config.route = Some(route);
+        self
+    }
+
+    /// Records the request's `Last-Event-ID` on the stream's span
+    /// (`sse.last_event_id`), so that a trace shows where a client resumed.
+    /// `#[sse_endpoint]` sets it; it changes nothing that is sent.
+    ///
+    /// ```
+    /// # use sse_runtime::{Event, SseResponse};
+    /// use axum::http::HeaderMap;
+    ///
+    /// async fn events(headers: HeaderMap) -> SseResponse<futures_util::stream::Pending<Event>> {
+    ///     let response = SseResponse::new(futures_util::stream::pending());
+    ///     match headers.get("last-event-id") {
+    ///         Some(id) => response.last_event_id(id.clone()),
+    ///         None => response,
+    ///     }
+    /// }
+    /// # let _ = events;
+    /// ```
+    pub fn last_event_id(mut self, header: http::HeaderValue) -> Self {
+        self.config.last_event_id = Some(header);
+        self
+    }
 }
 
 impl<S> IntoResponse for SseResponse<S>
@@ -268,7 +309,11 @@ where
             ..
         } = &self.config;
         let permit = match limit.as_ref().map(StreamLimit::try_acquire) {
-            Some(Err(refused)) => return *refused,
+            Some(Err(refused)) => {
+                let route = self.config.route.as_ref();
+                crate::metrics::refused(route.map(axum::extract::MatchedPath::as_str));
+                return *refused;
+            }
             Some(Ok(permit)) => Some(permit),
             None => None,
         };

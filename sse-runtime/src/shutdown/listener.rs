@@ -122,7 +122,7 @@ impl ShutdownListener {
             self.waker = Some(waker);
             self.seen = listeners.generation.load(Ordering::Acquire);
             self.force_at = match *self.coordinator.progress.borrow() {
-                Progress::Running => None,
+                Progress::Running | Progress::Unready => None,
                 Progress::Draining { force_at } => Some(force_at),
             };
         }

@@ -45,6 +45,7 @@
 
 mod extract;
 mod listener;
+mod probes;
 mod signal;
 
 use std::future::Future;
@@ -58,6 +59,7 @@ use tokio::time::Instant;
 pub use self::extract::MissingShutdown;
 use self::listener::Listeners;
 pub(crate) use self::listener::{Notice, ShutdownListener};
+pub use self::probes::{live, ready};
 pub use self::signal::shutdown_signal;
 
 /// The grace period used unless [`Shutdown::with_grace_period`] sets another.
@@ -94,6 +96,7 @@ pub struct Shutdown {
 struct Coordinator {
     progress: watch::Sender<Progress>,
     grace_millis: AtomicU64,
+    drain_millis: AtomicU64,
     /// The streams' and connections' wakers (see [`ShutdownListener`]).
     listeners: Listeners,
 }
@@ -102,6 +105,9 @@ struct Coordinator {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Progress {
     Running,
+    /// Shutdown was requested: readiness fails so that load balancers stop
+    /// sending new clients, while everything goes on for the drain delay.
+    Unready,
     /// Streams should finish; those still open at `force_at` are ended.
     Draining {
         force_at: Instant,
@@ -117,6 +123,7 @@ impl Shutdown {
             coordinator: Arc::new(Coordinator {
                 progress,
                 grace_millis: AtomicU64::new(DEFAULT_GRACE_PERIOD.as_millis() as u64),
+                drain_millis: AtomicU64::new(0),
                 listeners: Listeners::default(),
             }),
         }
@@ -138,18 +145,104 @@ impl Shutdown {
         Duration::from_millis(self.coordinator.grace_millis.load(Ordering::Relaxed))
     }
 
-    /// Starts the shutdown: every stream is told now, and those still open
-    /// after the grace period are ended. Calling it again does nothing.
+    /// Sets how long the server goes on as before once shutdown is
+    /// requested, [`ready`] answering `503` meanwhile, before it stops
+    /// accepting and tells the streams (default: none). A load balancer
+    /// needs this: it learns that a server is going from a failing readiness
+    /// probe, or from its orchestrator removing the endpoint, which takes
+    /// seconds to reach every proxy; connections keep arriving until then.
+    ///
+    /// With Kubernetes: the drain delay plus the grace period, plus the
+    /// longest farewell, must fit in `terminationGracePeriodSeconds` (30 s
+    /// by default), or the pod is killed before its streams said goodbye;
+    /// a readiness probe's `periodSeconds × failureThreshold` is how long the
+    /// drain delay must at least be for the probe alone to take the pod out.
+    ///
+    /// ```
+    /// use sse_runtime::Shutdown;
+    /// use std::time::Duration;
+    ///
+    /// // terminationGracePeriodSeconds: 30 ≥ 10 (drain) + 15 (grace) + margin
+    /// let shutdown = Shutdown::new()
+    ///     .with_drain_delay(Duration::from_secs(10))
+    ///     .with_grace_period(Duration::from_secs(15));
+    /// assert_eq!(shutdown.drain_delay(), Duration::from_secs(10));
+    /// ```
+    #[must_use]
+    pub fn with_drain_delay(self, drain: Duration) -> Self {
+        let millis = u64::try_from(drain.as_millis()).unwrap_or(u64::MAX);
+        self.coordinator
+            .drain_millis
+            .store(millis, Ordering::Relaxed);
+        self
+    }
+
+    /// The drain delay.
+    pub fn drain_delay(&self) -> Duration {
+        Duration::from_millis(self.coordinator.drain_millis.load(Ordering::Relaxed))
+    }
+
+    /// Starts the shutdown: [`is_ready`](Shutdown::is_ready) turns false at
+    /// once, then, after the [drain delay](Shutdown::with_drain_delay) (none
+    /// by default), every stream is told, and those still open after the
+    /// grace period are ended. Calling it again does nothing.
     pub fn trigger(&self) {
+        let drain = self.drain_delay();
+        if drain.is_zero() {
+            return self.tell_streams();
+        }
+        let announced = self.coordinator.progress.send_if_modified(|progress| {
+            let running = *progress == Progress::Running;
+            if running {
+                *progress = Progress::Unready;
+            }
+            running
+        });
+        if !announced {
+            return;
+        }
+        tracing::info!(
+            ?drain,
+            "shutdown requested; not ready from now, streams told after the drain delay"
+        );
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let shutdown = self.clone();
+                runtime.spawn(async move {
+                    tokio::time::sleep(drain).await;
+                    shutdown.tell_streams();
+                });
+            }
+            // Nothing could wait out the delay: go on at once.
+            Err(_) => self.tell_streams(),
+        }
+    }
+
+    /// Tells every stream, unless they were told already.
+    fn tell_streams(&self) {
         let force_at = Instant::now() + self.grace_period();
         self.update(|progress| match progress {
-            Progress::Running => {
+            Progress::Running | Progress::Unready => {
                 *progress = Progress::Draining { force_at };
                 tracing::info!(grace = ?self.grace_period(), "shutdown requested; telling open streams");
                 true
             }
             Progress::Draining { .. } => false,
         });
+    }
+
+    /// Whether the server should get new clients: `false` from the moment
+    /// shutdown is requested, before the drain delay runs. What [`ready`]
+    /// answers.
+    ///
+    /// ```
+    /// let shutdown = sse_runtime::Shutdown::new();
+    /// assert!(shutdown.is_ready());
+    /// shutdown.trigger();
+    /// assert!(!shutdown.is_ready());
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        *self.coordinator.progress.borrow() == Progress::Running
     }
 
     /// Ends every remaining stream now, without waiting for the grace period
@@ -174,7 +267,9 @@ impl Shutdown {
         }
     }
 
-    /// Whether shutdown has started.
+    /// Whether the streams have been told to finish: from
+    /// [`trigger`](Shutdown::trigger), or after the drain delay when there
+    /// is one.
     pub fn is_requested(&self) -> bool {
         matches!(
             *self.coordinator.progress.borrow(),
@@ -182,7 +277,8 @@ impl Shutdown {
         )
     }
 
-    /// Completes when shutdown starts. Use it in a generator to stop
+    /// Completes when the streams are told to finish (at
+    /// [`trigger`](Shutdown::trigger), or after the drain delay). Use it in a generator to stop
     /// cooperatively:
     ///
     /// ```
@@ -214,9 +310,14 @@ impl Shutdown {
     /// and SIGTERM. (Under `axum::serve` on an
     /// [`SseListener`](crate::SseListener) there is no need: axum's own
     /// signal triggers it.)
+    ///
+    /// It completes once the streams are told, after the drain delay: so it
+    /// is also the signal to give `axum::serve(..).with_graceful_shutdown`,
+    /// which stops accepting when its signal completes.
     pub async fn trigger_on<F: Future>(self, signal: F) {
         signal.await;
         self.trigger();
+        self.requested().await;
     }
 
     /// An axum layer that makes this coordinator available to handlers as the

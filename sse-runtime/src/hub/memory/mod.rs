@@ -30,6 +30,7 @@ use crate::hub::fanout::{Fanout, Limits, Log};
 use crate::hub::message::Message;
 use crate::hub::subscription::Subscription;
 use crate::hub::topic_ids::{WireId, check_topic_for_ids};
+use crate::metrics::HubMetrics;
 use crate::sync::lock;
 
 /// Topics held in this process.
@@ -37,6 +38,7 @@ use crate::sync::lock;
 pub(super) struct MemoryHub {
     config: HubConfig,
     topics: Mutex<Topics>,
+    pub(super) metrics: HubMetrics,
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +59,7 @@ impl MemoryHub {
                 map: HashMap::new(),
                 sweep_at: SWEEP_FROM,
             }),
+            metrics: HubMetrics::new("memory"),
         }
     }
 
@@ -94,6 +97,7 @@ impl MemoryHub {
             hub: Arc::downgrade(self),
         });
         topics.map.insert(name.to_owned(), topic.clone());
+        self.metrics.topics(topics.map.len());
         Ok(topic)
     }
 
@@ -112,6 +116,7 @@ impl MemoryHub {
         let before = topics.map.len();
         topics.map.shrink_to(before.saturating_mul(2));
         topics.sweep_at = before.saturating_mul(2).max(SWEEP_FROM);
+        self.metrics.topics(before);
         tracing::debug!(topics = before, "hub swept its idle topics");
     }
 
@@ -140,6 +145,7 @@ impl MemoryHub {
             log.removed = true;
             drop(log);
             topics.map.remove(&topic.name);
+            self.metrics.topics(topics.map.len());
         }
     }
 
@@ -230,6 +236,7 @@ impl MemoryHub {
                 resume,
                 self.config.lag,
                 self.config.line_ending,
+                self.metrics.clone(),
             ));
         }
     }

@@ -65,6 +65,7 @@ use crate::hub::message::{Message, encode_for_topic};
 use crate::hub::resume::{History, Resume};
 use crate::hub::subscription::Subscription;
 use crate::hub::topic_ids::check_topic_for_ids;
+use crate::metrics::HubMetrics;
 use crate::sync::lock;
 
 /// Stores the entry and publishes it on the topic's channel, atomically, so
@@ -105,6 +106,7 @@ pub(super) struct Shared {
     config: HubConfig,
     publish: Script,
     topics: Mutex<HashMap<String, Arc<RedisTopic>>>,
+    pub(super) metrics: HubMetrics,
     /// The Pub/Sub connection's sink, and the gate that topics start and
     /// stop through one at a time.
     gate: tokio::sync::Mutex<PubSubSink>,
@@ -140,6 +142,7 @@ impl RedisHub {
             config,
             publish: Script::new(PUBLISH),
             topics: Mutex::default(),
+            metrics: HubMetrics::new("redis"),
             gate: tokio::sync::Mutex::new(sink),
         });
         let reader = tokio::spawn(reader::run(shared.clone(), stream));
@@ -148,6 +151,10 @@ impl RedisHub {
 
     pub(super) fn topic_count(&self) -> usize {
         lock(&self.shared.topics).len()
+    }
+
+    pub(in crate::hub) fn metrics(&self) -> &HubMetrics {
+        &self.shared.metrics
     }
 
     /// Publishes `event`, once per `publish_key` within the window when one
@@ -216,6 +223,7 @@ impl RedisHub {
             Resume::Fresh,
             config.lag,
             config.line_ending,
+            self.shared.metrics.clone(),
         );
         let Some(last) = last_event_id else {
             return Ok(subscription);

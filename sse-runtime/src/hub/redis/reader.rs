@@ -91,6 +91,7 @@ async fn reconnect(shared: &Arc<Shared>) -> ::redis::aio::PubSubStream {
         match catch_up(shared, &topics).await {
             Ok(()) => {
                 tracing::info!(topics = topics.len(), "the hub reconnected to Redis");
+                crate::metrics::redis_reconnected();
                 return stream;
             }
             Err(error) => {

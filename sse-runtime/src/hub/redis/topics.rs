@@ -68,6 +68,7 @@ impl Shared {
             // In the map before subscribing: what the channel brings from
             // then on is held until the start is known.
             topics.insert(name.to_owned(), topic.clone());
+            self.metrics.topics(topics.len());
             topic
         };
         // Each step bounded, so that a start fails (and is undone below)
@@ -89,7 +90,11 @@ impl Shared {
             Err(error) => {
                 topic.fanout.lock().removed = true;
                 topic.fanout.close();
-                lock(&shared.topics).remove(name);
+                {
+                    let mut topics = lock(&shared.topics);
+                    topics.remove(name);
+                    shared.metrics.topics(topics.len());
+                }
                 let _ = sink.unsubscribe(key(name)).await;
                 Err(error)
             }
@@ -120,6 +125,7 @@ impl Shared {
             log.removed = true;
             drop(log);
             topics.remove(&topic.name);
+            self.metrics.topics(topics.len());
         }
         // On failure the connection is gone, and a reconnect subscribes only
         // to the topics still served.

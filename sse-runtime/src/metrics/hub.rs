@@ -1,0 +1,118 @@
+//! A hub's handles, taken when the hub is made and shared by its topics and
+//! subscriptions. Without the `metrics` feature, an empty type.
+
+#[cfg(feature = "metrics")]
+use ::metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
+
+/// What one hub reports to. Cheap to clone (a reference count).
+#[derive(Clone, Default)]
+pub(crate) struct HubMetrics {
+    #[cfg(feature = "metrics")]
+    handles: Option<std::sync::Arc<Handles>>,
+}
+
+#[cfg(feature = "metrics")]
+struct Handles {
+    backend: &'static str,
+    topics: Gauge,
+    publishes: Counter,
+    deliveries: Counter,
+    delay: Histogram,
+}
+
+impl std::fmt::Debug for HubMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubMetrics").finish_non_exhaustive()
+    }
+}
+
+impl HubMetrics {
+    /// Handles for a hub on `backend` (`memory`, `redis`).
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn new(backend: &'static str) -> Self {
+        #[cfg(feature = "metrics")]
+        {
+            Self {
+                handles: Some(std::sync::Arc::new(Handles {
+                    backend,
+                    topics: gauge!("sse_hub_topics", "backend" => backend),
+                    publishes: counter!("sse_hub_publishes_total", "backend" => backend),
+                    deliveries: counter!("sse_hub_deliveries_total", "backend" => backend),
+                    delay: histogram!("sse_hub_delivery_delay_seconds", "backend" => backend),
+                })),
+            }
+        }
+        #[cfg(not(feature = "metrics"))]
+        Self {}
+    }
+
+    /// The hub holds `count` topics now.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn topics(&self, count: usize) {
+        #[cfg(feature = "metrics")]
+        if let Some(handles) = &self.handles {
+            handles.topics.set(count as f64);
+        }
+    }
+
+    /// An event was published.
+    pub(crate) fn published(&self) {
+        #[cfg(feature = "metrics")]
+        if let Some(handles) = &self.handles {
+            handles.publishes.increment(1);
+        }
+    }
+
+    /// A publish or a subscribe (`operation`) failed with `error`.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn failed(&self, operation: &'static str, error: &'static str) {
+        #[cfg(feature = "metrics")]
+        if let Some(handles) = &self.handles {
+            counter!("sse_hub_errors_total", "backend" => handles.backend,
+                "operation" => operation, "error" => error)
+            .increment(1);
+        }
+    }
+
+    /// A subscriber took message `id`, which entered this process's hub at
+    /// `at`; `live` when it did not come from a replay (a replayed message's
+    /// age says nothing of the hub's delay).
+    #[inline]
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn delivered(&self, id: u64, at: tokio::time::Instant, live: bool) {
+        #[cfg(feature = "metrics")]
+        if let Some(handles) = &self.handles {
+            handles.deliveries.increment(1);
+            if live && sampled(id) {
+                handles.delay.record(at.elapsed().as_secs_f64());
+            }
+        }
+    }
+
+    /// A subscriber fell behind and lost messages; `policy` is what it did
+    /// (`skip` or `disconnect`).
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn lagged(&self, policy: &'static str) {
+        #[cfg(feature = "metrics")]
+        if let Some(handles) = &self.handles {
+            counter!("sse_hub_lagged_total", "backend" => handles.backend, "policy" => policy)
+                .increment(1);
+        }
+    }
+}
+
+/// The hub's Redis Pub/Sub connection was made again.
+#[cfg(feature = "redis")]
+pub(crate) fn redis_reconnected() {
+    #[cfg(feature = "metrics")]
+    counter!("sse_hub_redis_reconnects_total").increment(1);
+}
+
+/// One message in 16, whatever pattern its ids follow (Redis packs a time
+/// into the high bits, the memory hub counts in the low ones): every
+/// delivery of a sampled message is timed, so the histogram shows a fan-out
+/// whole.
+#[cfg(feature = "metrics")]
+fn sampled(id: u64) -> bool {
+    id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60 == 0
+}

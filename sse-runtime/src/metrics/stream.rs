@@ -1,0 +1,100 @@
+//! One stream's handles: taken once when it opens, so that counting an event
+//! is an atomic add, never a registry lookup or an allocation. Without the
+//! `metrics` feature, an empty type whose methods do nothing.
+
+#[cfg(feature = "metrics")]
+use ::metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
+
+/// What one open stream reports to; empty until [`StreamMetrics::open`].
+#[derive(Default)]
+pub(crate) struct StreamMetrics {
+    // Boxed: most of a stream's life is idle, and its size is memory per
+    // stream; one pointer while the feature is on, nothing while it is off.
+    #[cfg(feature = "metrics")]
+    handles: Option<Box<Handles>>,
+}
+
+#[cfg(feature = "metrics")]
+struct Handles {
+    route: ::metrics::SharedString,
+    open: Gauge,
+    events: Counter,
+    bytes: Counter,
+    pings: Counter,
+}
+
+impl StreamMetrics {
+    /// The stream on `route` started: counted as opened and open.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn open(&mut self, route: Option<&str>) {
+        #[cfg(feature = "metrics")]
+        {
+            let route = ::metrics::SharedString::from_owned(
+                route.unwrap_or(super::UNKNOWN_ROUTE).to_owned(),
+            );
+            counter!("sse_streams_opened_total", "route" => route.clone()).increment(1);
+            let open = gauge!("sse_streams_open", "route" => route.clone());
+            open.increment(1.0);
+            self.handles = Some(Box::new(Handles {
+                events: counter!("sse_events_sent_total", "route" => route.clone()),
+                bytes: counter!("sse_sent_bytes_total", "route" => route.clone()),
+                pings: counter!("sse_keep_alive_pings_total", "route" => route.clone()),
+                open,
+                route,
+            }));
+        }
+    }
+
+    /// `events` more events written.
+    #[inline]
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn events(&self, events: usize) {
+        #[cfg(feature = "metrics")]
+        if let Some(handles) = &self.handles {
+            handles.events.increment(events as u64);
+        }
+    }
+
+    /// `bytes` more handed to the connection.
+    #[inline]
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn bytes(&self, bytes: usize) {
+        #[cfg(feature = "metrics")]
+        if let Some(handles) = &self.handles {
+            handles.bytes.increment(bytes as u64);
+        }
+    }
+
+    /// A keep-alive ping went out.
+    #[inline]
+    pub(crate) fn ping(&self) {
+        #[cfg(feature = "metrics")]
+        if let Some(handles) = &self.handles {
+            handles.pings.increment(1);
+        }
+    }
+
+    /// The stream ended for `reason` after `duration`: no longer open.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn closed(&mut self, reason: &'static str, duration: std::time::Duration) {
+        #[cfg(feature = "metrics")]
+        if let Some(handles) = self.handles.take() {
+            handles.open.decrement(1.0);
+            let route = handles.route;
+            counter!("sse_streams_closed_total", "route" => route.clone(), "reason" => reason)
+                .increment(1);
+            let lived: Histogram = histogram!("sse_stream_duration_seconds", "route" => route);
+            lived.record(duration.as_secs_f64());
+        }
+    }
+}
+
+/// A request refused by a `StreamLimit` on `route`.
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+pub(crate) fn refused(route: Option<&str>) {
+    #[cfg(feature = "metrics")]
+    {
+        let route = route.unwrap_or(super::UNKNOWN_ROUTE).to_owned();
+        counter!("sse_streams_refused_total", "route" => route).increment(1);
+    }
+}

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sse_runtime::hub::{Hub, Subscription};
@@ -69,6 +69,7 @@ async fn ticks(
     shutdown: Shutdown,
     route: MatchedPath,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     LastEventId(last): LastEventId<u64>,
 ) -> SseResponse<impl sse_runtime::EventStream> {
     let first = last.map_or(1, |id| id + 1);
@@ -79,7 +80,13 @@ async fn ticks(
             yield Event::data(n.to_string()).id(n.to_string()).expect("a number is a valid id");
         }
     };
-    SseResponse::new(events)
+    let response = SseResponse::new(events);
+    // For the stream's span: where the client resumed.
+    let response = match headers.get("last-event-id") {
+        Some(id) => response.last_event_id(id.clone()),
+        None => response,
+    };
+    response
         .route(route)
         .peer(peer)
         .shutdown(shutdown)
@@ -125,6 +132,7 @@ async fn room(
     State(app): State<App>,
     shutdown: Shutdown,
     route: MatchedPath,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     Path(room): Path<String>,
     LastEventId(last): LastEventId<u64>,
 ) -> Result<SseResponse<Subscription>, (StatusCode, String)> {
@@ -133,6 +141,7 @@ async fn room(
         messages.map_err(|error| (StatusCode::SERVICE_UNAVAILABLE, error.to_string()))?;
     Ok(SseResponse::new(messages)
         .route(route)
+        .peer(peer)
         .shutdown(shutdown)
         .on_shutdown(farewell)
         .limit(&app.rooms)

@@ -44,6 +44,14 @@ fn the_testing_example_is_a_test_that_runs() {
 }
 
 #[test]
+fn the_observability_excerpt_is_the_examples_code() {
+    check_excerpt(
+        "## Running it: metrics, probes, drain, traces",
+        "examples/observability.rs",
+    );
+}
+
+#[test]
 fn the_mcp_excerpt_is_the_examples_code() {
     check_excerpt("### MCP servers", "examples/mcp/main.rs");
 }

@@ -27,6 +27,7 @@ use crate::response::farewell::{ShutdownStep, StreamShutdown};
 use crate::response::keep_alive::KeepAliveTimer;
 use crate::response::limit::StreamPermit;
 use crate::response::max_duration::Expiry;
+use crate::response::span::stream_span;
 use crate::response::stream::EventStream;
 use crate::response::streaming::{ErrorEventFn, panic_message, write_events, write_ready_events};
 
@@ -115,41 +116,6 @@ impl<S: EventStream> SseBody<S> {
         };
         Self { state, span }
     }
-}
-
-/// The stream's span, named after OpenTelemetry's HTTP conventions where
-/// they have a name (`http.route`, `client.address`, `client.port`); how it
-/// ended is recorded on it when it closes (see `Ending::report`).
-fn stream_span(config: &Config) -> tracing::Span {
-    use tracing::field::Empty;
-    let span = tracing::info_span!(
-        "sse.stream",
-        http.route = Empty,
-        client.address = Empty,
-        client.port = Empty,
-        sse.last_event_id = Empty,
-        sse.close_reason = Empty,
-        sse.events = Empty,
-        sse.bytes = Empty,
-    );
-    if span.is_disabled() {
-        return span;
-    }
-    if let Some(route) = &config.route {
-        span.record("http.route", route.as_str());
-    }
-    if let Some(peer) = config.peer {
-        span.record("client.address", tracing::field::display(peer.ip()));
-        span.record("client.port", peer.port());
-    }
-    if let Some(id) = config
-        .last_event_id
-        .as_ref()
-        .and_then(|id| id.to_str().ok())
-    {
-        span.record("sse.last_event_id", id);
-    }
-    span
 }
 
 impl<S: EventStream> BodyState<'_, S> {

@@ -12,6 +12,7 @@ use futures_util::future::BoxFuture;
 use tokio::time::Instant;
 
 use crate::metrics::StreamMetrics;
+use crate::response::span::record_close;
 
 /// Why a stream ended.
 ///
@@ -227,9 +228,7 @@ impl Ending {
         self.metrics.closed(reason.as_str(), stats.duration);
         // `report` runs inside the stream's span (see `SseBody`'s drop).
         let span = tracing::Span::current();
-        span.record("sse.close_reason", reason.as_str());
-        span.record("sse.events", stats.events);
-        span.record("sse.bytes", stats.bytes);
+        record_close(&span, reason.as_str(), stats.events, stats.bytes);
         match reason {
             DisconnectReason::ClientGone => tracing::info!(
                 events = stats.events,

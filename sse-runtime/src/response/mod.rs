@@ -47,6 +47,7 @@ mod farewell;
 mod keep_alive;
 mod limit;
 mod max_duration;
+mod span;
 mod sse_response;
 mod stream;
 mod streaming;

@@ -284,10 +284,8 @@ impl<S> SseResponse<S> {
     ///
     /// async fn events(headers: HeaderMap) -> SseResponse<futures_util::stream::Pending<Event>> {
     ///     let response = SseResponse::new(futures_util::stream::pending());
-    ///     match headers.get("last-event-id") {
-    ///         Some(id) => response.last_event_id(id.clone()),
-    ///         None => response,
-    ///     }
+    ///     let Some(id) = headers.get("last-event-id") else { return response };
+    ///     response.last_event_id(id.clone())
     /// }
     /// # let _ = events;
     /// ```
@@ -310,8 +308,7 @@ where
         } = &self.config;
         let permit = match limit.as_ref().map(StreamLimit::try_acquire) {
             Some(Err(refused)) => {
-                let route = self.config.route.as_ref();
-                crate::metrics::refused(route.map(axum::extract::MatchedPath::as_str));
+                crate::metrics::refused(self.config.route.as_ref().map(|r| r.as_str()));
                 return *refused;
             }
             Some(Ok(permit)) => Some(permit),

@@ -118,23 +118,32 @@ impl Example {
             .expect("VmRSS in /proc/PID/status")
     }
 
-    /// Sends SIGTERM and waits for the process to exit.
-    pub async fn terminate(mut self) -> Duration {
-        let pid = self.child.id().unwrap().to_string();
+    /// Sends SIGTERM and waits for the process to exit; how long it took.
+    pub async fn terminate(self) -> Duration {
         let started = Instant::now();
+        self.sigterm();
+        self.wait_for_exit().await;
+        started.elapsed()
+    }
+
+    /// Sends SIGTERM, and returns at once.
+    pub fn sigterm(&self) {
+        let pid = self.child.id().unwrap().to_string();
         let status = std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// Waits for the process to exit, which it must do successfully.
+    pub async fn wait_for_exit(mut self) {
         let exit = tokio::time::timeout(PATIENCE, self.child.wait())
             .await
             .unwrap()
             .unwrap();
         assert!(exit.success(), "exit status {exit}");
-        let took = started.elapsed();
         // Everything the process logged is in `log` once its stderr closed.
         let _ = tokio::time::timeout(PATIENCE, self.logging).await;
-        took
     }
 }

@@ -1,0 +1,49 @@
+//! A stream's tracing span: named after OpenTelemetry's HTTP semantic
+//! conventions where they have a name, opened with what the request said,
+//! closed with how the stream ended, so that a `tracing-opentelemetry` layer
+//! exports one span per stream with its outcome.
+
+use crate::response::config::Config;
+
+/// The stream's span, named after OpenTelemetry's HTTP conventions where
+/// they have a name (`http.route`, `client.address`, `client.port`); how it
+/// ended is recorded on it when it closes (see [`record_close`]).
+pub(crate) fn stream_span(config: &Config) -> tracing::Span {
+    use tracing::field::Empty;
+    let span = tracing::info_span!(
+        "sse.stream",
+        http.route = Empty,
+        client.address = Empty,
+        client.port = Empty,
+        sse.last_event_id = Empty,
+        sse.close_reason = Empty,
+        sse.events = Empty,
+        sse.bytes = Empty,
+    );
+    if span.is_disabled() {
+        return span;
+    }
+    if let Some(route) = &config.route {
+        span.record("http.route", route.as_str());
+    }
+    if let Some(peer) = config.peer {
+        span.record("client.address", tracing::field::display(peer.ip()));
+        span.record("client.port", peer.port());
+    }
+    if let Some(id) = config
+        .last_event_id
+        .as_ref()
+        .and_then(|id| id.to_str().ok())
+    {
+        span.record("sse.last_event_id", id);
+    }
+    span
+}
+
+/// Records on `span`, the stream's own, why it ended (a
+/// `DisconnectReason`'s name) and what it sent.
+pub(crate) fn record_close(span: &tracing::Span, reason: &'static str, events: u64, bytes: u64) {
+    span.record("sse.close_reason", reason);
+    span.record("sse.events", events);
+    span.record("sse.bytes", bytes);
+}

@@ -16,7 +16,10 @@
 //! On SIGTERM `/ready` answers 503 at once; the server goes on for
 //! `DRAIN_SECONDS` (default 0) as before, then tells every stream (an
 //! `event: shutdown`), stops accepting and ends what is left after 2 s.
-//! `PING_SECONDS` (default 15) is the keep-alive interval.
+//! `PING_SECONDS` (default 15) is the keep-alive interval. With
+//! `OTEL_TRACES=stdout`, every span also goes to OpenTelemetry, whose stdout
+//! exporter prints each one as it ends (a stream's `sse.stream` span with
+//! its route, client, `Last-Event-ID` and how it closed).
 //!
 //! `curl -N localhost:8000/`, then `curl localhost:8000/metrics`.
 
@@ -185,9 +188,33 @@ fn install_prometheus() -> PrometheusHandle {
     handle
 }
 
+/// Logs to stderr, as every example does; with `OTEL_TRACES=stdout`, spans
+/// also go to OpenTelemetry (here its stdout exporter; an OTLP exporter in
+/// production). The provider is returned to be shut down at exit.
+fn init_tracing() -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    if std::env::var("OTEL_TRACES").as_deref() != Ok("stdout") {
+        common::log_to_stderr();
+        return None;
+    }
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_simple_exporter(opentelemetry_stdout::SpanExporter::default())
+        .build();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("observability")))
+        .init();
+    Some(provider)
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    common::log_to_stderr();
+    let traces = init_tracing();
     let metrics = install_prometheus();
     let app = App {
         hub: Hub::new(),
@@ -217,7 +244,11 @@ async fn main() -> std::io::Result<()> {
         .with_drain_delay(seconds("DRAIN_SECONDS", 0))
         .with_grace_period(Duration::from_secs(2));
     tokio::spawn(shutdown.clone().trigger_on(sse_runtime::shutdown_signal()));
-    sse_runtime::serve(listener, router)
+    let served = sse_runtime::serve(listener, router)
         .with_shutdown(shutdown)
-        .await
+        .await;
+    if let Some(provider) = traces {
+        let _ = provider.shutdown();
+    }
+    served
 }

@@ -290,3 +290,42 @@ async fn a_hub_counts_its_lagging_subscribers_and_its_failures() {
         assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
     }
 }
+
+#[tokio::test]
+async fn opentelemetry_receives_each_stream_as_one_span_with_its_outcome() {
+    let example = Example::start_with("observability", &[("OTEL_TRACES", "stdout")]).await;
+    let (_, mut client) = request(example.addr, "GET", "/jobs/2", &[("last-event-id", "7")]).await;
+    client.read_to_end().await;
+    // The simple exporter prints a span when it ends; the stream's ends when
+    // its body is dropped, after the response finished.
+    let printed = tokio::time::timeout(sse_test_support::PATIENCE, async {
+        loop {
+            let output = example.output.lock().unwrap().clone();
+            if output.contains("sse.close_reason") {
+                return output;
+            }
+            drop(output);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the stream's span was exported");
+    let span = &printed[printed.find("Name         : sse.stream").expect(&printed)..];
+    // The exporter prints `->  name: Type(value)`, a line each.
+    for (name, value) in [
+        ("http.route", r#"String(Owned("/jobs/{steps}"))"#),
+        ("client.address", r#"String(Owned("127.0.0.1"))"#),
+        ("client.port", "I64("),
+        ("sse.last_event_id", r#"String(Owned("7"))"#),
+        ("sse.close_reason", r#""completed""#),
+        ("sse.events", "I64(2)"),
+        ("sse.bytes", "I64(22)"),
+    ] {
+        let line = span
+            .lines()
+            .find(|line| line.contains(&format!("->  {name}: ")))
+            .unwrap_or_else(|| panic!("no {name} in the span:\n{span}"));
+        assert!(line.contains(value), "{name} is not {value}: {line}");
+    }
+    example.terminate().await;
+}

@@ -26,10 +26,20 @@ impl Backend {
         }
     }
 
-    /// `result` of a publish, counted: a stored event, or why it was not.
-    pub(super) fn published(&self, result: Result<u64, HubError>) -> Result<u64, HubError> {
+    /// `result` of a publish to `topic`, counted: a stored event, or why it
+    /// was not. Its id is logged (DEBUG) as `sse.event_id`, the field each
+    /// subscriber's stream span logs (TRACE) when it takes the message: a
+    /// publish and its deliveries join on it.
+    pub(super) fn published(
+        &self,
+        topic: &str,
+        result: Result<u64, HubError>,
+    ) -> Result<u64, HubError> {
         match &result {
-            Ok(_) => self.metrics().published(),
+            Ok(id) => {
+                self.metrics().published();
+                tracing::debug!(sse.topic = topic, sse.event_id = id, "published");
+            }
             Err(error) => self.metrics().failed("publish", kind(error)),
         }
         result

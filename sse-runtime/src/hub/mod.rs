@@ -193,11 +193,14 @@ impl Hub {
         topic: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        self.backend.published(match &self.backend {
-            Backend::Memory(hub) => hub.publish(topic, event, false),
-            #[cfg(feature = "redis")]
-            Backend::Redis(hub) => hub.publish_with(topic, None, event, false).await,
-        })
+        self.backend.published(
+            topic,
+            match &self.backend {
+                Backend::Memory(hub) => hub.publish(topic, event, false),
+                #[cfg(feature = "redis")]
+                Backend::Redis(hub) => hub.publish_with(topic, None, event, false).await,
+            },
+        )
     }
 
     /// Publishes `event` to `topic` unless a publish with the same `key`
@@ -233,11 +236,14 @@ impl Hub {
         key: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        self.backend.published(match &self.backend {
-            Backend::Memory(hub) => hub.publish_once(topic, key, event),
-            #[cfg(feature = "redis")]
-            Backend::Redis(hub) => hub.publish_with(topic, Some(key), event, false).await,
-        })
+        self.backend.published(
+            topic,
+            match &self.backend {
+                Backend::Memory(hub) => hub.publish_once(topic, key, event),
+                #[cfg(feature = "redis")]
+                Backend::Redis(hub) => hub.publish_with(topic, Some(key), event, false).await,
+            },
+        )
     }
 
     /// Publishes `event` as the last of `topic`: every subscription, live or
@@ -281,11 +287,14 @@ impl Hub {
         topic: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        self.backend.published(match &self.backend {
-            Backend::Memory(hub) => hub.publish(topic, event, true),
-            #[cfg(feature = "redis")]
-            Backend::Redis(hub) => hub.publish_with(topic, None, event, true).await,
-        })
+        self.backend.published(
+            topic,
+            match &self.backend {
+                Backend::Memory(hub) => hub.publish(topic, event, true),
+                #[cfg(feature = "redis")]
+                Backend::Redis(hub) => hub.publish_with(topic, None, event, true).await,
+            },
+        )
     }
 
     /// How many topics this process holds now: those with subscribers here,

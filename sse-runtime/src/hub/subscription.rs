@@ -129,6 +129,7 @@ impl Subscription {
         }
         if let Some(message) = self.replay.pop_front() {
             self.metrics.delivered(message.id(), message.at(), false);
+            tracing::trace!(sse.event_id = message.id(), "replayed");
             self.ended = message.is_last();
             return Poll::Ready(Some(Item::Message(message)));
         }
@@ -144,6 +145,8 @@ impl Subscription {
                 }
                 Next::Message(message) => {
                     this.metrics.delivered(message.id(), message.at(), true);
+                    // Joins the publish's DEBUG line (see `Backend::published`).
+                    tracing::trace!(sse.event_id = message.id(), "delivered");
                     this.ended = message.is_last();
                     Poll::Ready(Some(Item::Message(message)))
                 }

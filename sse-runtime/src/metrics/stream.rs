@@ -5,13 +5,20 @@
 #[cfg(feature = "metrics")]
 use ::metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 
-/// What one open stream reports to; empty until [`StreamMetrics::open`].
-#[derive(Default)]
+/// What one stream reports to: its route until it opens, then its handles.
 pub(crate) struct StreamMetrics {
-    // Boxed: most of a stream's life is idle, and its size is memory per
-    // stream; one pointer while the feature is on, nothing while it is off.
+    // Nothing while the feature is off (an idle body's size is memory per
+    // stream, and the route is only a label).
+    // Boxed, one pointer: most of a stream's life is idle. `None` once
+    // closed.
     #[cfg(feature = "metrics")]
-    handles: Option<Box<Handles>>,
+    state: Option<Box<State>>,
+}
+
+#[cfg(feature = "metrics")]
+enum State {
+    Unopened(Option<axum::extract::MatchedPath>),
+    Open(Handles),
 }
 
 #[cfg(feature = "metrics")]
@@ -24,24 +31,46 @@ struct Handles {
 }
 
 impl StreamMetrics {
-    /// The stream on `route` started: counted as opened and open.
+    /// For a stream on `route`, which it keeps (while the feature is on)
+    /// until the stream opens.
     #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-    pub(crate) fn open(&mut self, route: Option<&str>) {
+    pub(crate) fn new(route: Option<&axum::extract::MatchedPath>) -> Self {
+        Self {
+            #[cfg(feature = "metrics")]
+            state: Some(Box::new(State::Unopened(route.cloned()))),
+        }
+    }
+
+    #[cfg(feature = "metrics")]
+    fn handles(&self) -> Option<&Handles> {
+        match self.state.as_deref() {
+            Some(State::Open(handles)) => Some(handles),
+            _ => None,
+        }
+    }
+
+    /// The stream started: counted as opened and open.
+    pub(crate) fn open(&mut self) {
         #[cfg(feature = "metrics")]
         {
-            let route = ::metrics::SharedString::from_owned(
-                route.unwrap_or(super::UNKNOWN_ROUTE).to_owned(),
-            );
+            let Some(state) = self.state.as_deref_mut() else {
+                return;
+            };
+            let State::Unopened(route) = state else {
+                return;
+            };
+            let route = route.as_ref().map_or(super::UNKNOWN_ROUTE, |r| r.as_str());
+            let route = ::metrics::SharedString::from_owned(route.to_owned());
             counter!("sse_streams_opened_total", "route" => route.clone()).increment(1);
             let open = gauge!("sse_streams_open", "route" => route.clone());
             open.increment(1.0);
-            self.handles = Some(Box::new(Handles {
+            *state = State::Open(Handles {
                 events: counter!("sse_events_sent_total", "route" => route.clone()),
                 bytes: counter!("sse_sent_bytes_total", "route" => route.clone()),
                 pings: counter!("sse_keep_alive_pings_total", "route" => route.clone()),
                 open,
                 route,
-            }));
+            });
         }
     }
 
@@ -50,7 +79,7 @@ impl StreamMetrics {
     #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
     pub(crate) fn events(&self, events: usize) {
         #[cfg(feature = "metrics")]
-        if let Some(handles) = &self.handles {
+        if let Some(handles) = self.handles() {
             handles.events.increment(events as u64);
         }
     }
@@ -60,7 +89,7 @@ impl StreamMetrics {
     #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
     pub(crate) fn bytes(&self, bytes: usize) {
         #[cfg(feature = "metrics")]
-        if let Some(handles) = &self.handles {
+        if let Some(handles) = self.handles() {
             handles.bytes.increment(bytes as u64);
         }
     }
@@ -69,7 +98,7 @@ impl StreamMetrics {
     #[inline]
     pub(crate) fn ping(&self) {
         #[cfg(feature = "metrics")]
-        if let Some(handles) = &self.handles {
+        if let Some(handles) = self.handles() {
             handles.pings.increment(1);
         }
     }
@@ -78,7 +107,7 @@ impl StreamMetrics {
     #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
     pub(crate) fn closed(&mut self, reason: &'static str, duration: std::time::Duration) {
         #[cfg(feature = "metrics")]
-        if let Some(handles) = self.handles.take() {
+        if let Some(State::Open(handles)) = self.state.take().map(|state| *state) {
             handles.open.decrement(1.0);
             let route = handles.route;
             counter!("sse_streams_closed_total", "route" => route.clone(), "reason" => reason)

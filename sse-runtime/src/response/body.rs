@@ -110,7 +110,7 @@ impl<S: EventStream> SseBody<S> {
                 .shutdown
                 .map(|shutdown| StreamShutdown::new(shutdown.listener(), config.on_shutdown)),
             error_event: config.error_event,
-            ending: Ending::new(config.on_disconnect, config.peer, config.route),
+            ending: Ending::new(config.on_disconnect, config.peer, config.route.as_ref()),
             enforcement,
             permit,
         };
@@ -321,11 +321,13 @@ mod tests {
 
     /// Every open stream keeps its body, boxed by axum, for as long as it is
     /// open: it was 424 bytes (with a pending stream, on x86-64) when the
-    /// runtime was split into layers, and BENCHMARKS.md relies on that.
+    /// runtime was split into layers, and BENCHMARKS.md relies on that. The
+    /// `metrics` feature adds a pointer to the stream's route, then handles.
     #[test]
     fn an_idle_body_stays_small() {
         let size =
             std::mem::size_of::<SseBody<futures_util::stream::Pending<crate::event::Event>>>();
-        assert!(size <= 424, "the response body is {size} bytes");
+        let limit = if cfg!(feature = "metrics") { 432 } else { 424 };
+        assert!(size <= limit, "the response body is {size} bytes");
     }
 }

@@ -145,8 +145,6 @@ pub(crate) struct Ending {
     started: Option<Instant>,
     hook: Option<DisconnectHook>,
     peer: Option<SocketAddr>,
-    /// The route's template, for the metrics' `route` label.
-    route: Option<MatchedPath>,
     metrics: StreamMetrics,
 }
 
@@ -154,7 +152,7 @@ impl Ending {
     pub(crate) fn new(
         hook: Option<DisconnectHook>,
         peer: Option<SocketAddr>,
-        route: Option<MatchedPath>,
+        route: Option<&MatchedPath>,
     ) -> Self {
         Self {
             reason: None,
@@ -164,16 +162,14 @@ impl Ending {
             started: None,
             hook,
             peer,
-            route,
-            metrics: StreamMetrics::default(),
+            metrics: StreamMetrics::new(route),
         }
     }
 
     /// The stream started: it is first polled now.
     pub(crate) fn start(&mut self) {
         self.started = Some(Instant::now());
-        self.metrics
-            .open(self.route.as_ref().map(MatchedPath::as_str));
+        self.metrics.open();
     }
 
     /// A keep-alive ping went out (its bytes are counted with the frame's).

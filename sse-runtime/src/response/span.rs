@@ -28,7 +28,7 @@ pub(crate) fn stream_span(config: &Config) -> tracing::Span {
     }
     if let Some(peer) = config.peer {
         span.record("client.address", tracing::field::display(peer.ip()));
-        span.record("client.port", peer.port());
+        span.record("client.port", i64::from(peer.port()));
     }
     if let Some(id) = config
         .last_event_id
@@ -44,6 +44,8 @@ pub(crate) fn stream_span(config: &Config) -> tracing::Span {
 /// `DisconnectReason`'s name) and what it sent.
 pub(crate) fn record_close(span: &tracing::Span, reason: &'static str, events: u64, bytes: u64) {
     span.record("sse.close_reason", reason);
-    span.record("sse.events", events);
-    span.record("sse.bytes", bytes);
+    // As i64, the integers OpenTelemetry's attributes hold (a u64 reaches
+    // an exporter as text).
+    span.record("sse.events", i64::try_from(events).unwrap_or(i64::MAX));
+    span.record("sse.bytes", i64::try_from(bytes).unwrap_or(i64::MAX));
 }

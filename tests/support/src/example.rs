@@ -20,6 +20,9 @@ pub struct Example {
     pub addr: SocketAddr,
     /// Everything it logged on stderr so far.
     pub log: Arc<Mutex<String>>,
+    /// What it printed on stdout after its URL, so far (read as it comes, so
+    /// that a program printing more never blocks on a full pipe).
+    pub output: Arc<Mutex<String>>,
     /// The task copying stderr into `log`; done once the process has exited.
     logging: JoinHandle<()>,
 }
@@ -69,6 +72,15 @@ impl Example {
             .expect(&first);
         let addr = url.split('/').next().unwrap().parse().unwrap();
 
+        let output = Arc::new(Mutex::new(String::new()));
+        let printed = output.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = stdout.next_line().await {
+                let mut output = printed.lock().unwrap();
+                output.push_str(&line);
+                output.push('\n');
+            }
+        });
         let log = Arc::new(Mutex::new(String::new()));
         let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
         let sink = log.clone();
@@ -83,6 +95,7 @@ impl Example {
             child,
             addr,
             log,
+            output,
             logging,
         }
     }

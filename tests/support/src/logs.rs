@@ -6,10 +6,16 @@ use std::sync::{Arc, Mutex};
 /// Log lines written while `f` runs on this thread (a current-thread test
 /// runtime runs every task here), at every level, without colours.
 pub async fn logs_of<F: std::future::Future<Output = ()>>(f: F) -> String {
+    logs_at(tracing::Level::INFO, f).await
+}
+
+/// [`logs_of`], at `level` and above (`TRACE`: every line).
+pub async fn logs_at<F: std::future::Future<Output = ()>>(level: tracing::Level, f: F) -> String {
     let lines = LogCapture(Arc::default());
     let writer = lines.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
+        .with_max_level(level)
         .with_ansi(false)
         .finish();
     let _default = tracing::subscriber::set_default(subscriber);

@@ -329,3 +329,75 @@ async fn opentelemetry_receives_each_stream_as_one_span_with_its_outcome() {
     }
     example.terminate().await;
 }
+
+/// Waits until `metrics` renders `line` (a series and its value).
+async fn rendered(metrics: &metrics_exporter_prometheus::PrometheusHandle, line: &str) {
+    let found = tokio::time::timeout(sse_test_support::PATIENCE, async {
+        while !metrics.render().lines().any(|l| l == line) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(found.is_ok(), "no {line:?} in\n{}", metrics.render());
+}
+
+#[tokio::test]
+async fn a_stream_ended_by_the_shutdown_is_counted_as_such() {
+    use axum::routing::get;
+    use sse_runtime::{Event, Shutdown, SseResponse};
+    let metrics = recorder();
+    let app = axum::Router::new().route(
+        "/farewell/{n}",
+        get(
+            |route: axum::extract::MatchedPath, shutdown: Shutdown| async move {
+                SseResponse::new(futures_util::stream::pending::<Event>())
+                    .route(route)
+                    .shutdown(shutdown)
+            },
+        ),
+    );
+    let server = sse_test_support::serve(app, Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/farewell/1", &[]).await;
+    client.read_until("\n\n").await;
+    rendered(metrics, r#"sse_streams_open{route="/farewell/{n}"} 1"#).await;
+    server.shutdown.trigger();
+    client.read_to_end().await;
+    rendered(
+        metrics,
+        r#"sse_streams_closed_total{route="/farewell/{n}",reason="shutdown"} 1"#,
+    )
+    .await;
+    rendered(metrics, r#"sse_streams_open{route="/farewell/{n}"} 0"#).await;
+}
+
+#[tokio::test]
+async fn a_hub_on_redis_counts_its_failures_and_its_reconnects() {
+    use sse_runtime::Event;
+    use sse_runtime::hub::{Hub, HubConfig, HubError};
+    use sse_test_support::redis::Redis;
+    let metrics = recorder();
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    let config = HubConfig {
+        backend_timeout: Duration::from_millis(300),
+        ..HubConfig::default()
+    };
+    let hub = Hub::redis(&redis.url(), config).await.unwrap();
+    let _subscribed = hub.subscribe("orders", None).await.unwrap();
+    hub.publish("orders", &Event::data("one")).await.unwrap();
+    rendered(metrics, r#"sse_hub_topics{backend="redis"} 1"#).await;
+    rendered(metrics, r#"sse_hub_publishes_total{backend="redis"} 1"#).await;
+
+    let port = redis.port();
+    redis.stop().await;
+    let refused = hub.publish("orders", &Event::data("lost")).await;
+    assert!(matches!(refused, Err(HubError::Backend(_))), "{refused:?}");
+    rendered(
+        metrics,
+        r#"sse_hub_errors_total{backend="redis",operation="publish",error="backend"} 1"#,
+    )
+    .await;
+    let _redis = Redis::start(port).await.expect("redis-server restarts");
+    rendered(metrics, "sse_hub_redis_reconnects_total 1").await;
+}

@@ -10,7 +10,7 @@
 //! - `GET /rooms/{room}` and `POST /rooms/{room}` (the body is the
 //!   message): a hub topic, at most `MAX_ROOM_STREAMS` (default 1000) open,
 //!   a client that stops reading dropped after `SEND_TIMEOUT_MS` (default
-//!   10000).
+//!   10000), at most `MAX_TOPICS` rooms (default 10000).
 //! - `GET /metrics` (Prometheus' text format), `GET /ready`, `GET /live`.
 //!
 //! On SIGTERM `/ready` answers 503 at once; the server goes on for
@@ -32,7 +32,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sse_runtime::hub::{Hub, Subscription};
+use sse_runtime::hub::{Hub, HubConfig, Subscription};
 use sse_runtime::response::MaxDuration;
 use sse_runtime::{
     Event, KeepAlive, LastEventId, Shutdown, SseResponse, StreamLimit, routes, sse_endpoint,
@@ -47,6 +47,14 @@ struct App {
     max_stream: Duration,
     send_timeout: Duration,
     ping: Duration,
+}
+
+/// `$name` as a number, or `default`.
+fn number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
 }
 
 fn seconds(name: &str, default: u64) -> Duration {
@@ -86,7 +94,7 @@ async fn ticks(
     let response = SseResponse::new(events);
     // For the stream's span: where the client resumed.
     let response = match headers.get("last-event-id") {
-        Some(id) => response.last_event_id(id.clone()),
+        Some(id) => response.trace_last_event_id(id.clone()),
         None => response,
     };
     response
@@ -217,13 +225,11 @@ async fn main() -> std::io::Result<()> {
     let traces = init_tracing();
     let metrics = install_prometheus();
     let app = App {
-        hub: Hub::new(),
-        rooms: StreamLimit::new(
-            std::env::var("MAX_ROOM_STREAMS")
-                .ok()
-                .and_then(|max| max.parse().ok())
-                .unwrap_or(1000),
-        ),
+        hub: Hub::with_config(HubConfig {
+            max_topics: number("MAX_TOPICS", 10_000),
+            ..HubConfig::default()
+        }),
+        rooms: StreamLimit::new(number("MAX_ROOM_STREAMS", 1000)),
         metrics,
         max_stream: seconds("MAX_STREAM_SECONDS", 3600),
         send_timeout: millis("SEND_TIMEOUT_MS", 10_000, 1),

@@ -128,3 +128,64 @@ async fn a_send_timeout_nothing_enforces_is_explained_once_with_the_fix() {
     assert!(explained[0].contains("ERROR"), "{logs}");
     assert!(explained[0].contains("SseListener::new"), "{logs}");
 }
+
+async fn status_of(addr: SocketAddr, path: &str) -> u16 {
+    request(addr, "GET", path, &[("connection", "close")])
+        .await
+        .0
+        .status
+}
+
+#[tokio::test]
+async fn a_drain_under_axum_serve_keeps_accepting_with_ready_failing_until_it_is_over() {
+    // As the documentation says: axum's signal is `trigger_on(signal)`,
+    // which completes after the drain delay.
+    let drain = Duration::from_secs(2);
+    let shutdown = Shutdown::new()
+        .with_drain_delay(drain)
+        .with_grace_period(Duration::from_secs(30));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = Router::new()
+        .route("/", get(ticks))
+        .route("/ready", get(sse_runtime::shutdown::ready));
+    let signal = async {
+        let _ = stopped.await;
+    };
+    let server = tokio::spawn(
+        axum::serve(SseListener::new(listener, &shutdown), make_service(app))
+            .with_graceful_shutdown(shutdown.clone().trigger_on(signal))
+            .into_future(),
+    );
+    let (_, mut client) = request(addr, "GET", "/", &[]).await;
+    client.read_until("data: 1\n\n").await;
+    assert_eq!(status_of(addr, "/ready").await, 200);
+    let signalled = std::time::Instant::now();
+    stop.send(()).unwrap();
+    while !shutdown.is_requested() && shutdown.is_ready() {
+        tokio::task::yield_now().await;
+    }
+    // New connections are still accepted and told to go elsewhere; the
+    // stream goes on.
+    assert_eq!(status_of(addr, "/ready").await, 503);
+    let (head, mut second) = request(addr, "GET", "/", &[]).await;
+    assert_eq!(head.status, 200, "a new stream during the drain");
+    second.read_until("data: 1\n\n").await;
+    assert!(signalled.elapsed() < drain, "checked within the drain");
+    assert!(
+        !shutdown.is_requested(),
+        "the streams are told after the drain"
+    );
+    let rest = client.read_to_end().await;
+    assert!(rest.ends_with("event: shutdown\ndata: bye\n\n"), "{rest:?}");
+    assert!(
+        signalled.elapsed() >= drain,
+        "told after the drain, not before"
+    );
+    tokio::time::timeout(PATIENCE, server)
+        .await
+        .expect("axum::serve returned once the streams had said goodbye")
+        .unwrap()
+        .unwrap();
+}

@@ -73,7 +73,7 @@ impl EndpointContext {
             response = response.route(route.clone());
         }
         if let Some(id) = &self.last_event_id_header {
-            response = response.last_event_id(id.clone());
+            response = response.trace_last_event_id(id.clone());
         }
         match &self.shutdown {
             Some(shutdown) => response.shutdown(shutdown.clone()),

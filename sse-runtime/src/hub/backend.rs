@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::hub::error::HubError;
 use crate::hub::memory::MemoryHub;
+use crate::hub::publish_keys::Stored;
 #[cfg(feature = "redis")]
 use crate::hub::redis::RedisHub;
 use crate::metrics::HubMetrics;
@@ -27,26 +28,28 @@ impl Backend {
     }
 
     /// `result` of a publish to `topic`, counted: a stored event, or why it
-    /// was not. Its id is logged (DEBUG) as `sse.event_id`, the field each
+    /// was not (a `publish_once` answered from its key is neither). A stored
+    /// event's id is logged (DEBUG) as `sse.event_id`, the field each
     /// subscriber's stream span logs (TRACE) when it takes the message: a
     /// publish and its deliveries join on it.
-    pub(super) fn published(
+    pub(super) fn count_publish(
         &self,
         topic: &str,
-        result: Result<u64, HubError>,
+        result: Result<Stored, HubError>,
     ) -> Result<u64, HubError> {
         match &result {
-            Ok(id) => {
+            Ok(Stored { id, new: true }) => {
                 self.metrics().published();
                 tracing::debug!(sse.topic = topic, sse.event_id = id, "published");
             }
+            Ok(Stored { new: false, .. }) => {}
             Err(error) => self.metrics().failed("publish", kind(error)),
         }
-        result
+        result.map(|stored| stored.id)
     }
 
     /// `result` of a subscribe, its failure counted.
-    pub(super) fn subscribed<T>(&self, result: Result<T, HubError>) -> Result<T, HubError> {
+    pub(super) fn count_subscribe<T>(&self, result: Result<T, HubError>) -> Result<T, HubError> {
         if let Err(error) = &result {
             self.metrics().failed("subscribe", kind(error));
         }

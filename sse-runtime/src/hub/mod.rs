@@ -193,7 +193,7 @@ impl Hub {
         topic: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        self.backend.published(
+        self.backend.count_publish(
             topic,
             match &self.backend {
                 Backend::Memory(hub) => hub.publish(topic, event, false),
@@ -236,7 +236,7 @@ impl Hub {
         key: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        self.backend.published(
+        self.backend.count_publish(
             topic,
             match &self.backend {
                 Backend::Memory(hub) => hub.publish_once(topic, key, event),
@@ -287,7 +287,7 @@ impl Hub {
         topic: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        self.backend.published(
+        self.backend.count_publish(
             topic,
             match &self.backend {
                 Backend::Memory(hub) => hub.publish(topic, event, true),
@@ -335,7 +335,7 @@ impl Hub {
         topic: &str,
         last_event_id: Option<u64>,
     ) -> Result<Subscription, HubError> {
-        self.backend.subscribed(match &self.backend {
+        self.backend.count_subscribe(match &self.backend {
             Backend::Memory(hub) => hub.subscribe(topic, last_event_id),
             #[cfg(feature = "redis")]
             Backend::Redis(hub) => hub.subscribe(topic, last_event_id).await,

@@ -47,3 +47,18 @@ impl PublishKeys {
         }
     }
 }
+
+/// What a backend did with a publish: the event's id, and whether this
+/// call stored it (`false`: a `publish_once` whose key was seen, answered
+/// with the id it was stored under then).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Stored {
+    pub(crate) id: u64,
+    pub(crate) new: bool,
+}
+
+impl Stored {
+    pub(crate) fn new(id: u64) -> Self {
+        Self { id, new: true }
+    }
+}

@@ -12,7 +12,7 @@ use crate::hub::config::LagPolicy;
 use crate::hub::fanout::{Cursor, Fanout, Next};
 use crate::hub::message::Message;
 use crate::hub::resume::Resume;
-use crate::metrics::HubMetrics;
+use crate::metrics::{HubMetrics, Since};
 
 /// A topic as its subscribers see it: a log to read, and who to tell when
 /// the last of them leaves.
@@ -60,6 +60,7 @@ pub struct Subscription {
     /// Live messages with ids up to this one were already replayed.
     skip_through: u64,
     metrics: HubMetrics,
+    since: Since,
 }
 
 impl Subscription {
@@ -82,6 +83,7 @@ impl Subscription {
             ended: false,
             skip_through: 0,
             metrics,
+            since: Since::now(),
         }
     }
 
@@ -128,7 +130,8 @@ impl Subscription {
             return Poll::Ready(None);
         }
         if let Some(message) = self.replay.pop_front() {
-            self.metrics.delivered(message.id(), message.at(), false);
+            self.metrics
+                .delivered(message.id(), message.at(), &self.since);
             tracing::trace!(sse.event_id = message.id(), "replayed");
             self.ended = message.is_last();
             return Poll::Ready(Some(Item::Message(message)));
@@ -144,7 +147,8 @@ impl Subscription {
                     continue;
                 }
                 Next::Message(message) => {
-                    this.metrics.delivered(message.id(), message.at(), true);
+                    this.metrics
+                        .delivered(message.id(), message.at(), &this.since);
                     // Joins the publish's DEBUG line (see `Backend::published`).
                     tracing::trace!(sse.event_id = message.id(), "delivered");
                     this.ended = message.is_last();

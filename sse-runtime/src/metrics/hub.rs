@@ -46,12 +46,14 @@ impl HubMetrics {
         Self {}
     }
 
-    /// The hub holds `count` topics now.
+    /// The hub holds `added` more topics (a negative count: fewer). The
+    /// gauge moves by the change, so that several hubs in one process add
+    /// up; a hub that is dropped takes its topics off.
     #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-    pub(crate) fn topics(&self, count: usize) {
+    pub(crate) fn topics_changed(&self, added: isize) {
         #[cfg(feature = "metrics")]
         if let Some(handles) = &self.handles {
-            handles.topics.set(count as f64);
+            handles.topics.increment(added as f64);
         }
     }
 
@@ -75,15 +77,15 @@ impl HubMetrics {
     }
 
     /// A subscriber took message `id`, which entered this process's hub at
-    /// `at`; `live` when it did not come from a replay (a replayed message's
-    /// age says nothing of the hub's delay).
+    /// `at`; the subscriber joined at `since` (a message older than that is
+    /// a replay, whose age says nothing of the hub's delay).
     #[inline]
     #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-    pub(crate) fn delivered(&self, id: u64, at: tokio::time::Instant, live: bool) {
+    pub(crate) fn delivered(&self, id: u64, at: tokio::time::Instant, since: &Since) {
         #[cfg(feature = "metrics")]
         if let Some(handles) = &self.handles {
             handles.deliveries.increment(1);
-            if live && sampled(id) {
+            if at >= since.0 && sampled(id) {
                 handles.delay.record(at.elapsed().as_secs_f64());
             }
         }
@@ -98,6 +100,21 @@ impl HubMetrics {
             counter!("sse_hub_lagged_total", "backend" => handles.backend, "policy" => policy)
                 .increment(1);
         }
+    }
+}
+
+/// When a subscriber joined, for telling its replay from live messages:
+/// nothing without the feature.
+#[derive(Debug)]
+pub(crate) struct Since(#[cfg(feature = "metrics")] tokio::time::Instant);
+
+impl Since {
+    /// Now.
+    pub(crate) fn now() -> Self {
+        Self(
+            #[cfg(feature = "metrics")]
+            tokio::time::Instant::now(),
+        )
     }
 }
 

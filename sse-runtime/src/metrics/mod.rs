@@ -2,7 +2,8 @@
 //! facade (feature `metrics`): the application installs the exporter it likes
 //! (`metrics-exporter-prometheus` in this repository's `observability`
 //! example), and every stream and hub reports to it. Without the feature
-//! nothing is counted and nothing is paid: the handles below are empty types.
+//! nothing is counted: the handles below are empty types, and an idle
+//! stream is no bigger.
 //!
 //! ```
 //! # #[cfg(feature = "metrics")]
@@ -32,20 +33,20 @@
 //! | `sse_sent_bytes_total` | counter | `route` | bytes handed to connections, pings included |
 //! | `sse_keep_alive_pings_total` | counter | `route` | keep-alive pings sent |
 //! | `sse_streams_refused_total` | counter | `route` | requests answered `503` by a [`StreamLimit`](crate::StreamLimit) |
-//! | `sse_hub_topics` | gauge | `backend` | topics the hub holds in this process |
-//! | `sse_hub_publishes_total` | counter | `backend` | events published |
+//! | `sse_hub_topics` | gauge | `backend` | topics the hubs hold in this process |
+//! | `sse_hub_publishes_total` | counter | `backend` | events stored (a `publish_once` answered from its key is not) |
 //! | `sse_hub_errors_total` | counter | `backend`, `operation`, `error` | failed publishes and subscribes: `operation` is `publish` or `subscribe`, `error` is `backend` (Redis failed), `too_many_topics` or `event` |
 //! | `sse_hub_deliveries_total` | counter | `backend` | messages handed to subscribers (replayed ones included) |
 //! | `sse_hub_lagged_total` | counter | `backend`, `policy` | times a subscriber fell behind and lost messages (`skip`: told and went on; `disconnect`: ended to resume) |
-//! | `sse_hub_delivery_delay_seconds` | histogram | `backend` | from a message entering this process's hub (published here, or read from Redis) to a subscriber taking it, for 1 message in 16 (every delivery of it) |
+//! | `sse_hub_delivery_delay_seconds` | histogram | `backend` | from a message entering this process's hub (published here, or read from Redis) to a subscriber taking it, for 1 message in 16 (every live delivery of it; replays are not timed) |
 //! | `sse_hub_redis_reconnects_total` | counter | | times the hub's Redis Pub/Sub connection was lost and made again |
 
 mod hub;
 mod stream;
 
-pub(crate) use self::hub::HubMetrics;
 #[cfg(feature = "redis")]
 pub(crate) use self::hub::redis_reconnected;
+pub(crate) use self::hub::{HubMetrics, Since};
 pub(crate) use self::stream::{StreamMetrics, refused};
 
 /// Registers each metric's help text and unit with the installed recorder,

@@ -118,6 +118,17 @@ impl StreamMetrics {
     }
 }
 
+/// A stream dropped without being closed (its generator panicked while
+/// being dropped, before the report) is no longer open all the same.
+#[cfg(feature = "metrics")]
+impl Drop for StreamMetrics {
+    fn drop(&mut self) {
+        if let Some(State::Open(handles)) = self.state.as_deref() {
+            handles.open.decrement(1.0);
+        }
+    }
+}
+
 /// A request refused by a `StreamLimit` on `route`.
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
 pub(crate) fn refused(route: Option<&str>) {

@@ -64,7 +64,7 @@ pin_project! {
             // that when the hook runs, their resources are free.
             state.events.set(None);
             state.permit.take();
-            state.ending.report(state.enforcement.ended_by());
+            state.ending.report(state.enforcement.ended_by(), this.span);
         }
     }
 }

@@ -200,10 +200,11 @@ impl Ending {
         self.metrics.bytes(bytes);
     }
 
-    /// Logs how the stream ended and spawns the hook. Called once, after the
-    /// generator has been dropped; `by_connection` is the reason the
-    /// connection gave, if it ended the stream without polling it.
-    pub(crate) fn report(&mut self, by_connection: Option<DisconnectReason>) {
+    /// Logs how the stream ended, records it on `span` (the stream's), and
+    /// spawns the hook. Called once, after the generator has been dropped;
+    /// `by_connection` is the reason the connection gave, if it ended the
+    /// stream without polling it.
+    pub(crate) fn report(&mut self, by_connection: Option<DisconnectReason>, span: &tracing::Span) {
         let Some(started) = self.started else {
             // Never polled (a `HEAD` request, or a response dropped before it
             // was sent): the stream never started, so it did not disconnect.
@@ -222,9 +223,7 @@ impl Ending {
             last_id: self.last_id.take(),
         };
         self.metrics.closed(reason.as_str(), stats.duration);
-        // `report` runs inside the stream's span (see `SseBody`'s drop).
-        let span = tracing::Span::current();
-        record_close(&span, reason.as_str(), stats.events, stats.bytes);
+        record_close(span, reason.as_str(), stats.events, stats.bytes);
         match reason {
             DisconnectReason::ClientGone => tracing::info!(
                 events = stats.events,

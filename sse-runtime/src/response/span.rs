@@ -5,6 +5,9 @@
 
 use crate::response::config::Config;
 
+/// The longest `Last-Event-ID` recorded on a span.
+const MAX_RECORDED_ID: usize = 128;
+
 /// The stream's span, named after OpenTelemetry's HTTP conventions where
 /// they have a name (`http.route`, `client.address`, `client.port`); how it
 /// ended is recorded on it when it closes (see [`record_close`]).
@@ -35,7 +38,12 @@ pub(crate) fn stream_span(config: &Config) -> tracing::Span {
         .as_ref()
         .and_then(|id| id.to_str().ok())
     {
-        span.record("sse.last_event_id", id);
+        // The span keeps what it records for the stream's life: a client's
+        // header, up to hyper's limit, is not kept whole.
+        match id.len() {
+            0..=MAX_RECORDED_ID => span.record("sse.last_event_id", id),
+            _ => span.record("sse.last_event_id", "(longer than 128 bytes)"),
+        };
     }
     span
 }

@@ -275,8 +275,8 @@ impl<S> SseResponse<S> {
     }
 
     /// Records the request's `Last-Event-ID` on the stream's span
-    /// (`sse.last_event_id`), so that a trace shows where a client resumed.
-    /// `#[sse_endpoint]` sets it; it changes nothing that is sent.
+    /// (`sse.last_event_id`, up to 128 bytes), so that a trace shows where
+    /// a client resumed. `#[sse_endpoint]` sets it; nothing sent changes.
     ///
     /// ```
     /// # use sse_runtime::{Event, SseResponse};
@@ -285,11 +285,11 @@ impl<S> SseResponse<S> {
     /// async fn events(headers: HeaderMap) -> SseResponse<futures_util::stream::Pending<Event>> {
     ///     let response = SseResponse::new(futures_util::stream::pending());
     ///     let Some(id) = headers.get("last-event-id") else { return response };
-    ///     response.last_event_id(id.clone())
+    ///     response.trace_last_event_id(id.clone())
     /// }
     /// # let _ = events;
     /// ```
-    pub fn last_event_id(mut self, header: http::HeaderValue) -> Self {
+    pub fn trace_last_event_id(mut self, header: http::HeaderValue) -> Self {
         self.config.last_event_id = Some(header);
         self
     }

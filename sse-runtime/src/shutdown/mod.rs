@@ -43,6 +43,7 @@
 //! There is no process-global state: two servers in one process each have
 //! their own `Shutdown`.
 
+mod drain;
 mod extract;
 mod listener;
 mod probes;
@@ -145,43 +146,6 @@ impl Shutdown {
         Duration::from_millis(self.coordinator.grace_millis.load(Ordering::Relaxed))
     }
 
-    /// Sets how long the server goes on as before once shutdown is
-    /// requested, [`ready`] answering `503` meanwhile, before it stops
-    /// accepting and tells the streams (default: none). A load balancer
-    /// needs this: it learns that a server is going from a failing readiness
-    /// probe, or from its orchestrator removing the endpoint, which takes
-    /// seconds to reach every proxy; connections keep arriving until then.
-    ///
-    /// With Kubernetes: the drain delay plus the grace period, plus the
-    /// longest farewell, must fit in `terminationGracePeriodSeconds` (30 s
-    /// by default), or the pod is killed before its streams said goodbye;
-    /// a readiness probe's `periodSeconds × failureThreshold` is how long the
-    /// drain delay must at least be for the probe alone to take the pod out.
-    ///
-    /// ```
-    /// use sse_runtime::Shutdown;
-    /// use std::time::Duration;
-    ///
-    /// // terminationGracePeriodSeconds: 30 ≥ 10 (drain) + 15 (grace) + margin
-    /// let shutdown = Shutdown::new()
-    ///     .with_drain_delay(Duration::from_secs(10))
-    ///     .with_grace_period(Duration::from_secs(15));
-    /// assert_eq!(shutdown.drain_delay(), Duration::from_secs(10));
-    /// ```
-    #[must_use]
-    pub fn with_drain_delay(self, drain: Duration) -> Self {
-        let millis = u64::try_from(drain.as_millis()).unwrap_or(u64::MAX);
-        self.coordinator
-            .drain_millis
-            .store(millis, Ordering::Relaxed);
-        self
-    }
-
-    /// The drain delay.
-    pub fn drain_delay(&self) -> Duration {
-        Duration::from_millis(self.coordinator.drain_millis.load(Ordering::Relaxed))
-    }
-
     /// Starts the shutdown: [`is_ready`](Shutdown::is_ready) turns false at
     /// once, then, after the [drain delay](Shutdown::with_drain_delay) (none
     /// by default), every stream is told, and those still open after the
@@ -191,62 +155,25 @@ impl Shutdown {
         if drain.is_zero() {
             return self.tell_streams();
         }
-        let announced = self.coordinator.progress.send_if_modified(|progress| {
-            let running = *progress == Progress::Running;
-            if running {
-                *progress = Progress::Unready;
-            }
-            running
-        });
-        if !announced {
-            return;
-        }
-        tracing::info!(
-            ?drain,
-            "shutdown requested; not ready from now, streams told after the drain delay"
-        );
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                let shutdown = self.clone();
-                runtime.spawn(async move {
-                    tokio::time::sleep(drain).await;
-                    shutdown.tell_streams();
-                });
-            }
-            // Nothing could wait out the delay: go on at once.
-            Err(_) => self.tell_streams(),
-        }
+        self.announce(drain);
     }
 
     /// Tells every stream, unless they were told already.
-    fn tell_streams(&self) {
+    pub(crate) fn tell_streams(&self) {
         let force_at = Instant::now() + self.grace_period();
         self.update(|progress| match progress {
             Progress::Running | Progress::Unready => {
                 *progress = Progress::Draining { force_at };
-                tracing::info!(grace = ?self.grace_period(), "shutdown requested; telling open streams");
+                tracing::info!(grace = ?self.grace_period(), "telling open streams to finish");
                 true
             }
             Progress::Draining { .. } => false,
         });
     }
 
-    /// Whether the server should get new clients: `false` from the moment
-    /// shutdown is requested, before the drain delay runs. What [`ready`]
-    /// answers.
-    ///
-    /// ```
-    /// let shutdown = sse_runtime::Shutdown::new();
-    /// assert!(shutdown.is_ready());
-    /// shutdown.trigger();
-    /// assert!(!shutdown.is_ready());
-    /// ```
-    pub fn is_ready(&self) -> bool {
-        *self.coordinator.progress.borrow() == Progress::Running
-    }
-
     /// Ends every remaining stream now, without waiting for the grace period
-    /// (for example on a second Ctrl-C).
+    /// (for example on a second Ctrl-C). During the drain delay it ends them
+    /// at once too, without their farewells.
     pub fn force(&self) {
         let now = Instant::now();
         self.update(|progress| match progress {
@@ -313,7 +240,9 @@ impl Shutdown {
     ///
     /// It completes once the streams are told, after the drain delay: so it
     /// is also the signal to give `axum::serve(..).with_graceful_shutdown`,
-    /// which stops accepting when its signal completes.
+    /// which stops accepting when its signal completes. (A second signal
+    /// during the drain is not listened for here: to end at once on a second
+    /// Ctrl-C, wait for it beside this and call [`force`](Shutdown::force).)
     pub async fn trigger_on<F: Future>(self, signal: F) {
         signal.await;
         self.trigger();

@@ -28,6 +28,7 @@ use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits, Log};
 use crate::hub::message::Message;
+use crate::hub::publish_keys::Stored;
 use crate::hub::subscription::Subscription;
 use crate::hub::topic_ids::{WireId, check_topic_for_ids};
 use crate::metrics::HubMetrics;
@@ -97,7 +98,7 @@ impl MemoryHub {
             hub: Arc::downgrade(self),
         });
         topics.map.insert(name.to_owned(), topic.clone());
-        self.metrics.topics(topics.map.len());
+        self.metrics.topics_changed(1);
         Ok(topic)
     }
 
@@ -107,17 +108,18 @@ impl MemoryHub {
 
     /// Takes out every topic with no subscriber and nothing left to replay.
     fn sweep(&self, topics: &mut Topics) {
+        let held = topics.map.len();
         topics.map.retain(|_, topic| {
             let mut log = topic.fanout.lock();
             let reclaimable = self.reclaimable(topic, &mut log);
             log.removed |= reclaimable;
             !reclaimable
         });
-        let before = topics.map.len();
-        topics.map.shrink_to(before.saturating_mul(2));
-        topics.sweep_at = before.saturating_mul(2).max(SWEEP_FROM);
-        self.metrics.topics(before);
-        tracing::debug!(topics = before, "hub swept its idle topics");
+        let kept = topics.map.len();
+        topics.map.shrink_to(kept.saturating_mul(2));
+        topics.sweep_at = kept.saturating_mul(2).max(SWEEP_FROM);
+        self.metrics.topics_changed(kept as isize - held as isize);
+        tracing::debug!(topics = kept, "hub swept its idle topics");
     }
 
     /// Whether nothing needs the topic: no subscriber, nothing to replay
@@ -145,7 +147,7 @@ impl MemoryHub {
             log.removed = true;
             drop(log);
             topics.map.remove(&topic.name);
-            self.metrics.topics(topics.map.len());
+            self.metrics.topics_changed(-1);
         }
     }
 
@@ -154,11 +156,11 @@ impl MemoryHub {
         name: &str,
         event: &E,
         last: bool,
-    ) -> Result<u64, HubError> {
+    ) -> Result<Stored, HubError> {
         loop {
             let topic = self.topic(name)?;
             if let Some(published) = self.publish_on(&topic, event, last) {
-                return published;
+                return published.map(Stored::new);
             }
         }
     }
@@ -168,19 +170,19 @@ impl MemoryHub {
         name: &str,
         key: &str,
         event: &E,
-    ) -> Result<u64, HubError> {
+    ) -> Result<Stored, HubError> {
         let window = self.config.idempotency_window;
         loop {
             let topic = self.topic(name)?;
             // Held across the publish: the same key races with itself here.
             let mut keys = lock(&topic.keys);
             if let Some(id) = keys.get(key, window) {
-                return Ok(id);
+                return Ok(Stored { id, new: false });
             }
             if let Some(published) = self.publish_on(&topic, event, false) {
                 let id = published?;
                 keys.insert(key, id);
-                return Ok(id);
+                return Ok(Stored::new(id));
             }
         }
     }
@@ -245,9 +247,11 @@ impl MemoryHub {
 impl Drop for MemoryHub {
     fn drop(&mut self) {
         // Subscribers end after what they have buffered.
-        for topic in lock(&self.topics).map.values() {
+        let topics = lock(&self.topics);
+        for topic in topics.map.values() {
             topic.fanout.close();
         }
+        self.metrics.topics_changed(-(topics.map.len() as isize));
     }
 }
 
@@ -280,7 +284,7 @@ mod tests {
         );
         // Both look again, and meet on the new incarnation.
         let mut subscription = hub.subscribe("t", None).unwrap();
-        let id = hub.publish("t", &Event::data("x"), false).unwrap();
+        let id = hub.publish("t", &Event::data("x"), false).unwrap().id;
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         let got = std::pin::Pin::new(&mut subscription);
         match futures_core::Stream::poll_next(got, &mut cx) {

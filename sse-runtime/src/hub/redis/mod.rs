@@ -62,6 +62,7 @@ use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::fanout::Fanout;
 use crate::hub::message::{Message, encode_for_topic};
+use crate::hub::publish_keys::Stored;
 use crate::hub::resume::{History, Resume};
 use crate::hub::subscription::Subscription;
 use crate::hub::topic_ids::check_topic_for_ids;
@@ -79,7 +80,7 @@ pub(super) const LAST: &str = ";last";
 const PUBLISH: &str = r"
 if KEYS[2] then
   local seen = redis.call('GET', KEYS[2])
-  if seen then return seen end
+  if seen then return 'seen:' .. seen end
 end
 local id
 if ARGV[4] == '' then
@@ -115,9 +116,13 @@ pub(super) struct Shared {
 impl Drop for RedisHub {
     fn drop(&mut self) {
         self.reader.abort();
-        for topic in self.shared.topics() {
+        // Out of the map, so that a subscription that leaves later finds no
+        // topic to reclaim (and the gauge is taken down once).
+        let topics: Vec<_> = lock(&self.shared.topics).drain().collect();
+        for (_, topic) in &topics {
             topic.fanout.close();
         }
+        self.shared.metrics.topics_changed(-(topics.len() as isize));
     }
 }
 
@@ -165,7 +170,7 @@ impl RedisHub {
         publish_key: Option<&str>,
         event: &E,
         last: bool,
-    ) -> Result<u64, HubError> {
+    ) -> Result<Stored, HubError> {
         // Stored without an id: Redis assigns it, and readers write it.
         let shared = &self.shared;
         if shared.config.topic_in_ids {
@@ -189,9 +194,15 @@ impl RedisHub {
             invocation.invoke_async(&mut connection),
         )
         .await?;
-        pack(&id).ok_or_else(|| {
+        // The script answers a key it has seen with `seen:<id>`.
+        let (id, new) = match id.strip_prefix("seen:") {
+            Some(seen) => (seen, false),
+            None => (id.as_str(), true),
+        };
+        let id = pack(id).ok_or_else(|| {
             HubError::Backend(format!("Redis returned an unexpected id {id:?}").into())
-        })
+        })?;
+        Ok(Stored { id, new })
     }
 
     pub(super) async fn subscribe(

@@ -68,7 +68,7 @@ impl Shared {
             // In the map before subscribing: what the channel brings from
             // then on is held until the start is known.
             topics.insert(name.to_owned(), topic.clone());
-            self.metrics.topics(topics.len());
+            self.metrics.topics_changed(1);
             topic
         };
         // Each step bounded, so that a start fails (and is undone below)
@@ -92,8 +92,9 @@ impl Shared {
                 topic.fanout.close();
                 {
                     let mut topics = lock(&shared.topics);
-                    topics.remove(name);
-                    shared.metrics.topics(topics.len());
+                    if topics.remove(name).is_some() {
+                        shared.metrics.topics_changed(-1);
+                    }
                 }
                 let _ = sink.unsubscribe(key(name)).await;
                 Err(error)
@@ -125,7 +126,7 @@ impl Shared {
             log.removed = true;
             drop(log);
             topics.remove(&topic.name);
-            self.metrics.topics(topics.len());
+            self.metrics.topics_changed(-1);
         }
         // On failure the connection is gone, and a reconnect subscribes only
         // to the topics still served.

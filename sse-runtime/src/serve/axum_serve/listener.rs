@@ -107,11 +107,13 @@ impl axum::serve::Listener for SseListener {
 
 impl Drop for SseListener {
     /// axum drops its listener when it stops accepting, which under
-    /// `with_graceful_shutdown` means its signal fired: tell the streams.
+    /// `with_graceful_shutdown` means its signal fired: tell the streams now
+    /// (a drain delay is over by then, or, with a signal that does not wait
+    /// for it, too late to keep accepting).
     fn drop(&mut self) {
         if !self.shutdown.is_requested() {
             tracing::info!("the server stopped accepting; shutting the event streams down");
-            self.shutdown.trigger();
+            self.shutdown.tell_streams();
         }
     }
 }

@@ -26,6 +26,9 @@ struct Handles {
     route: ::metrics::SharedString,
     open: Gauge,
     events: Counter,
+    /// Events of the stream counted into `events` so far: the counter is
+    /// moved once per frame, not once per event.
+    events_counted: u64,
     bytes: Counter,
     pings: Counter,
 }
@@ -66,6 +69,7 @@ impl StreamMetrics {
             open.increment(1.0);
             *state = State::Open(Handles {
                 events: counter!("sse_events_sent_total", "route" => route.clone()),
+                events_counted: 0,
                 bytes: counter!("sse_sent_bytes_total", "route" => route.clone()),
                 pings: counter!("sse_keep_alive_pings_total", "route" => route.clone()),
                 open,
@@ -74,22 +78,14 @@ impl StreamMetrics {
         }
     }
 
-    /// `events` more events written.
-    #[inline]
+    /// A frame of `bytes` went to the connection, the stream having
+    /// written `events` events in all by then: both counters move, once a
+    /// frame (a frame carries many events when they come fast).
     #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-    pub(crate) fn events(&self, events: usize) {
+    pub(crate) fn frame_sent(&mut self, events: u64, bytes: usize) {
         #[cfg(feature = "metrics")]
-        if let Some(handles) = self.handles() {
-            handles.events.increment(events as u64);
-        }
-    }
-
-    /// `bytes` more handed to the connection.
-    #[inline]
-    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-    pub(crate) fn bytes(&self, bytes: usize) {
-        #[cfg(feature = "metrics")]
-        if let Some(handles) = self.handles() {
+        if let Some(State::Open(handles)) = self.state.as_deref_mut() {
+            handles.count_events(events);
             handles.bytes.increment(bytes as u64);
         }
     }
@@ -103,17 +99,37 @@ impl StreamMetrics {
         }
     }
 
-    /// The stream ended for `reason` after `duration`: no longer open.
+    /// The stream ended for `reason` after `duration`, having written
+    /// `events` events in all: no longer open.
     #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-    pub(crate) fn closed(&mut self, reason: &'static str, duration: std::time::Duration) {
+    pub(crate) fn closed(
+        &mut self,
+        reason: &'static str,
+        duration: std::time::Duration,
+        events: u64,
+    ) {
         #[cfg(feature = "metrics")]
-        if let Some(State::Open(handles)) = self.state.take().map(|state| *state) {
+        if let Some(State::Open(mut handles)) = self.state.take().map(|state| *state) {
+            // Events written after the last frame (a farewell's, say).
+            handles.count_events(events);
             handles.open.decrement(1.0);
             let route = handles.route;
             counter!("sse_streams_closed_total", "route" => route.clone(), "reason" => reason)
                 .increment(1);
             let lived: Histogram = histogram!("sse_stream_duration_seconds", "route" => route);
             lived.record(duration.as_secs_f64());
+        }
+    }
+}
+
+#[cfg(feature = "metrics")]
+impl Handles {
+    /// Moves the events counter up to `events`, the stream's total.
+    fn count_events(&mut self, events: u64) {
+        let new = events.saturating_sub(self.events_counted);
+        if new > 0 {
+            self.events.increment(new);
+            self.events_counted = events;
         }
     }
 }

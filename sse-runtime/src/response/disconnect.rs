@@ -185,7 +185,6 @@ impl Ending {
     /// Counts `events` more, `last_id` being the last id among them.
     pub(crate) fn record_events(&mut self, events: usize, last_id: Option<&str>) {
         self.events += events as u64;
-        self.metrics.events(events);
         if let Some(id) = last_id {
             // Reuses the allocation of the previous id.
             let stored = self.last_id.get_or_insert_with(String::new);
@@ -197,7 +196,7 @@ impl Ending {
     /// Counts `bytes` more handed to the connection.
     pub(crate) fn record_bytes(&mut self, bytes: usize) {
         self.bytes += bytes as u64;
-        self.metrics.bytes(bytes);
+        self.metrics.frame_sent(self.events, bytes);
     }
 
     /// Logs how the stream ended, records it on `span` (the stream's), and
@@ -222,7 +221,8 @@ impl Ending {
             duration: started.elapsed(),
             last_id: self.last_id.take(),
         };
-        self.metrics.closed(reason.as_str(), stats.duration);
+        self.metrics
+            .closed(reason.as_str(), stats.duration, stats.events);
         record_close(span, reason.as_str(), stats.events, stats.bytes);
         match reason {
             DisconnectReason::ClientGone => tracing::info!(

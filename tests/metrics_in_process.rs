@@ -224,3 +224,60 @@ async fn a_hub_on_redis_counts_its_failures_and_its_reconnects() {
     drop(hub);
     changed_by(topics, before[0], 0.0).await;
 }
+
+#[tokio::test]
+async fn a_response_without_a_route_is_labelled_unknown_and_its_pings_are_bytes_not_events() {
+    use axum::routing::get;
+    use sse_runtime::{KeepAlive, Shutdown, SseResponse};
+    recorder();
+    let _alone = one_at_a_time().await;
+    let (events, bytes, pings) = (
+        r#"sse_events_sent_total{route="unknown"}"#,
+        r#"sse_sent_bytes_total{route="unknown"}"#,
+        r#"sse_keep_alive_pings_total{route="unknown"}"#,
+    );
+    let before = [events, bytes, pings].map(value);
+    // Built by hand, without `.route(..)`: a quiet stream that only pings.
+    let app = axum::Router::new().route(
+        "/quiet",
+        get(|| async {
+            SseResponse::new(futures_util::stream::pending::<Event>())
+                .keep_alive(KeepAlive::every(Duration::from_millis(50)))
+        }),
+    );
+    let server = sse_test_support::serve(app, Shutdown::new()).await;
+    let (_, mut client) = request(server.addr, "GET", "/quiet", &[]).await;
+    client.read_until(": ping\n\n").await;
+    client.read_until(": ping\n\n").await;
+    drop(client);
+    // Two pings at least (each `: ping\n\n`, 8 bytes), after the opening
+    // comment (`: \n\n`, 4 bytes); no event.
+    let counted = tokio::time::timeout(sse_test_support::PATIENCE, async {
+        while value(pings) - before[2] < 2.0 || value(bytes) - before[1] < 4.0 + 2.0 * 8.0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(counted.is_ok(), "{}", recorder().render());
+    assert_eq!(value(events), before[0], "pings are not events");
+}
+
+#[tokio::test]
+async fn describe_gives_every_metric_its_help_text() {
+    recorder();
+    let _alone = one_at_a_time().await;
+    sse_runtime::metrics::describe();
+    // Prometheus' exporter prints help for the series it has.
+    let hub = Hub::new();
+    hub.publish("described", &Event::data("x")).await.unwrap();
+    let text = recorder().render();
+    for help in [
+        "# HELP sse_hub_publishes_total Events stored by the hub (a publish_once answered from its key is not).",
+        "# HELP sse_hub_topics Topics the hubs hold in this process.",
+    ] {
+        assert!(
+            text.lines().any(|line| line == help),
+            "no {help:?} in\n{text}"
+        );
+    }
+}

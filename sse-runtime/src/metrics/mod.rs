@@ -10,7 +10,7 @@
 //! # fn install() {
 //! // Install the recorder first: a stream or hub made before it reports to
 //! // no one (the facade's handles are taken when a stream opens and a hub is
-//! // made, so that counting an event is one atomic add).
+//! // made, so that counting costs no lookup and no allocation).
 //! // metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
 //! sse_runtime::metrics::describe();
 //! # }
@@ -81,8 +81,11 @@ pub fn describe() {
         "sse_streams_refused_total",
         "Requests answered 503 by a StreamLimit."
     );
-    describe_gauge!("sse_hub_topics", "Topics the hub holds in this process.");
-    describe_counter!("sse_hub_publishes_total", "Events published to the hub.");
+    describe_gauge!("sse_hub_topics", "Topics the hubs hold in this process.");
+    describe_counter!(
+        "sse_hub_publishes_total",
+        "Events stored by the hub (a publish_once answered from its key is not)."
+    );
     describe_counter!(
         "sse_hub_errors_total",
         "Failed hub publishes and subscribes, by operation and error."

@@ -1,5 +1,5 @@
-//! One stream's handles: taken once when it opens, so that counting an event
-//! is an atomic add, never a registry lookup or an allocation. Without the
+//! One stream's handles: taken once when it opens, so that counting is an
+//! atomic add per frame sent, never a registry lookup or an allocation. Without the
 //! `metrics` feature, an empty type whose methods do nothing.
 
 #[cfg(feature = "metrics")]

@@ -1,5 +1,7 @@
-//! The in-process broadcast hub: order, exactly-once, race-free resume,
-//! replay limits, lag policies, and topic access decided by the endpoint.
+//! The in-process broadcast hub beyond the contract every backend keeps
+//! (`tests/hub_contract.rs`: order, exactly once, race-free resume, the
+//! last message): replay limits by count and age, lag policies, incarnations,
+//! and topic access decided by the endpoint.
 
 use std::time::Duration;
 
@@ -35,35 +37,6 @@ async fn take(sub: &mut sse_runtime::hub::Subscription, count: usize) -> Vec<u64
         ids.push(n(message.id()));
     }
     ids
-}
-
-#[tokio::test]
-async fn every_subscriber_gets_every_event_once_in_order() {
-    let hub = Hub::new();
-    let mut subs = Vec::new();
-    for _ in 0..3 {
-        subs.push(subscribe(&hub, "t", None).await);
-    }
-    for n in 0..100 {
-        publish(&hub, "t", &Event::data(n.to_string())).await;
-    }
-    for sub in &mut subs {
-        assert_eq!(take(sub, 100).await, (1..=100).collect::<Vec<_>>());
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn resume_has_no_gap_and_no_duplicate_while_publishes_race() {
-    // Every resume starts a few events back, so it crosses from the replay
-    // to live events while publishes race with it.
-    let hub = Hub::with_config(HubConfig {
-        replay: 20_000,
-        buffer: 20_000,
-        ..HubConfig::default()
-    });
-    let checked = sse_test_support::hub::check_resume_races(&hub, "race", 5_000).await;
-    assert!(checked > 0);
-    eprintln!("{checked} resumes crossed the replay/live join");
 }
 
 #[tokio::test]
@@ -532,9 +505,4 @@ async fn ids_can_name_their_topic() {
         2,
         "nothing stored for the refused topics"
     );
-}
-
-#[tokio::test]
-async fn a_last_message_ends_its_subscriptions() {
-    sse_test_support::hub::check_last_message_ends_subscriptions(&Hub::new()).await;
 }

@@ -1,7 +1,8 @@
 //! The hub's Redis backend with a real `redis-server` (started here on a free
 //! port, no persistence) and two processes of the `chat` example: delivery
 //! across processes, resume after moving between them and after one is
-//! killed, and a Redis restart; and the resume race on Redis. Without
+//! killed, and a Redis restart (the contract every backend keeps, the resume
+//! race among it, is `tests/hub_contract.rs`). Without
 //! `redis-server` these tests fail, unless `SSE_SKIP_REDIS_TESTS=1` skips
 //! them on purpose.
 
@@ -125,23 +126,6 @@ async fn two_processes_share_a_room_through_redis() {
     let (id, text) = next_chat(&mut moved).await;
     assert_eq!((id, text.as_str()), (back, "back"));
     b.terminate().await;
-    redis.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn resume_has_no_gap_and_no_duplicate_while_publishes_race_on_redis() {
-    let Some(redis) = Redis::start_on_a_free_port().await else {
-        return;
-    };
-    let config = HubConfig {
-        replay: 20_000,
-        buffer: 20_000,
-        ..HubConfig::default()
-    };
-    let hub = Hub::redis(&redis.url(), config).await.expect("connected");
-    let checked = sse_test_support::hub::check_resume_races(&hub, "race", 2_000).await;
-    assert!(checked > 0);
-    eprintln!("{checked} resumes crossed the replay/live join on Redis");
     redis.stop().await;
 }
 
@@ -842,17 +826,5 @@ async fn ids_can_name_their_topic_on_redis() {
         0,
         "nothing stored"
     );
-    redis.stop().await;
-}
-
-#[tokio::test]
-async fn a_last_message_ends_its_subscriptions_on_redis() {
-    let Some(redis) = Redis::start_on_a_free_port().await else {
-        return;
-    };
-    let hub = Hub::redis(&redis.url(), HubConfig::default())
-        .await
-        .unwrap();
-    sse_test_support::hub::check_last_message_ends_subscriptions(&hub).await;
     redis.stop().await;
 }

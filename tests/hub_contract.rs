@@ -1,0 +1,271 @@
+//! The hub's contract, written once and run against every backend: fan-out
+//! exactly once and in order, resume (`Fresh`, `Complete`, `Gap`,
+//! `Unknown`) by one rule, history trimmed and reported as a gap,
+//! `publish_once` stored once, `publish_last` ending live and resumed
+//! subscriptions, resumes racing publishes without gap or duplicate, and
+//! topics reclaimed once nothing needs them. A backend is a constructor
+//! below plus one line at the bottom (`contract!(name, constructor)`); what
+//! only one backend can do (Redis going away, a restart that loses data)
+//! stays in its own file (`tests/redis_hub.rs`, `tests/hub.rs`).
+
+use std::time::Duration;
+
+use sse_runtime::Event;
+use sse_runtime::hub::{Hub, HubConfig, Resume, Subscription};
+use sse_test_support::PATIENCE;
+use sse_test_support::redis::Redis;
+
+/// A hub on one backend, with whatever keeps that backend running.
+struct Backend {
+    hub: Hub,
+    /// An id the hub has not issued and will not for a long while, after
+    /// `newest`: ids are the backend's own (a count in memory, Redis' clock
+    /// and sequence), so how far ahead that is is too.
+    ahead: fn(newest: u64) -> u64,
+    _server: Option<Redis>,
+}
+
+async fn memory(config: HubConfig) -> Option<Backend> {
+    Some(Backend {
+        hub: Hub::with_config(config),
+        // Within the topic's incarnation (its low 32 bits count events).
+        ahead: |newest| newest + 1_000_000,
+        _server: None,
+    })
+}
+
+/// A `redis-server` of its own; `None` when the run skips Redis on purpose.
+async fn redis(config: HubConfig) -> Option<Backend> {
+    let redis = Redis::start_on_a_free_port().await?;
+    let hub = Hub::redis(&redis.url(), config).await.expect("connected");
+    Some(Backend {
+        hub,
+        // An hour on: Redis ids pack milliseconds above 20 bits of sequence.
+        ahead: |newest| newest + (3_600_000 << 20),
+        _server: Some(redis),
+    })
+}
+
+async fn publish(hub: &Hub, topic: &str, n: usize) -> u64 {
+    hub.publish(topic, &Event::data(n.to_string()))
+        .await
+        .expect("published")
+}
+
+/// The next `count` messages' ids and data.
+async fn take(subscription: &mut Subscription, count: usize) -> Vec<(u64, String)> {
+    let mut taken = Vec::new();
+    for _ in 0..count {
+        let message = tokio::time::timeout(PATIENCE, subscription.next())
+            .await
+            .expect("a message in time")
+            .expect("the subscription goes on");
+        let text = String::from_utf8_lossy(message.as_bytes()).into_owned();
+        let data = text
+            .lines()
+            .find_map(|line| line.strip_prefix("data: "))
+            .unwrap_or_default()
+            .to_owned();
+        taken.push((message.id(), data));
+    }
+    taken
+}
+
+fn numbers(range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|n| n.to_string()).collect()
+}
+
+fn data(taken: &[(u64, String)]) -> Vec<String> {
+    taken.iter().map(|(_, data)| data.clone()).collect()
+}
+
+async fn every_subscriber_gets_every_event_once_in_order(hub: &Hub) {
+    let mut subscribers = Vec::new();
+    for _ in 0..3 {
+        subscribers.push(hub.subscribe("fan", None).await.unwrap());
+    }
+    let mut ids = Vec::new();
+    for n in 0..300 {
+        ids.push(publish(hub, "fan", n).await);
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids grow: {ids:?}");
+    for subscriber in &mut subscribers {
+        assert_eq!(subscriber.resume(), Resume::Fresh);
+        let taken = take(subscriber, 300).await;
+        assert_eq!(data(&taken), numbers(0..300));
+        let got: Vec<u64> = taken.iter().map(|(id, _)| *id).collect();
+        assert_eq!(got, ids);
+    }
+}
+
+async fn a_resume_is_complete_fresh_or_unknown_by_one_rule(backend: &Backend) {
+    let hub = &backend.hub;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(publish(hub, "resume", n).await);
+    }
+    let mut resumed = hub.subscribe("resume", Some(ids[1])).await.unwrap();
+    assert_eq!(resumed.resume(), Resume::Complete);
+    assert_eq!(data(&take(&mut resumed, 3).await), numbers(2..5));
+    publish(hub, "resume", 5).await;
+    assert_eq!(data(&take(&mut resumed, 1).await), ["5"], "then live");
+
+    let ahead = (backend.ahead)(*ids.last().unwrap());
+    let resumed = hub.subscribe("resume", Some(ahead)).await.unwrap();
+    assert_eq!(
+        resumed.resume(),
+        Resume::Unknown {
+            last_event_id: ahead
+        },
+        "an id newer than anything published"
+    );
+    let fresh = hub.subscribe("resume", None).await.unwrap();
+    assert_eq!(fresh.resume(), Resume::Fresh);
+}
+
+/// `replay` is 5: after 500 publishes a client that saw the first has lost
+/// some, and is told so; what the topic holds is replayed, contiguous and up
+/// to the newest. (Redis trims approximately, so how many it keeps is at
+/// least 5, not exactly 5.)
+async fn history_past_the_replay_window_is_a_gap(hub: &Hub) {
+    let mut ids = Vec::new();
+    for n in 0..500 {
+        ids.push(publish(hub, "trimmed", n).await);
+    }
+    let mut resumed = hub.subscribe("trimmed", Some(ids[0])).await.unwrap();
+    assert!(
+        matches!(resumed.resume(), Resume::Gap { .. }),
+        "{:?}",
+        resumed.resume()
+    );
+    let first = take(&mut resumed, 1).await[0].0;
+    let kept = ids.iter().position(|id| *id == first).expect("one of ours");
+    assert!(kept > 1, "some were lost");
+    let rest = take(&mut resumed, ids.len() - kept - 1).await;
+    let got: Vec<u64> = rest.iter().map(|(id, _)| *id).collect();
+    assert_eq!(got, ids[kept + 1..], "contiguous, up to the newest");
+}
+
+async fn publish_once_stores_an_event_once_per_key(hub: &Hub) {
+    let mut subscriber = hub.subscribe("once", None).await.unwrap();
+    let event = Event::data("paid");
+    let first = hub.publish_once("once", "order-7", &event).await.unwrap();
+    let retried = hub.publish_once("once", "order-7", &event).await.unwrap();
+    assert_eq!(first, retried, "the retry answers the stored id");
+    let other = hub.publish_once("once", "order-8", &event).await.unwrap();
+    assert_ne!(other, first, "another key is another event");
+    let taken = take(&mut subscriber, 2).await;
+    assert_eq!(
+        taken.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        [first, other]
+    );
+}
+
+async fn resumes_racing_publishes_have_no_gap_and_no_duplicate(hub: &Hub) {
+    let checked = sse_test_support::hub::check_resume_races(hub, "race", 2_000).await;
+    assert!(checked > 0);
+    eprintln!("{checked} resumes crossed the replay/live join");
+}
+
+/// `replay` is 0: a topic nobody listens to and nothing to replay is freed.
+async fn a_topic_nothing_needs_is_reclaimed(hub: &Hub) {
+    let mut subscriber = hub.subscribe("passing", None).await.unwrap();
+    publish(hub, "passing", 0).await;
+    take(&mut subscriber, 1).await;
+    assert_eq!(hub.topic_count(), 1);
+    drop(subscriber);
+    let freed = tokio::time::timeout(PATIENCE, async {
+        while hub.topic_count() > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(freed.is_ok(), "{} topics held", hub.topic_count());
+}
+
+/// Every case of the contract against the backend `$make` builds.
+macro_rules! contract {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+
+            async fn backend(config: HubConfig) -> Option<Backend> {
+                $make(config).await
+            }
+
+            #[tokio::test]
+            async fn every_subscriber_gets_every_event_once_in_order() {
+                let Some(backend) = backend(HubConfig::default()).await else {
+                    return;
+                };
+                super::every_subscriber_gets_every_event_once_in_order(&backend.hub).await;
+            }
+
+            #[tokio::test]
+            async fn a_resume_is_complete_fresh_or_unknown_by_one_rule() {
+                let Some(backend) = backend(HubConfig::default()).await else {
+                    return;
+                };
+                super::a_resume_is_complete_fresh_or_unknown_by_one_rule(&backend).await;
+            }
+
+            #[tokio::test]
+            async fn history_past_the_replay_window_is_a_gap() {
+                let config = HubConfig {
+                    replay: 5,
+                    ..HubConfig::default()
+                };
+                let Some(backend) = backend(config).await else {
+                    return;
+                };
+                super::history_past_the_replay_window_is_a_gap(&backend.hub).await;
+            }
+
+            #[tokio::test]
+            async fn publish_once_stores_an_event_once_per_key() {
+                let Some(backend) = backend(HubConfig::default()).await else {
+                    return;
+                };
+                super::publish_once_stores_an_event_once_per_key(&backend.hub).await;
+            }
+
+            #[tokio::test]
+            async fn a_last_message_ends_live_and_resumed_subscriptions() {
+                let Some(backend) = backend(HubConfig::default()).await else {
+                    return;
+                };
+                sse_test_support::hub::check_last_message_ends_subscriptions(&backend.hub).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn resumes_racing_publishes_have_no_gap_and_no_duplicate() {
+                // The reference subscriber is read now and then: the buffer
+                // holds every publish, so it never lags.
+                let config = HubConfig {
+                    replay: 20_000,
+                    buffer: 20_000,
+                    ..HubConfig::default()
+                };
+                let Some(backend) = backend(config).await else {
+                    return;
+                };
+                super::resumes_racing_publishes_have_no_gap_and_no_duplicate(&backend.hub).await;
+            }
+
+            #[tokio::test]
+            async fn a_topic_nothing_needs_is_reclaimed() {
+                let config = HubConfig {
+                    replay: 0,
+                    ..HubConfig::default()
+                };
+                let Some(backend) = backend(config).await else {
+                    return;
+                };
+                super::a_topic_nothing_needs_is_reclaimed(&backend.hub).await;
+            }
+        }
+    };
+}
+
+contract!(in_memory, memory);
+contract!(on_redis, redis);

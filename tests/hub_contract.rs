@@ -1,6 +1,7 @@
 //! The hub's contract, written once and run against every backend: fan-out
 //! exactly once and in order, resume (`Fresh`, `Complete`, `Gap`,
-//! `Unknown`) by one rule, history trimmed and reported as a gap,
+//! `Unknown`) by one rule, history trimmed and reported as a gap, a slow
+//! subscriber bounded by the buffer (skipping ahead, told, or ended to resume),
 //! `publish_once` stored once, `publish_last` ending live and resumed
 //! subscriptions, resumes racing publishes without gap or duplicate, and
 //! topics reclaimed once nothing needs them. A backend is a constructor
@@ -11,7 +12,7 @@
 use std::time::Duration;
 
 use sse_runtime::Event;
-use sse_runtime::hub::{Hub, HubConfig, Resume, Subscription};
+use sse_runtime::hub::{Hub, HubConfig, LagPolicy, Resume, Subscription};
 use sse_test_support::PATIENCE;
 use sse_test_support::redis::Redis;
 
@@ -161,6 +162,41 @@ async fn publish_once_stores_an_event_once_per_key(hub: &Hub) {
     );
 }
 
+/// `buffer` is 4 and `lag` skips: the publisher never waits for a subscriber
+/// that does not read, which holds no more than the buffer and is told how
+/// many it lost.
+async fn a_slow_subscriber_skips_ahead_and_is_told(hub: &Hub) {
+    let mut slow = hub.subscribe("lag", None).await.unwrap();
+    let mut fast = hub.subscribe("lag", None).await.unwrap();
+    for n in 0..10 {
+        publish(hub, "lag", n).await;
+        assert_eq!(data(&take(&mut fast, 1).await), [n.to_string()]);
+    }
+    let lagged = tokio::time::timeout(PATIENCE, slow.next()).await.unwrap();
+    assert_eq!(
+        lagged.expect("the notice").as_bytes(),
+        b"event: lagged\ndata: 6\n\n"
+    );
+    assert_eq!(data(&take(&mut slow, 4).await), numbers(6..10));
+}
+
+/// `buffer` is 4 and `lag` disconnects (the default): the subscriber that
+/// fell behind ends, and resumes from its last id with nothing lost.
+async fn a_slow_subscriber_is_ended_to_resume(hub: &Hub) {
+    let mut slow = hub.subscribe("behind", None).await.unwrap();
+    let mut fast = hub.subscribe("behind", None).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        ids.push(publish(hub, "behind", n).await);
+        take(&mut fast, 1).await;
+    }
+    let ended = tokio::time::timeout(PATIENCE, slow.next()).await.unwrap();
+    assert!(ended.is_none(), "ended, so the client reconnects");
+    let mut again = hub.subscribe("behind", Some(ids[0])).await.unwrap();
+    assert_eq!(again.resume(), Resume::Complete);
+    assert_eq!(data(&take(&mut again, 9).await), numbers(1..10));
+}
+
 async fn resumes_racing_publishes_have_no_gap_and_no_duplicate(hub: &Hub) {
     let checked = sse_test_support::hub::check_resume_races(hub, "race", 2_000).await;
     assert!(checked > 0);
@@ -235,6 +271,31 @@ macro_rules! contract {
                     return;
                 };
                 sse_test_support::hub::check_last_message_ends_subscriptions(&backend.hub).await;
+            }
+
+            #[tokio::test]
+            async fn a_slow_subscriber_skips_ahead_and_is_told() {
+                let config = HubConfig {
+                    buffer: 4,
+                    lag: LagPolicy::Skip,
+                    ..HubConfig::default()
+                };
+                let Some(backend) = backend(config).await else {
+                    return;
+                };
+                super::a_slow_subscriber_skips_ahead_and_is_told(&backend.hub).await;
+            }
+
+            #[tokio::test]
+            async fn a_slow_subscriber_is_ended_to_resume() {
+                let config = HubConfig {
+                    buffer: 4,
+                    ..HubConfig::default()
+                };
+                let Some(backend) = backend(config).await else {
+                    return;
+                };
+                super::a_slow_subscriber_is_ended_to_resume(&backend.hub).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -129,13 +129,6 @@ async fn a_send_timeout_nothing_enforces_is_explained_once_with_the_fix() {
     assert!(explained[0].contains("SseListener::new"), "{logs}");
 }
 
-async fn status_of(addr: SocketAddr, path: &str) -> u16 {
-    request(addr, "GET", path, &[("connection", "close")])
-        .await
-        .0
-        .status
-}
-
 #[tokio::test]
 async fn a_drain_under_axum_serve_keeps_accepting_with_ready_failing_until_it_is_over() {
     // As the documentation says: axum's signal is `trigger_on(signal)`,
@@ -160,15 +153,19 @@ async fn a_drain_under_axum_serve_keeps_accepting_with_ready_failing_until_it_is
     );
     let (_, mut client) = request(addr, "GET", "/", &[]).await;
     client.read_until("data: 1\n\n").await;
-    assert_eq!(status_of(addr, "/ready").await, 200);
+    let (ready, _) = request(addr, "GET", "/ready", &[]).await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.header("connection"), None, "kept alive while ready");
     let signalled = std::time::Instant::now();
     stop.send(()).unwrap();
     while !shutdown.is_requested() && shutdown.is_ready() {
         tokio::task::yield_now().await;
     }
     // New connections are still accepted and told to go elsewhere; the
-    // stream goes on.
-    assert_eq!(status_of(addr, "/ready").await, 503);
+    // stream goes on. A keep-alive connection is closed after its answer.
+    let (ready, _) = request(addr, "GET", "/ready", &[]).await;
+    assert_eq!(ready.status, 503);
+    assert_eq!(ready.header("connection"), Some("close"), "{ready:?}");
     let (head, mut second) = request(addr, "GET", "/", &[]).await;
     assert_eq!(head.status, 200, "a new stream during the drain");
     second.read_until("data: 1\n\n").await;

@@ -50,11 +50,23 @@ impl RouterService {
         let mut request = self.body_timeout.apply(request);
         request.extensions_mut().insert(self.shutdown.clone());
         request.extensions_mut().insert(ConnectInfo(self.peer));
+        let http1 = request.version() < http::Version::HTTP_2;
         let response = self.router.clone().call(request);
         let current = self.current.clone();
+        let shutdown = self.shutdown.clone();
         Box::pin(async move {
-            let response = response.await?;
+            let mut response = response.await?;
             let stream = response.extensions().get::<Arc<Enforcement>>().cloned();
+            if http1 && stream.is_none() && !shutdown.is_ready() {
+                // Draining: a proxy's pooled connection is closed after this
+                // answer, so that its next request opens one it can route
+                // elsewhere, rather than racing the close when accepting
+                // stops. (An event stream ends with the drain anyway.)
+                response.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+            }
             // An HTTP/2 stream's own task enforces its send timeout; otherwise
             // the connection's socket does, for the one stream it carries.
             let own_task = stream.as_ref().is_some_and(h2::attach);

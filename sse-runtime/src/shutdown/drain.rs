@@ -21,7 +21,10 @@ impl Shutdown {
     /// killed before its streams said goodbye; the drain delay should cover
     /// how long the endpoint's removal takes to reach every proxy.
     ///
-    /// [`serve`](crate::serve()) keeps accepting during the drain. Under
+    /// [`serve`](crate::serve()) keeps accepting during the drain, and
+    /// answers HTTP/1.1 requests other than event streams with
+    /// `Connection: close`, so that pooled connections move on before it
+    /// stops. Under
     /// plain `axum::serve`, give it `shutdown.clone().trigger_on(signal)` as
     /// its graceful-shutdown signal, which completes after the drain: axum
     /// stops accepting when its signal completes.

@@ -98,7 +98,11 @@ impl<S: EventStream> SseBody<S> {
         enforcement: Arc<Enforcement>,
         permit: Option<StreamPermit>,
     ) -> Self {
-        let span = stream_span(&config);
+        let span = stream_span(
+            config.route.as_ref(),
+            config.peer,
+            config.last_event_id.as_ref(),
+        );
         let state = State {
             events: Some(events),
             phase: Phase::Opening(config.max_duration.map(|max| Box::new(max.start()))),

@@ -3,7 +3,10 @@
 //! closed with how the stream ended, so that a `tracing-opentelemetry` layer
 //! exports one span per stream with its outcome.
 
-use crate::response::config::Config;
+use std::net::SocketAddr;
+
+use axum::extract::MatchedPath;
+use http::HeaderValue;
 
 /// The longest `Last-Event-ID` recorded on a span.
 const MAX_RECORDED_ID: usize = 128;
@@ -11,7 +14,11 @@ const MAX_RECORDED_ID: usize = 128;
 /// The stream's span, named after OpenTelemetry's HTTP conventions where
 /// they have a name (`http.route`, `client.address`, `client.port`); how it
 /// ended is recorded on it when it closes (see [`record_close`]).
-pub(crate) fn stream_span(config: &Config) -> tracing::Span {
+pub(crate) fn stream_span(
+    route: Option<&MatchedPath>,
+    peer: Option<SocketAddr>,
+    last_event_id: Option<&HeaderValue>,
+) -> tracing::Span {
     use tracing::field::Empty;
     let span = tracing::info_span!(
         "sse.stream",
@@ -26,18 +33,14 @@ pub(crate) fn stream_span(config: &Config) -> tracing::Span {
     if span.is_disabled() {
         return span;
     }
-    if let Some(route) = &config.route {
+    if let Some(route) = route {
         span.record("http.route", route.as_str());
     }
-    if let Some(peer) = config.peer {
+    if let Some(peer) = peer {
         span.record("client.address", tracing::field::display(peer.ip()));
         span.record("client.port", i64::from(peer.port()));
     }
-    if let Some(id) = config
-        .last_event_id
-        .as_ref()
-        .and_then(|id| id.to_str().ok())
-    {
+    if let Some(id) = last_event_id.and_then(|id| id.to_str().ok()) {
         // The span keeps what it records for the stream's life: a client's
         // header, up to hyper's limit, is not kept whole.
         match id.len() {

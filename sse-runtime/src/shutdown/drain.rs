@@ -41,10 +41,7 @@ impl Shutdown {
     /// ```
     #[must_use]
     pub fn with_drain_delay(self, drain: Duration) -> Self {
-        let millis = u64::try_from(drain.as_millis()).unwrap_or(u64::MAX);
-        self.coordinator
-            .drain_millis
-            .store(millis, Ordering::Relaxed);
+        super::store_millis(&self.coordinator.drain_millis, drain);
         self
     }
 

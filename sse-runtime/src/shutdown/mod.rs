@@ -134,10 +134,7 @@ impl Shutdown {
     /// force (default [`DEFAULT_GRACE_PERIOD`]).
     #[must_use]
     pub fn with_grace_period(self, grace: Duration) -> Self {
-        let millis = u64::try_from(grace.as_millis()).unwrap_or(u64::MAX);
-        self.coordinator
-            .grace_millis
-            .store(millis, Ordering::Relaxed);
+        store_millis(&self.coordinator.grace_millis, grace);
         self
     }
 
@@ -262,6 +259,12 @@ impl Shutdown {
     pub(crate) fn listener(&self) -> ShutdownListener {
         ShutdownListener::new(self.coordinator.clone())
     }
+}
+
+/// Stores `duration` in milliseconds (saturating) where a clone reads it.
+fn store_millis(millis: &AtomicU64, duration: Duration) {
+    let value = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+    millis.store(value, Ordering::Relaxed);
 }
 
 impl Default for Shutdown {

@@ -25,8 +25,9 @@ fn recorder() -> &'static PrometheusHandle {
     })
 }
 
-/// One test at a time: they share the recorder's series.
+/// One test at a time, the recorder installed: they share its series.
 async fn one_at_a_time() -> MutexGuard<'static, ()> {
+    recorder();
     static LOCK: Mutex<()> = Mutex::const_new(());
     LOCK.lock().await
 }
@@ -60,7 +61,6 @@ const DELAYS: &str = r#"sse_hub_delivery_delay_seconds_count{backend="memory"}"#
 
 #[tokio::test]
 async fn a_hub_counts_its_lagging_subscribers_and_its_failures() {
-    recorder();
     let _alone = one_at_a_time().await;
     let lagged = r#"sse_hub_lagged_total{backend="memory",policy="skip"}"#;
     let full = |operation: &str| {
@@ -103,7 +103,6 @@ async fn a_hub_counts_its_lagging_subscribers_and_its_failures() {
 
 #[tokio::test]
 async fn a_publish_once_answered_from_its_key_is_not_counted_again() {
-    recorder();
     let _alone = one_at_a_time().await;
     let publishes = value(PUBLISHES);
     let hub = Hub::new();
@@ -116,7 +115,6 @@ async fn a_publish_once_answered_from_its_key_is_not_counted_again() {
 
 #[tokio::test]
 async fn the_topics_of_every_hub_add_up_and_leave_with_their_hub() {
-    recorder();
     let _alone = one_at_a_time().await;
     let topics = value(TOPICS);
     let (one, two) = (Hub::new(), Hub::new());
@@ -132,7 +130,6 @@ async fn the_topics_of_every_hub_add_up_and_leave_with_their_hub() {
 
 #[tokio::test]
 async fn a_replay_is_not_timed_as_hub_delay_and_live_messages_are() {
-    recorder();
     let _alone = one_at_a_time().await;
     // 300 messages: the 1-in-16 sample cannot miss them all (the chance is
     // (15/16)^300, about 4e-9).
@@ -162,7 +159,6 @@ async fn a_replay_is_not_timed_as_hub_delay_and_live_messages_are() {
 async fn a_stream_ended_by_the_shutdown_is_counted_as_such() {
     use axum::routing::get;
     use sse_runtime::{Shutdown, SseResponse};
-    recorder();
     let _alone = one_at_a_time().await;
     let (open, closed) = (
         r#"sse_streams_open{route="/farewell/{n}"}"#,
@@ -192,7 +188,6 @@ async fn a_stream_ended_by_the_shutdown_is_counted_as_such() {
 #[tokio::test]
 async fn a_hub_on_redis_counts_its_failures_and_its_reconnects() {
     use sse_test_support::redis::Redis;
-    recorder();
     let _alone = one_at_a_time().await;
     let (topics, publishes, errors, reconnects) = (
         r#"sse_hub_topics{backend="redis"}"#,
@@ -229,7 +224,6 @@ async fn a_hub_on_redis_counts_its_failures_and_its_reconnects() {
 async fn a_response_without_a_route_is_labelled_unknown_and_its_pings_are_bytes_not_events() {
     use axum::routing::get;
     use sse_runtime::{KeepAlive, Shutdown, SseResponse};
-    recorder();
     let _alone = one_at_a_time().await;
     let (events, bytes, pings) = (
         r#"sse_events_sent_total{route="unknown"}"#,
@@ -264,7 +258,6 @@ async fn a_response_without_a_route_is_labelled_unknown_and_its_pings_are_bytes_
 
 #[tokio::test]
 async fn describe_gives_every_metric_its_help_text() {
-    recorder();
     let _alone = one_at_a_time().await;
     sse_runtime::metrics::describe();
     // Prometheus' exporter prints help for the series it has.

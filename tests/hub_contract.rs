@@ -7,13 +7,15 @@
 //! topics reclaimed once nothing needs them. A backend is a constructor
 //! below plus one line at the bottom (`contract!(name, constructor)`); what
 //! only one backend can do (Redis going away, a restart that loses data)
-//! stays in its own file (`tests/redis_hub.rs`, `tests/hub.rs`).
+//! stays in its own file (`tests/redis_hub.rs`, `tests/postgres_hub.rs`,
+//! `tests/hub.rs`).
 
 use std::time::Duration;
 
 use sse_runtime::Event;
 use sse_runtime::hub::{Hub, HubConfig, LagPolicy, Resume, Subscription};
 use sse_test_support::PATIENCE;
+use sse_test_support::postgres::Postgres;
 use sse_test_support::redis::Redis;
 
 /// A hub on one backend, with whatever keeps that backend running.
@@ -23,7 +25,8 @@ struct Backend {
     /// `newest`: ids are the backend's own (a count in memory, Redis' clock
     /// and sequence), so how far ahead that is is too.
     ahead: fn(newest: u64) -> u64,
-    _server: Option<Redis>,
+    /// The server the hub is on, stopped when the case ends.
+    _server: Option<Box<dyn std::any::Any + Send>>,
 }
 
 async fn memory(config: HubConfig) -> Option<Backend> {
@@ -43,7 +46,25 @@ async fn redis(config: HubConfig) -> Option<Backend> {
         hub,
         // An hour on: Redis ids pack milliseconds above 20 bits of sequence.
         ahead: |newest| newest + (3_600_000 << 20),
-        _server: Some(redis),
+        _server: Some(Box::new(redis)),
+    })
+}
+
+/// A PostgreSQL cluster of its own; `None` when the run skips PostgreSQL on
+/// purpose.
+async fn postgres(config: HubConfig) -> Option<Backend> {
+    let postgres = Postgres::start().await?;
+    let pool = sqlx::PgPool::connect(&postgres.url())
+        .await
+        .expect("connected");
+    let hub = Hub::postgres(pool, config)
+        .await
+        .expect("the hub's tables made");
+    Some(Backend {
+        hub,
+        // Within the topic's incarnation (its low 32 bits number events).
+        ahead: |newest| newest + 1_000_000,
+        _server: Some(Box::new(postgres)),
     })
 }
 
@@ -330,3 +351,4 @@ macro_rules! contract {
 
 contract!(in_memory, memory);
 contract!(on_redis, redis);
+contract!(on_postgres, postgres);

@@ -4,11 +4,15 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::event::SseEvent;
 use crate::hub::error::HubError;
 use crate::hub::memory::MemoryHub;
+#[cfg(feature = "postgres")]
+use crate::hub::postgres::PostgresHub;
 use crate::hub::publish_keys::Stored;
 #[cfg(feature = "redis")]
 use crate::hub::redis::RedisHub;
+use crate::hub::subscription::Subscription;
 use crate::metrics::HubMetrics;
 
 #[derive(Clone)]
@@ -16,6 +20,8 @@ pub(super) enum Backend {
     Memory(Arc<MemoryHub>),
     #[cfg(feature = "redis")]
     Redis(Arc<RedisHub>),
+    #[cfg(feature = "postgres")]
+    Postgres(Arc<PostgresHub>),
 }
 
 impl Backend {
@@ -24,6 +30,54 @@ impl Backend {
             Backend::Memory(hub) => &hub.metrics,
             #[cfg(feature = "redis")]
             Backend::Redis(hub) => hub.metrics(),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(hub) => hub.metrics(),
+        }
+    }
+
+    /// Publishes `event` to `topic` (once per `key` when given; as the
+    /// topic's last when `last`), counted.
+    pub(super) async fn publish<E: SseEvent + ?Sized>(
+        &self,
+        topic: &str,
+        key: Option<&str>,
+        event: &E,
+        last: bool,
+    ) -> Result<u64, HubError> {
+        let result = match self {
+            Backend::Memory(hub) => match key {
+                Some(key) => hub.publish_once(topic, key, event),
+                None => hub.publish(topic, event, last),
+            },
+            #[cfg(feature = "redis")]
+            Backend::Redis(hub) => hub.publish_with(topic, key, event, last).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(hub) => hub.publish_with(topic, key, event, last).await,
+        };
+        self.count_publish(topic, result)
+    }
+
+    pub(super) async fn subscribe(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+    ) -> Result<Subscription, HubError> {
+        self.count_subscribe(match self {
+            Backend::Memory(hub) => hub.subscribe(topic, last_event_id),
+            #[cfg(feature = "redis")]
+            Backend::Redis(hub) => hub.subscribe(topic, last_event_id).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(hub) => hub.subscribe(topic, last_event_id).await,
+        })
+    }
+
+    pub(super) fn topic_count(&self) -> usize {
+        match self {
+            Backend::Memory(hub) => hub.topic_count(),
+            #[cfg(feature = "redis")]
+            Backend::Redis(hub) => hub.topic_count(),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(hub) => hub.topic_count(),
         }
     }
 
@@ -49,7 +103,7 @@ impl Backend {
     }
 
     /// `result` of a subscribe, its failure counted.
-    pub(super) fn count_subscribe<T>(&self, result: Result<T, HubError>) -> Result<T, HubError> {
+    fn count_subscribe<T>(&self, result: Result<T, HubError>) -> Result<T, HubError> {
         if let Err(error) = &result {
             self.metrics().failed("subscribe", kind(error));
         }
@@ -72,6 +126,8 @@ impl fmt::Debug for Backend {
             Backend::Memory(_) => "memory",
             #[cfg(feature = "redis")]
             Backend::Redis(_) => "redis",
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => "postgres",
         })
     }
 }

@@ -24,7 +24,7 @@ use crate::response::BoxError;
 pub enum HubError {
     /// The event could not be written (or set its own id).
     Event(EventError),
-    /// The backend (Redis) could not be reached, refused the command, or the
+    /// The backend (Redis, PostgreSQL) could not be reached, refused the command, or the
     /// connection failed before its reply: the event **may or may not** have
     /// been stored. Publish with [`Hub::publish_once`](super::Hub::publish_once)
     /// and retry with the same key to be sure it is stored exactly once.
@@ -109,5 +109,21 @@ impl axum::response::IntoResponse for HubError {
 impl From<EventError> for HubError {
     fn from(error: EventError) -> Self {
         HubError::Event(error)
+    }
+}
+
+/// `request` to `backend` (`"Redis"`), failing as [`HubError::Backend`]
+/// after `limit`.
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub(crate) async fn timed<T>(
+    backend: &str,
+    limit: std::time::Duration,
+    request: impl Future<Output = Result<T, HubError>>,
+) -> Result<T, HubError> {
+    match tokio::time::timeout(limit, request).await {
+        Ok(result) => result,
+        Err(_) => Err(HubError::Backend(
+            format!("{backend} did not answer within {limit:?}").into(),
+        )),
     }
 }

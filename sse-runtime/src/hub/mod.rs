@@ -74,11 +74,17 @@
 //!   endpoint does, with its extractors, before it subscribes.
 
 mod backend;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod backoff;
 mod config;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod delivered;
 mod error;
 mod fanout;
 mod memory;
 mod message;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod publish_keys;
 mod published;
 #[cfg(feature = "redis")]
@@ -193,14 +199,7 @@ impl Hub {
         topic: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        self.backend.count_publish(
-            topic,
-            match &self.backend {
-                Backend::Memory(hub) => hub.publish(topic, event, false),
-                #[cfg(feature = "redis")]
-                Backend::Redis(hub) => hub.publish_with(topic, None, event, false).await,
-            },
-        )
+        self.backend.publish(topic, None, event, false).await
     }
 
     /// Publishes `event` to `topic` unless a publish with the same `key`
@@ -236,14 +235,7 @@ impl Hub {
         key: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        self.backend.count_publish(
-            topic,
-            match &self.backend {
-                Backend::Memory(hub) => hub.publish_once(topic, key, event),
-                #[cfg(feature = "redis")]
-                Backend::Redis(hub) => hub.publish_with(topic, Some(key), event, false).await,
-            },
-        )
+        self.backend.publish(topic, Some(key), event, false).await
     }
 
     /// Publishes `event` as the last of `topic`: every subscription, live or
@@ -287,14 +279,7 @@ impl Hub {
         topic: &str,
         event: &E,
     ) -> Result<u64, HubError> {
-        self.backend.count_publish(
-            topic,
-            match &self.backend {
-                Backend::Memory(hub) => hub.publish(topic, event, true),
-                #[cfg(feature = "redis")]
-                Backend::Redis(hub) => hub.publish_with(topic, None, event, true).await,
-            },
-        )
+        self.backend.publish(topic, None, event, true).await
     }
 
     /// How many topics this process holds now: those with subscribers here,
@@ -316,11 +301,7 @@ impl Hub {
     /// # }
     /// ```
     pub fn topic_count(&self) -> usize {
-        match &self.backend {
-            Backend::Memory(hub) => hub.topic_count(),
-            #[cfg(feature = "redis")]
-            Backend::Redis(hub) => hub.topic_count(),
-        }
+        self.backend.topic_count()
     }
 
     /// Subscribes to `topic`, first replaying what came after
@@ -335,10 +316,6 @@ impl Hub {
         topic: &str,
         last_event_id: Option<u64>,
     ) -> Result<Subscription, HubError> {
-        self.backend.count_subscribe(match &self.backend {
-            Backend::Memory(hub) => hub.subscribe(topic, last_event_id),
-            #[cfg(feature = "redis")]
-            Backend::Redis(hub) => hub.subscribe(topic, last_event_id).await,
-        })
+        self.backend.subscribe(topic, last_event_id).await
     }
 }

@@ -14,6 +14,7 @@ pub mod hub;
 pub mod logs;
 pub mod netns;
 pub mod nginx;
+pub mod postgres;
 pub mod prometheus;
 pub mod redis;
 pub mod server;

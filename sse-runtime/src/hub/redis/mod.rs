@@ -305,10 +305,5 @@ pub(super) async fn timed<T>(
     limit: Duration,
     request: impl Future<Output = Result<T, HubError>>,
 ) -> Result<T, HubError> {
-    match tokio::time::timeout(limit, request).await {
-        Ok(result) => result,
-        Err(_) => Err(HubError::Backend(
-            format!("Redis did not answer within {limit:?}").into(),
-        )),
-    }
+    crate::hub::error::timed("Redis", limit, request).await
 }

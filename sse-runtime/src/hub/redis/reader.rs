@@ -18,6 +18,7 @@ use ::redis::aio::PubSubSink;
 use ::redis::streams::StreamRangeReply;
 use futures_util::StreamExt;
 
+use crate::hub::backoff::jitter;
 use crate::hub::error::HubError;
 use crate::hub::redis::LAST;
 use crate::hub::redis::Shared;
@@ -169,12 +170,4 @@ async fn catch_up(shared: &Shared, topics: &[Arc<RedisTopic>]) -> Result<(), Hub
         }
     }
     Ok(())
-}
-
-/// `backoff` ± 25 %, so that many processes do not reconnect in step.
-fn jitter(backoff: Duration) -> Duration {
-    use std::hash::{BuildHasher, RandomState};
-    let random = RandomState::new().hash_one(std::time::Instant::now());
-    let spread = backoff / 2;
-    backoff - backoff / 4 + spread.mul_f64((random % 1_000) as f64 / 1_000.0)
 }

@@ -8,6 +8,7 @@
 use std::sync::{Arc, Mutex, Weak};
 
 use crate::hub::config::HubConfig;
+use crate::hub::delivered::Delivered;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits};
 use crate::hub::message::Message;
@@ -21,15 +22,8 @@ use crate::sync::lock;
 pub(crate) struct RedisTopic {
     pub(super) name: String,
     pub(super) fanout: Fanout,
-    delivery: Mutex<Delivery>,
+    delivered: Mutex<Delivered>,
     shared: Weak<Shared>,
-}
-
-struct Delivery {
-    /// The last id delivered; `None` while the topic is starting.
-    last: Option<u64>,
-    /// What arrived while starting, sorted out when the start is known.
-    pending: Vec<Message>,
 }
 
 impl Shared {
@@ -59,10 +53,7 @@ impl Shared {
                     keep_busy: buffer,
                     buffer,
                 }),
-                delivery: Mutex::new(Delivery {
-                    last: None,
-                    pending: Vec::new(),
-                }),
+                delivered: Mutex::default(),
                 shared: Arc::downgrade(shared),
             });
             // In the map before subscribing: what the channel brings from
@@ -138,7 +129,7 @@ impl Shared {
 
 impl RedisTopic {
     pub(super) fn last_delivered(&self) -> Option<u64> {
-        lock(&self.delivery).last
+        lock(&self.delivered).last()
     }
 
     /// An entry from the channel.
@@ -152,26 +143,12 @@ impl RedisTopic {
 
     /// An entry, unless it was delivered already.
     pub(super) fn deliver_message(&self, message: Message) {
-        let mut delivery = lock(&self.delivery);
-        match delivery.last {
-            None => delivery.pending.push(message),
-            Some(last) if message.id() <= last => {}
-            Some(_) => {
-                delivery.last = Some(message.id());
-                let _ = self.fanout.publish(|_| Ok::<_, ()>(message));
-            }
-        }
+        lock(&self.delivered).deliver(message, &self.fanout);
     }
 
     /// The topic's live messages are those after `start`.
     fn started(&self, start: u64) {
-        let mut delivery = lock(&self.delivery);
-        delivery.last = Some(start);
-        let pending = std::mem::take(&mut delivery.pending);
-        drop(delivery);
-        for message in pending {
-            self.deliver_message(message);
-        }
+        lock(&self.delivered).started(start, &self.fanout);
     }
 }
 

@@ -3,13 +3,17 @@
 //! `Unknown`) by one rule, history trimmed and reported as a gap, a slow
 //! subscriber bounded by the buffer (skipping ahead, told, or ended to resume),
 //! `publish_once` stored once, `publish_last` ending live and resumed
-//! subscriptions, resumes racing publishes without gap or duplicate, and
-//! topics reclaimed once nothing needs them. A backend is a constructor
-//! below plus one line at the bottom (`contract!(name, constructor)`); what
-//! only one backend can do (Redis going away, a restart that loses data)
-//! stays in its own file (`tests/redis_hub.rs`, `tests/postgres_hub.rs`,
+//! subscriptions, resumes racing publishes without gap or duplicate, topics
+//! reclaimed once nothing needs them, and, for a backend on a server, an
+//! outage: refused within the timeout, then recovered, with a gap told only
+//! where the server lost data. A backend is a constructor below plus one
+//! line at the bottom (`contract!(name, constructor)`, with `outage` when it
+//! has a server to lose); what only one backend does (Redis under load
+//! through an outage, its incarnations; PostgreSQL's transactions, events
+//! too large for a notification) stays in its own file (`tests/redis_hub.rs`, `tests/postgres_hub.rs`,
 //! `tests/hub.rs`).
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use sse_runtime::Event;
@@ -26,7 +30,49 @@ struct Backend {
     /// and sequence), so how far ahead that is is too.
     ahead: fn(newest: u64) -> u64,
     /// The server the hub is on, stopped when the case ends.
-    _server: Option<Box<dyn std::any::Any + Send>>,
+    server: Option<Box<dyn Server>>,
+    /// Whether the server keeps what it stored across a restart.
+    durable: bool,
+}
+
+type Pending<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// A backend's server, which the outage case stops and starts again.
+trait Server: Send {
+    fn stop(&mut self) -> Pending<'_>;
+    fn restart(&mut self) -> Pending<'_>;
+}
+
+/// A `redis-server` without persistence, started again on its port.
+struct RedisServer {
+    running: Option<Redis>,
+    port: u16,
+}
+
+impl Server for RedisServer {
+    fn stop(&mut self) -> Pending<'_> {
+        Box::pin(async {
+            if let Some(redis) = self.running.take() {
+                redis.stop().await;
+            }
+        })
+    }
+
+    fn restart(&mut self) -> Pending<'_> {
+        Box::pin(async {
+            self.running = Redis::start(self.port).await;
+        })
+    }
+}
+
+impl Server for Postgres {
+    fn stop(&mut self) -> Pending<'_> {
+        Box::pin(Postgres::stop(self))
+    }
+
+    fn restart(&mut self) -> Pending<'_> {
+        Box::pin(Postgres::restart(self))
+    }
 }
 
 async fn memory(config: HubConfig) -> Option<Backend> {
@@ -34,7 +80,8 @@ async fn memory(config: HubConfig) -> Option<Backend> {
         hub: Hub::with_config(config),
         // Within the topic's incarnation (its low 32 bits count events).
         ahead: |newest| newest + 1_000_000,
-        _server: None,
+        server: None,
+        durable: false,
     })
 }
 
@@ -46,7 +93,11 @@ async fn redis(config: HubConfig) -> Option<Backend> {
         hub,
         // An hour on: Redis ids pack milliseconds above 20 bits of sequence.
         ahead: |newest| newest + (3_600_000 << 20),
-        _server: Some(Box::new(redis)),
+        server: Some(Box::new(RedisServer {
+            port: redis.port(),
+            running: Some(redis),
+        })),
+        durable: false,
     })
 }
 
@@ -64,7 +115,8 @@ async fn postgres(config: HubConfig) -> Option<Backend> {
         hub,
         // Within the topic's incarnation (its low 32 bits number events).
         ahead: |newest| newest + 1_000_000,
-        _server: Some(Box::new(postgres)),
+        server: Some(Box::new(postgres)),
+        durable: true,
     })
 }
 
@@ -240,11 +292,88 @@ async fn a_topic_nothing_needs_is_reclaimed(hub: &Hub) {
     assert!(freed.is_ok(), "{} topics held", hub.topic_count());
 }
 
-/// Every case of the contract against the backend `$make` builds.
+/// `backend_timeout` is 500 ms and `lag` skips: while the server is down,
+/// publishes and subscribes fail within the timeout; once it is back,
+/// publishing works again and an open subscription gets what is published,
+/// after a notice of the gap when the server lost what it had stored.
+async fn an_outage_refuses_within_the_timeout_then_recovers(mut backend: Backend) {
+    let hub = &backend.hub;
+    let mut subscriber = hub.subscribe("status", None).await.unwrap();
+    let first = publish(hub, "status", 0).await;
+    assert_eq!(take(&mut subscriber, 1).await, [(first, "0".into())]);
+
+    let server = backend.server.as_mut().expect("a server to stop");
+    server.stop().await;
+    for _ in 0..3 {
+        let started = tokio::time::Instant::now();
+        let refused = hub.publish("status", &Event::data("lost")).await;
+        assert!(refused.is_err(), "{refused:?}");
+        // The contract is the timeout; a second of slack for a loaded box.
+        let took = started.elapsed();
+        assert!(
+            took <= OUTAGE_TIMEOUT + Duration::from_secs(1),
+            "refused after {took:?}"
+        );
+    }
+    assert!(hub.subscribe("elsewhere", None).await.is_err());
+
+    server.restart().await;
+    let back = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match hub.publish("status", &Event::data("1")).await {
+                Ok(id) => return id,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    })
+    .await
+    .expect("publishing again once the server is back");
+    let mut message = tokio::time::timeout(PATIENCE, subscriber.next())
+        .await
+        .expect("a message in time")
+        .expect("the subscription stayed open");
+    if message.as_bytes() == b"event: lagged\ndata: unknown\n\n" {
+        assert!(!backend.durable, "a durable server lost nothing");
+        message = tokio::time::timeout(PATIENCE, subscriber.next())
+            .await
+            .expect("a message in time")
+            .expect("the subscription stayed open");
+    } else {
+        assert!(backend.durable, "told of the gap: {message:?}");
+    }
+    assert_eq!(message.id(), back);
+    assert!(message.as_bytes().ends_with(b"data: 1\n\n"));
+}
+
+const OUTAGE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Every case of the contract against the backend `$make` builds; with
+/// `outage`, the outage case too (for backends with a server to lose).
 macro_rules! contract {
+    ($backend:ident, $make:expr, outage) => {
+        contract!($backend, $make, {
+            #[tokio::test]
+            async fn an_outage_refuses_within_the_timeout_then_recovers() {
+                let config = HubConfig {
+                    backend_timeout: OUTAGE_TIMEOUT,
+                    lag: LagPolicy::Skip,
+                    ..HubConfig::default()
+                };
+                let Some(backend) = backend(config).await else {
+                    return;
+                };
+                super::an_outage_refuses_within_the_timeout_then_recovers(backend).await;
+            }
+        });
+    };
     ($backend:ident, $make:expr) => {
+        contract!($backend, $make, {});
+    };
+    ($backend:ident, $make:expr, { $($more:item)* }) => {
         mod $backend {
             use super::*;
+
+            $($more)*
 
             async fn backend(config: HubConfig) -> Option<Backend> {
                 $make(config).await
@@ -350,5 +479,5 @@ macro_rules! contract {
 }
 
 contract!(in_memory, memory);
-contract!(on_redis, redis);
-contract!(on_postgres, postgres);
+contract!(on_redis, redis, outage);
+contract!(on_postgres, postgres, outage);

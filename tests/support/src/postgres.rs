@@ -129,7 +129,12 @@ impl Postgres {
 
     /// Where to reach it: the `postgres` database as the `postgres` role.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        self.url_of("postgres")
+    }
+
+    /// Where to reach `database` (`template1` is always there).
+    pub fn url_of(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 
     fn data(&self) -> PathBuf {

@@ -1,6 +1,7 @@
 //! The hub's PostgreSQL backend with a real PostgreSQL (a cluster of its own
 //! per test, started by `tests/support`): what only this backend does.
-//! Processes sharing a database share topics; an event larger than
+//! Processes sharing a database share topics (two hubs; two processes of
+//! `examples/chat` with `DATABASE_URL`); an event larger than
 //! NOTIFY's payload still arrives, in order; `publish_in` delivers exactly
 //! when the application's transaction commits; a listener cut off from the
 //! database reads back what it missed, and tells subscribers of what the
@@ -13,8 +14,9 @@ use std::time::Duration;
 use sqlx::{Connection, PgConnection, PgPool};
 use sse_runtime::Event;
 use sse_runtime::hub::{Hub, HubConfig, Resume, Subscription};
-use sse_test_support::PATIENCE;
+use sse_test_support::chat::{next_chat, say};
 use sse_test_support::postgres::Postgres;
+use sse_test_support::{Example, PATIENCE, request};
 
 async fn hub(postgres: &Postgres, config: HubConfig) -> Hub {
     let pool = PgPool::connect(&postgres.url()).await.expect("connected");
@@ -276,4 +278,29 @@ async fn what_the_table_trimmed_while_the_listener_was_away_is_a_gap() {
         "{:?}",
         resumed.resume()
     );
+}
+
+#[tokio::test]
+async fn two_chat_processes_share_a_room_through_postgresql() {
+    let Some(postgres) = Postgres::start().await else {
+        return;
+    };
+    let env = [("DATABASE_URL", postgres.url())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a = Example::start_with("chat", &env).await;
+    let b = Example::start_with("chat", &env).await;
+
+    // Posted to B, read on A (resuming from 0, so whether the post lands
+    // before or after A's subscription does not matter).
+    let (_, mut on_a) = request(a.addr, "GET", "/events", &[("last-event-id", "0")]).await;
+    on_a.read_until("retry: 1000\n\n").await;
+    let first = say(b.addr, "hello").await;
+    assert_eq!(next_chat(&mut on_a).await, (first, "hello".into()));
+
+    // The client moves from A to B, missing one message on the way.
+    drop(on_a);
+    let missed = say(a.addr, "while+moving").await;
+    let last = first.to_string();
+    let (_, mut on_b) = request(b.addr, "GET", "/events", &[("last-event-id", &last)]).await;
+    assert_eq!(next_chat(&mut on_b).await, (missed, "while moving".into()));
 }

@@ -272,6 +272,18 @@ fn the_readmes_account_of_each_test_is_the_tests() {
             ],
         ),
         (
+            "commits and rolls back around `publish_in`, sends a 20,000-byte event between small \
+             ones, and cuts a process's listener off while 20 events are published",
+            "tests/postgres_hub.rs",
+            &[
+                "transaction.rollback()",
+                "transaction.commit()",
+                "\"x\".repeat(20_000)",
+                "ALLOW_CONNECTIONS false",
+                "for n in 0..20",
+            ],
+        ),
+        (
             "a client's `RST_STREAM` runs that stream's disconnect hook (within 100 ms)",
             "tests/http2.rs",
             &["took < Duration::from_millis(100)"],
@@ -311,6 +323,57 @@ fn the_readmes_account_of_each_test_is_the_tests() {
                  test does now"
             );
         }
+    }
+}
+
+/// Each backend in README's "Which backend" table runs the hub's contract,
+/// with the outage case where the table says how it behaves while away.
+#[test]
+fn the_readmes_backends_are_the_contracts() {
+    let readme = readme();
+    let contract = fs::read_to_string(format!(
+        "{}/tests/hub_contract.rs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let rows: Vec<&str> = readme
+        .lines()
+        .skip_while(|line| *line != "Which backend:")
+        // The line itself, a blank line, the header and its rule.
+        .skip(4)
+        .take_while(|line| line.starts_with('|'))
+        .collect();
+    let backends = [
+        (
+            "memory, `Hub::new()`",
+            "contract!(in_memory, memory);",
+            "Hub::with_config(config)",
+        ),
+        (
+            "Redis, `Hub::redis(url, config)`",
+            "contract!(on_redis, redis, outage);",
+            "Hub::redis(&",
+        ),
+        (
+            "PostgreSQL, `Hub::postgres(pool, config)`",
+            "contract!(on_postgres, postgres, outage);",
+            "Hub::postgres(pool, config)",
+        ),
+    ];
+    assert_eq!(rows.len(), backends.len(), "{rows:#?}");
+    for (row, (name, line, constructor)) in rows.iter().zip(backends) {
+        assert!(row.starts_with(&format!("| {name} |")), "{row}");
+        assert!(
+            contract.contains(line),
+            "the contract runs {name}: `{line}`"
+        );
+        assert!(contract.contains(constructor), "built by {constructor}");
+        let away = row.split(" | ").nth(3).unwrap();
+        assert_eq!(
+            line.contains("outage"),
+            away.contains("backend_timeout") || away == "as Redis",
+            "{name}: what the table says of an outage is what the contract tests"
+        );
     }
 }
 

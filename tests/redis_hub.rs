@@ -10,35 +10,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use sse_runtime::hub::{Hub, HubConfig};
+use sse_test_support::chat::{next_chat, say};
 use sse_test_support::redis::Redis;
-use sse_test_support::{Client, Example, PATIENCE, post_form, request};
-
-/// Reads one chat message from `client`; returns its id and text.
-async fn next_chat(client: &mut Client) -> (u64, String) {
-    let block = client.read_until("\n\n").await;
-    if !block.contains("event: chat") {
-        // The opening `retry:` line, or a ping.
-        return Box::pin(next_chat(client)).await;
-    }
-    let id = block
-        .lines()
-        .find_map(|line| line.strip_prefix("id: "))
-        .expect("an id")
-        .parse()
-        .unwrap();
-    let data = block
-        .lines()
-        .find_map(|line| line.strip_prefix("data: "))
-        .unwrap();
-    let chat: serde_json::Value = serde_json::from_str(data).unwrap();
-    (id, chat["text"].as_str().unwrap().to_owned())
-}
-
-async fn say(server: SocketAddr, text: &str) -> u64 {
-    let (status, body) = post_form(server, "/send", &format!("name=test&text={text}")).await;
-    assert_eq!(status, 200, "{body}");
-    body.trim().parse().unwrap()
-}
+use sse_test_support::{Example, PATIENCE, post_form, request};
 
 #[tokio::test]
 async fn two_processes_share_a_room_through_redis() {

@@ -5,6 +5,8 @@
 //! room lives in Redis, so several server processes share it:
 //! `PORT=8001 REDIS_URL=redis://127.0.0.1:6379 cargo run --example chat` beside
 //! `PORT=8002 …`, and a message posted to one reaches readers of the other.
+//! With `DATABASE_URL` set (`postgres://app@127.0.0.1/app`) instead, the room
+//! lives in that PostgreSQL database, shared the same way.
 //! `/announcements` is a private topic behind a bearer token (`CHAT_TOKEN`;
 //! without it, a random token is generated and logged at start-up: an
 //! example is what gets copied, so it has no default secret).
@@ -190,17 +192,31 @@ async fn page() -> Html<&'static str> {
     Html(include_str!("index.html"))
 }
 
+/// In this process, or shared through Redis or PostgreSQL.
+async fn hub() -> std::io::Result<Hub> {
+    let cannot = |variable: &str, url: &str, error: &dyn std::fmt::Display| {
+        std::io::Error::other(format!("cannot use {variable}={url}: {error}"))
+    };
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        return Hub::redis(&url, HubConfig::default())
+            .await
+            .map_err(|error| cannot("REDIS_URL", &url, &error));
+    }
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        let pool = sqlx::PgPool::connect(&url)
+            .await
+            .map_err(|error| cannot("DATABASE_URL", &url, &error))?;
+        return Hub::postgres(pool, HubConfig::default())
+            .await
+            .map_err(|error| cannot("DATABASE_URL", &url, &error));
+    }
+    Ok(Hub::new())
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     common::log_to_stderr();
-    let hub = match std::env::var("REDIS_URL") {
-        Ok(url) => Hub::redis(&url, HubConfig::default())
-            .await
-            .map_err(|error| {
-                std::io::Error::other(format!("cannot use REDIS_URL={url}: {error}"))
-            })?,
-        Err(_) => Hub::new(),
-    };
+    let hub = hub().await?;
     let app = routes![events, announcements]
         .route("/", get(page))
         .route("/send", post(send))

@@ -42,7 +42,7 @@
 //! | [`shutdown`] | tells every stream to finish, then ends them after a grace period | [`Shutdown`], [`shutdown_signal`] |
 //! | [`serve`](mod@serve) | a server that enforces send timeouts and ends shutdown on time; a listener for reconnect storms | [`serve()`], [`bind`] |
 //! | [`last_event_id`] | the reconnecting client's last id, typed | [`LastEventId`] |
-//! | [`hub`] | topics with replay for `Last-Event-ID`, in memory or on Redis (feature `redis`) | |
+//! | [`hub`] | topics with replay for `Last-Event-ID`, in memory, on Redis (feature `redis`) or PostgreSQL (feature `postgres`) | |
 //! | `schema` (feature `schema`) | endpoints as OpenAPI 3.2 operations, event types as JSON Schema, a TypeScript module | |
 //! | `test` (feature `test-util`) | an endpoint's events read in process, typed, under paused time | |
 //! | [`origin`] | refuses other sites' pages and foreign host names (DNS rebinding) with `403` | |
@@ -62,6 +62,7 @@
 //! |---|---|
 //! | `tls` | `serve::Tls` and `Serve::tls`: HTTPS through rustls, with HTTP/2 by ALPN |
 //! | `redis` | `Hub::redis`: hub topics in Redis Streams, shared by several processes |
+//! | `postgres` | `Hub::postgres` and `Hub::publish_in`: hub topics in PostgreSQL tables (sqlx), shared by several processes, published inside the application's transactions |
 //! | `schema` | the `schema` module: JSON Schema of event types, OpenAPI 3.2 of endpoints and a TypeScript module (schemars) |
 //! | `test-util` | the `test` module: read an endpoint's events in process, in tests, typed |
 //! | `metrics` | streams and hubs count into the `metrics` facade ([`metrics`] lists what) |

@@ -26,7 +26,8 @@ pub enum LagPolicy {
     Disconnect,
     /// Skip ahead to the oldest event still buffered, after an event
     /// `event: lagged` whose data is the number of events skipped (or
-    /// `unknown` when the hub itself lost them: see `Hub::redis`, feature `redis`).
+    /// `unknown` when the hub itself lost them: see `Hub::redis`, feature `redis`, and
+    /// `Hub::postgres`, feature `postgres`).
     Skip,
 }
 
@@ -56,8 +57,8 @@ pub enum LagPolicy {
 pub struct HubConfig {
     /// Events kept per topic for replay (default 1,000).
     pub replay: usize,
-    /// In memory, events older than this are not replayed (default: no age
-    /// limit). Redis trims by count only.
+    /// In memory and on PostgreSQL, events older than this are not replayed
+    /// (default: no age limit). Redis trims by count only.
     pub replay_for: Option<Duration>,
     /// How far a subscriber may fall behind the newest event (default 1,024).
     pub buffer: usize,
@@ -74,7 +75,7 @@ pub struct HubConfig {
     /// is remembered (default 10 minutes): a retry with the same key within
     /// it returns the first publish's id and stores nothing again.
     pub idempotency_window: Duration,
-    /// How long a publish or subscribe waits for Redis before failing with
+    /// How long a publish or subscribe waits for Redis or PostgreSQL before failing with
     /// [`HubError::Backend`](super::HubError::Backend) (default 2 s), so that
     /// while Redis is away requests are refused promptly (answer 503) instead
     /// of waiting out the reconnection. In memory nothing waits.

@@ -1,7 +1,9 @@
 //! A broadcast hub: topics that every subscriber receives in order, with
 //! replay for clients that reconnect with `Last-Event-ID`; in this process
 //! by default, or shared by several processes through Redis (feature
-//! `redis`).
+//! `redis`, `Hub::redis`) or PostgreSQL (feature `postgres`,
+//! `Hub::postgres`, with `Hub::publish_in` inside the application's
+//! transactions).
 //!
 //! ```
 //! use axum::extract::{Path, State};
@@ -191,7 +193,7 @@ impl Hub {
     /// # Errors
     /// [`HubError::Event`] if the event cannot be written or sets its own
     /// id (ids are the hub's, so that `Last-Event-ID` always means a position
-    /// in the topic); [`HubError::Backend`] if Redis failed;
+    /// in the topic); [`HubError::Backend`] if Redis or PostgreSQL failed;
     /// [`HubError::TooManyTopics`] if `topic` is new and the hub holds
     /// [`HubConfig::max_topics`] already.
     pub async fn publish<E: SseEvent + ?Sized>(
@@ -206,7 +208,7 @@ impl Hub {
     /// was stored there within [`HubConfig::idempotency_window`]; returns the
     /// id it was stored under either way.
     ///
-    /// A publish whose connection failed after Redis stored it reports
+    /// A publish whose connection failed after the backend stored it reports
     /// [`HubError::Backend`] although subscribers will get it: retrying with
     /// a plain [`publish`](Hub::publish) would store it twice. With a key the
     /// caller chooses (a message id from its client, a request id), retry
@@ -308,7 +310,7 @@ impl Hub {
     /// `last_event_id` (a client's `Last-Event-ID`), then live events.
     ///
     /// # Errors
-    /// [`HubError::Backend`] if Redis failed (never for the in-memory hub);
+    /// [`HubError::Backend`] if Redis or PostgreSQL failed (never for the in-memory hub);
     /// [`HubError::TooManyTopics`] if `topic` is new and the hub holds
     /// [`HubConfig::max_topics`] already.
     pub async fn subscribe(

@@ -1,10 +1,11 @@
 //! What the integration tests share, one concern a module: servers on a free
 //! loopback port, an app whose event stream a test drives, a plain HTTP/1.1
 //! client over a real socket, what a client read cut into responses, example
-//! programs run as processes, an HTTP/2 client (TLS or cleartext), a real `redis-server` and Prometheus, a client in a network
+//! programs run as processes (and `examples/chat` spoken to), an HTTP/2 client (TLS or cleartext), a real `redis-server`, PostgreSQL and Prometheus, a client in a network
 //! namespace of its own, the hub's resume race for any backend, and how a
 //! test that needs a program the machine lacks fails or is skipped.
 
+pub mod chat;
 pub mod client;
 pub mod docs;
 pub mod driven;

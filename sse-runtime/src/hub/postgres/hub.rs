@@ -40,6 +40,7 @@ impl Hub {
     /// # drop(hub);
     /// # Ok(())
     /// # }
+    /// # let _ = run;
     /// ```
     ///
     /// # Errors
@@ -77,6 +78,7 @@ impl Hub {
     /// transaction.commit().await?; // now, and only now, subscribers get it
     /// # Ok(())
     /// # }
+    /// # let _ = run;
     /// ```
     ///
     /// # Errors

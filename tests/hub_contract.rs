@@ -13,12 +13,12 @@
 //! too large for a notification) stays in its own file (`tests/redis_hub.rs`, `tests/postgres_hub.rs`,
 //! `tests/hub.rs`).
 
-use std::pin::Pin;
 use std::time::Duration;
 
 use sse_runtime::Event;
 use sse_runtime::hub::{Hub, HubConfig, LagPolicy, Resume, Subscription};
 use sse_test_support::PATIENCE;
+use sse_test_support::outage::{RedisServer, Server};
 use sse_test_support::postgres::Postgres;
 use sse_test_support::redis::Redis;
 
@@ -31,48 +31,6 @@ struct Backend {
     ahead: fn(newest: u64) -> u64,
     /// The server the hub is on, stopped when the case ends.
     server: Option<Box<dyn Server>>,
-    /// Whether the server keeps what it stored across a restart.
-    durable: bool,
-}
-
-type Pending<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
-
-/// A backend's server, which the outage case stops and starts again.
-trait Server: Send {
-    fn stop(&mut self) -> Pending<'_>;
-    fn restart(&mut self) -> Pending<'_>;
-}
-
-/// A `redis-server` without persistence, started again on its port.
-struct RedisServer {
-    running: Option<Redis>,
-    port: u16,
-}
-
-impl Server for RedisServer {
-    fn stop(&mut self) -> Pending<'_> {
-        Box::pin(async {
-            if let Some(redis) = self.running.take() {
-                redis.stop().await;
-            }
-        })
-    }
-
-    fn restart(&mut self) -> Pending<'_> {
-        Box::pin(async {
-            self.running = Redis::start(self.port).await;
-        })
-    }
-}
-
-impl Server for Postgres {
-    fn stop(&mut self) -> Pending<'_> {
-        Box::pin(Postgres::stop(self))
-    }
-
-    fn restart(&mut self) -> Pending<'_> {
-        Box::pin(Postgres::restart(self))
-    }
 }
 
 async fn memory(config: HubConfig) -> Option<Backend> {
@@ -81,7 +39,6 @@ async fn memory(config: HubConfig) -> Option<Backend> {
         // Within the topic's incarnation (its low 32 bits count events).
         ahead: |newest| newest + 1_000_000,
         server: None,
-        durable: false,
     })
 }
 
@@ -93,11 +50,7 @@ async fn redis(config: HubConfig) -> Option<Backend> {
         hub,
         // An hour on: Redis ids pack milliseconds above 20 bits of sequence.
         ahead: |newest| newest + (3_600_000 << 20),
-        server: Some(Box::new(RedisServer {
-            port: redis.port(),
-            running: Some(redis),
-        })),
-        durable: false,
+        server: Some(Box::new(RedisServer::from(redis))),
     })
 }
 
@@ -116,7 +69,6 @@ async fn postgres(config: HubConfig) -> Option<Backend> {
         // Within the topic's incarnation (its low 32 bits number events).
         ahead: |newest| newest + 1_000_000,
         server: Some(Box::new(postgres)),
-        durable: true,
     })
 }
 
@@ -303,6 +255,7 @@ async fn an_outage_refuses_within_the_timeout_then_recovers(mut backend: Backend
     assert_eq!(take(&mut subscriber, 1).await, [(first, "0".into())]);
 
     let server = backend.server.as_mut().expect("a server to stop");
+    let durable = server.durable();
     server.stop().await;
     for _ in 0..3 {
         let started = tokio::time::Instant::now();
@@ -333,13 +286,13 @@ async fn an_outage_refuses_within_the_timeout_then_recovers(mut backend: Backend
         .expect("a message in time")
         .expect("the subscription stayed open");
     if message.as_bytes() == b"event: lagged\ndata: unknown\n\n" {
-        assert!(!backend.durable, "a durable server lost nothing");
+        assert!(!durable, "a durable server lost nothing");
         message = tokio::time::timeout(PATIENCE, subscriber.next())
             .await
             .expect("a message in time")
             .expect("the subscription stayed open");
     } else {
-        assert!(backend.durable, "told of the gap: {message:?}");
+        assert!(durable, "told of the gap: {message:?}");
     }
     assert_eq!(message.id(), back);
     assert!(message.as_bytes().ends_with(b"data: 1\n\n"));

@@ -12,6 +12,7 @@ use std::time::Duration;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sse_runtime::Event;
 use sse_runtime::hub::{Hub, HubConfig, HubError, LagPolicy};
+use sse_test_support::outage::{RedisServer, Server};
 use sse_test_support::request;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -185,39 +186,62 @@ async fn a_stream_ended_by_the_shutdown_is_counted_as_such() {
     changed_by(open, before.0, 0.0).await;
 }
 
+/// What a hub on a server (`backend` its label) counts: the topic it
+/// serves, a publish, a publish refused while the server is down, and the
+/// reconnection once it is back; the topic leaves the gauge with the hub.
+async fn a_hub_on_a_server_counts(backend: &str, hub: Hub, mut server: Box<dyn Server>) {
+    let [topics, publishes, errors, reconnects] = [
+        format!(r#"sse_hub_topics{{backend="{backend}"}}"#),
+        format!(r#"sse_hub_publishes_total{{backend="{backend}"}}"#),
+        format!(
+            r#"sse_hub_errors_total{{backend="{backend}",operation="publish",error="backend"}}"#
+        ),
+        format!(r#"sse_hub_reconnects_total{{backend="{backend}"}}"#),
+    ];
+    let before = [&topics, &publishes, &errors, &reconnects].map(|name| value(name));
+    let _subscribed = hub.subscribe("orders", None).await.unwrap();
+    hub.publish("orders", &Event::data("one")).await.unwrap();
+    changed_by(&topics, before[0], 1.0).await;
+    changed_by(&publishes, before[1], 1.0).await;
+
+    server.stop().await;
+    let refused = hub.publish("orders", &Event::data("lost")).await;
+    assert!(matches!(refused, Err(HubError::Backend(_))), "{refused:?}");
+    changed_by(&errors, before[2], 1.0).await;
+    server.restart().await;
+    changed_by(&reconnects, before[3], 1.0).await;
+    drop(hub);
+    changed_by(&topics, before[0], 0.0).await;
+}
+
+fn outage_config() -> HubConfig {
+    HubConfig {
+        backend_timeout: Duration::from_millis(300),
+        ..HubConfig::default()
+    }
+}
+
 #[tokio::test]
 async fn a_hub_on_redis_counts_its_failures_and_its_reconnects() {
     use sse_test_support::redis::Redis;
     let _alone = one_at_a_time().await;
-    let (topics, publishes, errors, reconnects) = (
-        r#"sse_hub_topics{backend="redis"}"#,
-        r#"sse_hub_publishes_total{backend="redis"}"#,
-        r#"sse_hub_errors_total{backend="redis",operation="publish",error="backend"}"#,
-        "sse_hub_redis_reconnects_total",
-    );
-    let before = [topics, publishes, errors, reconnects].map(value);
     let Some(redis) = Redis::start_on_a_free_port().await else {
         return;
     };
-    let config = HubConfig {
-        backend_timeout: Duration::from_millis(300),
-        ..HubConfig::default()
-    };
-    let hub = Hub::redis(&redis.url(), config).await.unwrap();
-    let _subscribed = hub.subscribe("orders", None).await.unwrap();
-    hub.publish("orders", &Event::data("one")).await.unwrap();
-    changed_by(topics, before[0], 1.0).await;
-    changed_by(publishes, before[1], 1.0).await;
+    let hub = Hub::redis(&redis.url(), outage_config()).await.unwrap();
+    a_hub_on_a_server_counts("redis", hub, Box::new(RedisServer::from(redis))).await;
+}
 
-    let port = redis.port();
-    redis.stop().await;
-    let refused = hub.publish("orders", &Event::data("lost")).await;
-    assert!(matches!(refused, Err(HubError::Backend(_))), "{refused:?}");
-    changed_by(errors, before[2], 1.0).await;
-    let _redis = Redis::start(port).await.expect("redis-server restarts");
-    changed_by(reconnects, before[3], 1.0).await;
-    drop(hub);
-    changed_by(topics, before[0], 0.0).await;
+#[tokio::test]
+async fn a_hub_on_postgresql_counts_its_failures_and_its_reconnects() {
+    use sse_test_support::postgres::Postgres;
+    let _alone = one_at_a_time().await;
+    let Some(postgres) = Postgres::start().await else {
+        return;
+    };
+    let pool = sqlx::PgPool::connect(&postgres.url()).await.unwrap();
+    let hub = Hub::postgres(pool, outage_config()).await.unwrap();
+    a_hub_on_a_server_counts("postgres", hub, Box::new(postgres)).await;
 }
 
 #[tokio::test]

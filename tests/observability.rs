@@ -178,7 +178,7 @@ async fn prometheus_scrapes_every_figure_of_streams_and_the_hub() {
         "the README lists its queries: {queries:?}"
     );
     for query in &queries {
-        let may_be_empty = ["sse_hub_lagged_total", "sse_hub_redis_reconnects_total"]
+        let may_be_empty = ["sse_hub_lagged_total", "sse_hub_reconnects_total"]
             .iter()
             .any(|name| query.contains(name));
         let answered = tokio::time::timeout(sse_test_support::PATIENCE, async {

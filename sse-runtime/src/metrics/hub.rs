@@ -118,11 +118,14 @@ impl Since {
     }
 }
 
-/// The hub's Redis Pub/Sub connection was made again.
-#[cfg(feature = "redis")]
-pub(crate) fn redis_reconnected() {
+/// The connection on which a shared backend (`"redis"`, `"postgres"`)
+/// brings this process its events was made again.
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub(crate) fn reconnected(backend: &'static str) {
     #[cfg(feature = "metrics")]
-    counter!("sse_hub_redis_reconnects_total").increment(1);
+    counter!("sse_hub_reconnects_total", "backend" => backend).increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = backend;
 }
 
 /// One message in 16, whatever pattern its ids follow (Redis packs a time

@@ -35,17 +35,17 @@
 //! | `sse_streams_refused_total` | counter | `route` | requests answered `503` by a [`StreamLimit`](crate::StreamLimit) |
 //! | `sse_hub_topics` | gauge | `backend` | topics the hubs hold in this process |
 //! | `sse_hub_publishes_total` | counter | `backend` | events stored (a `publish_once` answered from its key is not) |
-//! | `sse_hub_errors_total` | counter | `backend`, `operation`, `error` | failed publishes and subscribes: `operation` is `publish` or `subscribe`, `error` is `backend` (Redis failed), `too_many_topics` or `event` |
+//! | `sse_hub_errors_total` | counter | `backend`, `operation`, `error` | failed publishes and subscribes: `operation` is `publish` or `subscribe`, `error` is `backend` (Redis or PostgreSQL failed), `too_many_topics` or `event` |
 //! | `sse_hub_deliveries_total` | counter | `backend` | messages handed to subscribers (replayed ones included) |
 //! | `sse_hub_lagged_total` | counter | `backend`, `policy` | times a subscriber fell behind and lost messages (`skip`: told and went on; `disconnect`: ended to resume) |
-//! | `sse_hub_delivery_delay_seconds` | histogram | `backend` | from a message entering this process's hub (published here, or read from Redis) to a subscriber taking it, for 1 message in 16 (every live delivery of it; replays are not timed) |
-//! | `sse_hub_redis_reconnects_total` | counter | | times the hub's Redis Pub/Sub connection was lost and made again |
+//! | `sse_hub_delivery_delay_seconds` | histogram | `backend` | from a message entering this process's hub (published here, or brought by Redis or PostgreSQL) to a subscriber taking it, for 1 message in 16 (every live delivery of it; replays are not timed) |
+//! | `sse_hub_reconnects_total` | counter | `backend` | times the connection that brings the hub its events (Redis' Pub/Sub, PostgreSQL's `LISTEN`) was lost and made again |
 
 mod hub;
 mod stream;
 
-#[cfg(feature = "redis")]
-pub(crate) use self::hub::redis_reconnected;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub(crate) use self::hub::reconnected;
 pub(crate) use self::hub::{HubMetrics, Since};
 pub(crate) use self::stream::{StreamMetrics, refused};
 
@@ -104,8 +104,8 @@ pub fn describe() {
         "From a message entering this process's hub to a subscriber taking it (1 in 16 messages)."
     );
     describe_counter!(
-        "sse_hub_redis_reconnects_total",
-        "Times the hub's Redis Pub/Sub connection was made again."
+        "sse_hub_reconnects_total",
+        "Times the connection that brings the hub its events (Redis Pub/Sub, PostgreSQL LISTEN) was made again."
     );
 }
 

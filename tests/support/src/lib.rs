@@ -15,6 +15,7 @@ pub mod hub;
 pub mod logs;
 pub mod netns;
 pub mod nginx;
+pub mod outage;
 pub mod postgres;
 pub mod prometheus;
 pub mod redis;

@@ -38,6 +38,7 @@ pub(super) async fn run(shared: Arc<Shared>, listener: PgListener) {
             match listen_again(&shared).await {
                 Ok(fresh) => {
                     tracing::info!("the hub listens to PostgreSQL again");
+                    crate::metrics::reconnected("postgres");
                     listener = Some(fresh);
                     backoff = Duration::from_millis(100);
                 }

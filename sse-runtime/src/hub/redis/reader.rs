@@ -92,7 +92,7 @@ async fn reconnect(shared: &Arc<Shared>) -> ::redis::aio::PubSubStream {
         match catch_up(shared, &topics).await {
             Ok(()) => {
                 tracing::info!(topics = topics.len(), "the hub reconnected to Redis");
-                crate::metrics::redis_reconnected();
+                crate::metrics::reconnected("redis");
                 return stream;
             }
             Err(error) => {

@@ -162,32 +162,6 @@ impl Hub {
         }
     }
 
-    /// A hub whose topics live in Redis Streams at `url`
-    /// (`redis://127.0.0.1:6379`), shared by every process connected to it.
-    ///
-    /// Ids come from Redis (`<ms>-<seq>` packed into a `u64`), history is the
-    /// stream trimmed to about [`HubConfig::replay`] entries. Each process
-    /// holds two Redis connections however many topics it serves: one for
-    /// commands, one Pub/Sub connection on which every entry arrives once
-    /// and is fanned out locally. Delivery: a client that resumes with
-    /// `Last-Event-ID` gets every entry after it that the stream still
-    /// holds, exactly once. While Redis is away, publishes and subscribes
-    /// fail within [`HubConfig::backend_timeout`]; open subscriptions stay
-    /// open, and when Redis is back the hub reads from each stream what it
-    /// missed. Entries the stream no longer holds by then (more than
-    /// `replay` were published meanwhile) reach subscribers as a gap
-    /// ([`LagPolicy`]). Needs Redis 7.0 or newer.
-    ///
-    /// # Errors
-    /// [`HubError::Backend`] if Redis cannot be reached.
-    #[cfg(feature = "redis")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-    pub async fn redis(url: &str, config: HubConfig) -> Result<Self, HubError> {
-        Ok(Self {
-            backend: Backend::Redis(Arc::new(redis::RedisHub::connect(url, config).await?)),
-        })
-    }
-
     /// Publishes `event` to `topic` and returns the id the hub gave it.
     ///
     /// # Errors

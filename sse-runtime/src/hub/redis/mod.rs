@@ -42,6 +42,9 @@
 //!   [`Resume::Gap`](crate::hub::Resume::Gap); an id newer than anything
 //!   in the stream as [`Resume::Unknown`](crate::hub::Resume::Unknown).
 
+mod connection;
+mod hub;
+mod layout;
 mod reader;
 mod stream;
 mod topics;
@@ -50,12 +53,13 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ::redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use ::redis::streams::StreamRangeReply;
 use ::redis::{Client, Script};
 use tokio::task::JoinHandle;
 
-use self::stream::{backend, key, message, pack, stream_info, unpack};
+use self::connection::{Commands, Subscriber};
+use self::layout::Layout;
+use self::stream::{backend, message, pack, stream_info, unpack};
 use self::topics::RedisTopic;
 use crate::event::SseEvent;
 use crate::hub::config::HubConfig;
@@ -69,7 +73,8 @@ use crate::hub::topic_ids::check_topic_for_ids;
 use crate::metrics::HubMetrics;
 use crate::sync::lock;
 
-/// Stores the entry and publishes it on the topic's channel, atomically, so
+/// Stores the entry and publishes it on the topic's channel (`PUBLISH`, on a
+/// cluster `SPUBLISH`: ARGV[5]), atomically, so
 /// that the channel carries the entries in the stream's order. With a second
 /// key (a publish key's record), a key seen within the window returns the id
 /// it was stored under and stores nothing.
@@ -77,7 +82,7 @@ use crate::sync::lock;
 /// entry was published with [`Hub::publish_last`](crate::hub::Hub::publish_last).
 pub(super) const LAST: &str = ";last";
 
-const PUBLISH: &str = r"
+pub(super) const PUBLISH: &str = r"
 if KEYS[2] then
   local seen = redis.call('GET', KEYS[2])
   if seen then return 'seen:' .. seen end
@@ -91,7 +96,7 @@ end
 if KEYS[2] then
   redis.call('SET', KEYS[2], id, 'PX', ARGV[3])
 end
-redis.call('PUBLISH', KEYS[1], id .. ARGV[4] .. '\n' .. ARGV[2])
+redis.call(ARGV[5], KEYS[1], id .. ARGV[4] .. '\n' .. ARGV[2])
 return id
 ";
 
@@ -102,15 +107,18 @@ pub(super) struct RedisHub {
 
 /// What the hub, its reader and its topics share.
 pub(super) struct Shared {
-    client: Client,
-    connection: ConnectionManager,
+    /// On one server, what the reader reconnects with; a cluster's
+    /// connections reconnect (and subscribe again) by themselves.
+    client: Option<Client>,
+    connection: Commands,
+    layout: Layout,
     config: HubConfig,
     publish: Script,
     topics: Mutex<HashMap<String, Arc<RedisTopic>>>,
     pub(super) metrics: HubMetrics,
-    /// The Pub/Sub connection's sink, and the gate that topics start and
-    /// stop through one at a time.
-    gate: tokio::sync::Mutex<PubSubSink>,
+    /// Where topics are subscribed, and the gate that they start and stop
+    /// through one at a time.
+    gate: tokio::sync::Mutex<Subscriber>,
 }
 
 impl Drop for RedisHub {
@@ -127,33 +135,6 @@ impl Drop for RedisHub {
 }
 
 impl RedisHub {
-    pub(super) async fn connect(url: &str, config: HubConfig) -> Result<Self, HubError> {
-        let client = Client::open(url).map_err(backend)?;
-        // Reconnects back off up to a second apart, however many publishes
-        // fail meanwhile (they share one reconnection), and each publish
-        // waits at most `backend_timeout` for it.
-        let manager = ConnectionManagerConfig::new()
-            .set_min_delay(Duration::from_millis(100))
-            .set_max_delay(Duration::from_secs(1))
-            .set_connection_timeout(Some(config.backend_timeout))
-            .set_response_timeout(Some(config.backend_timeout));
-        let connection = ConnectionManager::new_with_config(client.clone(), manager)
-            .await
-            .map_err(backend)?;
-        let (sink, stream) = client.get_async_pubsub().await.map_err(backend)?.split();
-        let shared = Arc::new(Shared {
-            client,
-            connection,
-            config,
-            publish: Script::new(PUBLISH),
-            topics: Mutex::default(),
-            metrics: HubMetrics::new("redis"),
-            gate: tokio::sync::Mutex::new(sink),
-        });
-        let reader = tokio::spawn(reader::run(shared.clone(), stream));
-        Ok(Self { shared, reader })
-    }
-
     pub(super) fn topic_count(&self) -> usize {
         lock(&self.shared.topics).len()
     }
@@ -178,17 +159,17 @@ impl RedisHub {
         }
         let encoded = encode_for_topic(event, None, shared.config.line_ending)?;
         let mut connection = shared.connection.clone();
-        let mut invocation = shared.publish.key(key(topic));
+        let mut invocation = shared.publish.key(shared.layout.key(topic));
         if let Some(publish_key) = publish_key {
-            // Length-prefixed, so that no topic and key pair reads as another.
-            invocation.key(format!("sse-once:{}:{topic}:{publish_key}", topic.len()));
+            invocation.key(shared.layout.once_key(topic, publish_key));
         }
         let window = shared.config.idempotency_window.as_millis().max(1) as u64;
         invocation
             .arg(shared.config.replay)
             .arg(encoded.fields())
             .arg(window)
-            .arg(if last { LAST } else { "" });
+            .arg(if last { LAST } else { "" })
+            .arg(shared.layout.publish_command());
         let id: String = within(
             shared.config.backend_timeout,
             invocation.invoke_async(&mut connection),
@@ -252,7 +233,7 @@ impl RedisHub {
         last: u64,
     ) -> Result<(VecDeque<Message>, Resume), HubError> {
         let mut connection = self.shared.connection.clone();
-        let stream = key(topic);
+        let stream = self.shared.layout.key(topic);
         let replay: StreamRangeReply = ::redis::cmd("XRANGE")
             .arg(&stream)
             .arg(format!("({}", unpack(last)))

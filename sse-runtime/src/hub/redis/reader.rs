@@ -13,16 +13,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ::redis::Msg;
 use ::redis::aio::PubSubSink;
 use ::redis::streams::StreamRangeReply;
+use ::redis::{PushInfo, PushKind, Value};
 use futures_util::StreamExt;
 
 use crate::hub::backoff::jitter;
 use crate::hub::error::HubError;
 use crate::hub::redis::LAST;
 use crate::hub::redis::Shared;
-use crate::hub::redis::stream::{backend, key, message, pack, stream_info, unpack};
+use crate::hub::redis::connection::Subscriber;
+use crate::hub::redis::stream::{backend, message, pack, stream_info, unpack};
 use crate::hub::redis::topics::RedisTopic;
 
 /// Subscribing in batches keeps each command small after a reconnect.
@@ -32,23 +33,72 @@ const SUBSCRIBE_BATCH: usize = 1_000;
 pub(super) async fn run(shared: Arc<Shared>, mut stream: ::redis::aio::PubSubStream) {
     loop {
         while let Some(entry) = stream.next().await {
-            deliver(&shared, &entry);
+            deliver(&shared, entry.get_channel_name(), entry.get_payload_bytes());
         }
         tracing::warn!("the hub's Redis Pub/Sub connection closed; reconnecting");
         stream = reconnect(&shared).await;
     }
 }
 
-/// One published entry: `<id>\n<fields>`.
-fn deliver(shared: &Shared, entry: &Msg) {
-    let Some(topic) = entry
-        .get_channel_name()
-        .strip_prefix("sse:")
+/// On a cluster: runs until the hub is dropped, taking the pushes of every
+/// shard's connection. Those connections reconnect and subscribe again by
+/// themselves (also when a slot moves to another shard); each confirmed
+/// subscription of a topic already serving reads from its stream what came
+/// while it was not subscribed.
+pub(super) async fn run_cluster(
+    shared: Arc<Shared>,
+    mut pushes: tokio::sync::mpsc::UnboundedReceiver<PushInfo>,
+) {
+    while let Some(push) = pushes.recv().await {
+        let channel = match push.data.first() {
+            Some(Value::BulkString(channel)) => std::str::from_utf8(channel).ok(),
+            _ => None,
+        };
+        match (push.kind, channel) {
+            (PushKind::SMessage, Some(channel)) => {
+                if let Some(Value::BulkString(payload)) = push.data.get(1) {
+                    deliver(&shared, channel, payload);
+                }
+            }
+            (PushKind::SSubscribe, Some(channel)) => {
+                let Some(topic) = shared
+                    .layout
+                    .topic_of(channel)
+                    .and_then(|t| shared.topic(t))
+                else {
+                    continue;
+                };
+                if topic.last_delivered().is_none() {
+                    // Starting: its start is read after this confirmation.
+                    continue;
+                }
+                if let Err(error) = catch_up(&shared, std::slice::from_ref(&topic)).await {
+                    tracing::warn!(
+                        %error,
+                        topic = topic.name,
+                        "cannot read what the topic missed while its shard was away; its \
+                         subscribers are told of a gap"
+                    );
+                    topic.fanout.mark_gap();
+                }
+            }
+            (PushKind::Disconnection, _) => {
+                tracing::warn!("a Redis Cluster shard's connection closed; reconnecting");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One published entry, `<id>\n<fields>`, on `channel`.
+fn deliver(shared: &Shared, channel: &str, payload: &[u8]) {
+    let Some(topic) = shared
+        .layout
+        .topic_of(channel)
         .and_then(|name| shared.topic(name))
     else {
         return;
     };
-    let payload = entry.get_payload_bytes();
     let Some(split) = payload.iter().position(|&b| b == b'\n') else {
         return;
     };
@@ -75,7 +125,11 @@ async fn reconnect(shared: &Arc<Shared>) -> ::redis::aio::PubSubStream {
         // Holding the gate: no topic starts or stops while the set is
         // re-subscribed.
         let mut gate = shared.gate.lock().await;
-        let (mut sink, stream) = match shared.client.get_async_pubsub().await {
+        let client = shared
+            .client
+            .as_ref()
+            .expect("one server: a client to reconnect");
+        let (mut sink, stream) = match client.get_async_pubsub().await {
             Ok(pubsub) => pubsub.split(),
             Err(error) => {
                 tracing::warn!(%error, ?backoff, "cannot reach Redis; retrying");
@@ -83,11 +137,11 @@ async fn reconnect(shared: &Arc<Shared>) -> ::redis::aio::PubSubStream {
             }
         };
         let topics = shared.topics();
-        if let Err(error) = subscribe_all(&mut sink, &topics).await {
+        if let Err(error) = subscribe_all(shared, &mut sink, &topics).await {
             tracing::warn!(%error, ?backoff, "re-subscribing failed; retrying");
             continue;
         }
-        *gate = sink;
+        *gate = Subscriber::Single(sink);
         drop(gate);
         match catch_up(shared, &topics).await {
             Ok(()) => {
@@ -103,11 +157,15 @@ async fn reconnect(shared: &Arc<Shared>) -> ::redis::aio::PubSubStream {
 }
 
 async fn subscribe_all(
+    shared: &Shared,
     sink: &mut PubSubSink,
     topics: &[Arc<RedisTopic>],
 ) -> ::redis::RedisResult<()> {
     for batch in topics.chunks(SUBSCRIBE_BATCH) {
-        let channels: Vec<String> = batch.iter().map(|topic| key(&topic.name)).collect();
+        let channels: Vec<String> = batch
+            .iter()
+            .map(|topic| shared.layout.key(&topic.name))
+            .collect();
         sink.subscribe(channels).await?;
     }
     Ok(())
@@ -123,7 +181,7 @@ async fn catch_up(shared: &Shared, topics: &[Arc<RedisTopic>]) -> Result<(), Hub
         // From `last` itself: whether the stream still holds it tells
         // whether anything after it can have gone.
         let missed: StreamRangeReply = ::redis::cmd("XRANGE")
-            .arg(key(&topic.name))
+            .arg(shared.layout.key(&topic.name))
             .arg(unpack(last))
             .arg("+")
             .query_async(&mut connection)
@@ -140,7 +198,7 @@ async fn catch_up(shared: &Shared, topics: &[Arc<RedisTopic>]) -> Result<(), Hub
         // nothing came since the topic started on an empty stream: then only
         // a trim shows a loss. (A notice too many at most: when nothing was
         // published after `last` before Redis lost it.)
-        let info = stream_info(&mut connection, &key(&topic.name)).await?;
+        let info = stream_info(&mut connection, &shared.layout.key(&topic.name)).await?;
         let lost = if last == 0 {
             info.trimmed
         } else {

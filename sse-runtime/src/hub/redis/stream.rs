@@ -4,20 +4,15 @@
 use std::collections::HashMap;
 
 use ::redis::Value;
-use ::redis::aio::ConnectionManager;
 
 use crate::event::LineEnding;
 use crate::hub::error::HubError;
 use crate::hub::message::Message;
+use crate::hub::redis::connection::Commands;
 use crate::hub::topic_ids::WireId;
 
 pub(super) fn backend(error: ::redis::RedisError) -> HubError {
     HubError::Backend(Box::new(error))
-}
-
-/// The stream holding `topic`.
-pub(super) fn key(topic: &str) -> String {
-    format!("sse:{topic}")
 }
 
 /// `<ms>-<seq>` as one ordered number (`ms << 20 | seq`), so ids stay
@@ -70,7 +65,7 @@ pub(super) struct StreamInfo {
 
 /// What Redis holds of `stream`; nothing if it does not exist.
 pub(super) async fn stream_info(
-    connection: &mut ConnectionManager,
+    connection: &mut Commands,
     stream: &str,
 ) -> Result<StreamInfo, HubError> {
     let info: Value = match ::redis::cmd("XINFO")

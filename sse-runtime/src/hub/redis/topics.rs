@@ -12,7 +12,7 @@ use crate::hub::delivered::Delivered;
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits};
 use crate::hub::message::Message;
-use crate::hub::redis::stream::{key, pack, stream_info};
+use crate::hub::redis::stream::{pack, stream_info};
 use crate::hub::redis::{Shared, timed, within};
 use crate::hub::subscription::Source;
 use crate::hub::topic_ids::WireId;
@@ -65,11 +65,12 @@ impl Shared {
         // Each step bounded, so that a start fails (and is undone below)
         // rather than hanging while Redis is away.
         let started = async {
-            within(limit, sink.subscribe(key(name))).await?;
+            within(limit, sink.subscribe(shared.layout.key(name))).await?;
             // Where live messages start: the stream's newest entry now,
             // before any subscriber of this process replays.
             let mut connection = shared.connection.clone();
-            let info = timed(limit, stream_info(&mut connection, &key(name))).await?;
+            let stream = shared.layout.key(name);
+            let info = timed(limit, stream_info(&mut connection, &stream)).await?;
             Ok::<_, HubError>(info.newest.as_deref().and_then(pack).unwrap_or(0))
         }
         .await;
@@ -87,7 +88,7 @@ impl Shared {
                         shared.metrics.topics_changed(-1);
                     }
                 }
-                let _ = sink.unsubscribe(key(name)).await;
+                let _ = sink.unsubscribe(shared.layout.key(name)).await;
                 Err(error)
             }
         }
@@ -121,7 +122,7 @@ impl Shared {
         }
         // On failure the connection is gone, and a reconnect subscribes only
         // to the topics still served.
-        if let Err(error) = sink.unsubscribe(key(&topic.name)).await {
+        if let Err(error) = sink.unsubscribe(self.layout.key(&topic.name)).await {
             tracing::debug!(%error, topic = topic.name, "unsubscribing failed");
         }
     }

@@ -21,6 +21,7 @@ use sse_test_support::PATIENCE;
 use sse_test_support::outage::{RedisServer, Server};
 use sse_test_support::postgres::Postgres;
 use sse_test_support::redis::Redis;
+use sse_test_support::redis_cluster::RedisCluster;
 
 /// A hub on one backend, with whatever keeps that backend running.
 struct Backend {
@@ -31,6 +32,8 @@ struct Backend {
     ahead: fn(newest: u64) -> u64,
     /// The server the hub is on, stopped when the case ends.
     server: Option<Box<dyn Server>>,
+    /// A Redis Cluster the hub is on, stopped when the case ends.
+    _cluster: Option<RedisCluster>,
 }
 
 async fn memory(config: HubConfig) -> Option<Backend> {
@@ -39,6 +42,7 @@ async fn memory(config: HubConfig) -> Option<Backend> {
         // Within the topic's incarnation (its low 32 bits count events).
         ahead: |newest| newest + 1_000_000,
         server: None,
+        _cluster: None,
     })
 }
 
@@ -51,6 +55,25 @@ async fn redis(config: HubConfig) -> Option<Backend> {
         // An hour on: Redis ids pack milliseconds above 20 bits of sequence.
         ahead: |newest| newest + (3_600_000 << 20),
         server: Some(Box::new(RedisServer::from(redis))),
+        _cluster: None,
+    })
+}
+
+/// A Redis Cluster of its own (three primaries, three replicas); `None`
+/// when the run skips Redis on purpose.
+async fn redis_cluster(config: HubConfig) -> Option<Backend> {
+    let cluster = RedisCluster::start().await?;
+    let urls = cluster.urls();
+    let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let hub = Hub::redis_cluster(&nodes, config)
+        .await
+        .expect("connected");
+    Some(Backend {
+        hub,
+        // As on one server: ids are the shard's clock and sequence.
+        ahead: |newest| newest + (3_600_000 << 20),
+        server: None,
+        _cluster: Some(cluster),
     })
 }
 
@@ -69,6 +92,7 @@ async fn postgres(config: HubConfig) -> Option<Backend> {
         // Within the topic's incarnation (its low 32 bits number events).
         ahead: |newest| newest + 1_000_000,
         server: Some(Box::new(postgres)),
+        _cluster: None,
     })
 }
 
@@ -433,4 +457,5 @@ macro_rules! contract {
 
 contract!(in_memory, memory);
 contract!(on_redis, redis, outage);
+contract!(on_redis_cluster, redis_cluster);
 contract!(on_postgres, postgres, outage);

@@ -19,6 +19,7 @@ pub mod outage;
 pub mod postgres;
 pub mod prometheus;
 pub mod redis;
+pub mod redis_cluster;
 pub mod server;
 pub mod skip;
 pub mod transcript;

@@ -52,7 +52,7 @@ impl Redis {
         Self::start_with(port, &args).await
     }
 
-    async fn start_with(port: u16, persistence: &[&str]) -> Option<Redis> {
+    pub(crate) async fn start_with(port: u16, persistence: &[&str]) -> Option<Redis> {
         let spawned = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(persistence)

@@ -1,0 +1,125 @@
+//! A real Redis Cluster on loopback: three primaries and a replica each
+//! (`redis-server --cluster-enabled yes` six times, joined by
+//! `redis-cli --cluster create`), in a directory of its own, stopped and
+//! removed with the test.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+use crate::PATIENCE;
+use crate::redis::{REQUIREMENT, Redis, free_port};
+
+/// A running cluster.
+pub struct RedisCluster {
+    nodes: Vec<Redis>,
+    dir: PathBuf,
+}
+
+impl RedisCluster {
+    /// Six nodes, three primaries with a replica each, every slot covered.
+    /// `None` when the run skips Redis on purpose (`SSE_SKIP_REDIS_TESTS=1`).
+    pub async fn start() -> Option<RedisCluster> {
+        let dir = std::env::temp_dir().join(format!(
+            "sse-redis-cluster-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let mut cluster = RedisCluster {
+            nodes: Vec::new(),
+            dir,
+        };
+        for _ in 0..6 {
+            let (port, bus) = (free_port(), free_port());
+            let config = cluster.dir.join(format!("nodes-{port}.conf"));
+            let args = [
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--cluster-enabled",
+                "yes",
+                "--cluster-port",
+                &bus.to_string(),
+                "--cluster-config-file",
+                config.to_str().expect("a UTF-8 path"),
+                // A primary that stops answering is failed over in about
+                // a second.
+                "--cluster-node-timeout",
+                "1000",
+            ];
+            cluster.nodes.push(Redis::start_with(port, &args).await?);
+        }
+        let addresses: Vec<String> = cluster
+            .nodes
+            .iter()
+            .map(|node| format!("127.0.0.1:{}", node.port()))
+            .collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .output()
+            .await;
+        let created = match created {
+            Ok(created) => created,
+            Err(error) => {
+                REQUIREMENT.unmet(&format!("redis-cli: {error}"));
+                return None;
+            }
+        };
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create failed: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        cluster.wait_until_ok().await;
+        Some(cluster)
+    }
+
+    /// The nodes' URLs, as clients are given them.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(Redis::url).collect()
+    }
+
+    /// Waits until every node says the cluster is ok and knows all six.
+    pub async fn wait_until_ok(&self) {
+        let ok = tokio::time::timeout(PATIENCE * 3, async {
+            loop {
+                let mut all = true;
+                for node in &self.nodes {
+                    let info = cli(node.port(), &["cluster", "info"]).await;
+                    all &= info.contains("cluster_state:ok")
+                        && info.contains("cluster_known_nodes:6")
+                        && info.contains("cluster_slots_ok:16384");
+                }
+                if all {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+        assert!(ok.is_ok(), "the cluster did not come up");
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        // The nodes are killed as they drop.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What `redis-cli -p <port> <args>` prints.
+async fn cli(port: u16, args: &[&str]) -> String {
+    let output = Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .await
+        .expect("redis-cli runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

@@ -65,9 +65,7 @@ async fn redis_cluster(config: HubConfig) -> Option<Backend> {
     let cluster = RedisCluster::start().await?;
     let urls = cluster.urls();
     let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
-    let hub = Hub::redis_cluster(&nodes, config)
-        .await
-        .expect("connected");
+    let hub = Hub::redis_cluster(&nodes, config).await.expect("connected");
     Some(Backend {
         hub,
         // As on one server: ids are the shard's clock and sequence.

@@ -9,7 +9,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use sse_runtime::hub::{Hub, HubConfig};
+use sse_runtime::Event;
+use sse_runtime::hub::{Hub, HubConfig, Resume};
 use sse_test_support::chat::{next_chat, say};
 use sse_test_support::redis::Redis;
 use sse_test_support::{Example, PATIENCE, post_form, request};
@@ -800,5 +801,52 @@ async fn ids_can_name_their_topic_on_redis() {
         0,
         "nothing stored"
     );
+    redis.stop().await;
+}
+
+/// An id within the stream's range that the stream does not hold, as after a
+/// failover to a replica that had not received it: a resume from it is a
+/// gap, never a position (the entries after it are replayed all the same).
+#[tokio::test]
+async fn an_id_the_stream_lost_resumes_as_a_gap() {
+    let Some(redis) = Redis::start_on_a_free_port().await else {
+        return;
+    };
+    let hub = Hub::redis(&redis.url(), HubConfig::default())
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(
+            hub.publish("lost", &Event::data(n.to_string()))
+                .await
+                .unwrap(),
+        );
+    }
+    // The stream as a replica that missed the second entry holds it.
+    let mut connection = connect(&redis).await;
+    let _: () = redis::cmd("DEL")
+        .arg("sse:lost")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    for (n, id) in [(0, ids[0]), (2, ids[2])] {
+        let _: String = redis::cmd("XADD")
+            .arg("sse:lost")
+            .arg(format!("{}-{}", id >> 20, id & ((1 << 20) - 1)))
+            .arg("e")
+            .arg(format!("data: {n}\n"))
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+    }
+
+    let mut resumed = hub.subscribe("lost", Some(ids[1])).await.unwrap();
+    assert_eq!(resumed.resume(), Resume::Gap { missed: None });
+    let replayed = resumed.next().await.expect("the rest replayed");
+    assert_eq!(replayed.id(), ids[2]);
+    // The ids the stream holds still resume completely.
+    let complete = hub.subscribe("lost", Some(ids[0])).await.unwrap();
+    assert_eq!(complete.resume(), Resume::Complete);
     redis.stop().await;
 }

@@ -49,6 +49,10 @@ impl RedisCluster {
                 // a second.
                 "--cluster-node-timeout",
                 "1000",
+                // However long the replica last heard from its primary:
+                // a test's primary may have been quiet.
+                "--cluster-replica-validity-factor",
+                "0",
             ];
             cluster.nodes.push(Redis::start_with(port, &args).await?);
         }
@@ -84,7 +88,74 @@ impl RedisCluster {
         self.nodes.iter().map(Redis::url).collect()
     }
 
-    /// Waits until every node says the cluster is ok and knows all six.
+    /// The ports of the nodes that are primaries now.
+    pub async fn primaries(&self) -> Vec<u16> {
+        let mut primaries = Vec::new();
+        for node in &self.nodes {
+            if cli(node.port(), &["role"]).await.starts_with("master") {
+                primaries.push(node.port());
+            }
+        }
+        primaries
+    }
+
+    /// The port of the primary that serves `key`, as the first node still
+    /// running sees the cluster (`CLUSTER NODES`); while a failover is under
+    /// way, once it is over.
+    pub async fn primary_of(&self, key: &str) -> u16 {
+        let found = tokio::time::timeout(PATIENCE * 3, async {
+            loop {
+                if let Some(port) = self.serving(key).await {
+                    return port;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("no primary serves {key}"))
+    }
+
+    async fn serving(&self, key: &str) -> Option<u16> {
+        let port = self.nodes[0].port();
+        let slot: u16 = cli(port, &["cluster", "keyslot", key])
+            .await
+            .trim()
+            .parse()
+            .expect("a slot");
+        let nodes = cli(port, &["cluster", "nodes"]).await;
+        for line in nodes.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() < 9 || !fields[2].contains("master") || fields[2].contains("fail") {
+                continue;
+            }
+            let serves = fields[8..].iter().any(|range| {
+                let (low, high) = range.split_once('-').unwrap_or((range, range));
+                match (low.parse::<u16>(), high.parse::<u16>()) {
+                    (Ok(low), Ok(high)) => (low..=high).contains(&slot),
+                    _ => false,
+                }
+            });
+            if serves {
+                let address = fields[1].split('@').next().expect("host:port");
+                return address.rsplit(':').next()?.parse().ok();
+            }
+        }
+        None
+    }
+
+    /// Kills the node on `port`, as a crash would.
+    pub async fn kill(&mut self, port: u16) {
+        let at = self
+            .nodes
+            .iter()
+            .position(|node| node.port() == port)
+            .expect("one of the cluster's nodes");
+        self.nodes.remove(at).stop().await;
+    }
+
+    /// Waits until every node says the cluster is ok and knows all six, and
+    /// every replica has synchronised with its primary (a write before that
+    /// lives on the primary alone).
     pub async fn wait_until_ok(&self) {
         let ok = tokio::time::timeout(PATIENCE * 3, async {
             loop {
@@ -94,6 +165,9 @@ impl RedisCluster {
                     all &= info.contains("cluster_state:ok")
                         && info.contains("cluster_known_nodes:6")
                         && info.contains("cluster_slots_ok:16384");
+                    let replication = cli(node.port(), &["info", "replication"]).await;
+                    all &= replication.contains("role:master")
+                        || replication.contains("master_link_status:up");
                 }
                 if all {
                     return;
@@ -114,7 +188,7 @@ impl Drop for RedisCluster {
 }
 
 /// What `redis-cli -p <port> <args>` prints.
-async fn cli(port: u16, args: &[&str]) -> String {
+pub async fn cli(port: u16, args: &[&str]) -> String {
     let output = Command::new("redis-cli")
         .args(["-p", &port.to_string()])
         .args(args)

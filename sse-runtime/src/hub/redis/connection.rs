@@ -3,6 +3,7 @@
 //! connection per shard (RESP3), carrying commands and sharded Pub/Sub
 //! alike, routed by each key's slot and following the cluster's topology.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -89,6 +90,7 @@ impl Shared {
             topics: Mutex::default(),
             metrics: HubMetrics::new("redis"),
             gate: tokio::sync::Mutex::new(subscriber),
+            resubscribing: AtomicBool::new(false),
         })
     }
 }

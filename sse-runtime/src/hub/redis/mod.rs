@@ -50,6 +50,7 @@ mod stream;
 mod topics;
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -119,6 +120,9 @@ pub(super) struct Shared {
     /// Where topics are subscribed, and the gate that they start and stop
     /// through one at a time.
     gate: tokio::sync::Mutex<Subscriber>,
+    /// On a cluster: every topic is being subscribed again after a shard's
+    /// connection closed.
+    resubscribing: AtomicBool,
 }
 
 impl Drop for RedisHub {
@@ -158,22 +162,40 @@ impl RedisHub {
             check_topic_for_ids(topic)?;
         }
         let encoded = encode_for_topic(event, None, shared.config.line_ending)?;
-        let mut connection = shared.connection.clone();
-        let mut invocation = shared.publish.key(shared.layout.key(topic));
+        let mut keys = vec![shared.layout.key(topic)];
         if let Some(publish_key) = publish_key {
-            invocation.key(shared.layout.once_key(topic, publish_key));
+            keys.push(shared.layout.once_key(topic, publish_key));
         }
         let window = shared.config.idempotency_window.as_millis().max(1) as u64;
-        invocation
-            .arg(shared.config.replay)
-            .arg(encoded.fields())
-            .arg(window)
-            .arg(if last { LAST } else { "" })
-            .arg(shared.layout.publish_command());
-        let id: String = within(
-            shared.config.backend_timeout,
-            invocation.invoke_async(&mut connection),
-        )
+        let script = |command: &str, body: &str| {
+            let mut command = ::redis::cmd(command);
+            command.arg(body).arg(keys.len()).arg(&keys);
+            command
+                .arg(shared.config.replay)
+                .arg(encoded.fields())
+                .arg(window)
+                .arg(if last { LAST } else { "" })
+                .arg(shared.layout.publish_command());
+            command
+        };
+        // By its hash, else by its text. Not `SCRIPT LOAD`: on a cluster it
+        // goes to every node, and waits for one that is down (a failed-over
+        // primary's replica starts without the script).
+        let mut connection = shared.connection.clone();
+        let id: String = within(shared.config.backend_timeout, async {
+            match script("EVALSHA", shared.publish.get_hash())
+                .query_async(&mut connection)
+                .await
+            {
+                Err(error)
+                    if error.kind()
+                        == ::redis::ErrorKind::Server(::redis::ServerErrorKind::NoScript) =>
+                {
+                    script("EVAL", PUBLISH).query_async(&mut connection).await
+                }
+                answer => answer,
+            }
+        })
         .await?;
         // The script answers a key it has seen with `seen:<id>`.
         let (id, new) = match id.strip_prefix("seen:") {
@@ -234,25 +256,35 @@ impl RedisHub {
     ) -> Result<(VecDeque<Message>, Resume), HubError> {
         let mut connection = self.shared.connection.clone();
         let stream = self.shared.layout.key(topic);
-        let replay: StreamRangeReply = ::redis::cmd("XRANGE")
+        // From `last` itself: whether the stream holds it tells whether the
+        // client's history is this one.
+        let mut replay: StreamRangeReply = ::redis::cmd("XRANGE")
             .arg(&stream)
-            .arg(format!("({}", unpack(last)))
+            .arg(unpack(last))
             .arg("+")
             .query_async(&mut connection)
             .await
             .map_err(backend)?;
+        let holds_last = replay.ids.first().and_then(|entry| pack(&entry.id)) == Some(last);
+        if holds_last {
+            replay.ids.remove(0);
+        }
         // Asked after the replay: an entry after `last` trimmed away before
         // the replay read it shows up here as a gap.
         let info = stream_info(&mut connection, &stream).await?;
-        // The oldest entry kept follows the last one trimmed: an id before
-        // it, other than that one, is from a history Redis no longer has.
-        let foreign = info
-            .first_kept
-            .is_some_and(|first| last < first && info.dropped_through != Some(last));
+        let newest = info.newest.as_deref().and_then(pack);
+        // An id up to the newest that the stream does not hold, other than
+        // the last one trimmed, is from a history Redis no longer has: older
+        // than what it keeps, or lost (a failover to a replica that had not
+        // received it, a restart without persistence, a `FLUSHALL`).
+        let foreign = last != 0
+            && !holds_last
+            && info.dropped_through != Some(last)
+            && newest.is_some_and(|newest| last <= newest);
         let resume = Resume::after(
             Some(last),
             History {
-                newest: info.newest.as_deref().and_then(pack),
+                newest,
                 dropped_through: info.dropped_through,
                 consecutive: false,
                 foreign,

@@ -11,6 +11,7 @@
 //! a topic's last delivered id are skipped, so each is delivered once.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use ::redis::aio::PubSubSink;
@@ -21,10 +22,10 @@ use futures_util::StreamExt;
 use crate::hub::backoff::jitter;
 use crate::hub::error::HubError;
 use crate::hub::redis::LAST;
-use crate::hub::redis::Shared;
 use crate::hub::redis::connection::Subscriber;
 use crate::hub::redis::stream::{backend, message, pack, stream_info, unpack};
 use crate::hub::redis::topics::RedisTopic;
+use crate::hub::redis::{Shared, within};
 
 /// Subscribing in batches keeps each command small after a reconnect.
 const SUBSCRIBE_BATCH: usize = 1_000;
@@ -83,11 +84,51 @@ pub(super) async fn run_cluster(
                 }
             }
             (PushKind::Disconnection, _) => {
-                tracing::warn!("a Redis Cluster shard's connection closed; reconnecting");
+                tracing::warn!(
+                    "a Redis Cluster shard's connection closed; subscribing every topic again \
+                     until its shard, or the replica that took over, confirms"
+                );
+                if !shared.resubscribing.swap(true, Ordering::AcqRel) {
+                    tokio::spawn(resubscribe_cluster(shared.clone()));
+                }
             }
             _ => {}
         }
     }
+}
+
+/// Subscribes every served topic again, until each is confirmed. A shard
+/// that went away holds its slots' subscriptions no more, and the cluster's
+/// connections learn where its slots went (a replica took over) only from a
+/// command to one of them: this is that command. Confirmations of topics
+/// already serving read back what they missed (`run_cluster`); topics still
+/// subscribed elsewhere are confirmed again, harmlessly.
+async fn resubscribe_cluster(shared: Arc<Shared>) {
+    let mut backoff = Duration::from_millis(100);
+    let mut waiting = shared.topics();
+    while !waiting.is_empty() {
+        let mut failed = Vec::new();
+        for topic in waiting {
+            let channel = shared.layout.key(&topic.name);
+            let mut gate = shared.gate.lock().await;
+            let subscribed = within(shared.config.backend_timeout, gate.subscribe(channel)).await;
+            drop(gate);
+            if subscribed.is_err() && shared.topic(&topic.name).is_some() {
+                failed.push(topic);
+            }
+        }
+        waiting = failed;
+        if !waiting.is_empty() {
+            tracing::debug!(
+                topics = waiting.len(),
+                ?backoff,
+                "topics not subscribed yet"
+            );
+            tokio::time::sleep(jitter(backoff)).await;
+            backoff = (backoff * 2).min(Duration::from_secs(1));
+        }
+    }
+    shared.resubscribing.store(false, Ordering::Release);
 }
 
 /// One published entry, `<id>\n<fields>`, on `channel`.

@@ -56,8 +56,6 @@ pub(super) struct StreamInfo {
     pub(super) newest: Option<String>,
     /// The newest id trimmed away (`max-deleted-entry-id`), packed.
     pub(super) dropped_through: Option<u64>,
-    /// The oldest entry kept (`first-entry`), packed.
-    pub(super) first_kept: Option<u64>,
     /// Whether entries were trimmed away (`entries-added` exceeds `length`;
     /// Redis 7.0 leaves `max-deleted-entry-id` alone when it trims).
     pub(super) trimmed: bool,
@@ -126,13 +124,5 @@ pub(super) async fn stream_info(
         dropped_through: field("max-deleted-entry-id")
             .and_then(|id| pack(&id))
             .filter(|&id| id > 0),
-        first_kept: pairs
-            .iter()
-            .find(|(k, _)| text(k).as_deref() == Some("first-entry"))
-            .and_then(|(_, entry)| match entry {
-                Value::Array(parts) => parts.first().and_then(text),
-                _ => None,
-            })
-            .and_then(|id| pack(&id)),
     })
 }

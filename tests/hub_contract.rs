@@ -32,8 +32,6 @@ struct Backend {
     ahead: fn(newest: u64) -> u64,
     /// The server the hub is on, stopped when the case ends.
     server: Option<Box<dyn Server>>,
-    /// A Redis Cluster the hub is on, stopped when the case ends.
-    _cluster: Option<RedisCluster>,
 }
 
 async fn memory(config: HubConfig) -> Option<Backend> {
@@ -42,7 +40,6 @@ async fn memory(config: HubConfig) -> Option<Backend> {
         // Within the topic's incarnation (its low 32 bits count events).
         ahead: |newest| newest + 1_000_000,
         server: None,
-        _cluster: None,
     })
 }
 
@@ -55,7 +52,6 @@ async fn redis(config: HubConfig) -> Option<Backend> {
         // An hour on: Redis ids pack milliseconds above 20 bits of sequence.
         ahead: |newest| newest + (3_600_000 << 20),
         server: Some(Box::new(RedisServer::from(redis))),
-        _cluster: None,
     })
 }
 
@@ -70,8 +66,7 @@ async fn redis_cluster(config: HubConfig) -> Option<Backend> {
         hub,
         // As on one server: ids are the shard's clock and sequence.
         ahead: |newest| newest + (3_600_000 << 20),
-        server: None,
-        _cluster: Some(cluster),
+        server: Some(Box::new(cluster)),
     })
 }
 
@@ -90,7 +85,6 @@ async fn postgres(config: HubConfig) -> Option<Backend> {
         // Within the topic's incarnation (its low 32 bits number events).
         ahead: |newest| newest + 1_000_000,
         server: Some(Box::new(postgres)),
-        _cluster: None,
     })
 }
 
@@ -455,5 +449,5 @@ macro_rules! contract {
 
 contract!(in_memory, memory);
 contract!(on_redis, redis, outage);
-contract!(on_redis_cluster, redis_cluster);
+contract!(on_redis_cluster, redis_cluster, outage);
 contract!(on_postgres, postgres, outage);

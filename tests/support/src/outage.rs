@@ -1,12 +1,13 @@
 //! A backend's server that a test takes away and brings back, whichever
-//! it is: a `redis-server` (without persistence: it comes back empty) or
-//! PostgreSQL (it comes back with what it committed).
+//! it is: a `redis-server` or a Redis Cluster (without persistence: they
+//! come back empty) or PostgreSQL (it comes back with what it committed).
 
 use std::future::Future;
 use std::pin::Pin;
 
 use crate::postgres::Postgres;
 use crate::redis::Redis;
+use crate::redis_cluster::RedisCluster;
 
 /// What [`Server`]'s methods return.
 pub type Pending<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -53,6 +54,21 @@ impl Server for RedisServer {
                     .expect("redis-server, running a moment ago"),
             );
         })
+    }
+
+    fn durable(&self) -> bool {
+        false
+    }
+}
+
+/// A whole Redis Cluster without persistence, every node down at once.
+impl Server for RedisCluster {
+    fn stop(&mut self) -> Pending<'_> {
+        Box::pin(self.stop_all())
+    }
+
+    fn restart(&mut self) -> Pending<'_> {
+        Box::pin(self.restart_all())
     }
 
     fn durable(&self) -> bool {

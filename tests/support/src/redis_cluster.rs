@@ -14,6 +14,8 @@ use crate::redis::{REQUIREMENT, Redis, free_port};
 /// A running cluster.
 pub struct RedisCluster {
     nodes: Vec<Redis>,
+    /// Each node's port and arguments, to start it again.
+    started: Vec<(u16, Vec<String>)>,
     dir: PathBuf,
 }
 
@@ -29,6 +31,7 @@ impl RedisCluster {
         std::fs::create_dir_all(&dir).expect("a temporary directory");
         let mut cluster = RedisCluster {
             nodes: Vec::new(),
+            started: Vec::new(),
             dir,
         };
         for _ in 0..6 {
@@ -55,6 +58,9 @@ impl RedisCluster {
                 "0",
             ];
             cluster.nodes.push(Redis::start_with(port, &args).await?);
+            cluster
+                .started
+                .push((port, args.iter().map(|arg| arg.to_string()).collect()));
         }
         let addresses: Vec<String> = cluster
             .nodes
@@ -151,6 +157,27 @@ impl RedisCluster {
             .position(|node| node.port() == port)
             .expect("one of the cluster's nodes");
         self.nodes.remove(at).stop().await;
+    }
+
+    /// Kills every node, as a power cut would: the cluster's configuration
+    /// stays on disk, its data (no persistence) does not.
+    pub async fn stop_all(&mut self) {
+        for node in self.nodes.drain(..) {
+            node.stop().await;
+        }
+    }
+
+    /// Starts every node again on its port after [`stop_all`](Self::stop_all),
+    /// and waits until the cluster is ok.
+    pub async fn restart_all(&mut self) {
+        assert!(self.nodes.is_empty(), "stop it first");
+        for (port, args) in &self.started {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let node = Redis::start_with(*port, &args).await;
+            self.nodes
+                .push(node.expect("redis-server, running a moment ago"));
+        }
+        self.wait_until_ok().await;
     }
 
     /// Waits until every node says the cluster is ok and knows all six, and

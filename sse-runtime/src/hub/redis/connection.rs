@@ -15,9 +15,13 @@ use ::redis::{Client, Cmd, Pipeline, ProtocolVersion, RedisFuture, RedisResult, 
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
 use crate::hub::redis::layout::Layout;
-use crate::hub::redis::stream::backend;
 use crate::hub::redis::{PUBLISH, RedisHub, Shared, reader, within};
 use crate::metrics::HubMetrics;
+
+/// A Redis failure as the hub reports it.
+pub(super) fn backend(error: ::redis::RedisError) -> HubError {
+    HubError::Backend(Box::new(error))
+}
 
 impl RedisHub {
     pub(super) async fn connect(url: &str, config: HubConfig) -> Result<Self, HubError> {

@@ -58,9 +58,9 @@ use ::redis::streams::StreamRangeReply;
 use ::redis::{Client, Script};
 use tokio::task::JoinHandle;
 
-use self::connection::{Commands, Subscriber};
+use self::connection::{Commands, Subscriber, backend};
 use self::layout::Layout;
-use self::stream::{backend, message, pack, stream_info, unpack};
+use self::stream::{message, pack, stream_info, unpack};
 use self::topics::RedisTopic;
 use crate::event::SseEvent;
 use crate::hub::config::HubConfig;

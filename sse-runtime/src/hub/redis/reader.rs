@@ -22,8 +22,8 @@ use futures_util::StreamExt;
 use crate::hub::backoff::jitter;
 use crate::hub::error::HubError;
 use crate::hub::redis::LAST;
-use crate::hub::redis::connection::Subscriber;
-use crate::hub::redis::stream::{backend, message, pack, stream_info, unpack};
+use crate::hub::redis::connection::{Subscriber, backend};
+use crate::hub::redis::stream::{message, pack, stream_info, unpack};
 use crate::hub::redis::topics::RedisTopic;
 use crate::hub::redis::{Shared, within};
 

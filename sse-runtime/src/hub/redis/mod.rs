@@ -42,6 +42,7 @@
 //!   [`Resume::Gap`](crate::hub::Resume::Gap); an id newer than anything
 //!   in the stream as [`Resume::Unknown`](crate::hub::Resume::Unknown).
 
+mod connect;
 mod connection;
 mod hub;
 mod layout;

@@ -153,13 +153,19 @@ async fn a_resume_is_complete_fresh_or_unknown_by_one_rule(backend: &Backend) {
     assert_eq!(data(&take(&mut resumed, 1).await), ["5"], "then live");
 
     let ahead = (backend.ahead)(*ids.last().unwrap());
-    let resumed = hub.subscribe("resume", Some(ahead)).await.unwrap();
+    let mut resumed = hub.subscribe("resume", Some(ahead)).await.unwrap();
     assert_eq!(
         resumed.resume(),
         Resume::Unknown {
             last_event_id: ahead
         },
         "an id newer than anything published"
+    );
+    publish(hub, "resume", 6).await;
+    assert_eq!(
+        data(&take(&mut resumed, 1).await),
+        ["6"],
+        "live events only, from now: none held back until the id comes round"
     );
     let fresh = hub.subscribe("resume", None).await.unwrap();
     assert_eq!(fresh.resume(), Resume::Fresh);
@@ -316,6 +322,20 @@ async fn an_outage_refuses_within_the_timeout_then_recovers(mut backend: Backend
 
 const OUTAGE_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// A subscribe given up while its topic starts (its client went away, a
+/// timeout) leaves the topic working for the next one.
+async fn a_subscribe_given_up_while_its_topic_starts_leaves_it_working(hub: &Hub) {
+    for round in 0..20 {
+        let topic = format!("abandoned-{round}");
+        // Polled once, then dropped: the start is under way.
+        let given_up = tokio::time::timeout(Duration::ZERO, hub.subscribe(&topic, None)).await;
+        drop(given_up);
+        let mut subscriber = hub.subscribe(&topic, None).await.unwrap();
+        publish(hub, &topic, round).await;
+        assert_eq!(data(&take(&mut subscriber, 1).await), [round.to_string()]);
+    }
+}
+
 /// Every case of the contract against the backend `$make` builds; with
 /// `outage`, the outage case too (for backends with a server to lose).
 macro_rules! contract {
@@ -430,6 +450,15 @@ macro_rules! contract {
                     return;
                 };
                 super::resumes_racing_publishes_have_no_gap_and_no_duplicate(&backend.hub).await;
+            }
+
+            #[tokio::test]
+            async fn a_subscribe_given_up_while_its_topic_starts_leaves_it_working() {
+                let Some(backend) = backend(HubConfig::default()).await else {
+                    return;
+                };
+                super::a_subscribe_given_up_while_its_topic_starts_leaves_it_working(&backend.hub)
+                    .await;
             }
 
             #[tokio::test]

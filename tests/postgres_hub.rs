@@ -304,3 +304,48 @@ async fn two_chat_processes_share_a_room_through_postgresql() {
     let (_, mut on_b) = request(b.addr, "GET", "/events", &[("last-event-id", &last)]).await;
     assert_eq!(next_chat(&mut on_b).await, (missed, "while moving".into()));
 }
+
+#[tokio::test]
+async fn a_topic_that_used_all_its_numbers_starts_a_new_incarnation_after_a_gap() {
+    let Some(postgres) = Postgres::start().await else {
+        return;
+    };
+    let pool = PgPool::connect(&postgres.url()).await.unwrap();
+    let config = HubConfig {
+        lag: sse_runtime::hub::LagPolicy::Skip,
+        ..HubConfig::default()
+    };
+    let hub = Hub::postgres(pool.clone(), config).await.unwrap();
+    let mut subscriber = hub.subscribe("long", None).await.unwrap();
+    let first = publish(&hub, "long", "first").await;
+    assert_eq!(next(&mut subscriber).await, Some((first, "first".into())));
+    // As if 2^32 - 2 more had been published.
+    sqlx::query("UPDATE sse_hub_topics SET newest = 4294967295 - 1 WHERE topic = 'long'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let last_number = publish(&hub, "long", "the last number").await;
+    assert_eq!(last_number & 0xFFFF_FFFF, 0xFFFF_FFFF);
+    let renewed = publish(&hub, "long", "renewed").await;
+    assert_eq!(renewed & 0xFFFF_FFFF, 1, "numbered from 1 again");
+    assert_ne!(renewed >> 32, first >> 32, "under a new tag");
+
+    assert_eq!(
+        next(&mut subscriber).await,
+        Some((last_number, "the last number".into()))
+    );
+    let notice = tokio::time::timeout(PATIENCE, subscriber.next())
+        .await
+        .unwrap();
+    assert_eq!(
+        notice.map(|message| message.as_bytes().to_vec()),
+        Some(b"event: lagged\ndata: unknown\n\n".to_vec()),
+        "told of the gap between incarnations"
+    );
+    assert_eq!(
+        next(&mut subscriber).await,
+        Some((renewed, "renewed".into()))
+    );
+    let resumed = hub.subscribe("long", Some(last_number)).await.unwrap();
+    assert_eq!(resumed.resume(), Resume::Gap { missed: None });
+}

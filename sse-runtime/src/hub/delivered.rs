@@ -3,6 +3,7 @@
 //! at least once (a wake-up, then a read after a reconnect), and this makes
 //! it exactly once, in order.
 
+use crate::hub::error::HubError;
 use crate::hub::fanout::Fanout;
 use crate::hub::message::Message;
 
@@ -39,6 +40,46 @@ impl Delivered {
         self.last = Some(start);
         for message in std::mem::take(&mut self.pending) {
             self.deliver(message, fanout);
+        }
+    }
+}
+
+/// Whether a topic has started: set once, by the task that starts it (a task
+/// of its own, so that a subscribe cancelled meanwhile cannot leave the topic
+/// starting for ever), and awaited by every subscriber that finds the topic
+/// starting (one that went ahead would replay from an older state than the
+/// start, and miss what came between).
+pub(crate) struct Readiness(tokio::sync::watch::Sender<Ready>);
+
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Ready {
+    Starting,
+    Started,
+    Failed(String),
+}
+
+impl Readiness {
+    pub(crate) fn new() -> Self {
+        Self(tokio::sync::watch::Sender::new(Ready::Starting))
+    }
+
+    pub(crate) fn set(&self, ready: Ready) {
+        self.0.send_replace(ready);
+    }
+
+    /// Until the topic has started, or failed to.
+    pub(crate) async fn wait(&self) -> Result<(), HubError> {
+        let mut ready = self.0.subscribe();
+        let outcome = ready
+            .wait_for(|ready| *ready != Ready::Starting)
+            .await
+            .map(|ready| ready.clone());
+        match outcome {
+            Ok(Ready::Started) => Ok(()),
+            Ok(Ready::Failed(why)) => Err(HubError::Backend(why.into())),
+            Ok(Ready::Starting) | Err(_) => {
+                Err(HubError::Backend("the topic's start was abandoned".into()))
+            }
         }
     }
 }

@@ -37,7 +37,11 @@ impl RedisCluster {
         for _ in 0..6 {
             let (port, bus) = (free_port(), free_port());
             let config = cluster.dir.join(format!("nodes-{port}.conf"));
+            let dir = cluster.dir.to_str().expect("a UTF-8 path");
             let args = [
+                // A replica writes what a full synchronisation sends it here.
+                "--dir",
+                dir,
                 "--save",
                 "",
                 "--appendonly",

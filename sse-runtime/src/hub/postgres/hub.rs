@@ -18,8 +18,9 @@ impl Hub {
     ///
     /// Connecting creates the hub's tables and function if they are missing
     /// (`sse_hub_topics`, `sse_hub_events`, `sse_hub_keys`,
-    /// `sse_hub_publish`), so the role needs `CREATE` on the schema the
-    /// first time. Each process holds one more connection of its own, on
+    /// `sse_hub_publish`), so the first role to connect needs `CREATE` on
+    /// the schema; once they are there (at this version), a role that may
+    /// only read and write them connects as well. Each process holds one more connection of its own, on
     /// which it `LISTEN`s for every topic; publishes and replays take one
     /// from `pool` for a statement each. A topic's history is its last
     /// [`HubConfig::replay`] events (at least the newest), and none older
@@ -62,7 +63,10 @@ impl Hub {
     ///
     /// Until the transaction ends, other publishes to `topic` wait for it
     /// (that is what keeps a topic's ids in commit order): publish last,
-    /// just before committing.
+    /// just before committing. Under `REPEATABLE READ` or `SERIALIZABLE`
+    /// (PostgreSQL's default is `READ COMMITTED`), a publish that waited
+    /// for another transaction on the topic fails with a serialization
+    /// error: retry the transaction, as those levels always ask.
     ///
     /// ```no_run
     /// use sse_runtime::Event;

@@ -10,10 +10,11 @@
 //!   `sse_hub`. The row lock is held until the transaction commits, so a
 //!   topic's events commit in number order and are notified in it.
 //! - Ids are `tag << 32 | n`: `n` numbers the topic's events from 1, `tag`
-//!   is drawn when the topic's row is made, so an id from another database
-//!   (restored, recreated) is a gap, never a position in this one.
-//! - Each process holds one listening connection of its own for every
-//!   topic (`reader.rs`) and fans each event out to its local subscribers.
+//!   is drawn when the topic's row is made (and again after 2^32 events),
+//!   so an id from another database (restored, recreated) is a gap, never a
+//!   position in this one.
+//! - Each process holds one listening connection of its own, for all the
+//!   topics it serves (`reader.rs`) and fans each event out to its local subscribers.
 //!   An event whose fields fit in NOTIFY's 8,000 bytes travels inside the
 //!   notification; a larger one is read from the table.
 //! - `subscribe` first joins the local fan-out (the topic starts after its
@@ -39,6 +40,7 @@ mod store;
 mod topics;
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use sqlx::PgPool;
@@ -77,6 +79,9 @@ pub(super) struct Shared {
     config: HubConfig,
     topics: Mutex<HashMap<String, Arc<PgTopic>>>,
     metrics: HubMetrics,
+    /// Counts the times the listener listened again: a topic whose start
+    /// saw it change reads back what it may have missed.
+    listening: AtomicU64,
 }
 
 impl Drop for PostgresHub {
@@ -115,6 +120,7 @@ impl PostgresHub {
             config,
             topics: Mutex::default(),
             metrics: HubMetrics::new("postgres"),
+            listening: AtomicU64::new(0),
         });
         let reader = tokio::spawn(reader::run(shared.clone(), listener));
         Ok(Self { shared, reader })

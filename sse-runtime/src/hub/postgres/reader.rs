@@ -13,6 +13,7 @@
 //! are told of the gap.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
@@ -21,8 +22,7 @@ use crate::hub::backoff::jitter;
 use crate::hub::error::{HubError, timed};
 use crate::hub::message::Message;
 use crate::hub::postgres::schema::CHANNEL;
-use crate::hub::postgres::store::read_after;
-use crate::hub::postgres::topics::PgTopic;
+use crate::hub::postgres::topics::{PgTopic, catch_up};
 use crate::hub::postgres::{Shared, backend};
 use crate::hub::topic_ids::WireId;
 
@@ -76,6 +76,9 @@ async fn listen_again(shared: &Arc<Shared>) -> Result<PgListener, HubError> {
         Ok(listener)
     })
     .await?;
+    // A topic starting now reads back what it missed itself if it did not
+    // make it into the list below.
+    shared.listening.fetch_add(1, Ordering::AcqRel);
     // Listening before reading: an event committed from now on is both
     // notified and read, and delivered once.
     let served: Vec<(Arc<PgTopic>, u64)> = shared
@@ -151,34 +154,6 @@ async fn deliver(shared: &Arc<Shared>, payload: &str) -> Result<(), HubError> {
             catch_up(shared, &[(topic, after)]).await
         }
     }
-}
-
-/// Reads and delivers what each topic holds after its id; a topic whose
-/// events no longer follow that id without a hole is told of the gap.
-async fn catch_up(shared: &Shared, topics: &[(Arc<PgTopic>, u64)]) -> Result<(), HubError> {
-    let asked: Vec<(&str, u64)> = topics
-        .iter()
-        .map(|(topic, after)| (topic.name.as_str(), *after))
-        .collect();
-    let limit = shared.config.backend_timeout;
-    let reads = timed("PostgreSQL", limit, read_after(&shared.pool, &asked, None)).await?;
-    for read in reads {
-        let Some((topic, _)) = topics.iter().find(|(topic, _)| topic.name == read.topic) else {
-            continue;
-        };
-        if !read.contiguous() {
-            tracing::warn!(
-                topic = topic.name,
-                "events after the last one delivered are gone from the table (trimmed while \
-                 the hub was disconnected); the topic's subscribers are told of the gap"
-            );
-            topic.fanout.mark_gap();
-        }
-        for row in &read.events {
-            topic.deliver(read.message(row, &shared.config));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! that processes starting together do not race).
 //!
 //! - `sse_hub_topics`: one row per topic: its incarnation (`base`, random,
-//!   in the high 32 bits of every id), the newest event's number, and the
+//!   in the high 32 bits of every id; drawn again when a topic has used all
+//!   2^32 numbers), the newest event's number, and the
 //!   newest number trimmed away. The row's lock orders a topic's publishes:
 //!   each takes the next number and holds the lock until its transaction
 //!   commits, so numbers commit in order and a reader that saw `n` has seen
@@ -80,6 +81,14 @@ BEGIN
         DELETE FROM sse_hub_keys k WHERE k.topic = p_topic AND k.expires_at <= clock_timestamp();
     END IF;
     v_n := v_n + 1;
+    IF v_n > 4294967295 THEN
+        -- This incarnation's numbers are spent: a new one begins, and a
+        -- client resuming from an id of the old one is told of a gap.
+        DELETE FROM sse_hub_events e WHERE e.topic = p_topic;
+        v_base := (1 + floor(random() * 2147483646))::bigint << 32;
+        v_n := 1;
+        UPDATE sse_hub_topics t SET base = v_base, dropped_through = 0 WHERE t.topic = p_topic;
+    END IF;
     INSERT INTO sse_hub_events (topic, n, fields, last) VALUES (p_topic, v_n, p_fields, p_last);
     IF p_key IS NOT NULL THEN
         INSERT INTO sse_hub_keys (topic, key, id, expires_at)
@@ -107,9 +116,25 @@ END
 $$;
 ";
 
+/// The publish function's signature, and the version its comment carries:
+/// a database that has this version needs nothing created, so that a role
+/// without `CREATE` connects once the tables are there.
+const FUNCTION: &str =
+    "sse_hub_publish(text, bytea, boolean, text, bigint, bigint, bigint, boolean)";
+const VERSION: &str = "sse-runtime hub 1";
+
 /// Creates what is missing, once per database however many processes
 /// start at once.
 pub(super) async fn install(pool: &PgPool) -> Result<(), HubError> {
+    let installed: Option<String> =
+        sqlx::query_scalar("SELECT obj_description(to_regprocedure($1), 'pg_proc')")
+            .bind(FUNCTION)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?;
+    if installed.as_deref() == Some(VERSION) {
+        return Ok(());
+    }
     let mut transaction = pool.begin().await.map_err(backend)?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(SCHEMA_LOCK)
@@ -124,5 +149,11 @@ pub(super) async fn install(pool: &PgPool) -> Result<(), HubError> {
         .execute(&mut *transaction)
         .await
         .map_err(backend)?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "COMMENT ON FUNCTION {FUNCTION} IS '{VERSION}'"
+    )))
+    .execute(&mut *transaction)
+    .await
+    .map_err(backend)?;
     transaction.commit().await.map_err(backend)
 }

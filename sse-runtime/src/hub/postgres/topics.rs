@@ -5,14 +5,15 @@
 //! process listens on one channel for every topic, so starting and stopping
 //! a topic asks nothing of the database but its newest id.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 
-use crate::hub::delivered::Delivered;
+use crate::hub::delivered::{Delivered, Readiness, Ready};
 use crate::hub::error::{HubError, timed};
 use crate::hub::fanout::{Fanout, Limits};
 use crate::hub::message::Message;
 use crate::hub::postgres::Shared;
-use crate::hub::postgres::store::newest;
+use crate::hub::postgres::store::{NUMBER, newest, read_after};
 use crate::hub::subscription::Source;
 use crate::sync::lock;
 
@@ -21,12 +22,25 @@ pub(crate) struct PgTopic {
     pub(super) name: String,
     pub(super) fanout: Fanout,
     delivered: Mutex<Delivered>,
+    ready: Readiness,
     shared: Weak<Shared>,
 }
 
 impl Shared {
     /// The local fan-out of `name`, started the first time.
     pub(super) async fn start(self: &Arc<Self>, name: &str) -> Result<Arc<PgTopic>, HubError> {
+        let found = self.topic(name);
+        let topic = match found {
+            Some(topic) => topic,
+            None => self.insert(name)?,
+        };
+        let limit = self.config.backend_timeout;
+        timed("PostgreSQL", limit, topic.ready.wait()).await?;
+        Ok(topic)
+    }
+
+    /// A new topic in the map, its start under way.
+    fn insert(self: &Arc<Self>, name: &str) -> Result<Arc<PgTopic>, HubError> {
         let topic = {
             let mut topics = lock(&self.topics);
             if let Some(topic) = topics.get(name) {
@@ -46,6 +60,7 @@ impl Shared {
                     buffer,
                 }),
                 delivered: Mutex::default(),
+                ready: Readiness::new(),
                 shared: Arc::downgrade(self),
             });
             // In the map before asking where live messages start: what the
@@ -54,17 +69,33 @@ impl Shared {
             self.metrics.topics_changed(1);
             topic
         };
+        tokio::spawn(self.clone().begin(topic.clone()));
+        Ok(topic)
+    }
+
+    /// Places `topic`'s live messages after its newest event, or takes it
+    /// out of the map if that cannot be read.
+    async fn begin(self: Arc<Self>, topic: Arc<PgTopic>) {
+        let listening = self.listening.load(Ordering::Acquire);
         let limit = self.config.backend_timeout;
-        match timed("PostgreSQL", limit, newest(&self.pool, name)).await {
+        match timed("PostgreSQL", limit, newest(&self.pool, &topic.name)).await {
             Ok(start) => {
                 lock(&topic.delivered).started(start, &topic.fanout);
-                Ok(topic)
+                topic.ready.set(Ready::Started);
+                // The listener came back while the start was read, and may
+                // have left this topic out of what it read back: read it.
+                if self.listening.load(Ordering::Acquire) != listening
+                    && let Err(error) = catch_up(&self, &[(topic.clone(), start)]).await
+                {
+                    tracing::warn!(%error, topic = topic.name, "cannot read what a starting topic missed; its subscribers are told of a gap");
+                    topic.fanout.mark_gap();
+                }
             }
             Err(error) => {
                 topic.fanout.lock().removed = true;
                 topic.fanout.close();
                 self.forget(&topic);
-                Err(error)
+                topic.ready.set(Ready::Failed(error.to_string()));
             }
         }
     }
@@ -95,9 +126,18 @@ impl PgTopic {
         lock(&self.delivered).last()
     }
 
-    /// An event, unless it was delivered already.
+    /// An event, unless it was delivered already. One of a new incarnation
+    /// (the topic used all its numbers) follows a gap.
     pub(super) fn deliver(&self, message: Message) {
-        lock(&self.delivered).deliver(message, &self.fanout);
+        let mut delivered = lock(&self.delivered);
+        if let Some(last) = delivered.last()
+            && last != 0
+            && last & !NUMBER != message.id() & !NUMBER
+        {
+            self.fanout.mark_gap();
+            delivered.started(message.id() & !NUMBER, &self.fanout);
+        }
+        delivered.deliver(message, &self.fanout);
     }
 }
 
@@ -127,4 +167,35 @@ impl Source for PgTopic {
         topics.remove(&self.name);
         shared.metrics.topics_changed(-1);
     }
+}
+
+/// Reads and delivers what each topic holds after its id; a topic whose
+/// events no longer follow that id without a hole is told of the gap.
+pub(super) async fn catch_up(
+    shared: &Shared,
+    topics: &[(Arc<PgTopic>, u64)],
+) -> Result<(), HubError> {
+    let asked: Vec<(&str, u64)> = topics
+        .iter()
+        .map(|(topic, after)| (topic.name.as_str(), *after))
+        .collect();
+    let limit = shared.config.backend_timeout;
+    let reads = timed("PostgreSQL", limit, read_after(&shared.pool, &asked, None)).await?;
+    for read in reads {
+        let Some((topic, _)) = topics.iter().find(|(topic, _)| topic.name == read.topic) else {
+            continue;
+        };
+        if !read.contiguous() {
+            tracing::warn!(
+                topic = topic.name,
+                "events after the last one delivered are gone from the table (trimmed while \
+                 the hub was disconnected); the topic's subscribers are told of the gap"
+            );
+            topic.fanout.mark_gap();
+        }
+        for row in &read.events {
+            topic.deliver(read.message(row, &shared.config));
+        }
+    }
+    Ok(())
 }

@@ -89,6 +89,7 @@ impl Shared {
             metrics: HubMetrics::new("redis"),
             gate: tokio::sync::Mutex::new(subscriber),
             resubscribing: AtomicBool::new(false),
+            resubscribe_again: AtomicBool::new(false),
         })
     }
 }

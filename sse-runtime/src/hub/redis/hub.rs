@@ -42,9 +42,12 @@ impl Hub {
     /// the shard that owns the slot, and each process holds one connection
     /// per shard (RESP3: commands and sharded Pub/Sub on it) however many
     /// topics it serves. The connections follow the cluster's topology
-    /// (`MOVED`, `ASK`, a failover or resharding) and subscribe again by
-    /// themselves; a topic then reads from its stream what it missed while
-    /// it was not subscribed.
+    /// (`MOVED`, `ASK`, a failover); the hub subscribes a topic again where
+    /// its slot went (after a shard's connection closes, or the shard drops
+    /// the subscription when the slot moves), and the topic then reads from
+    /// its stream what it missed while it was not subscribed. While a shard fails over, the client retries
+    /// a command whose connection dropped, so a publish may be stored twice:
+    /// publish with [`Hub::publish_once`] where a duplicate matters.
     ///
     /// ```no_run
     /// use sse_runtime::hub::{Hub, HubConfig};

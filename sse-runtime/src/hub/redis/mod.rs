@@ -124,6 +124,9 @@ pub(super) struct Shared {
     /// On a cluster: every topic is being subscribed again after a shard's
     /// connection closed.
     resubscribing: AtomicBool,
+    /// A shard's connection closed while every topic was being subscribed
+    /// again: one more pass.
+    resubscribe_again: AtomicBool,
 }
 
 impl Drop for RedisHub {
@@ -244,8 +247,12 @@ impl RedisHub {
             return Ok(subscription);
         };
         // On an error the subscription is dropped, and leaves the topic.
-        let (replay, resume) = timed(config.backend_timeout, self.replay_after(name, last)).await?;
-        let skip_through = replay.back().map_or(last, Message::id);
+        let (replay, resume, newest) =
+            timed(config.backend_timeout, self.replay_after(name, last)).await?;
+        // Live messages up to what the read saw are not sent again: the
+        // client has them, or they are replayed (not up to an id ahead of
+        // the stream: those would never come).
+        let skip_through = replay.back().map_or(last.min(newest), Message::id);
         Ok(subscription.resumed(replay, resume, skip_through))
     }
 
@@ -254,7 +261,7 @@ impl RedisHub {
         &self,
         topic: &str,
         last: u64,
-    ) -> Result<(VecDeque<Message>, Resume), HubError> {
+    ) -> Result<(VecDeque<Message>, Resume, u64), HubError> {
         let mut connection = self.shared.connection.clone();
         let stream = self.shared.layout.key(topic);
         // From `last` itself: whether the stream holds it tells whether the
@@ -293,7 +300,7 @@ impl RedisHub {
             },
         );
         if !resume.replays() {
-            return Ok((VecDeque::new(), resume));
+            return Ok((VecDeque::new(), resume, newest.unwrap_or(0)));
         }
         let config = &self.shared.config;
         let scope = config.topic_in_ids.then_some(topic);
@@ -302,7 +309,7 @@ impl RedisHub {
             .iter()
             .filter_map(|entry| message(&entry.id, &entry.map, scope, config.line_ending))
             .collect();
-        Ok((messages, resume))
+        Ok((messages, resume, newest.unwrap_or(0)))
     }
 }
 

@@ -88,8 +88,21 @@ pub(super) async fn run_cluster(
                     "a Redis Cluster shard's connection closed; subscribing every topic again \
                      until its shard, or the replica that took over, confirms"
                 );
+                shared.resubscribe_again.store(true, Ordering::Release);
                 if !shared.resubscribing.swap(true, Ordering::AcqRel) {
                     tokio::spawn(resubscribe_cluster(shared.clone()));
+                }
+            }
+            (PushKind::SUnsubscribe, Some(channel)) => {
+                // The server dropped a subscription this process still needs
+                // (its slot moved to another shard): subscribe it again
+                // there. (A topic this process stopped is out of the map.)
+                if let Some(topic) = shared
+                    .layout
+                    .topic_of(channel)
+                    .and_then(|t| shared.topic(t))
+                {
+                    tokio::spawn(resubscribe(shared.clone(), vec![topic]));
                 }
             }
             _ => {}
@@ -104,16 +117,36 @@ pub(super) async fn run_cluster(
 /// already serving read back what they missed (`run_cluster`); topics still
 /// subscribed elsewhere are confirmed again, harmlessly.
 async fn resubscribe_cluster(shared: Arc<Shared>) {
+    loop {
+        // A shard that closes while this pass runs asks for another.
+        shared.resubscribe_again.store(false, Ordering::Release);
+        resubscribe(shared.clone(), shared.topics()).await;
+        shared.resubscribing.store(false, Ordering::Release);
+        if !shared.resubscribe_again.load(Ordering::Acquire)
+            || shared.resubscribing.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+    }
+}
+
+/// Subscribes `topics` again until each is confirmed or no longer served.
+async fn resubscribe(shared: Arc<Shared>, mut waiting: Vec<Arc<RedisTopic>>) {
     let mut backoff = Duration::from_millis(100);
-    let mut waiting = shared.topics();
     while !waiting.is_empty() {
         let mut failed = Vec::new();
         for topic in waiting {
-            let channel = shared.layout.key(&topic.name);
             let mut gate = shared.gate.lock().await;
+            // Stopped meanwhile (and perhaps started again: that start
+            // subscribes itself).
+            let served = shared.topic(&topic.name);
+            if !served.is_some_and(|served| Arc::ptr_eq(&served, &topic)) {
+                continue;
+            }
+            let channel = shared.layout.key(&topic.name);
             let subscribed = within(shared.config.backend_timeout, gate.subscribe(channel)).await;
             drop(gate);
-            if subscribed.is_err() && shared.topic(&topic.name).is_some() {
+            if subscribed.is_err() {
                 failed.push(topic);
             }
         }
@@ -128,7 +161,6 @@ async fn resubscribe_cluster(shared: Arc<Shared>) {
             backoff = (backoff * 2).min(Duration::from_secs(1));
         }
     }
-    shared.resubscribing.store(false, Ordering::Release);
 }
 
 /// One published entry, `<id>\n<fields>`, on `channel`.

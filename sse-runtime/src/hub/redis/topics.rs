@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex, Weak};
 
 use crate::hub::config::HubConfig;
-use crate::hub::delivered::Delivered;
+use crate::hub::delivered::{Delivered, Readiness, Ready};
 use crate::hub::error::HubError;
 use crate::hub::fanout::{Fanout, Limits};
 use crate::hub::message::Message;
@@ -23,29 +23,35 @@ pub(crate) struct RedisTopic {
     pub(super) name: String,
     pub(super) fanout: Fanout,
     delivered: Mutex<Delivered>,
+    ready: Readiness,
     shared: Weak<Shared>,
 }
 
 impl Shared {
     /// The local fan-out of `name`, started the first time.
     pub(super) async fn start(self: &Arc<Self>, name: &str) -> Result<Arc<RedisTopic>, HubError> {
-        let shared = self;
-        if let Some(topic) = shared.topic(name) {
-            return Ok(topic);
-        }
-        let limit = shared.config.backend_timeout;
-        let mut sink = timed(limit, async { Ok(shared.gate.lock().await) }).await?;
+        let found = self.topic(name);
+        let topic = match found {
+            Some(topic) => topic,
+            None => self.insert(name)?,
+        };
+        timed(self.config.backend_timeout, topic.ready.wait()).await?;
+        Ok(topic)
+    }
+
+    /// A new topic in the map, its start under way.
+    fn insert(self: &Arc<Self>, name: &str) -> Result<Arc<RedisTopic>, HubError> {
         let topic = {
-            let mut topics = lock(&shared.topics);
+            let mut topics = lock(&self.topics);
             if let Some(topic) = topics.get(name) {
                 return Ok(topic.clone());
             }
-            if topics.len() >= shared.config.max_topics {
+            if topics.len() >= self.config.max_topics {
                 return Err(HubError::TooManyTopics {
-                    limit: shared.config.max_topics,
+                    limit: self.config.max_topics,
                 });
             }
-            let buffer = shared.config.buffer.max(1);
+            let buffer = self.config.buffer.max(1);
             let topic = Arc::new(RedisTopic {
                 name: name.to_owned(),
                 fanout: Fanout::new(Limits {
@@ -54,7 +60,8 @@ impl Shared {
                     buffer,
                 }),
                 delivered: Mutex::default(),
-                shared: Arc::downgrade(shared),
+                ready: Readiness::new(),
+                shared: Arc::downgrade(self),
             });
             // In the map before subscribing: what the channel brings from
             // then on is held until the start is known.
@@ -62,36 +69,60 @@ impl Shared {
             self.metrics.topics_changed(1);
             topic
         };
+        tokio::spawn(self.clone().begin(topic.clone()));
+        Ok(topic)
+    }
+
+    /// Subscribes `topic`'s channel and places its live messages after the
+    /// stream's newest entry, through the gate; or takes it out of the map.
+    async fn begin(self: Arc<Self>, topic: Arc<RedisTopic>) {
+        let limit = self.config.backend_timeout;
+        let channel = self.layout.key(&topic.name);
+        let Ok(mut sink) = timed(limit, async { Ok(self.gate.lock().await) }).await else {
+            self.abandon(
+                &topic,
+                "the hub's Redis subscriptions are busy reconnecting".into(),
+            );
+            return;
+        };
         // Each step bounded, so that a start fails (and is undone below)
         // rather than hanging while Redis is away.
         let started = async {
-            within(limit, sink.subscribe(shared.layout.key(name))).await?;
+            within(limit, sink.subscribe(channel.clone())).await?;
             // Where live messages start: the stream's newest entry now,
             // before any subscriber of this process replays.
-            let mut connection = shared.connection.clone();
-            let stream = shared.layout.key(name);
-            let info = timed(limit, stream_info(&mut connection, &stream)).await?;
+            let mut connection = self.connection.clone();
+            let info = timed(limit, stream_info(&mut connection, &channel)).await?;
             Ok::<_, HubError>(info.newest.as_deref().and_then(pack).unwrap_or(0))
         }
         .await;
         match started {
             Ok(start) => {
-                topic.started(start);
-                Ok(topic)
+                lock(&topic.delivered).started(start, &topic.fanout);
+                topic.ready.set(Ready::Started);
             }
             Err(error) => {
-                topic.fanout.lock().removed = true;
-                topic.fanout.close();
-                {
-                    let mut topics = lock(&shared.topics);
-                    if topics.remove(name).is_some() {
-                        shared.metrics.topics_changed(-1);
-                    }
-                }
-                let _ = sink.unsubscribe(shared.layout.key(name)).await;
-                Err(error)
+                self.abandon(&topic, error.to_string());
+                let _ = sink.unsubscribe(channel).await;
             }
         }
+    }
+
+    /// `topic` could not start: out of the map, its waiting subscribers told.
+    fn abandon(&self, topic: &Arc<RedisTopic>, why: String) {
+        topic.fanout.lock().removed = true;
+        topic.fanout.close();
+        {
+            let mut topics = lock(&self.topics);
+            if topics
+                .get(&topic.name)
+                .is_some_and(|current| Arc::ptr_eq(current, topic))
+            {
+                topics.remove(&topic.name);
+                self.metrics.topics_changed(-1);
+            }
+        }
+        topic.ready.set(Ready::Failed(why));
     }
 
     pub(super) fn topic(&self, name: &str) -> Option<Arc<RedisTopic>> {
@@ -145,11 +176,6 @@ impl RedisTopic {
     /// An entry, unless it was delivered already.
     pub(super) fn deliver_message(&self, message: Message) {
         lock(&self.delivered).deliver(message, &self.fanout);
-    }
-
-    /// The topic's live messages are those after `start`.
-    fn started(&self, start: u64) {
-        lock(&self.delivered).started(start, &self.fanout);
     }
 }
 

@@ -349,3 +349,54 @@ async fn a_topic_that_used_all_its_numbers_starts_a_new_incarnation_after_a_gap(
     let resumed = hub.subscribe("long", Some(last_number)).await.unwrap();
     assert_eq!(resumed.resume(), Resume::Gap { missed: None });
 }
+
+#[tokio::test]
+async fn topics_and_keys_past_their_age_are_swept_away() {
+    let Some(postgres) = Postgres::start().await else {
+        return;
+    };
+    let pool = PgPool::connect(&postgres.url()).await.unwrap();
+    let config = HubConfig {
+        replay_for: Some(Duration::from_millis(200)),
+        idempotency_window: Duration::from_millis(200),
+        ..HubConfig::default()
+    };
+    let hub = Hub::postgres(pool.clone(), config).await.unwrap();
+    let mut old = Vec::new();
+    for n in 0..50 {
+        let topic = format!("request-{n}");
+        let event = Event::data("done");
+        old.push(hub.publish_once(&topic, "once", &event).await.unwrap());
+    }
+    let count = |table: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let sql = format!("SELECT count(*) FROM {table}");
+            let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            n
+        }
+    };
+    assert_eq!(count("sse_hub_topics").await, 50);
+    // Swept every second (the age, raised to a second), at any one of them.
+    let swept = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let left = count("sse_hub_topics").await
+                + count("sse_hub_events").await
+                + count("sse_hub_keys").await;
+            if left == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(swept.is_ok(), "the hub's tables still hold rows");
+    // A client resuming from before is told of a gap; the topic starts anew.
+    let resumed = hub.subscribe("request-0", Some(old[0])).await.unwrap();
+    assert_eq!(resumed.resume(), Resume::Gap { missed: None });
+    let again = publish(&hub, "request-0", "again").await;
+    assert_ne!(again >> 32, old[0] >> 32, "a new history");
+}

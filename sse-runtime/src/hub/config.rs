@@ -58,7 +58,10 @@ pub struct HubConfig {
     /// Events kept per topic for replay (default 1,000).
     pub replay: usize,
     /// In memory and on PostgreSQL, events older than this are not replayed
-    /// (default: no age limit). Redis trims by count only.
+    /// (default: no age limit). Redis trims by count only. On PostgreSQL a
+    /// topic nobody published to for this long is also forgotten (its next
+    /// event starts a new history, after a gap), so that topics a request
+    /// names do not pile up in the tables.
     pub replay_for: Option<Duration>,
     /// How far a subscriber may fall behind the newest event (default 1,024).
     pub buffer: usize,

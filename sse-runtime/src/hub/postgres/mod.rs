@@ -27,6 +27,9 @@
 //!   [`HubConfig::backend_timeout`]; the listener reconnects with backoff
 //!   and reads from the table what each topic missed, and subscribers of a
 //!   topic whose missed events were trimmed meanwhile are told of the gap.
+//! - What no publish trims is swept (`sweep.rs`): expired `publish_once`
+//!   keys, and with [`HubConfig::replay_for`] the events and then the rows
+//!   of topics idle for that long.
 //! - Inside a transaction ([`Hub::publish_in`](crate::hub::Hub::publish_in)):
 //!   the event is stored, numbered and notified exactly when the
 //!   application's transaction commits, and not at all if it rolls back
@@ -37,6 +40,7 @@ mod hub;
 mod reader;
 mod schema;
 mod store;
+mod sweep;
 mod topics;
 
 use std::collections::HashMap;
@@ -67,6 +71,7 @@ pub(super) fn backend(error: sqlx::Error) -> HubError {
 pub(super) struct PostgresHub {
     shared: Arc<Shared>,
     reader: JoinHandle<()>,
+    sweeper: JoinHandle<()>,
 }
 
 /// What the hub, its listener and its topics share.
@@ -87,6 +92,7 @@ pub(super) struct Shared {
 impl Drop for PostgresHub {
     fn drop(&mut self) {
         self.reader.abort();
+        self.sweeper.abort();
         let topics: Vec<_> = lock(&self.shared.topics).drain().collect();
         for (_, topic) in &topics {
             topic.fanout.close();
@@ -123,7 +129,12 @@ impl PostgresHub {
             listening: AtomicU64::new(0),
         });
         let reader = tokio::spawn(reader::run(shared.clone(), listener));
-        Ok(Self { shared, reader })
+        let sweeper = tokio::spawn(sweep::run(shared.clone()));
+        Ok(Self {
+            shared,
+            reader,
+            sweeper,
+        })
     }
 
     pub(super) fn topic_count(&self) -> usize {

@@ -35,6 +35,7 @@ fn the_benchmarks_generated_sections_are_as_generated() {
         "heap-profile-our-serve-lean",
         "instructions",
         "open-cost",
+        "ceilings",
     ] {
         assert!(
             names.contains(&wanted),

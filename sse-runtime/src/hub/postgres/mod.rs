@@ -1,6 +1,11 @@
 //! The PostgreSQL backend: processes that share a database share topics,
 //! and an application publishes inside its own transactions.
 //!
+//! Through sqlx rather than tokio-postgres: it is the pool most axum
+//! applications already hold (and the one axum's examples use), so
+//! `Hub::postgres` takes that pool and `Hub::publish_in` the application's
+//! own transaction, as they are.
+//!
 //! Design:
 //! - A topic is a row of `sse_hub_topics` and its replay window the rows of
 //!   `sse_hub_events` (`schema.rs`). A publish is one call of

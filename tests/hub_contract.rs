@@ -22,6 +22,7 @@ use sse_test_support::outage::{RedisServer, Server};
 use sse_test_support::postgres::Postgres;
 use sse_test_support::redis::Redis;
 use sse_test_support::redis_cluster::RedisCluster;
+use sse_test_support::redis_sentinel::{NAME, RedisSentinel};
 
 /// A hub on one backend, with whatever keeps that backend running.
 struct Backend {
@@ -32,6 +33,9 @@ struct Backend {
     ahead: fn(newest: u64) -> u64,
     /// The server the hub is on, stopped when the case ends.
     server: Option<Box<dyn Server>>,
+    /// A Redis Sentinel set-up the hub is on, stopped when the case ends
+    /// (its failover is `tests/redis_sentinel_hub.rs`).
+    _watched: Option<RedisSentinel>,
 }
 
 async fn memory(config: HubConfig) -> Option<Backend> {
@@ -40,6 +44,7 @@ async fn memory(config: HubConfig) -> Option<Backend> {
         // Within the topic's incarnation (its low 32 bits count events).
         ahead: |newest| newest + 1_000_000,
         server: None,
+        _watched: None,
     })
 }
 
@@ -52,6 +57,7 @@ async fn redis(config: HubConfig) -> Option<Backend> {
         // An hour on: Redis ids pack milliseconds above 20 bits of sequence.
         ahead: |newest| newest + (3_600_000 << 20),
         server: Some(Box::new(RedisServer::from(redis))),
+        _watched: None,
     })
 }
 
@@ -67,6 +73,25 @@ async fn redis_cluster(config: HubConfig) -> Option<Backend> {
         // As on one server: ids are the shard's clock and sequence.
         ahead: |newest| newest + (3_600_000 << 20),
         server: Some(Box::new(cluster)),
+        _watched: None,
+    })
+}
+
+/// A primary, its replica and three sentinels of its own; `None` when the
+/// run skips Redis on purpose.
+async fn redis_sentinel(config: HubConfig) -> Option<Backend> {
+    let sentinel = RedisSentinel::start().await?;
+    let urls = sentinel.urls();
+    let sentinels: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let hub = Hub::redis_sentinel(&sentinels, NAME, config)
+        .await
+        .expect("connected");
+    Some(Backend {
+        hub,
+        // As on one server: ids are the primary's clock and sequence.
+        ahead: |newest| newest + (3_600_000 << 20),
+        server: None,
+        _watched: Some(sentinel),
     })
 }
 
@@ -85,6 +110,7 @@ async fn postgres(config: HubConfig) -> Option<Backend> {
         // Within the topic's incarnation (its low 32 bits number events).
         ahead: |newest| newest + 1_000_000,
         server: Some(Box::new(postgres)),
+        _watched: None,
     })
 }
 
@@ -479,4 +505,5 @@ macro_rules! contract {
 contract!(in_memory, memory);
 contract!(on_redis, redis, outage);
 contract!(on_redis_cluster, redis_cluster, outage);
+contract!(on_redis_sentinel, redis_sentinel);
 contract!(on_postgres, postgres, outage);

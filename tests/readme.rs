@@ -290,11 +290,25 @@ fn the_readmes_account_of_each_test_is_the_tests() {
              told of a gap",
             "tests/redis_cluster_hub.rs",
             &[
-                "const SUBSCRIBERS: usize = 200;",
+                "pub const SUBSCRIBERS: usize = 200;",
                 "Duration::from_millis(1)",
-                "Duration::from_secs(1) + timeout + Duration::from_secs(4)",
-                "let timeout = Duration::from_millis(500);",
+                "Duration::from_secs(1) + failover::TIMEOUT + Duration::from_secs(4)",
+                "pub const TIMEOUT: Duration = Duration::from_millis(500);",
                 "seen.told_of_a_gap",
+            ],
+        ),
+        (
+            "kills the primary of a primary, a replica and three sentinels under the same load: \
+             publishes are accepted again within 7.5 s of the kill (the sentinels see it down \
+             after 1 s), with the same guarantee for every subscriber",
+            "tests/redis_sentinel_hub.rs",
+            &[
+                "failover::under_load(&publisher, &server, \"ticker\", kill)",
+                "Duration::from_secs(1) + failover::TIMEOUT + Duration::from_secs(6)",
+                "pub const TIMEOUT: Duration = Duration::from_millis(500);",
+                "sentinel down-after-milliseconds {NAME} 1000",
+                "for _ in 0..3 {",
+                "run.check_subscribers()",
             ],
         ),
         (
@@ -319,7 +333,18 @@ fn the_readmes_account_of_each_test_is_the_tests() {
         assert!(readme.contains(&claim), "README should say {claim:?}");
         let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
         let source = fs::read_to_string(&path).unwrap();
-        let source = if file.ends_with("redis_hub.rs") {
+        let source = if file.ends_with("cluster_hub.rs") || file.ends_with("sentinel_hub.rs") {
+            // The run under load is shared, and the servers started, in the
+            // support crate.
+            let support = |name: &str| {
+                fs::read_to_string(format!(
+                    "{}/tests/support/src/{name}",
+                    env!("CARGO_MANIFEST_DIR")
+                ))
+                .unwrap()
+            };
+            source + &support("failover.rs") + &support("redis_sentinel.rs")
+        } else if file.ends_with("redis_hub.rs") {
             // The persistence flags live with the server the test starts.
             source
                 + &fs::read_to_string(format!(

@@ -60,7 +60,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `tls` | `serve::Tls` and `Serve::tls`: HTTPS through rustls, with HTTP/2 by ALPN |
-//! | `redis` | `Hub::redis`, `Hub::redis_cluster`: hub topics in Redis Streams, on one server or a cluster, shared by several processes |
+//! | `redis` | `Hub::redis`, `Hub::redis_cluster`, `Hub::redis_sentinel`: hub topics in Redis Streams, on one server, a cluster or behind Sentinel, shared by several processes |
 //! | `postgres` | `Hub::postgres` and `Hub::publish_in`: hub topics in PostgreSQL tables (sqlx), shared by several processes, published inside the application's transactions |
 //! | `schema` | the `schema` module: JSON Schema of event types, OpenAPI 3.2 of endpoints and a TypeScript module (schemars) |
 //! | `test-util` | the `test` module: read an endpoint's events in process, in tests, typed |

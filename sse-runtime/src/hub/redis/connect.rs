@@ -12,9 +12,11 @@ use ::redis::{Client, ProtocolVersion, Script};
 
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
-use crate::hub::redis::connection::{Commands, Subscriber, backend};
+use crate::hub::redis::backend;
+use crate::hub::redis::connection::{Commands, Primary, Subscriber};
 use crate::hub::redis::layout::Layout;
-use crate::hub::redis::{PUBLISH, RedisHub, Shared, reader, within};
+use crate::hub::redis::sentinel::{ToPrimary, Watched};
+use crate::hub::redis::{PUBLISH, RedisHub, Shared, reader, timed, within};
 use crate::metrics::HubMetrics;
 
 impl RedisHub {
@@ -33,8 +35,30 @@ impl RedisHub {
             .map_err(backend)?;
         let (sink, stream) = client.get_async_pubsub().await.map_err(backend)?.split();
         let shared = Shared::new(
-            Some(client),
+            Primary::Fixed(client),
             Commands::Single(connection),
+            Subscriber::Single(sink),
+            config,
+        );
+        let reader = tokio::spawn(reader::run(shared.clone(), stream));
+        Ok(Self { shared, reader })
+    }
+
+    /// On the primary that the sentinels at `sentinels` name `name`,
+    /// following it through failovers.
+    pub(super) async fn connect_sentinel(
+        sentinels: &[&str],
+        name: &str,
+        config: HubConfig,
+    ) -> Result<Self, HubError> {
+        let limit = config.backend_timeout;
+        let watched = timed(limit, Watched::connect(sentinels, name, limit)).await?;
+        let client = timed(limit, watched.client()).await?;
+        let pubsub = within(limit, client.get_async_pubsub()).await?;
+        let (sink, stream) = pubsub.split();
+        let shared = Shared::new(
+            Primary::Sentinel(watched.clone()),
+            Commands::Sentinel(ToPrimary(watched)),
             Subscriber::Single(sink),
             config,
         );
@@ -59,7 +83,7 @@ impl RedisHub {
             .map_err(backend)?;
         let connection = within(config.backend_timeout, client.get_async_connection()).await?;
         let shared = Shared::new(
-            None,
+            Primary::Cluster,
             Commands::Cluster(connection.clone()),
             Subscriber::Cluster(connection),
             config,
@@ -71,7 +95,7 @@ impl RedisHub {
 
 impl Shared {
     fn new(
-        client: Option<Client>,
+        primary: Primary,
         connection: Commands,
         subscriber: Subscriber,
         config: HubConfig,
@@ -81,7 +105,7 @@ impl Shared {
                 Subscriber::Single(_) => Layout::Single,
                 Subscriber::Cluster(_) => Layout::Cluster,
             },
-            client,
+            primary,
             connection,
             config,
             publish: Script::new(PUBLISH),

@@ -5,20 +5,18 @@
 
 use ::redis::aio::{ConnectionLike, ConnectionManager, PubSubSink};
 use ::redis::cluster_async::ClusterConnection;
-use ::redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
+use ::redis::{Client, Cmd, Pipeline, RedisFuture, RedisResult, Value};
+use std::sync::Arc;
 
 use crate::hub::error::HubError;
-
-/// A Redis failure as the hub reports it.
-pub(super) fn backend(error: ::redis::RedisError) -> HubError {
-    HubError::Backend(Box::new(error))
-}
+use crate::hub::redis::sentinel::{ToPrimary, Watched};
 
 /// Where commands go.
 #[derive(Clone)]
 pub(super) enum Commands {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
+    Sentinel(ToPrimary),
 }
 
 impl ConnectionLike for Commands {
@@ -26,6 +24,7 @@ impl ConnectionLike for Commands {
         match self {
             Commands::Single(connection) => connection.req_packed_command(cmd),
             Commands::Cluster(connection) => connection.req_packed_command(cmd),
+            Commands::Sentinel(connection) => connection.req_packed_command(cmd),
         }
     }
 
@@ -40,6 +39,9 @@ impl ConnectionLike for Commands {
             Commands::Cluster(connection) => {
                 connection.req_packed_commands(pipeline, offset, count)
             }
+            Commands::Sentinel(connection) => {
+                connection.req_packed_commands(pipeline, offset, count)
+            }
         }
     }
 
@@ -47,6 +49,7 @@ impl ConnectionLike for Commands {
         match self {
             Commands::Single(connection) => connection.get_db(),
             Commands::Cluster(connection) => connection.get_db(),
+            Commands::Sentinel(connection) => connection.get_db(),
         }
     }
 }
@@ -71,6 +74,29 @@ impl Subscriber {
         match self {
             Subscriber::Single(sink) => sink.unsubscribe(channel).await,
             Subscriber::Cluster(connection) => connection.sunsubscribe(channel).await,
+        }
+    }
+}
+
+/// Where the reader's Pub/Sub connection goes.
+pub(in crate::hub::redis) enum Primary {
+    /// One server.
+    Fixed(Client),
+    /// The primary the sentinels name at the time.
+    Sentinel(Arc<Watched>),
+    /// A cluster: its own connections.
+    Cluster,
+}
+
+impl Primary {
+    /// A client for the primary now.
+    pub(super) async fn client(&self) -> Result<Client, HubError> {
+        match self {
+            Primary::Fixed(client) => Ok(client.clone()),
+            Primary::Sentinel(watched) => watched.client().await,
+            Primary::Cluster => Err(HubError::Backend(
+                "a cluster's connections reconnect by themselves".into(),
+            )),
         }
     }
 }

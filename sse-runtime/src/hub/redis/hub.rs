@@ -1,4 +1,5 @@
-//! What [`Hub`] offers on Redis: one server, or a cluster.
+//! What [`Hub`] offers on Redis: one server, a cluster, or the primary
+//! that Redis Sentinel names.
 
 use std::sync::Arc;
 
@@ -67,6 +68,43 @@ impl Hub {
     pub async fn redis_cluster(nodes: &[&str], config: HubConfig) -> Result<Self, HubError> {
         Ok(Self {
             backend: Backend::Redis(Arc::new(RedisHub::connect_cluster(nodes, config).await?)),
+        })
+    }
+
+    /// A hub on the Redis primary that Redis Sentinel knows as `name`,
+    /// asking the sentinels at `sentinels` (their URLs) where it is, and
+    /// again whenever it fails, so that after a failover the hub follows the
+    /// replica that took over: publishes are refused (within
+    /// [`HubConfig::backend_timeout`]) until the sentinels name it, open
+    /// subscriptions stay open and read back from its streams what they
+    /// missed, and what the old primary acknowledged but its replica never
+    /// received reaches them, and clients resuming from it, as a gap.
+    /// Otherwise as [`Hub::redis`].
+    ///
+    /// ```no_run
+    /// use sse_runtime::hub::{Hub, HubConfig};
+    ///
+    /// # async fn run() -> Result<(), sse_runtime::hub::HubError> {
+    /// let sentinels = ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379"];
+    /// let hub = Hub::redis_sentinel(&sentinels, "events", HubConfig::default()).await?;
+    /// # drop(hub);
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
+    ///
+    /// # Errors
+    /// [`HubError::Backend`] if no sentinel answers, or the primary it names
+    /// cannot be reached.
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub async fn redis_sentinel(
+        sentinels: &[&str],
+        name: &str,
+        config: HubConfig,
+    ) -> Result<Self, HubError> {
+        let hub = RedisHub::connect_sentinel(sentinels, name, config).await?;
+        Ok(Self {
+            backend: Backend::Redis(Arc::new(hub)),
         })
     }
 }

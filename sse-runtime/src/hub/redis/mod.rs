@@ -47,6 +47,7 @@ mod connection;
 mod hub;
 mod layout;
 mod reader;
+mod sentinel;
 mod stream;
 mod topics;
 
@@ -55,11 +56,11 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ::redis::Script;
 use ::redis::streams::StreamRangeReply;
-use ::redis::{Client, Script};
 use tokio::task::JoinHandle;
 
-use self::connection::{Commands, Subscriber, backend};
+use self::connection::{Commands, Primary, Subscriber};
 use self::layout::Layout;
 use self::stream::{message, pack, stream_info, unpack};
 use self::topics::RedisTopic;
@@ -102,6 +103,11 @@ redis.call(ARGV[5], KEYS[1], id .. ARGV[4] .. '\n' .. ARGV[2])
 return id
 ";
 
+/// A Redis failure as the hub reports it.
+pub(super) fn backend(error: ::redis::RedisError) -> HubError {
+    HubError::Backend(Box::new(error))
+}
+
 pub(super) struct RedisHub {
     shared: Arc<Shared>,
     reader: JoinHandle<()>,
@@ -109,9 +115,9 @@ pub(super) struct RedisHub {
 
 /// What the hub, its reader and its topics share.
 pub(super) struct Shared {
-    /// On one server, what the reader reconnects with; a cluster's
-    /// connections reconnect (and subscribe again) by themselves.
-    client: Option<Client>,
+    /// What the reader reconnects to; a cluster's connections reconnect
+    /// (and subscribe again) by themselves.
+    primary: Primary,
     connection: Commands,
     layout: Layout,
     config: HubConfig,

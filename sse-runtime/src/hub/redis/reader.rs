@@ -22,7 +22,8 @@ use futures_util::StreamExt;
 use crate::hub::backoff::jitter;
 use crate::hub::error::HubError;
 use crate::hub::redis::LAST;
-use crate::hub::redis::connection::{Subscriber, backend};
+use crate::hub::redis::backend;
+use crate::hub::redis::connection::Subscriber;
 use crate::hub::redis::stream::{message, pack, stream_info, unpack};
 use crate::hub::redis::topics::RedisTopic;
 use crate::hub::redis::{Shared, within};
@@ -198,10 +199,13 @@ async fn reconnect(shared: &Arc<Shared>) -> ::redis::aio::PubSubStream {
         // Holding the gate: no topic starts or stops while the set is
         // re-subscribed.
         let mut gate = shared.gate.lock().await;
-        let client = shared
-            .client
-            .as_ref()
-            .expect("one server: a client to reconnect");
+        let client = match shared.primary.client().await {
+            Ok(client) => client,
+            Err(error) => {
+                tracing::warn!(%error, ?backoff, "cannot find Redis' primary; retrying");
+                continue;
+            }
+        };
         let (mut sink, stream) = match client.get_async_pubsub().await {
             Ok(pubsub) => pubsub.split(),
             Err(error) => {

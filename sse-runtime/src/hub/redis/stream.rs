@@ -8,7 +8,8 @@ use ::redis::Value;
 use crate::event::LineEnding;
 use crate::hub::error::HubError;
 use crate::hub::message::Message;
-use crate::hub::redis::connection::{Commands, backend};
+use crate::hub::redis::backend;
+use crate::hub::redis::connection::Commands;
 use crate::hub::topic_ids::WireId;
 
 /// `<ms>-<seq>` as one ordered number (`ms << 20 | seq`), so ids stay

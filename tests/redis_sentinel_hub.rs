@@ -1,0 +1,75 @@
+//! The hub on a Redis watched by Redis Sentinel (a primary, its replica and
+//! three sentinels, started by `tests/support`): the primary killed under
+//! 1,000 publishes a second with 200 subscribers is failed over to its
+//! replica, the hub follows it, publishes are refused meanwhile for no
+//! longer than the failover takes, and no subscriber misses an acknowledged
+//! publish without being told. Without `redis-server` these tests fail,
+//! unless `SSE_SKIP_REDIS_TESTS=1` skips them on purpose.
+
+use std::time::Duration;
+
+use sse_runtime::hub::{Hub, HubConfig, Resume};
+use sse_test_support::failover;
+use sse_test_support::redis_cluster::cli;
+use sse_test_support::redis_sentinel::{NAME, RedisSentinel};
+
+async fn hub(sentinel: &RedisSentinel, config: HubConfig) -> Hub {
+    let urls = sentinel.urls();
+    let sentinels: Vec<&str> = urls.iter().map(String::as_str).collect();
+    Hub::redis_sentinel(&sentinels, NAME, config)
+        .await
+        .expect("connected")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_primary_killed_under_load_fails_over_and_the_hub_follows_its_replica() {
+    let Some(mut sentinel) = RedisSentinel::start().await else {
+        return;
+    };
+    let (publisher, server) = (
+        hub(&sentinel, failover::config()).await,
+        hub(&sentinel, failover::config()).await,
+    );
+    let (primary, replica) = (sentinel.first_primary(), sentinel.replica_port());
+    let run = {
+        let kill = sentinel.kill_primary();
+        failover::under_load(&publisher, &server, "ticker", kill).await
+    };
+    assert_eq!(
+        sentinel.primary_port().await,
+        Some(replica),
+        "the sentinels promoted the replica (the primary was {primary})"
+    );
+    // Each refusal takes at most the timeout; the sentinels see the primary
+    // down after a second, agree, elect one of them and promote the replica:
+    // seconds of slack for that and a loaded box.
+    let bound = Duration::from_secs(1) + failover::TIMEOUT + Duration::from_secs(6);
+    assert!(
+        run.back <= bound,
+        "accepted again {:?} after the kill",
+        run.back
+    );
+
+    let lost = run.lost(&cli(replica, &["xrange", "sse:ticker", "-", "+"]).await);
+    for &id in lost.iter().take(10) {
+        let resumed = server.subscribe("ticker", Some(id)).await.unwrap();
+        assert!(
+            matches!(resumed.resume(), Resume::Gap { .. }),
+            "{id} was lost: {:?}",
+            resumed.resume()
+        );
+    }
+    let (complete, told) = run.check_subscribers();
+    eprintln!(
+        "sentinel failover under 1,000 publishes/s, {} subscribers: {} acknowledged, {} refused \
+         over {:?}, accepted again {:?} after the kill; {} acknowledged publishes lost with the \
+         old primary; {complete} subscribers got every acknowledged publish, {told} were told of \
+         a gap",
+        failover::SUBSCRIBERS,
+        run.acknowledged.len(),
+        run.refused.len(),
+        run.refusing,
+        run.back,
+        lost.len()
+    );
+}

@@ -8,10 +8,11 @@
 
 use std::time::Duration;
 
-use sse_runtime::hub::{Hub, HubConfig, Resume};
-use sse_test_support::failover;
+use sse_runtime::Event;
+use sse_runtime::hub::{Hub, HubConfig, Resume, Subscription};
 use sse_test_support::redis_cluster::cli;
 use sse_test_support::redis_sentinel::{NAME, RedisSentinel};
+use sse_test_support::{PATIENCE, failover};
 
 async fn hub(sentinel: &RedisSentinel, config: HubConfig) -> Hub {
     let urls = sentinel.urls();
@@ -71,5 +72,55 @@ async fn a_primary_killed_under_load_fails_over_and_the_hub_follows_its_replica(
         run.refusing,
         run.back,
         lost.len()
+    );
+}
+
+/// The next message's id.
+async fn next(subscriber: &mut Subscription) -> u64 {
+    let next = tokio::time::timeout(PATIENCE, subscriber.next()).await;
+    next.expect("in time").expect("open").id()
+}
+
+/// A switch-over the operator asks for (`SENTINEL FAILOVER`): the old
+/// primary lives on as a replica, and the hub moves to the new one, its
+/// subscriptions with it.
+#[tokio::test]
+async fn a_planned_switchover_moves_publishes_and_subscriptions_to_the_new_primary() {
+    let Some(sentinel) = RedisSentinel::start().await else {
+        return;
+    };
+    let config = HubConfig {
+        backend_timeout: failover::TIMEOUT,
+        ..HubConfig::default()
+    };
+    let hub = hub(&sentinel, config).await;
+    let mut subscriber = hub.subscribe("plans", None).await.unwrap();
+    let before = hub.publish("plans", &Event::data("before")).await.unwrap();
+    assert_eq!(next(&mut subscriber).await, before);
+
+    let (old, new) = (sentinel.first_primary(), sentinel.replica_port());
+    let asked = cli(sentinel.sentinel_port(), &["sentinel", "failover", NAME]).await;
+    assert!(asked.starts_with("OK"), "{asked}");
+    let moved = tokio::time::timeout(PATIENCE, async {
+        while sentinel.primary_port().await != Some(new) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(moved.is_ok(), "the sentinels switched from {old} to {new}");
+    let after = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match hub.publish("plans", &Event::data("after")).await {
+                Ok(id) => return id,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    })
+    .await
+    .expect("publishing on the new primary");
+    assert_eq!(
+        next(&mut subscriber).await,
+        after,
+        "the subscription moved too"
     );
 }

@@ -92,6 +92,11 @@ impl RedisSentinel {
         named.lines().nth(1)?.trim().parse().ok()
     }
 
+    /// A sentinel's port, to ask it.
+    pub fn sentinel_port(&self) -> u16 {
+        self.sentinels[0].1
+    }
+
     /// The primary's port when started.
     pub fn first_primary(&self) -> u16 {
         self.primary.as_ref().map_or(0, Redis::port)

@@ -14,9 +14,9 @@ use std::time::Duration;
 use sqlx::{Connection, PgConnection, PgPool};
 use sse_runtime::Event;
 use sse_runtime::hub::{Hub, HubConfig, Resume, Subscription};
-use sse_test_support::chat::{next_chat, say};
+use sse_test_support::chat::check_two_processes_share_a_room;
 use sse_test_support::postgres::Postgres;
-use sse_test_support::{Example, PATIENCE, request};
+use sse_test_support::{Example, PATIENCE};
 
 async fn hub(postgres: &Postgres, config: HubConfig) -> Hub {
     let pool = PgPool::connect(&postgres.url()).await.expect("connected");
@@ -290,19 +290,7 @@ async fn two_chat_processes_share_a_room_through_postgresql() {
     let a = Example::start_with("chat", &env).await;
     let b = Example::start_with("chat", &env).await;
 
-    // Posted to B, read on A (resuming from 0, so whether the post lands
-    // before or after A's subscription does not matter).
-    let (_, mut on_a) = request(a.addr, "GET", "/events", &[("last-event-id", "0")]).await;
-    on_a.read_until("retry: 1000\n\n").await;
-    let first = say(b.addr, "hello").await;
-    assert_eq!(next_chat(&mut on_a).await, (first, "hello".into()));
-
-    // The client moves from A to B, missing one message on the way.
-    drop(on_a);
-    let missed = say(a.addr, "while+moving").await;
-    let last = first.to_string();
-    let (_, mut on_b) = request(b.addr, "GET", "/events", &[("last-event-id", &last)]).await;
-    assert_eq!(next_chat(&mut on_b).await, (missed, "while moving".into()));
+    check_two_processes_share_a_room(a.addr, b.addr).await;
 }
 
 #[tokio::test]

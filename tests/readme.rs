@@ -308,7 +308,8 @@ fn the_readmes_account_of_each_test_is_the_tests() {
                 "pub const TIMEOUT: Duration = Duration::from_millis(500);",
                 "sentinel down-after-milliseconds {NAME} 1000",
                 "for _ in 0..3 {",
-                "run.check_subscribers()",
+                "run.verify(&server, \"ticker\", &held, \"Redis Sentinel\")",
+                "let (complete, told) = self.check_subscribers();",
             ],
         ),
         (

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use sse_runtime::Event;
 use sse_runtime::hub::{Hub, HubConfig, Resume};
-use sse_test_support::chat::{next_chat, say};
+use sse_test_support::chat::{check_two_processes_share_a_room, next_chat, say};
 use sse_test_support::redis::Redis;
 use sse_test_support::{Example, PATIENCE, post_form, request};
 
@@ -25,22 +25,7 @@ async fn two_processes_share_a_room_through_redis() {
     let a = Example::start_with("chat", &env).await;
     let b = Example::start_with("chat", &env).await;
 
-    // Posted to B, read on A. A's stream opens (`retry:`) before its body
-    // has subscribed, and a fresh subscriber gets only what comes after its
-    // subscription: resuming from 0, A gets "hello" whether it is published
-    // before or after A's subscription is in place.
-    let (_, mut on_a) = request(a.addr, "GET", "/events", &[("last-event-id", "0")]).await;
-    on_a.read_until("retry: 1000\n\n").await;
-    let first = say(b.addr, "hello").await;
-    assert_eq!(next_chat(&mut on_a).await, (first, "hello".into()));
-
-    // The client moves from A to B, missing one message on the way.
-    drop(on_a);
-    let missed = say(a.addr, "while+moving").await;
-    let last = first.to_string();
-    let (_, mut on_b) = request(b.addr, "GET", "/events", &[("last-event-id", &last)]).await;
-    assert_eq!(next_chat(&mut on_b).await, (missed, "while moving".into()));
-    drop(on_b);
+    let (_, missed) = check_two_processes_share_a_room(a.addr, b.addr).await;
 
     // A client on A when A is killed: it resumes on B with nothing lost.
     let (_, mut on_a) = request(

@@ -1,11 +1,18 @@
-//! What a topic served from a shared backend (Redis, PostgreSQL) has
-//! delivered to this process's subscribers: the backend brings each entry
-//! at least once (a wake-up, then a read after a reconnect), and this makes
-//! it exactly once, in order.
+//! A topic served from a shared backend (Redis, PostgreSQL) in this
+//! process: how it is found or put in the map, whether it has started, and
+//! what it has delivered to the subscribers here (the backend brings each
+//! entry at least once, a wake-up then a read after a reconnect, and this
+//! makes it exactly once, in order).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
-use crate::hub::fanout::Fanout;
+use crate::hub::fanout::{Fanout, Limits};
 use crate::hub::message::Message;
+use crate::metrics::HubMetrics;
+use crate::sync::lock;
 
 /// The last id delivered, and what arrived while the topic was starting.
 #[derive(Default)]
@@ -82,4 +89,36 @@ impl Readiness {
             }
         }
     }
+}
+
+/// `name`'s topic in `topics`, or a new one that `make` builds around its
+/// fan-out (which keeps nothing once read: the backend holds the history),
+/// put in the map before its start is known so that what the reader brings
+/// meanwhile is held; `true` when new, and its start the caller's to begin.
+/// At most [`HubConfig::max_topics`].
+pub(crate) fn find_or_insert<T>(
+    topics: &Mutex<HashMap<String, Arc<T>>>,
+    name: &str,
+    config: &HubConfig,
+    metrics: &HubMetrics,
+    make: impl FnOnce(Fanout) -> T,
+) -> Result<(Arc<T>, bool), HubError> {
+    let mut topics = lock(topics);
+    if let Some(topic) = topics.get(name) {
+        return Ok((topic.clone(), false));
+    }
+    if topics.len() >= config.max_topics {
+        return Err(HubError::TooManyTopics {
+            limit: config.max_topics,
+        });
+    }
+    let buffer = config.buffer.max(1);
+    let topic = Arc::new(make(Fanout::new(Limits {
+        keep_idle: 0,
+        keep_busy: buffer,
+        buffer,
+    })));
+    topics.insert(name.to_owned(), topic.clone());
+    metrics.topics_changed(1);
+    Ok((topic, true))
 }

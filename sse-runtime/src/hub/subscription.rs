@@ -87,6 +87,33 @@ impl Subscription {
         }
     }
 
+    /// A subscription to `source`'s live messages from now on (a shared
+    /// backend's topic: what came before is the backend's to replay), or
+    /// `None` if the topic was reclaimed meanwhile: look it up again.
+    #[cfg(any(feature = "redis", feature = "postgres"))]
+    pub(crate) fn live(
+        source: Arc<dyn Source>,
+        config: &crate::hub::config::HubConfig,
+        metrics: &HubMetrics,
+    ) -> Option<Self> {
+        let mut log = source.fanout().lock();
+        let head = log.head();
+        let cursor = Fanout::join(&mut log, head)?;
+        drop(log);
+        let (lag, line_ending) = (config.lag, config.line_ending);
+        let replay = VecDeque::new();
+        let fresh = Resume::Fresh;
+        Some(Self::new(
+            replay,
+            source,
+            cursor,
+            fresh,
+            lag,
+            line_ending,
+            metrics.clone(),
+        ))
+    }
+
     /// Adds the `replay` fetched from the backend, and drops live messages
     /// with ids up to `skip_through` (the replay has them).
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]

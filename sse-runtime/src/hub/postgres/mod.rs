@@ -61,7 +61,6 @@ use self::topics::PgTopic;
 use crate::event::SseEvent;
 use crate::hub::config::HubConfig;
 use crate::hub::error::{HubError, timed};
-use crate::hub::fanout::Fanout;
 use crate::hub::publish_keys::Stored;
 use crate::hub::resume::{History, Resume};
 use crate::hub::subscription::Subscription;
@@ -193,24 +192,14 @@ impl PostgresHub {
         }
         // Join the local fan-out first: the topic started before the replay
         // below, so together they cover every event after `last`.
-        let (topic, cursor) = loop {
+        let subscription = loop {
+            // Not cut short from here: its own steps are bounded, and a
+            // failed start cleans up after itself.
             let topic = self.shared.start(name).await?;
-            let mut log = topic.fanout.lock();
-            let head = log.head();
-            if let Some(cursor) = Fanout::join(&mut log, head) {
-                drop(log);
-                break (topic, cursor);
+            if let Some(subscription) = Subscription::live(topic, config, &self.shared.metrics) {
+                break subscription;
             }
         };
-        let subscription = Subscription::new(
-            Default::default(),
-            topic,
-            cursor,
-            Resume::Fresh,
-            config.lag,
-            config.line_ending,
-            self.shared.metrics.clone(),
-        );
         let Some(last) = last_event_id else {
             return Ok(subscription);
         };

@@ -8,9 +8,9 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 
-use crate::hub::delivered::{Delivered, Readiness, Ready};
+use crate::hub::delivered::{Delivered, Readiness, Ready, find_or_insert};
 use crate::hub::error::{HubError, timed};
-use crate::hub::fanout::{Fanout, Limits};
+use crate::hub::fanout::Fanout;
 use crate::hub::message::Message;
 use crate::hub::postgres::Shared;
 use crate::hub::postgres::store::{NUMBER, newest, read_after};
@@ -27,49 +27,28 @@ pub(crate) struct PgTopic {
 }
 
 impl Shared {
-    /// The local fan-out of `name`, started the first time.
+    /// The local fan-out of `name`, started the first time (in a task of
+    /// its own), once its start is known.
     pub(super) async fn start(self: &Arc<Self>, name: &str) -> Result<Arc<PgTopic>, HubError> {
-        let found = self.topic(name);
-        let topic = match found {
-            Some(topic) => topic,
-            None => self.insert(name)?,
-        };
-        let limit = self.config.backend_timeout;
-        timed("PostgreSQL", limit, topic.ready.wait()).await?;
-        Ok(topic)
-    }
-
-    /// A new topic in the map, its start under way.
-    fn insert(self: &Arc<Self>, name: &str) -> Result<Arc<PgTopic>, HubError> {
-        let topic = {
-            let mut topics = lock(&self.topics);
-            if let Some(topic) = topics.get(name) {
-                return Ok(topic.clone());
-            }
-            if topics.len() >= self.config.max_topics {
-                return Err(HubError::TooManyTopics {
-                    limit: self.config.max_topics,
-                });
-            }
-            let buffer = self.config.buffer.max(1);
-            let topic = Arc::new(PgTopic {
-                name: name.to_owned(),
-                fanout: Fanout::new(Limits {
-                    keep_idle: 0,
-                    keep_busy: buffer,
-                    buffer,
-                }),
-                delivered: Mutex::default(),
-                ready: Readiness::new(),
-                shared: Arc::downgrade(self),
-            });
-            // In the map before asking where live messages start: what the
-            // reader brings from then on is held until that is known.
-            topics.insert(name.to_owned(), topic.clone());
-            self.metrics.topics_changed(1);
-            topic
-        };
-        tokio::spawn(self.clone().begin(topic.clone()));
+        let (topic, new) =
+            find_or_insert(&self.topics, name, &self.config, &self.metrics, |fanout| {
+                PgTopic {
+                    name: name.to_owned(),
+                    fanout,
+                    delivered: Mutex::default(),
+                    ready: Readiness::new(),
+                    shared: Arc::downgrade(self),
+                }
+            })?;
+        if new {
+            tokio::spawn(self.clone().begin(topic.clone()));
+        }
+        timed(
+            "PostgreSQL",
+            self.config.backend_timeout,
+            topic.ready.wait(),
+        )
+        .await?;
         Ok(topic)
     }
 

@@ -4,9 +4,7 @@
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::cluster::ClusterClientBuilder;
 use ::redis::{Client, ProtocolVersion, Script};
 
@@ -15,24 +13,14 @@ use crate::hub::error::HubError;
 use crate::hub::redis::backend;
 use crate::hub::redis::connection::{Commands, Primary, Subscriber};
 use crate::hub::redis::layout::Layout;
-use crate::hub::redis::sentinel::{ToPrimary, Watched};
+use crate::hub::redis::sentinel::{ToPrimary, Watched, manager};
 use crate::hub::redis::{PUBLISH, RedisHub, Shared, reader, timed, within};
 use crate::metrics::HubMetrics;
 
 impl RedisHub {
     pub(super) async fn connect(url: &str, config: HubConfig) -> Result<Self, HubError> {
         let client = Client::open(url).map_err(backend)?;
-        // Reconnects back off up to a second apart, however many publishes
-        // fail meanwhile (they share one reconnection), and each publish
-        // waits at most `backend_timeout` for it.
-        let manager = ConnectionManagerConfig::new()
-            .set_min_delay(Duration::from_millis(100))
-            .set_max_delay(Duration::from_secs(1))
-            .set_connection_timeout(Some(config.backend_timeout))
-            .set_response_timeout(Some(config.backend_timeout));
-        let connection = ConnectionManager::new_with_config(client.clone(), manager)
-            .await
-            .map_err(backend)?;
+        let connection = manager(client.clone(), config.backend_timeout).await?;
         let (sink, stream) = client.get_async_pubsub().await.map_err(backend)?.split();
         let shared = Shared::new(
             Primary::Fixed(client),

@@ -67,7 +67,6 @@ use self::topics::RedisTopic;
 use crate::event::SseEvent;
 use crate::hub::config::HubConfig;
 use crate::hub::error::HubError;
-use crate::hub::fanout::Fanout;
 use crate::hub::message::{Message, encode_for_topic};
 use crate::hub::publish_keys::Stored;
 use crate::hub::resume::{History, Resume};
@@ -228,27 +227,15 @@ impl RedisHub {
         if self.shared.config.topic_in_ids {
             check_topic_for_ids(name)?;
         }
-        let (topic, cursor) = loop {
+        let config = &self.shared.config;
+        let subscription = loop {
             // Not cut short from here: its own steps are bounded, and a
             // failed start cleans up after itself.
             let topic = self.shared.start(name).await?;
-            let mut log = topic.fanout.lock();
-            let head = log.head();
-            if let Some(cursor) = Fanout::join(&mut log, head) {
-                drop(log);
-                break (topic, cursor);
+            if let Some(subscription) = Subscription::live(topic, config, &self.shared.metrics) {
+                break subscription;
             }
         };
-        let config = &self.shared.config;
-        let subscription = Subscription::new(
-            VecDeque::new(),
-            topic,
-            cursor,
-            Resume::Fresh,
-            config.lag,
-            config.line_ending,
-            self.shared.metrics.clone(),
-        );
         let Some(last) = last_event_id else {
             return Ok(subscription);
         };

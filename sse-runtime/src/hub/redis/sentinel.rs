@@ -111,7 +111,14 @@ async fn primary(sentinel: &tokio::sync::Mutex<Sentinel>, name: &str) -> Result<
     sentinel.async_master_for(name, None).await.map_err(backend)
 }
 
-async fn manager(client: Client, timeout: Duration) -> Result<ConnectionManager, HubError> {
+/// A managed connection for commands to `client`'s server, as every hub
+/// on one primary holds: reconnections back off up to a second apart,
+/// however many commands fail meanwhile (they share one reconnection), and
+/// each command waits at most `timeout`.
+pub(super) async fn manager(
+    client: Client,
+    timeout: Duration,
+) -> Result<ConnectionManager, HubError> {
     let config = ConnectionManagerConfig::new()
         .set_min_delay(Duration::from_millis(100))
         .set_max_delay(Duration::from_secs(1))

@@ -68,8 +68,14 @@ impl Redis {
             }
         };
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut child = child;
         let up = tokio::time::timeout(PATIENCE, async {
             while tokio::net::TcpStream::connect(addr).await.is_err() {
+                // Gone already: one of its ports (a cluster bus's too) was
+                // taken by another test's server meanwhile.
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("{PORT_TAKEN} {port} or its bus (redis-server exited: {status})");
+                }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         })
@@ -90,8 +96,16 @@ impl Redis {
     /// Starts one on a port of its own: like [`Redis::start`] on a free
     /// port, trying another if a parallel test took the same one first.
     pub async fn start_on_a_free_port() -> Option<Redis> {
+        Self::start_on_free_ports(|port| Box::pin(Redis::start(port))).await
+    }
+
+    /// Starts the server `start` makes on a free port, trying others if a
+    /// parallel test took the port (or another the server binds) first.
+    pub async fn start_on_free_ports(
+        start: impl Fn(u16) -> std::pin::Pin<Box<dyn Future<Output = Option<Redis>> + Send>>,
+    ) -> Option<Redis> {
         for _ in 0..5 {
-            match tokio::spawn(Redis::start(free_port())).await {
+            match tokio::spawn(start(free_port())).await {
                 Ok(started) => return started,
                 Err(error) if error.is_panic() => {
                     let panic = error.into_panic();

@@ -4,12 +4,16 @@
 //! removed with the test.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::process::Command;
 
 use crate::PATIENCE;
 use crate::redis::{REQUIREMENT, Redis, free_port};
+
+/// A node's port and the arguments it was started with.
+type Tried = (u16, Vec<String>);
 
 /// A running cluster.
 pub struct RedisCluster {
@@ -34,37 +38,58 @@ impl RedisCluster {
             started: Vec::new(),
             dir,
         };
+        // Each node's arguments, by port, as tried: the started ones are kept
+        // to start the node again.
+        let tried: Arc<Mutex<Vec<Tried>>> = Arc::default();
         for _ in 0..6 {
-            let (port, bus) = (free_port(), free_port());
-            let config = cluster.dir.join(format!("nodes-{port}.conf"));
-            let dir = cluster.dir.to_str().expect("a UTF-8 path");
-            let args = [
-                // A replica writes what a full synchronisation sends it here.
-                "--dir",
-                dir,
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--cluster-enabled",
-                "yes",
-                "--cluster-port",
-                &bus.to_string(),
-                "--cluster-config-file",
-                config.to_str().expect("a UTF-8 path"),
-                // A primary that stops answering is failed over in about
-                // a second.
-                "--cluster-node-timeout",
-                "1000",
-                // However long the replica last heard from its primary:
-                // a test's primary may have been quiet.
-                "--cluster-replica-validity-factor",
-                "0",
-            ];
-            cluster.nodes.push(Redis::start_with(port, &args).await?);
-            cluster
-                .started
-                .push((port, args.iter().map(|arg| arg.to_string()).collect()));
+            let dir = cluster.dir.to_str().expect("a UTF-8 path").to_owned();
+            let tried_here = tried.clone();
+            let node = Redis::start_on_free_ports(move |port| {
+                let bus = free_port();
+                let config = format!("{dir}/nodes-{port}.conf");
+                let args: Vec<String> = [
+                    // A replica writes what a full synchronisation sends it here.
+                    "--dir",
+                    &dir,
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-port",
+                    &bus.to_string(),
+                    "--cluster-config-file",
+                    &config,
+                    // A primary that stops answering is failed over in about
+                    // a second.
+                    "--cluster-node-timeout",
+                    "1000",
+                    // However long the replica last heard from its primary:
+                    // a test's primary may have been quiet.
+                    "--cluster-replica-validity-factor",
+                    "0",
+                ]
+                .iter()
+                .map(|arg| arg.to_string())
+                .collect();
+                tried_here.lock().unwrap().push((port, args.clone()));
+                Box::pin(async move {
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    Redis::start_with(port, &args).await
+                })
+            })
+            .await?;
+            let args = tried
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|(port, _)| *port == node.port())
+                .map(|(_, args)| args.clone())
+                .expect("its arguments");
+            cluster.started.push((node.port(), args));
+            cluster.nodes.push(node);
         }
         let addresses: Vec<String> = cluster
             .nodes

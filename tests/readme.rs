@@ -396,7 +396,7 @@ fn the_readmes_backends_are_the_contracts() {
         ),
         (
             "Redis Cluster, `Hub::redis_cluster(&nodes, config)`",
-            "contract!(on_redis_cluster, redis_cluster, outage);",
+            "contract!(on_redis_cluster, redis_cluster);",
             "Hub::redis_cluster(&nodes, config)",
         ),
         (

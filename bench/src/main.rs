@@ -13,11 +13,16 @@
 //! these words (firehose, first-byte, idle, fanout, hub, rooms, llm, h2,
 //! compression, many, disconnect, shutdown, encoding).
 //!
+//! `--only c1m` is a run of its own: a million streams on this machine
+//! (`c1m` module); with `--write` it keeps `bench/c1m.json`, its
+//! BENCHMARKS.md section and its charts, and `--quick` runs its small sizes.
+//!
 //! `--section NAME COMMAND` puts its standard input into BENCHMARKS.md's
 //! section NAME, stamped with COMMAND, the date and the commit: how the
 //! one-off profiling scripts (`bench/heap-profile --write`) record theirs.
 
 mod benchmarks_md;
+mod c1m;
 mod criterion_table;
 mod fanout;
 mod findings;
@@ -58,6 +63,11 @@ fn main() {
             .block_on(fanout::worker(&args[1..]));
         return;
     }
+    if args.first().is_some_and(|a| a == "--c1m-client") {
+        // One of the c1m scenario's client processes (see `c1m::client`).
+        c1m::client_main(&args[1..]);
+        return;
+    }
     if args.first().is_some_and(|a| a == "--render") {
         match Run::load() {
             Ok(run) => benchmarks_md::write(&render::sections(&run)),
@@ -65,6 +75,39 @@ fn main() {
                 eprintln!("cannot render: {error}");
                 std::process::exit(1);
             }
+        }
+        // The c1m run is kept apart (it is not part of a whole run).
+        if let Ok(run) = c1m::C1m::load() {
+            run.write();
+        }
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--only")
+        && args.get(at + 1).is_some_and(|only| only == "c1m")
+    {
+        // A million streams: its own run, kept apart (`c1m` module docs).
+        let known = |arg: &String| matches!(arg.as_str(), "--only" | "c1m" | "--quick" | "--write");
+        if let Some(arg) = args.iter().find(|arg| !known(arg)) {
+            eprintln!("usage: sse-bench --only c1m [--quick] [--write] (unexpected {arg:?})");
+            std::process::exit(2);
+        }
+        let (quick, write) = (
+            args.iter().any(|a| a == "--quick"),
+            args.iter().any(|a| a == "--write"),
+        );
+        if quick && write {
+            eprintln!("--write keeps a full c1m run: not with --quick");
+            std::process::exit(2);
+        }
+        let _ = *START;
+        let complete = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(c1m::run(quick, write));
+        if !complete {
+            eprintln!("c1m: not every stream opened, or a publish missed a stream (see above)");
+            std::process::exit(1);
         }
         return;
     }

@@ -115,7 +115,7 @@ fn and(sizes: &[usize]) -> String {
 }
 
 /// 19000 as 19,000.
-fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (at, digit) in digits.chars().enumerate() {

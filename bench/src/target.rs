@@ -288,6 +288,11 @@ impl Redis {
         })
     }
 
+    /// Its process id (0 once it is gone).
+    pub fn pid(&self) -> u32 {
+        self.child.id().unwrap_or(0)
+    }
+
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         let port = self.url.rsplit(':').next().and_then(|p| p.parse().ok());

@@ -36,6 +36,7 @@ fn the_benchmarks_generated_sections_are_as_generated() {
         "instructions",
         "open-cost",
         "ceilings",
+        "c1m",
     ] {
         assert!(
             names.contains(&wanted),
@@ -478,4 +479,102 @@ fn figures_are_numbers_with_units() {
         )
         .is_empty()
     );
+}
+
+/// The `c1m` charts come from the run of the section's tables: the same
+/// stamp, a point for every figure of the memory table and no other, and
+/// each latency curve's median and 99th percentile those of the delivery
+/// table.
+#[test]
+fn the_c1m_charts_come_from_the_run_of_its_tables() {
+    let benchmarks = benchmarks();
+    let (_, section, _) = sections(&benchmarks)
+        .into_iter()
+        .find(|(name, _, _)| name == "c1m")
+        .expect("BENCHMARKS.md has a c1m section");
+    let run = {
+        let after = section.split_once("run on ").expect("stamped").1;
+        let (date, rest) = after.split_once(" at commit ").expect("a commit");
+        let commit = rest.split([',', ' ']).next().unwrap();
+        format!("{date} {commit}")
+    };
+    let chart = |name: &str| {
+        let path = format!("{}/bench/charts/{name}", env!("CARGO_MANIFEST_DIR"));
+        let svg = fs::read_to_string(&path).unwrap_or_else(|_| panic!("{path}: run bench/run --only c1m --write"));
+        assert!(
+            svg.contains(&format!("data-run=\"{run}\"")),
+            "{name} is not from the run the c1m section shows ({run})"
+        );
+        svg
+    };
+    let attribute = |element: &str, name: &str| -> String {
+        let start = element.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        element[start..].split('"').next().unwrap().replace("&amp;", "&")
+    };
+
+    // The memory table: server → (streams column → KiB).
+    let table = section
+        .split("### Memory per stream, by server")
+        .nth(1)
+        .expect("a memory table");
+    let rows: Vec<Vec<String>> = table
+        .lines()
+        .filter(|line| line.starts_with('|') && !line.starts_with("|---"))
+        .map(|line| line.trim_matches('|').split('|').map(|cell| cell.trim().to_owned()).collect())
+        .collect();
+    let header = &rows[0];
+    let mut figures = Vec::new();
+    for row in &rows[1..] {
+        for (column, cell) in row.iter().enumerate().skip(1) {
+            if cell.parse::<f64>().is_ok() {
+                let streams = header[column].replace(',', "");
+                figures.push((row[0].clone(), streams, cell.clone()));
+            }
+        }
+    }
+    let memory = chart("c1m-memory.svg");
+    let mut points: Vec<(String, String, String)> = memory
+        .split("<circle ")
+        .skip(1)
+        .map(|circle| {
+            (
+                attribute(circle, "data-server"),
+                attribute(circle, "data-streams"),
+                attribute(circle, "data-kib"),
+            )
+        })
+        .collect();
+    points.sort();
+    figures.sort();
+    assert!(!figures.is_empty(), "the memory table has figures");
+    assert_eq!(points, figures, "the memory chart draws the memory table");
+
+    // The delivery table: streams → "p50 / p99 ms".
+    let latency = chart("c1m-latency.svg");
+    let curves: Vec<&str> = latency.split("<polyline ").skip(1).collect();
+    assert!(!curves.is_empty(), "the latency chart has curves");
+    let delivery = section
+        .split("### A publish to every stream")
+        .nth(1)
+        .expect("a delivery table");
+    for curve in curves {
+        let streams: usize = attribute(curve, "data-streams").parse().unwrap();
+        let cell = format!(
+            "| {} | ",
+            thousands(streams)
+        );
+        let line = delivery
+            .lines()
+            .find(|line| line.starts_with(&cell))
+            .unwrap_or_else(|| panic!("no delivery row for {streams} streams"));
+        let quantiles = format!(
+            "| {} / {} ms |",
+            attribute(curve, "data-p50"),
+            attribute(curve, "data-p99")
+        );
+        assert!(
+            line.contains(&quantiles),
+            "the latency curve at {streams} streams ({quantiles}) is the delivery row's: {line}"
+        );
+    }
 }

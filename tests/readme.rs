@@ -747,3 +747,97 @@ fn the_readmes_mcp_figures_are_the_examples_and_the_runs() {
         "README's MCP conformance table must be INTEROP.md's; copy it again"
     );
 }
+
+/// The cells of the c1m section's table that follows `heading`, as (header,
+/// cell) pairs, for the row whose first cell is `first` (the largest
+/// streams when `None`).
+fn c1m_row(heading: &str, first: Option<&str>) -> Vec<(String, String)> {
+    let benchmarks = benchmarks();
+    let section = generated_sections(&benchmarks)
+        .into_iter()
+        .find(|(name, _)| name == "c1m")
+        .map(|(_, text)| text)
+        .expect("BENCHMARKS.md has a c1m section: bench/run --only c1m --write");
+    let table = section
+        .split(heading)
+        .nth(1)
+        .unwrap_or_else(|| panic!("the c1m section has no {heading:?}"));
+    let rows: Vec<Vec<String>> = table
+        .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .filter(|line| !line.starts_with("|--"))
+        .map(|line| {
+            line.trim_matches('|')
+                .split(" | ")
+                .map(|cell| cell.trim().to_owned())
+                .collect()
+        })
+        .collect();
+    let streams = |row: &Vec<String>| row[0].replace(',', "").parse::<u64>().unwrap_or(0);
+    let row = match first {
+        Some(first) => rows[1..].iter().find(|row| row[0] == first),
+        None => rows[1..].iter().max_by_key(|row| streams(row)),
+    }
+    .unwrap_or_else(|| panic!("no c1m row {first:?} after {heading:?}"))
+    .clone();
+    rows[0].iter().cloned().zip(row).collect()
+}
+
+fn cell(row: &[(String, String)], header: &str) -> String {
+    row.iter()
+        .find(|(name, _)| name == header)
+        .map(|(_, cell)| cell.clone())
+        .unwrap_or_else(|| panic!("no c1m column {header:?} in {row:?}"))
+}
+
+/// README's million-streams figures are the c1m section's, for its largest
+/// size, and that size opened every stream it wanted and delivered every
+/// publish to every one of them.
+#[test]
+fn the_readmes_million_streams_figures_are_the_benchmarks() {
+    let readme = one_line(&readme());
+    let bytes = c1m_row("### Every byte of an open stream", None);
+    let streams = cell(&bytes, "streams");
+    let opened = cell(&bytes, "opened (failed, retries)");
+    let (held, failed) = opened.split_once(" (").unwrap();
+    assert_eq!(held, streams, "every stream of the largest size opened");
+    assert!(failed.starts_with("0,"), "none failed: {opened}");
+    let delivery = c1m_row("### A publish to every stream", Some(&streams));
+    let steady = c1m_row("At a steady rate:", Some(&streams));
+    let delivered = cell(&steady, "delivered of expected");
+    let claims = [
+        format!(
+            "held {held} streams at once, over {} server processes",
+            cell(&bytes, "server processes")
+        ),
+        format!(
+            "{} KiB in its server process, {} KiB in its client, and {} bytes of kernel memory \
+             a socket",
+            cell(&bytes, "server KiB"),
+            cell(&bytes, "client KiB"),
+            cell(&bytes, "kernel B a socket")
+        ),
+        format!(
+            "the last delivery after {} ms",
+            cell(&delivery, "last delivery (each publish)").trim_end_matches(" ms")
+        ),
+        format!(
+            "{} publishes a second for {}: {delivered} deliveries",
+            cell(&steady, "steady rate")
+                .split('/')
+                .next()
+                .unwrap(),
+            cell(&steady, "steady rate")
+                .split(" for ")
+                .nth(1)
+                .unwrap()
+        ),
+    ];
+    for claim in claims {
+        assert!(
+            readme.contains(&claim),
+            "README.md says, from BENCHMARKS.md's c1m section: {claim:?}"
+        );
+    }
+}

@@ -163,6 +163,8 @@ fn commit() -> String {
         "Cargo.lock",
         "bench",
         ":(exclude)bench/results.json",
+        ":(exclude)bench/c1m.json",
+        ":(exclude)bench/charts",
     ]);
     if changed.is_empty() {
         head

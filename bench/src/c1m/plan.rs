@@ -2,8 +2,8 @@
 //! computed from the run's own figures (nothing restated by hand): what a
 //! stream costs a server machine (its server's memory and one socket, the
 //! client being elsewhere), how many such machines ten million need, what
-//! the Redis between them carries, and the publish rate the measured
-//! delivery rate allows.
+//! the Redis between them carries, and the publish rate that what a
+//! delivery cost the servers allows.
 
 use std::fmt::Write as _;
 
@@ -30,27 +30,29 @@ pub fn plan(run: &C1m) -> String {
     let needed = TARGET.div_ceil(fits.max(1));
     let processes = each.div_ceil(run.sizes.per_process as u64);
     let cpu = &delivery.cpu;
-    let servers_cpu = cpu.servers.0 + cpu.servers.1;
-    // The share of the box's busy time the servers had: alone on a machine
-    // they could have it all.
-    let share = if cpu.machine > 0.0 {
-        servers_cpu / cpu.machine
-    } else {
-        f64::NAN
-    };
-    let alone = delivery.per_second / share;
+    // What a delivery costs the servers, from the publishes measured: the
+    // events one core of server delivers in a second.
+    let server_seconds = cpu.servers.0 + cpu.servers.1;
+    let per_core = delivery.delivered as f64 / server_seconds;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let machine_rate = per_core * cores;
+    let publishes = machine_rate / each as f64;
+    let connections = processes * MACHINES;
     let mut out = String::from("\n### Ten million, on paper\n\n");
     let _ = write!(
         out,
         "From the {} row above: a stream costs a server machine its server's {:.2} KiB and one \
          socket's {:.0} bytes of kernel memory ({:.0} bytes in all; its client is elsewhere). \
-         A machine like this one ({:.1} GiB) holds {} streams in nine tenths of its memory, so \
-         {} streams need {} such machines by memory; the plan below spreads them over {}.\n\n\
-         | per machine | streams | memory | server processes | Redis subscriber connections \
-         (all machines) | deliveries/s (measured with clients on the box → servers alone) | \
-         publishes/s to every stream |\n|---|---:|---:|---:|---:|---:|---:|\n\
-         | {MACHINES} machines | {} | {:.1} GiB ({:.0}%) | {} | {} | {:.2} M → {:.2} M | {:.2} \
-         |\n\n",
+         A machine like this one ({:.1} GiB, {cores} cores) holds {} streams in nine tenths of \
+         its memory, so {} streams need {} such machines by memory; the plan spreads them over \
+         {MACHINES}. Delivering cost the servers {:.1} CPU seconds for {} deliveries, {:.2} M \
+         deliveries a second of one core, so a machine whose cores all serve streams delivers \
+         {:.2} M a second, and a publish reaches every one of its streams {:.2} times a \
+         second at most.\n\n\
+         | machines | streams each | memory each | server processes each | Redis subscriber \
+         connections | deliveries/s each | publishes/s to every stream |\n\
+         |---:|---:|---:|---:|---:|---:|---:|\n\
+         | {MACHINES} | {} | {:.1} GiB ({:.0}%) | {} | {} | {:.2} M | {:.2} |\n\n",
         thousands(row.streams as u64),
         row.server_kib,
         row.kernel_per_socket() + row.tcp_buffers,
@@ -59,32 +61,27 @@ pub fn plan(run: &C1m) -> String {
         thousands(fits),
         thousands(TARGET),
         needed,
-        MACHINES,
+        server_seconds,
+        thousands(delivery.delivered),
+        per_core / 1e6,
+        machine_rate / 1e6,
+        publishes,
         thousands(each),
         each as f64 * per_stream / f64::from(1 << 30),
         100.0 * each as f64 * per_stream / memory,
         processes,
-        processes * MACHINES,
-        delivery.per_second / 1e6,
-        alone / 1e6,
-        alone / each as f64,
+        connections,
+        machine_rate / 1e6,
+        publishes,
     );
     let _ = write!(
         out,
-        "A publish costs Redis one message per server process, not per stream: at the rate \
-         above that is {:.0} messages a second over {} connections, a small fraction of what \
-         one Redis moves (the hub ceilings above), so one primary with a replica under \
-         Sentinel (failover) serves the ten machines; a Redis Cluster buys nothing here until \
-         publishes, not streams, outgrow one core. The publish rate is the delivery rate's: \
-         a machine delivers {:.2} M events a second at most (servers alone: the share of CPU \
-         the clients and the kernel took for them here, {:.0}%, goes to the servers), so \
-         every event to every stream of a machine holding {} takes {:.2} s.\n",
-        alone / each as f64 * (processes * MACHINES) as f64,
-        processes * MACHINES,
-        alone / 1e6,
-        100.0 * (1.0 - share),
-        thousands(each),
-        each as f64 / alone,
+        "A publish costs Redis one message per server process, not per stream: {:.0} messages \
+         a second over {connections} connections at that rate (what one Redis moves is in the \
+         hub ceilings above). The plan's Redis is one primary with a replica under Sentinel, \
+         for failover; a Redis Cluster would spread publishes, which here are few, not \
+         streams.\n",
+        publishes * connections as f64,
     );
     out
 }

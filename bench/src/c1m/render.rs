@@ -189,7 +189,7 @@ fn delivery(run: &C1m) -> String {
         );
     }
     out.push_str(
-        "\n| streams | steady rate | published (refused) | delivered of expected | gap notices \
+        "\nAt a steady rate:\n\n| streams | steady rate | published (refused) | delivered of expected | gap notices \
          | streams ended | delivery p50 / p99 / max |\n|---:|---|---:|---:|---:|---:|---:|\n",
     );
     for row in lean_rows(run) {

@@ -64,10 +64,15 @@ impl Backend {
     ) -> Result<Subscription, HubError> {
         self.count_subscribe(match self {
             Backend::Memory(hub) => hub.subscribe(topic, last_event_id),
+            // Boxed: a shared backend's subscribe is a large future (its
+            // connection's round trips), and a stream's task keeps the
+            // largest state of its endpoint's future for as long as the
+            // stream lives; boxed, that state is a pointer, and the box is
+            // freed once subscribed (tests/hub_sizes.rs).
             #[cfg(feature = "redis")]
-            Backend::Redis(hub) => hub.subscribe(topic, last_event_id).await,
+            Backend::Redis(hub) => Box::pin(hub.subscribe(topic, last_event_id)).await,
             #[cfg(feature = "postgres")]
-            Backend::Postgres(hub) => hub.subscribe(topic, last_event_id).await,
+            Backend::Postgres(hub) => Box::pin(hub.subscribe(topic, last_event_id)).await,
         })
     }
 

@@ -22,6 +22,10 @@ pub const IN_FLIGHT: usize = 64;
 /// How long one publish may take to reach every stream.
 pub const DELIVERY_LIMIT: Duration = Duration::from_secs(60);
 
+/// How long after the steady rate's last publish its deliveries are still
+/// counted as delivered.
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(30);
+
 pub struct Fleet {
     pub servers: Vec<Server>,
     clients: Vec<Client>,
@@ -212,9 +216,9 @@ impl Fleet {
         Ok(deliveries)
     }
 
-    /// `rate` publishes a second for `seconds`, then up to 30 s for the
-    /// last ones to arrive; every delivery counted, with the clients' gap
-    /// notices and ended streams.
+    /// `rate` publishes a second for `seconds`, then up to [`DRAIN_LIMIT`]
+    /// for the last ones to arrive; every delivery counted, with the
+    /// clients' gap notices and ended streams.
     pub async fn sustain(&mut self, rate: u32, seconds: u64) -> Result<Sustained, String> {
         let publish_to = self.servers[0].addr;
         let publisher = tokio::spawn(async move {
@@ -236,19 +240,27 @@ impl Fleet {
         let clients = self.clients.len() as u64;
         let mut publisher = Some(publisher);
         let mut published = None;
+        // Once the last publish is out, what has not arrived within
+        // `DRAIN_LIMIT` is counted as not delivered in time.
+        let mut until = None;
         loop {
             if let Some(handle) = publisher.as_ref()
                 && handle.is_finished()
             {
                 let result = publisher.take().expect("there").await;
                 published = Some(result.map_err(|error| error.to_string())?);
+                until = Some(tokio::time::Instant::now() + DRAIN_LIMIT);
             }
             if let Some((sent, _)) = published
                 && complete >= sent * clients
             {
                 break;
             }
-            match tokio::time::timeout(Duration::from_secs(30), self.lines.recv()).await {
+            let wait = match until {
+                Some(until) => until.saturating_duration_since(tokio::time::Instant::now()),
+                None => Duration::from_millis(200),
+            };
+            match tokio::time::timeout(wait, self.lines.recv()).await {
                 Ok(Some((at, line))) => match parse_delivery(&line) {
                     Some((_, count, worst, latencies)) if line.starts_with("DONE ") => {
                         deliveries.add(count, worst, &latencies);
@@ -257,8 +269,7 @@ impl Fleet {
                     _ => return Err(format!("client {at} while sustaining: {line}")),
                 },
                 Ok(None) => return Err("every client process ended".into()),
-                // Nothing for 30 s: whatever is still missing is lost.
-                Err(_) if publisher.is_none() => break,
+                Err(_) if until.is_some() => break,
                 Err(_) => {}
             }
         }

@@ -188,6 +188,8 @@ pub struct Cpu {
 pub struct Sustained {
     pub rate: u32,
     pub seconds: u64,
+    /// How long after the last publish deliveries were still counted.
+    pub drain_seconds: u64,
     pub published: u64,
     pub refused: u64,
     pub expected: u64,
@@ -503,6 +505,7 @@ async fn deliver(
     let sustained = Sustained {
         rate,
         seconds: secs,
+        drain_seconds: fleet::DRAIN_LIMIT.as_secs(),
         published: steady.published,
         refused: steady.refused,
         expected: steady.published * open,

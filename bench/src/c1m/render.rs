@@ -146,16 +146,20 @@ fn memory_table(run: &C1m) -> String {
 }
 
 fn delivery(run: &C1m) -> String {
-    let mut out = String::from(
+    let drain = lean_rows(run)
+        .find_map(|row| row.sustained.as_ref())
+        .map_or(0, |steady| steady.drain_seconds);
+    let mut out = format!(
         "\n### A publish to every stream\n\n\
          Lean streams. One publish at a time: every delivery's latency (publish request → the \
          client has the event; the chart `bench/charts/c1m-latency.svg` draws their \
          distribution), the last delivery's, deliveries per second to the last, and the CPU \
          seconds each side spent over those publishes. Then the steady rate: every delivery \
-         counted.\n\n\
+         counted, those that had not arrived {} s after the last publish as not delivered.\n\n\
          | streams | publishes | delivery p50 / p99 | last delivery (each publish) | deliveries/s \
          | CPU s: servers (user+sys) | clients | Redis | soft interrupts | machine busy / wall |\n\
          |---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n",
+        drain
     );
     for row in lean_rows(run) {
         let Some(delivery) = &row.delivery else {

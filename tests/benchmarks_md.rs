@@ -500,7 +500,8 @@ fn the_c1m_charts_come_from_the_run_of_its_tables() {
     };
     let chart = |name: &str| {
         let path = format!("{}/bench/charts/{name}", env!("CARGO_MANIFEST_DIR"));
-        let svg = fs::read_to_string(&path).unwrap_or_else(|_| panic!("{path}: run bench/run --only c1m --write"));
+        let svg = fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{path}: run bench/run --only c1m --write"));
         assert!(
             svg.contains(&format!("data-run=\"{run}\"")),
             "{name} is not from the run the c1m section shows ({run})"
@@ -509,7 +510,11 @@ fn the_c1m_charts_come_from_the_run_of_its_tables() {
     };
     let attribute = |element: &str, name: &str| -> String {
         let start = element.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-        element[start..].split('"').next().unwrap().replace("&amp;", "&")
+        element[start..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
     };
 
     // The memory table: server → (streams column → KiB).
@@ -520,7 +525,12 @@ fn the_c1m_charts_come_from_the_run_of_its_tables() {
     let rows: Vec<Vec<String>> = table
         .lines()
         .filter(|line| line.starts_with('|') && !line.starts_with("|---"))
-        .map(|line| line.trim_matches('|').split('|').map(|cell| cell.trim().to_owned()).collect())
+        .map(|line| {
+            line.trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().to_owned())
+                .collect()
+        })
         .collect();
     let header = &rows[0];
     let mut figures = Vec::new();
@@ -559,10 +569,7 @@ fn the_c1m_charts_come_from_the_run_of_its_tables() {
         .expect("a delivery table");
     for curve in curves {
         let streams: usize = attribute(curve, "data-streams").parse().unwrap();
-        let cell = format!(
-            "| {} | ",
-            thousands(streams)
-        );
+        let cell = format!("| {} | ", thousands(streams));
         let line = delivery
             .lines()
             .find(|line| line.starts_with(&cell))

@@ -824,14 +824,8 @@ fn the_readmes_million_streams_figures_are_the_benchmarks() {
         ),
         format!(
             "{} publishes a second for {}: {delivered} deliveries",
-            cell(&steady, "steady rate")
-                .split('/')
-                .next()
-                .unwrap(),
-            cell(&steady, "steady rate")
-                .split(" for ")
-                .nth(1)
-                .unwrap()
+            cell(&steady, "steady rate").split('/').next().unwrap(),
+            cell(&steady, "steady rate").split(" for ").nth(1).unwrap()
         ),
     ];
     for claim in claims {

@@ -219,8 +219,21 @@ impl Fleet {
     /// `rate` publishes a second for `seconds`, then up to [`DRAIN_LIMIT`]
     /// for the last ones to arrive; every delivery counted, with the
     /// clients' gap notices and ended streams.
-    pub async fn sustain(&mut self, rate: u32, seconds: u64) -> Result<Sustained, String> {
-        let publish_to = self.servers[0].addr;
+    ///
+    /// The publisher is a hub of its own on the servers' Redis, in this
+    /// process, as an application's publishing process would be: through
+    /// a server's publish endpoint, publishes would wait their turn behind
+    /// that server's deliveries, and the rate asked would not be the rate
+    /// sent.
+    pub async fn sustain(
+        &mut self,
+        rate: u32,
+        seconds: u64,
+        redis: &Redis,
+    ) -> Result<Sustained, String> {
+        let hub = sse_runtime::hub::Hub::redis(&redis.url, Default::default())
+            .await
+            .map_err(|error| format!("the publisher's hub: {error}"))?;
         let publisher = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1) / rate);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -228,7 +241,8 @@ impl Fleet {
             let end = Instant::now() + Duration::from_secs(seconds);
             while Instant::now() < end {
                 tick.tick().await;
-                match get_text(publish_to, "/hub/publish").await.parse::<u64>() {
+                let event = sse_runtime::Event::data(crate::load::now_micros().to_string());
+                match hub.publish("bench", &event).await {
                     Ok(_) => sent += 1,
                     Err(_) => refused += 1,
                 }

@@ -501,7 +501,7 @@ async fn deliver(
     progress(&format!(
         "c1m {label}: {rate} publishes a second for {secs} s"
     ));
-    let steady = fleet.sustain(rate, secs).await?;
+    let steady = fleet.sustain(rate, secs, redis).await?;
     let sustained = Sustained {
         rate,
         seconds: secs,

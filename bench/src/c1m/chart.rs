@@ -12,10 +12,10 @@ use std::path::PathBuf;
 use super::render::lean_rows;
 use super::{C1m, LINEUP};
 
-const WIDTH: f64 = 640.0;
+const WIDTH: f64 = 820.0;
 const HEIGHT: f64 = 360.0;
 const LEFT: f64 = 60.0;
-const RIGHT: f64 = 190.0;
+const RIGHT: f64 = 300.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 50.0;
 const COLOURS: [&str; 4] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
@@ -178,7 +178,12 @@ pub fn latency(run: &C1m) -> String {
         .iter()
         .filter_map(|row| row.delivery.as_ref()?.cumulative.last().map(|(ms, _)| *ms))
         .fold(1.0f64, f64::max);
-    let span = (0.01, highest.max(1.0));
+    let lowest = rows
+        .iter()
+        .filter_map(|row| row.delivery.as_ref()?.cumulative.first().map(|(ms, _)| *ms))
+        .fold(highest, f64::min);
+    // From the power of ten below the fastest delivery.
+    let span = (10f64.powf(lowest.max(0.001).log10().floor()), highest.max(1.0));
     let (x_span, y_span) = ((LEFT, WIDTH - RIGHT), (HEIGHT - BOTTOM, TOP));
     let mut out = frame(
         run,
@@ -186,7 +191,7 @@ pub fn latency(run: &C1m) -> String {
         "milliseconds (log scale)",
         "share of deliveries",
     );
-    let mut tick = 0.01;
+    let mut tick = span.0;
     while tick <= span.1 * 1.0001 {
         let x = log_at(tick, span, x_span);
         let _ = writeln!(
@@ -196,7 +201,7 @@ pub fn latency(run: &C1m) -> String {
         );
         tick *= 10.0;
     }
-    for share in [0.0, 0.5, 0.99, 1.0] {
+    for share in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let y = linear_at(share, (0.0, 1.0), y_span);
         let _ = writeln!(
             out,

@@ -183,7 +183,10 @@ pub fn latency(run: &C1m) -> String {
         .filter_map(|row| row.delivery.as_ref()?.cumulative.first().map(|(ms, _)| *ms))
         .fold(highest, f64::min);
     // From the power of ten below the fastest delivery.
-    let span = (10f64.powf(lowest.max(0.001).log10().floor()), highest.max(1.0));
+    let span = (
+        10f64.powf(lowest.max(0.001).log10().floor()),
+        highest.max(1.0),
+    );
     let (x_span, y_span) = ((LEFT, WIDTH - RIGHT), (HEIGHT - BOTTOM, TOP));
     let mut out = frame(
         run,

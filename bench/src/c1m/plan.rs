@@ -83,13 +83,13 @@ pub fn plan(run: &C1m) -> String {
         machine_rate / 1e6,
         publishes,
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
         "{}A publish costs Redis one message per server process, not per stream: {:.0} messages \
          a second over {connections} connections at that rate (what one Redis moves is in the \
          hub ceilings above). The plan's Redis is one primary with a replica under Sentinel, \
          for failover; a Redis Cluster would spread publishes, which here are few, not \
-         streams.\n",
+         streams.",
         steady.map_or(String::new(), |(streams, rate)| format!(
             "That bound is one publish at a time. At a steady rate the box did better: with \
              {} streams it delivered {:.2} M events a second, every one in time, its clients on \

@@ -47,11 +47,11 @@ fn accounting(run: &C1m) -> String {
          | streams | server processes | opened (failed, retries) | opening | server KiB | \
          client KiB |",
     );
-    let caches = run
+    let caches: Vec<String> = run
         .rows
         .first()
         .map(|row| row.kernel.iter().map(|(cache, _)| cache.clone()).collect())
-        .unwrap_or_else(Vec::new);
+        .unwrap_or_default();
     for cache in &caches {
         let _ = write!(out, " `{cache}` B |");
     }

@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::render::lean_rows;
 use super::{C1m, LINEUP};
 
 const WIDTH: f64 = 820.0;
@@ -171,7 +170,8 @@ pub fn memory(run: &C1m) -> String {
 /// The share of deliveries within each latency, a curve per size, log-scaled
 /// latency.
 pub fn latency(run: &C1m) -> String {
-    let rows: Vec<_> = lean_rows(run)
+    let rows: Vec<_> = run
+        .lean_rows()
         .filter(|row| row.delivery.is_some())
         .collect();
     let highest = rows

@@ -219,6 +219,13 @@ impl C1m {
         eprintln!("saved {}", Self::path().display());
     }
 
+    /// The rows of the server that delivers (lean streams), by size.
+    pub fn lean_rows(&self) -> impl Iterator<Item = &Row> {
+        self.rows
+            .iter()
+            .filter(|row| row.implementation == LINEUP[0])
+    }
+
     /// BENCHMARKS.md's section and the charts, from this run.
     pub fn write(&self) {
         crate::benchmarks_md::write(&[("c1m", render::section(self))]);

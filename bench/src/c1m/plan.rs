@@ -8,7 +8,6 @@
 use std::fmt::Write as _;
 
 use super::C1m;
-use super::render::lean_rows;
 use crate::scenario_list::thousands;
 
 /// The streams the plan is for, and the machines it spreads them over.
@@ -16,7 +15,8 @@ pub const TARGET: u64 = 10_000_000;
 pub const MACHINES: u64 = 10;
 
 pub fn plan(run: &C1m) -> String {
-    let Some(row) = lean_rows(run)
+    let Some(row) = run
+        .lean_rows()
         .filter(|row| row.delivery.is_some())
         .max_by_key(|row| row.streams)
     else {
@@ -42,7 +42,8 @@ pub fn plan(run: &C1m) -> String {
     // read for several), so the box delivers more than one publish at a
     // time shows: the largest size whose steady rate arrived in full, with
     // its clients on the box.
-    let steady = lean_rows(run)
+    let steady = run
+        .lean_rows()
         .filter_map(|row| Some((row.streams, row.sustained.as_ref()?)))
         .filter(|(_, steady)| steady.delivered == steady.expected && steady.published > 0)
         .max_by_key(|(streams, _)| *streams)

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{C1m, LINEUP, Row, plan};
+use super::{C1m, LINEUP, plan};
 use crate::scenario_list::thousands;
 
 /// The section, stamped with the run.
@@ -60,7 +60,7 @@ fn accounting(run: &C1m) -> String {
         out.push_str("---:|");
     }
     out.push('\n');
-    for row in lean_rows(run) {
+    for row in run.lean_rows() {
         let _ = write!(
             out,
             "| {} | {} | {} ({}, {}) | {:.0}/s in {:.1} s | {} | {} |",
@@ -86,12 +86,6 @@ fn accounting(run: &C1m) -> String {
         );
     }
     out
-}
-
-pub fn lean_rows(run: &C1m) -> impl Iterator<Item = &Row> {
-    run.rows
-        .iter()
-        .filter(|row| row.implementation == LINEUP[0])
 }
 
 /// Server KiB per stream, by server and size: the memory chart's table.
@@ -146,7 +140,8 @@ fn memory_table(run: &C1m) -> String {
 }
 
 fn delivery(run: &C1m) -> String {
-    let drain = lean_rows(run)
+    let drain = run
+        .lean_rows()
         .find_map(|row| row.sustained.as_ref())
         .map_or(0, |steady| steady.drain_seconds);
     let mut out = format!(
@@ -161,7 +156,7 @@ fn delivery(run: &C1m) -> String {
          |---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n",
         drain
     );
-    for row in lean_rows(run) {
+    for row in run.lean_rows() {
         let Some(delivery) = &row.delivery else {
             continue;
         };
@@ -196,7 +191,7 @@ fn delivery(run: &C1m) -> String {
         "\nAt a steady rate:\n\n| streams | steady rate | published (refused) | delivered of expected | gap notices \
          | streams ended | delivery p50 / p99 / max |\n|---:|---|---:|---:|---:|---:|---:|\n",
     );
-    for row in lean_rows(run) {
+    for row in run.lean_rows() {
         let Some(steady) = &row.sustained else {
             continue;
         };

@@ -569,7 +569,15 @@ fn the_c1m_charts_come_from_the_run_of_its_tables() {
         .split("### A publish to every stream")
         .nth(1)
         .expect("a delivery table");
-    for curve in curves {
+    let rows = delivery
+        .split("At a steady rate")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|line| line.starts_with("| ") && line.as_bytes()[2].is_ascii_digit())
+        .count();
+    assert_eq!(curves.len(), rows, "a latency curve for every delivery row");
+    for curve in &curves {
         let streams: usize = attribute(curve, "data-streams").parse().unwrap();
         let cell = format!("| {} | ", thousands(streams));
         let line = delivery

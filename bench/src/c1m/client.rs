@@ -18,8 +18,10 @@
 //!   has failed for good;
 //! - `DONE <sent> <count> <worst µs> <histogram>` once every open stream has
 //!   the event published at `sent`;
+//! - after `DEADLINE <µs since the epoch>` on stdin, nothing: deliveries
+//!   after it are counted as late, not delivered;
 //! - after `TALLY` on stdin, `PARTIAL …` (as `DONE`) for each event not yet
-//!   everywhere, then `TALLY <deliveries> <gap notices> <ended>`.
+//!   everywhere, then `TALLY <deliveries> <gap notices> <ended> <late>`.
 //!
 //! It exits when its stdin closes.
 
@@ -61,6 +63,10 @@ struct Tally {
     deliveries: u64,
     /// Publish time → deliveries so far.
     messages: HashMap<u64, Message>,
+    /// Deliveries after the deadline (`DEADLINE` on stdin, in µs since the
+    /// epoch): not counted as delivered.
+    deadline: Option<u64>,
+    late: u64,
     /// Set when every stream has been tried: the opening is reported then.
     to_open: u64,
     opening_started: Option<Instant>,
@@ -69,6 +75,9 @@ struct Tally {
 #[derive(Default)]
 struct Message {
     count: u64,
+    /// Streams that had it and have ended since: no longer live, so not
+    /// counted against the live ones.
+    gone: u64,
     worst: u64,
     latencies: Histogram,
 }
@@ -78,8 +87,25 @@ impl Tally {
         self.open - self.ended
     }
 
+    /// A stream ended; `last` is the last message it had.
+    fn stream_ended(&mut self, last: u64) {
+        self.ended += 1;
+        for (sent, message) in &mut self.messages {
+            if *sent <= last {
+                message.gone += 1;
+            }
+        }
+        self.report_complete();
+    }
+
     fn delivered(&mut self, sent: u64) {
-        let latency = now_micros().saturating_sub(sent);
+        let now = now_micros();
+        if self.deadline.is_some_and(|deadline| now > deadline) {
+            // After the steady rate's drain: late, not delivered.
+            self.late += 1;
+            return;
+        }
+        let latency = now.saturating_sub(sent);
         self.deliveries += 1;
         let message = self.messages.entry(sent).or_default();
         message.count += 1;
@@ -94,7 +120,7 @@ impl Tally {
         let done: Vec<u64> = self
             .messages
             .iter()
-            .filter(|(_, message)| message.count >= live)
+            .filter(|(_, message)| message.count - message.gone >= live)
             .map(|(sent, _)| *sent)
             .collect();
         for sent in done {
@@ -209,14 +235,16 @@ async fn run(shared: Rc<Shared>, first: usize, count: usize) {
         tokio::task::spawn_local(stream(index, shared.clone()));
     }
     while let Ok(Some(line)) = stdin.next_line().await {
-        if line == "TALLY" {
+        if let Some(deadline) = line.strip_prefix("DEADLINE ") {
+            shared.tally.borrow_mut().deadline = deadline.parse().ok();
+        } else if line == "TALLY" {
             let mut tally = shared.tally.borrow_mut();
             for (sent, message) in tally.messages.drain() {
                 say(&message_line("PARTIAL", sent, &message));
             }
             say(&format!(
-                "TALLY {} {} {}",
-                tally.deliveries, tally.named, tally.ended
+                "TALLY {} {} {} {}",
+                tally.deliveries, tally.named, tally.ended, tally.late
             ));
         }
     }
@@ -310,13 +338,19 @@ fn read_once(
 
 /// Reads an open stream, counting what it gets, until it ends.
 async fn read_on(socket: TcpStream, mut parser: Parser, shared: Rc<Shared>) {
+    // The last message this stream had: messages come in order, so it had
+    // every one published up to this one.
+    let mut last = 0;
     loop {
         if socket.readable().await.is_err() {
             break;
         }
         let mut ended = false;
         let more = read_once(&socket, &mut parser, &shared, |seen| match seen {
-            Seen::Data(sent) => shared.tally.borrow_mut().delivered(sent),
+            Seen::Data(sent) => {
+                last = sent;
+                shared.tally.borrow_mut().delivered(sent);
+            }
             Seen::Named => shared.tally.borrow_mut().named += 1,
             Seen::End | Seen::NotOk => ended = true,
             Seen::Subscribed => {}
@@ -325,7 +359,5 @@ async fn read_on(socket: TcpStream, mut parser: Parser, shared: Rc<Shared>) {
             break;
         }
     }
-    let mut tally = shared.tally.borrow_mut();
-    tally.ended += 1;
-    tally.report_complete();
+    shared.tally.borrow_mut().stream_ended(last);
 }

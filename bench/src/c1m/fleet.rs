@@ -264,6 +264,9 @@ impl Fleet {
                 let result = publisher.take().expect("there").await;
                 published = Some(result.map_err(|error| error.to_string())?);
                 until = Some(tokio::time::Instant::now() + DRAIN_LIMIT);
+                // The clients count what comes after it as late.
+                let deadline = crate::load::now_micros() + DRAIN_LIMIT.as_micros() as u64;
+                self.tell_all(&format!("DEADLINE {deadline}")).await?;
             }
             if let Some((sent, _)) = published
                 && complete >= sent * clients
@@ -289,7 +292,7 @@ impl Fleet {
         }
         let (published, refused) = published.unwrap_or_default();
         self.tell_all("TALLY").await?;
-        let (mut gap_notices, mut ended) = (0, 0);
+        let (mut gap_notices, mut ended, mut late) = (0, 0, 0);
         let mut tallied = 0;
         while tallied < self.clients.len() {
             let (at, line) = self.next_line(Duration::from_secs(30)).await?;
@@ -297,9 +300,11 @@ impl Fleet {
                 let (_, count, worst, latencies) =
                     parse_delivery(&line).ok_or_else(|| format!("client {at}: {line}"))?;
                 deliveries.add(count, worst, &latencies);
-            } else if let ["TALLY", _, named, gone] = line.split(' ').collect::<Vec<_>>()[..] {
+            } else if let ["TALLY", _, named, gone, after] = line.split(' ').collect::<Vec<_>>()[..]
+            {
                 gap_notices += named.parse::<u64>().unwrap_or(0);
                 ended += gone.parse::<u64>().unwrap_or(0);
+                late += after.parse::<u64>().unwrap_or(0);
                 tallied += 1;
             } else if !line.starts_with("DONE ") {
                 return Err(format!("client {at} tallying: {line}"));
@@ -313,6 +318,7 @@ impl Fleet {
             deliveries,
             gap_notices,
             ended,
+            late,
         })
     }
 
@@ -333,6 +339,8 @@ pub struct Sustained {
     pub deliveries: Deliveries,
     pub gap_notices: u64,
     pub ended: u64,
+    /// Deliveries after the drain limit.
+    pub late: u64,
 }
 
 impl Client {

@@ -69,6 +69,24 @@ impl Histogram {
         f64::NAN
     }
 
+    /// The `p`th percentile in ms of `total` values of which this holds
+    /// those that arrived, the rest counting as later than any: NaN when
+    /// the rank falls among the rest.
+    pub fn percentile_of_ms(&self, p: f64, total: u64) -> f64 {
+        let rank = ((p / 100.0) * total as f64).ceil().max(1.0) as u64;
+        if rank > self.count() {
+            return f64::NAN;
+        }
+        let mut seen = 0;
+        for (index, &count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen >= rank {
+                return (floor(index) + floor(index + 1)) as f64 / 2.0 / 1000.0;
+            }
+        }
+        f64::NAN
+    }
+
     /// (upper bound in ms, share of deliveries at or below it) for each
     /// bucket that holds any: the distribution a chart draws.
     pub fn cumulative(&self) -> Vec<(f64, f64)> {
@@ -154,6 +172,13 @@ mod tests {
         assert_eq!(twice.count(), 2000);
         assert_eq!(twice.cumulative().last().unwrap().1, 1.0);
         assert!(Histogram::decode("x").is_none());
+        // Of 2,000 expected, the 1,000 that arrived are the fastest half.
+        assert_eq!(histogram.percentile_of_ms(25.0, 2000), p50);
+        assert_eq!(
+            histogram.percentile_of_ms(50.0, 2000),
+            histogram.percentile_ms(100.0)
+        );
+        assert!(histogram.percentile_of_ms(51.0, 2000).is_nan());
         assert_eq!(Histogram::decode("-").unwrap().count(), 0);
     }
 }

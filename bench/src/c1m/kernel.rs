@@ -25,6 +25,11 @@ pub struct Snapshot {
     pub tcp_buffers: u64,
     /// `MemAvailable`, in bytes.
     pub available: u64,
+    /// `MemTotal` − `MemFree` − `Buffers` − `Cached`, in bytes: what
+    /// processes and the kernel hold, slab caches whole (`MemAvailable`
+    /// counts the reclaimable ones, sockets' dentries and inodes among
+    /// them, as partly free).
+    pub used: u64,
 }
 
 impl Snapshot {
@@ -46,23 +51,13 @@ impl Snapshot {
             .unwrap_or(0)
             * 4096;
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let available = meminfo
-            .lines()
-            .find_map(|line| line.strip_prefix("MemAvailable:"))
-            .and_then(|value| {
-                value
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .unwrap_or(0)
-            * 1024;
+        let field = |name: &str| meminfo_bytes(&meminfo, name);
         Snapshot {
             slab,
             tcp_buffers,
-            available,
+            available: field("MemAvailable"),
+            used: field("MemTotal")
+                .saturating_sub(field("MemFree") + field("Buffers") + field("Cached")),
         }
     }
 
@@ -70,6 +65,23 @@ impl Snapshot {
     pub fn has_slab(&self) -> bool {
         self.slab.iter().any(|(_, bytes)| *bytes > 0)
     }
+}
+
+/// A `/proc/meminfo` field, in bytes.
+pub fn meminfo_bytes(meminfo: &str, name: &str) -> u64 {
+    meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(0)
+        * 1024
 }
 
 /// Active objects × object size of `cache` in `/proc/slabinfo`.
@@ -111,7 +123,8 @@ pub fn process_ticks(pid: u32) -> (u64, u64) {
     (field(14), field(15))
 }
 
-/// The whole machine's CPU time in clock ticks: (softirq, all).
+/// The whole machine's CPU time in clock ticks: (interrupts and soft
+/// interrupts, every tick not idle nor waiting for I/O).
 pub fn machine_ticks() -> (u64, u64) {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
     let Some(cpu) = stat.lines().find(|line| line.starts_with("cpu ")) else {
@@ -124,7 +137,9 @@ pub fn machine_ticks() -> (u64, u64) {
         .collect();
     // user nice system idle iowait irq softirq steal …
     let softirq = values.get(6).copied().unwrap_or(0) + values.get(5).copied().unwrap_or(0);
-    (softirq, values.iter().take(8).sum())
+    let all: u64 = values.iter().take(8).sum();
+    let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
+    (softirq, all.saturating_sub(idle))
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux).
@@ -139,8 +154,10 @@ mod tests {
         let now = Snapshot::now();
         assert!(now.available > 0);
         assert!(rss_kib(std::process::id()) > 0);
-        let (_, all) = machine_ticks();
-        assert!(all > 0);
+        let (_, busy) = machine_ticks();
+        assert!(busy > 0);
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+        assert!(now.used > 0 && now.used < meminfo_bytes(&meminfo, "MemTotal"));
         let slabinfo = "TCP                  400    420   2368   13    8 : tunables 0 0 0\n";
         assert_eq!(slab_bytes(slabinfo, "TCP"), 400 * 2368);
         assert_eq!(slab_bytes(slabinfo, "filp"), 0);

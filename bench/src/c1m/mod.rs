@@ -132,7 +132,9 @@ pub struct Row {
     pub kernel: Vec<(String, f64)>,
     /// TCP buffer bytes per socket (`/proc/net/sockstat`).
     pub tcp_buffers: f64,
-    /// The machine's available memory lost per stream, in KiB.
+    /// What processes and the kernel hold (`MemTotal` − `MemFree` −
+    /// `Buffers` − `Cached`), its growth per stream, in KiB; negative when
+    /// something else let go of more than the streams took.
     pub machine_kib: f64,
     pub delivery: Option<Delivery>,
     pub sustained: Option<Sustained>,
@@ -196,9 +198,21 @@ pub struct Sustained {
     pub delivered: u64,
     pub gap_notices: u64,
     pub ended: u64,
+    /// Deliveries after the drain limit (not in `delivered`).
+    #[serde(default)]
+    pub late: u64,
+    /// Over every delivery expected, those that did not arrive counting
+    /// as later than any: NaN where more than that share did not arrive.
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+}
+
+impl Sustained {
+    /// The rate the publisher achieved, publishes a second.
+    pub fn sent_rate(&self) -> f64 {
+        self.published as f64 / self.seconds as f64
+    }
 }
 
 impl C1m {
@@ -415,7 +429,7 @@ async fn measure(
         client_kib: after.1.saturating_sub(before.1) as f64 / new,
         kernel,
         tcp_buffers: per_socket(after.2.tcp_buffers, before.2.tcp_buffers),
-        machine_kib: before.2.available.saturating_sub(after.2.available) as f64 / 1024.0 / new,
+        machine_kib: (after.2.used as f64 - before.2.used as f64) / 1024.0 / new,
         delivery: None,
         sustained: None,
     };
@@ -519,8 +533,15 @@ async fn deliver(
         delivered: steady.deliveries.count,
         gap_notices: steady.gap_notices,
         ended: steady.ended,
-        p50_ms: steady.deliveries.latencies.percentile_ms(50.0),
-        p99_ms: steady.deliveries.latencies.percentile_ms(99.0),
+        late: steady.late,
+        p50_ms: steady
+            .deliveries
+            .latencies
+            .percentile_of_ms(50.0, steady.published * open),
+        p99_ms: steady
+            .deliveries
+            .latencies
+            .percentile_of_ms(99.0, steady.published * open),
         max_ms: steady.deliveries.worst as f64 / 1000.0,
     };
     progress(&format!(
@@ -533,4 +554,38 @@ async fn deliver(
         sustained.p99_ms
     ));
     Ok((delivery, sustained))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// BENCHMARKS.md's c1m section and the charts are what `bench/c1m.json`
+    /// renders to now: a change to how they are written, or to the record,
+    /// shows until `bench/run --render` writes them again.
+    #[test]
+    fn the_section_and_the_charts_are_the_record_rendered() {
+        let Ok(run) = C1m::load() else {
+            return;
+        };
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
+        let document = std::fs::read_to_string(path).expect("BENCHMARKS.md");
+        let begin = "<!-- c1m:begin -->\n";
+        let start = document.find(begin).expect("c1m markers") + begin.len();
+        let end = start + document[start..].find("<!-- c1m:end").expect("c1m end");
+        assert!(
+            document[start..end] == format!("{}\n", render::section(&run).trim_end()),
+            "BENCHMARKS.md's c1m section is not bench/c1m.json rendered: bench/run --render"
+        );
+        for (name, svg) in [
+            ("c1m-memory.svg", chart::memory(&run)),
+            ("c1m-latency.svg", chart::latency(&run)),
+        ] {
+            let drawn = std::fs::read_to_string(chart::directory().join(name)).expect(name);
+            assert!(
+                drawn == svg,
+                "bench/charts/{name} is not bench/c1m.json drawn: bench/run --render"
+            );
+        }
+    }
 }

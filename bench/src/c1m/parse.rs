@@ -48,7 +48,7 @@ enum Line {
     Other,
 }
 
-/// The state of one stream's reading: 40 bytes.
+/// The state of one stream's reading: 48 bytes.
 pub struct Parser {
     state: State,
     /// The last four bytes of the head, to find its end; the head's length

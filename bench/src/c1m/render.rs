@@ -13,8 +13,9 @@ pub fn section(run: &C1m) -> String {
     let mut out = format!(
         "`bench/run --only c1m --write`, run on {} at commit {}, on {} with {:.1} GiB of \
          memory; the run took {} s.\n\n\
-         Streams follow the hub topic `bench` (an `#[sse_endpoint]` on `sse_runtime::serve`), \
-         at most {} in a server process (the open-files limit is {}), one Redis for all; a \
+         Every stream follows the hub topic `bench` through the same `#[sse_endpoint]`, served \
+         by `sse_runtime::serve` with lean streams, on hyper's path, or by `axum::serve` (each \
+         table says which), at most {} in a server process (the open-files limit is {}), one Redis for all; a \
          client process per server holds its share, each stream from its own source address.\n",
         stamp.date,
         stamp.commit,
@@ -42,7 +43,8 @@ fn accounting(run: &C1m) -> String {
          Lean streams. Per stream: the servers' and the clients' resident memory growth; per \
          socket (a stream is two, both on this machine): the kernel's slab caches (`/proc/\
          slabinfo`, active objects × size) and TCP buffer pages (`/proc/net/sockstat`); and \
-         what the machine's available memory fell by, per stream. Measured from a warm start \
+         what the processes and the kernel hold (`MemTotal` − `MemFree` − `Buffers` − \
+         `Cached`) grew by, per stream. Measured from a warm start \
          (each client with one stream open) to all open.\n\n\
          | streams | server processes | opened (failed, retries) | opening | server KiB | \
          client KiB |",
@@ -149,11 +151,16 @@ fn delivery(run: &C1m) -> String {
          Lean streams. One publish at a time: every delivery's latency (publish request → the \
          client has the event; the chart `bench/charts/c1m-latency.svg` draws their \
          distribution), the last delivery's, deliveries per second to the last, and the CPU \
-         seconds each side spent over those publishes. Then the steady rate: every delivery \
-         counted, those that had not arrived {} s after the last publish as not delivered.\n\n\
-         | streams | publishes | delivery p50 / p99 | last delivery (each publish) | deliveries/s \
-         | CPU s: servers (user+sys) | clients | Redis | soft interrupts | machine busy / wall |\n\
-         |---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n",
+         seconds each side spent over those publishes (soft interrupts run the loopback's TCP, \
+         partly in the processes' system time too: the columns overlap, and do not add up to \
+         the machine's busy time). Then the steady rate: every delivery counted, those that had \
+         not arrived {} s after the last publish as late; its percentiles are over every \
+         delivery expected, what did not arrive counting as later than any (\"not arrived\" \
+         where the percentile falls among those).\n\n\
+         | streams | publishes | delivered of expected | delivery p50 / p99 | last delivery (each \
+         publish) | deliveries/s | CPU s: servers (user+sys) | clients | Redis | soft interrupts \
+         | machine busy / wall |\n\
+         |---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n",
         drain
     );
     for row in run.lean_rows() {
@@ -168,10 +175,12 @@ fn delivery(run: &C1m) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {:.1} / {:.1} ms | {} ms | {:.2} M | {:.1} + {:.1} | {:.1} + {:.1} | \
-             {:.1} + {:.1} | {:.1} | {:.1} / {:.1} |",
+            "| {} | {} | {} of {} | {:.1} / {:.1} ms | {} ms | {:.2} M | {:.1} + {:.1} | {:.1} + \
+             {:.1} | {:.1} + {:.1} | {:.1} | {:.1} / {:.1} |",
             thousands(row.streams as u64),
             delivery.last_ms.len(),
+            thousands(delivery.delivered),
+            thousands(delivery.expected),
             delivery.p50_ms,
             delivery.p99_ms,
             lasts.join(", "),
@@ -188,8 +197,9 @@ fn delivery(run: &C1m) -> String {
         );
     }
     out.push_str(
-        "\nAt a steady rate:\n\n| streams | steady rate | published (refused) | delivered of expected | gap notices \
-         | streams ended | delivery p50 / p99 / max |\n|---:|---|---:|---:|---:|---:|---:|\n",
+        "\nAt a steady rate:\n\n| streams | steady rate | published (refused) | delivered of \
+         expected | late | gap notices | streams ended | delivery p50 / p99 / max |\n\
+         |---:|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for row in run.lean_rows() {
         let Some(steady) = &row.sustained else {
@@ -197,20 +207,32 @@ fn delivery(run: &C1m) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {}/s for {} s | {} ({}) | {} of {} | {} | {} | {:.1} / {:.1} / {:.1} ms |",
+            "| {} | {}/s asked, {:.2}/s sent, for {} s | {} ({}) | {} of {} | {} | {} | {} | {} / \
+             {} / {:.1} ms |",
             thousands(row.streams as u64),
             steady.rate,
+            steady.sent_rate(),
             steady.seconds,
             steady.published,
             steady.refused,
             thousands(steady.delivered),
             thousands(steady.expected),
+            thousands(steady.late),
             steady.gap_notices,
             steady.ended,
-            steady.p50_ms,
-            steady.p99_ms,
+            arrived(steady.p50_ms),
+            arrived(steady.p99_ms),
             steady.max_ms,
         );
     }
     out
+}
+
+/// A percentile of deliveries expected: in ms, or "not arrived" (NaN).
+fn arrived(ms: f64) -> String {
+    if ms.is_nan() {
+        "not arrived".to_owned()
+    } else {
+        format!("{ms:.1} ms")
+    }
 }

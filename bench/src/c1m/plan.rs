@@ -96,7 +96,7 @@ pub fn plan(run: &C1m) -> String {
     let _ = writeln!(
         out,
         "{}A publish costs Redis one message per server process, not per stream: at the highest \
-         rate above, {:.0} publishes a second, that is {:.0} messages a second over \
+         rate above, {:.2} publishes a second, that is {:.0} messages a second over \
          {connections} connections (what one Redis moves is in the hub ceilings above). The plan's Redis is one primary with a replica under Sentinel, \
          for failover; a Redis Cluster would spread publishes, which here are few, not \
          streams.",

@@ -228,11 +228,7 @@ fn delivery(run: &C1m) -> String {
     out
 }
 
-/// A percentile of deliveries expected: in ms, or "not arrived" (NaN).
-fn arrived(ms: f64) -> String {
-    if ms.is_nan() {
-        "not arrived".to_owned()
-    } else {
-        format!("{ms:.1} ms")
-    }
+/// A percentile of deliveries expected: in ms, or "not arrived".
+fn arrived(ms: Option<f64>) -> String {
+    ms.map_or("not arrived".to_owned(), |ms| format!("{ms:.1} ms"))
 }

@@ -6,7 +6,7 @@
 
 use std::fs;
 
-use sse_test_support::docs::{generated_sections, one_line, sections, thousands};
+use sse_test_support::docs::{generated_sections, one_line, sections, table_after, thousands};
 
 fn benchmarks() -> String {
     fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/BENCHMARKS.md")).unwrap()
@@ -518,22 +518,7 @@ fn the_c1m_charts_come_from_the_run_of_its_tables() {
     };
 
     // The memory table: server → (streams column → KiB).
-    let table = section
-        .split("### Memory per stream, by server")
-        .nth(1)
-        .expect("a memory table");
-    let rows: Vec<Vec<String>> = table
-        .lines()
-        .skip_while(|line| !line.starts_with('|'))
-        .take_while(|line| line.starts_with('|'))
-        .filter(|line| !line.starts_with("|---"))
-        .map(|line| {
-            line.trim_matches('|')
-                .split('|')
-                .map(|cell| cell.trim().to_owned())
-                .collect()
-        })
-        .collect();
+    let rows = table_after(&section, "### Memory per stream, by server").expect("a memory table");
     let header = &rows[0];
     let mut figures = Vec::new();
     for row in &rows[1..] {

@@ -7,7 +7,7 @@
 
 use std::fs;
 
-use sse_test_support::docs::{generated_sections, one_line, thousands};
+use sse_test_support::docs::{generated_sections, one_line, table_after, thousands};
 
 /// The first `rust,ignore` block of README's section `heading` appears in
 /// `source`, line for line.
@@ -758,22 +758,8 @@ fn c1m_row(heading: &str, first: Option<&str>) -> Vec<(String, String)> {
         .find(|(name, _)| name == "c1m")
         .map(|(_, text)| text)
         .expect("BENCHMARKS.md has a c1m section: bench/run --only c1m --write");
-    let table = section
-        .split(heading)
-        .nth(1)
+    let rows = table_after(&section, heading)
         .unwrap_or_else(|| panic!("the c1m section has no {heading:?}"));
-    let rows: Vec<Vec<String>> = table
-        .lines()
-        .skip_while(|line| !line.starts_with('|'))
-        .take_while(|line| line.starts_with('|'))
-        .filter(|line| !line.starts_with("|--"))
-        .map(|line| {
-            line.trim_matches('|')
-                .split(" | ")
-                .map(|cell| cell.trim().to_owned())
-                .collect()
-        })
-        .collect();
     let streams = |row: &Vec<String>| row[0].replace(',', "").parse::<u64>().unwrap_or(0);
     let row = match first {
         Some(first) => rows[1..].iter().find(|row| row[0] == first),

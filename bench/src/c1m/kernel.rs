@@ -69,19 +69,16 @@ impl Snapshot {
 
 /// A `/proc/meminfo` field, in bytes.
 pub fn meminfo_bytes(meminfo: &str, name: &str) -> u64 {
-    meminfo
-        .lines()
+    kib_field(meminfo, name) * 1024
+}
+
+/// The value in kB of the line `NAME: <value> kB` in a `/proc` file's text
+/// (`/proc/meminfo`, `/proc/<pid>/status`); 0 without it.
+fn kib_field(text: &str, name: &str) -> u64 {
+    text.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
-        * 1024
 }
 
 /// Active objects × object size of `cache` in `/proc/slabinfo`.
@@ -103,11 +100,7 @@ fn slab_bytes(slabinfo: &str, cache: &str) -> u64 {
 /// The resident memory of process `pid`, in KiB (0 once it is gone).
 pub fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    kib_field(&status, "VmRSS")
 }
 
 /// CPU time of process `pid` so far, user and system, in clock ticks.

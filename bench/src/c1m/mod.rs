@@ -52,7 +52,8 @@ use serde::{Deserialize, Serialize};
 
 pub use client::main as client_main;
 use fleet::Fleet;
-use kernel::{Snapshot, TICKS_PER_SECOND, machine_ticks, process_ticks, rss_kib};
+pub use kernel::rss_kib;
+use kernel::{Snapshot, TICKS_PER_SECOND, machine_ticks, process_ticks};
 
 use crate::load::{open_files_limit, streams_per_process};
 use crate::progress;
@@ -356,19 +357,7 @@ fn no_room(run: &C1m, implementation: Implementation, streams: usize) -> Option<
 
 fn total_memory() -> u64 {
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    meminfo
-        .lines()
-        .find_map(|line| line.strip_prefix("MemTotal:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .unwrap_or(0)
-        * 1024
+    kernel::meminfo_bytes(&meminfo, "MemTotal")
 }
 
 fn rss_sum(pids: &[u32]) -> u64 {

@@ -7,6 +7,27 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The first Markdown table after `heading` in `text`: its rows (the
+/// header first, the `|---|` line left out) as trimmed cells; `None`
+/// without the heading.
+pub fn table_after(text: &str, heading: &str) -> Option<Vec<Vec<String>>> {
+    let after = text.split_once(heading)?.1;
+    Some(
+        after
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'))
+            .filter(|line| !line.starts_with("|--"))
+            .map(|line| {
+                line.trim_matches('|')
+                    .split('|')
+                    .map(|cell| cell.trim().to_owned())
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
 /// 19000 as 19,000.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
